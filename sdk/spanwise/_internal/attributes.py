@@ -24,6 +24,9 @@ SESSION_ID = "session.id"
 USER_ID = "user.id"
 # Exception events (OTel semantic conventions).
 EXCEPTION_EVENT = "exception"
+# LangGraph node runs (spanwise.langchain.autolog()).
+LANGGRAPH_NODE = "langgraph.node"
+LANGGRAPH_STEP = "langgraph.step"
 
 # --- OpenTelemetry GenAI semantic conventions ---------------------------------
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
@@ -47,6 +50,8 @@ GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens"
 GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
 GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
 GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions"
+GEN_AI_TOOL_NAME = "gen_ai.tool.name"
+GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_SERVER_TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token"
 ERROR_TYPE = "error.type"
 SERVER_ADDRESS = "server.address"
