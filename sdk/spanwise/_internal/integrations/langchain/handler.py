@@ -138,7 +138,10 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         for key, value in attributes.items():
             clean[key] = clean_attribute(value)
         if inputs is not None and self.log_inputs and STATE.settings.capture_inputs:
-            clean[attrs.INPUTS] = capture(inputs)
+            try:
+                clean[attrs.INPUTS] = capture(inputs)
+            except Exception:
+                log_internal_error("capturing LangChain run inputs")  # the span still opens
         RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
 
     def _end(
@@ -157,7 +160,10 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             for key, value in (attributes or {}).items():
                 span.set_attribute(key, clean_attribute(value))
             if outputs is not None and self.log_outputs and STATE.settings.capture_outputs:
-                span.set_attribute(attrs.OUTPUTS, capture(outputs))
+                try:
+                    span.set_attribute(attrs.OUTPUTS, capture(outputs))
+                except Exception:
+                    log_internal_error("capturing LangChain run outputs")
             if isinstance(error, GeneratorExit):
                 # The consumer stopped reading a stream: not a failure of the run.
                 span.add_event("stream_closed_early")
