@@ -157,7 +157,7 @@ class _Compiler:
         if op in _LIKES:
             if kind is not STRING:
                 raise _bad_op(op, name, kind, where)
-            return f"{expr} {op} {self.bind(node.value, 'String')}"
+            return f"{expr} {op} {self.bind(_like_pattern(node.value, where), 'String')}"
         if kind is STRING:
             if all(isinstance(v, str) for v in given):
                 return self.compare(expr, op, given, "String", list(given))
@@ -214,7 +214,8 @@ class _Compiler:
             )
         if not isinstance(node.value, str):
             raise FilterError(f"{name} needs a 'quoted string'", node.position, ("a string",))
-        placeholder = self.bind(node.value, "String")
+        value = node.value if node.op in ("=", "!=") else _like_pattern(node.value, node.position)
+        placeholder = self.bind(value, "String")
         if node.op in ("=", "!="):
             checks = [
                 item.template.replace("{column}", c).replace("{value}", placeholder)
@@ -226,6 +227,23 @@ class _Compiler:
         # ifNull: a NULL column counts as "does not contain", keeping NOT exact.
         anywhere = _join([f"ifNull({c}, 0)" for c in checks], " OR ")
         return f"(NOT {anywhere})" if node.op.startswith(("NOT", "!=")) else anywhere
+
+
+def _like_pattern(pattern: Value, where: int | None) -> str:
+    """LIKE patterns use backslash to escape % and _; ClickHouse refuses a trailing one."""
+    if not isinstance(pattern, str):
+        raise FilterError("LIKE needs a 'quoted' pattern", where, ("a string",))
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            if i + 1 == len(pattern):
+                raise FilterError(
+                    "LIKE pattern ends with an escape backslash; write \\\\ for a literal one",
+                    where,
+                )
+            i += 1
+        i += 1
+    return pattern
 
 
 def _join(parts: list[str], joiner: str) -> str:
