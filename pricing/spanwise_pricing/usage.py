@@ -66,12 +66,12 @@ class Usage:
 
     def problem(self) -> str | None:
         """Why these counts cannot be priced, or None when they are consistent."""
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _FIELDS:
+            value = getattr(self, name)
             if type(value) is not int:  # bool and float are refused on purpose
-                return f"{f.name} must be an int, got {type(value).__name__}"
+                return f"{name} must be an int, got {type(value).__name__}"
             if value < 0 or value > MAX_TOKENS:
-                return f"{f.name}={value} is out of range [0, {MAX_TOKENS}]"
+                return f"{name}={value} is out of range [0, {MAX_TOKENS}]"
         in_parts = self.cached_input_tokens + self.cache_write_tokens + self.audio_input_tokens
         if in_parts > self.input_tokens:
             return (
@@ -88,6 +88,9 @@ class Usage:
 
     def is_empty(self) -> bool:
         return self.input_tokens == 0 and self.output_tokens == 0
+
+
+_FIELDS = tuple(f.name for f in fields(Usage))
 
 
 @dataclass(frozen=True, slots=True)

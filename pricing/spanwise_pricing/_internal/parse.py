@@ -135,14 +135,14 @@ def _version(raw: Any, path: str, source: str, errs: _Errors) -> PriceVersion | 
         errs.add(path, "a price version must be a mapping with valid_from and prices", raw)
         return None
     _check_keys(raw, _VERSION_KEYS, path, errs)
+    valid_from: date | None = None
     if "valid_from" not in raw:
         errs.add(f"{path}.valid_from", "missing; every price needs the date it applies from", raw)
-        return None
-    try:
-        valid_from = _valid_from(raw["valid_from"])
-    except ValueError as exc:
-        errs.add(f"{path}.valid_from", str(exc), raw, "valid_from")
-        return None
+    else:
+        try:
+            valid_from = _valid_from(raw["valid_from"])
+        except ValueError as exc:
+            errs.add(f"{path}.valid_from", str(exc), raw, "valid_from")
     prices = _prices(raw, PRICE_KEYS, path, errs)
     if not prices and not any(k in raw for k in PRICE_KEYS):
         errs.add(path, f"no prices; give at least one of {', '.join(PRICE_KEYS)}", raw)
@@ -168,6 +168,8 @@ def _version(raw: Any, path: str, source: str, errs: _Errors) -> PriceVersion | 
             continue
         tiers.append(Tier(above, _prices(raw_tier, PRICE_KEYS, tpath, errs)))
     tiers.sort(key=lambda t: t.above_input_tokens)
+    if valid_from is None:
+        return None
     version = raw.get("version") or f"{source}@{valid_from.isoformat()}"
     if not isinstance(version, str):
         errs.add(f"{path}.version", "must be a string", raw, "version")
@@ -203,7 +205,7 @@ def parse_model(
     model_id = raw.get("id")
     if not isinstance(model_id, str) or not model_id.strip():
         errs.add(f"{path}.id", "missing or not a non-empty string", raw, "id")
-        return None
+        model_id = None  # keep validating the rest so one run reports every problem
     provider = raw.get("provider", default_provider)
     if provider is not None and not isinstance(provider, str):
         errs.add(f"{path}.provider", "must be a string", raw, "provider")
@@ -244,6 +246,8 @@ def parse_model(
             if len(set(days)) != len(days):
                 errs.add(f"{path}.prices", "two versions share a valid_from date", raw, "prices")
             versions.sort(key=lambda v: v.valid_from)
+    if model_id is None:
+        return None
     return ModelPricing(
         id=model_id.strip(),
         provider=provider.strip().lower() if isinstance(provider, str) else None,
