@@ -5,6 +5,10 @@ file beats an earlier one), then the built-in table. A layer whose matching mode
 in force at the call's time (its first ``valid_from`` is later) is skipped, so an override
 that starts on 2025-01-01 leaves earlier calls at the built-in price.
 
+An override entry matches a call when its id, aliases or ``match`` rule match the model name,
+or when its id names a built-in model the call also resolves to: an override of ``gpt-4o``
+covers ``gpt-4o-2024-08-06`` and ``openai/gpt-4o`` too.
+
 Model matching is resolved once per (provider, model, project) and kept in an LRU cache; the
 per-call work is a date comparison and a few Decimal multiplications.
 """
@@ -122,6 +126,11 @@ class PriceBook:
         for o in reversed(self.overrides):
             for name, models in o.projects.items():
                 self._projects.setdefault(name, []).extend(models)
+        # The built-in model each override entry's id names, to cover that model's other spellings.
+        self._shadows = {
+            id(m): self.catalog.resolve(m.provider, m.id.lower())
+            for m in (*self._global, *(m for ms in self._projects.values() for m in ms))
+        }
         self._resolve_cached = functools.lru_cache(maxsize=cache_size)(self._resolve)
 
     @classmethod
@@ -162,7 +171,11 @@ class PriceBook:
         return canonical is not None and canonical.id in keys
 
     def _match_layer(
-        self, entries: Iterable[ModelPricing], refs: list[str], keys: set[str]
+        self,
+        entries: Iterable[ModelPricing],
+        refs: list[str],
+        keys: set[str],
+        builtin: ModelPricing | None,
     ) -> ModelPricing | None:
         entries = [e for e in entries if self._entry_provider_ok(e, keys)]
         for r in refs:
@@ -172,6 +185,10 @@ class PriceBook:
         for r in refs:
             for e in entries:
                 if e.pattern_matches(r):
+                    return e
+        if builtin is not None:
+            for e in entries:
+                if self._shadows.get(id(e)) is builtin:
                     return e
         return None
 
@@ -191,15 +208,15 @@ class PriceBook:
         refs = [ref] if rest is None else [ref, rest]
         keys = self._provider_keys(provider, ref)
         found: list[Match] = []
+        builtin = self.catalog.resolve(provider, ref)
         layers = []
         if project is not None and project in self._projects:
             layers.append((f"project:{project}", self._projects[project]))
         layers.append(("override", self._global))
         for layer, entries in layers:
-            entry = self._match_layer(entries, refs, keys)
+            entry = self._match_layer(entries, refs, keys, builtin)
             if entry is not None and (m := self._override_match(entry, provider, layer)):
                 found.append(m)
-        builtin = self.catalog.resolve(provider, ref)
         if builtin is not None:
             found.append(Match(builtin, builtin.provider, "builtin"))
         return tuple(found)

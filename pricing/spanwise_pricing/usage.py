@@ -110,7 +110,7 @@ class CostResult:
 
     status: CostStatus
     total: Decimal | None = None
-    breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    breakdown: Mapping[str, Decimal] = field(default_factory=dict, hash=False)
     model_id: str | None = None
     provider: str | None = None
     price_version: str | None = None
