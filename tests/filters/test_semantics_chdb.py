@@ -236,3 +236,21 @@ def test_unknown_field_lists_fields_and_prefixes():
     assert err.position == 15
     assert "tags.<key>" in err.expected and "metrics.<key>" in err.expected
     assert "t.cost" in err.expected
+
+
+def test_asts_built_in_code(ids):
+    """Callers (keyset cursors) build ASTs directly: floats and datetimes are accepted,
+    unknown operators never reach SQL."""
+    from datetime import datetime
+
+    from spanwise_collector.filters import And, Comparison, FieldRef, InList
+
+    rmse = FieldRef("metrics", "rmse")
+    assert ids(Comparison(rmse, ">", 0.5)) == {2, 5}
+    assert ids(Comparison(FieldRef("t", "cost"), "<", 0.01)) == {1}
+    assert ids(InList(FieldRef("t", "latency_ms"), (100.0, 500.0))) == {3, 5}
+    since = Comparison(FieldRef("t", "timestamp"), ">=", datetime(2026, 1, 2))
+    assert ids(And((since, Comparison(FieldRef("t", "id"), "<", 5)))) == {2, 3}
+    for bad in (Comparison(rmse, "= 1 OR 1 =", 1), Comparison(rmse, ">", float("nan"))):
+        with pytest.raises(FilterError):
+            compile_filter(bad, SCHEMA)
