@@ -47,7 +47,11 @@ class State(TypedDict):
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:
-    return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def build_agent(city: str, rng: random.Random):
