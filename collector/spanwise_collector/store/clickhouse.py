@@ -80,6 +80,8 @@ class ClickHouseStore:
         # shard's local table has its rows, so "acknowledged" still means "stored" —
         # the asynchronous default would ack after spooling on one node. The collector
         # never computes shards itself: ClickHouse routes by the table's sharding key.
+        # retention None: leave the tables' retention as it is (new tables: keep forever).
+        self.retention = retention
         self.schema = SchemaTarget(self.database, cluster, retention or Retention())
         self.insert_settings: dict[str, Any] = (
             {"distributed_foreground_insert": 1} if cluster else {}
@@ -156,7 +158,7 @@ class ClickHouseStore:
         """Apply missing migrations in order (see ``migrations`` for the guarantees)."""
         try:
             applied = schema_migrations.apply(self, self.schema, migrations)
-            if self.schema.retention.configured:
+            if self.retention is not None:
                 schema_migrations.apply_retention(self, self.schema, migrations)
         except StoreError:
             raise

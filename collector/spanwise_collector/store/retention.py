@@ -30,10 +30,6 @@ class Retention:
                 raise ValueError(f"retention for {name} must be 0..{MAX_DAYS} days, got {days}")
         object.__setattr__(self, "projects", MappingProxyType(dict(self.projects)))
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.days or self.projects)
-
     def expression(self) -> str:
         """The DEFAULT expression of ``RetentionDays`` (ClickHouse's own formatting)."""
         if not self.projects:
