@@ -24,7 +24,6 @@ GENERATED: dict[str, list[str]] = {
 
 def render(args: list[str]) -> str:
     from click.testing import CliRunner
-
     from spanwise_collector.cli import cli
 
     result = CliRunner().invoke(cli, ["schema", "print", *args], catch_exceptions=False)
