@@ -10,26 +10,35 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from tests.support.collector import source_env
 
 
-def scenario(name: str, workdir: Path) -> dict:
+def scenario(names: str, workdir: Path) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.deploy.chdb_scenarios", name, str(workdir)],
+        [sys.executable, "-m", "tests.deploy.chdb_scenarios", names, str(workdir)],
         capture_output=True,
         text=True,
         timeout=240,
         env=source_env(),
         cwd=Path(__file__).resolve().parents[2],
     )
-    assert proc.returncode == 0, f"scenario {name} failed:\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, f"scenarios {names} failed:\n{proc.stderr[-4000:]}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_racing_migrations_converge_to_one_schema(tmp_path):
-    result = scenario("race", tmp_path)
+@pytest.fixture(scope="module")
+def single_node(tmp_path_factory) -> dict:
+    """The single-node scenarios share one engine process (one start-up)."""
+    return scenario("race,retention,grafana", tmp_path_factory.mktemp("chdb"))
+
+
+def test_racing_migrations_converge_to_one_schema(single_node):
+    result = single_node["race"]
     for r in result["rounds"]:
         assert r["errors"] == []
         assert r["tables"] == [
@@ -45,8 +54,8 @@ def test_racing_migrations_converge_to_one_schema(tmp_path):
         assert all(ran in ([], result["all_versions"]) for ran in r["ran"])
 
 
-def test_retention_ttl_drops_expired_parts_per_project(tmp_path):
-    result = scenario("retention", tmp_path)
+def test_retention_ttl_drops_expired_parts_per_project(single_node):
+    result = single_node["retention"]
     # 10-day-old spans: the 7-day project's are gone, the 30-day and forever ones stay
     assert result["spans"] == [
         ["2" * 32, "month", 30],
@@ -67,7 +76,7 @@ def test_retention_ttl_drops_expired_parts_per_project(tmp_path):
 
 
 def test_cluster_layout_runs_the_collector_through_distributed_tables(tmp_path):
-    result = scenario("cluster", tmp_path)
+    result = scenario("cluster", tmp_path)["cluster"]
     assert result["clusters"] == [["spanwise", 1]]
     assert result["engines"] == {
         "otel_traces": "Distributed",
@@ -81,4 +90,18 @@ def test_cluster_layout_runs_the_collector_through_distributed_tables(tmp_path):
     assert result["span_names"] == ["agent", "tool"] and result["trace_name"] == "agent"
     assert result["listed"] == [result["trace_id"]]
     # rows went through the Distributed table into the shard's local tables
-    assert result["local_spans"] == 2 and result["local_summary"] == 2
+    assert result["local_spans"] == 2 and result["local_summary"] == [result["trace_id"]]
+
+
+def test_grafana_dashboard_queries_run_on_the_spans_table(single_node):
+    result = single_node["grafana"]
+    cost = result["Cost per model per day (USD)"]
+    assert [(r["Model"], Decimal(r["cost"])) for r in cost] == [("gpt-4o", Decimal("0.75"))]
+    assert result["Tokens"][0]["input"] == 110 and result["Tokens"][0]["output"] == 25
+    assert result["Trace latency percentiles (root spans)"][0]["p50"] == 2.0
+    assert result["Error rate"][0]["error_rate"] == 0.5
+    top = result["Most expensive traces"]
+    assert [(r["trace_id"], r["name"], Decimal(r["cost"]), r["spans"]) for r in top] == [
+        ("5" * 32, "root-p", Decimal("0.75"), 2)
+    ]
+    assert result["project"] == [{"Project": "p"}]
