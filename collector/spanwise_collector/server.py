@@ -26,6 +26,11 @@ class CollectorConfig:
     http_port: int = 4318
     create_schema: bool = True
     grpc_workers: int = 16
+    cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
+    # Retention in days (0 = forever); None and no per-project overrides: leave the
+    # stored setting alone. Per-project overrides: ((project, days), ...).
+    retention_days: int | None = None
+    retention: tuple[tuple[str, int], ...] = ()
 
 
 class Collector:
@@ -43,8 +48,17 @@ class Collector:
     def start(self) -> Collector:
         from .pipeline.pipeline import Pipeline
         from .store import open_store
+        from .store.retention import Retention
 
-        self.store = open_store(self.config.store, create_schema=self.config.create_schema)
+        retention = None
+        if self.config.retention_days is not None or self.config.retention:
+            retention = Retention(self.config.retention_days or 0, dict(self.config.retention))
+        self.store = open_store(
+            self.config.store,
+            create_schema=self.config.create_schema,
+            cluster=self.config.cluster,
+            retention=retention,
+        )
         self.pipeline = Pipeline(self.store, processors=self._processors())
         self._start_grpc()
         self._start_http()

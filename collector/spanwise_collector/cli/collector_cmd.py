@@ -9,6 +9,8 @@ import threading
 
 import click
 
+from .options import cluster_option, retention_from_options, retention_options
+
 
 @click.command()
 @click.option(
@@ -36,6 +38,8 @@ import click
 @click.option(
     "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
 )
+@cluster_option
+@retention_options
 @click.option(
     "--log-level",
     default="info",
@@ -43,6 +47,7 @@ import click
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
+              cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
               log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
@@ -50,8 +55,11 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # fmt: skip
+    policy = retention_from_options(retention_days, retention)
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
-                             create_schema=not no_create_schema)  # fmt: skip
+                             create_schema=not no_create_schema, cluster=cluster,
+                             retention_days=policy.days if policy else None,
+                             retention=tuple(policy.projects.items()) if policy else ())  # fmt: skip
     server = Collector(config)
     try:
         server.start()
