@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .runs_ddl import RUNS_STATEMENTS
+
 __all__ = ["MIGRATIONS", "Migration", "render"]
 
 _ATTR_MAP = "Map(LowCardinality(String), String)"
@@ -167,6 +169,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "spans table and trace summary", (SPANS_TABLE, TRACE_SUMMARY_TABLE, TRACE_SUMMARY_MV)
     ),
+    Migration(2, "experiments, runs, params, tags, metrics", RUNS_STATEMENTS),
 )
 
 
