@@ -37,13 +37,19 @@ import click
     "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
 )
 @click.option(
+    "--artifacts",
+    default=None,
+    envvar="SPANWISE_ARTIFACTS",
+    help="Directory for run artifacts [default: <store dir>/artifacts].",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
-              log_level: str) -> None:  # fmt: skip
+              artifacts: str | None, log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -51,7 +57,7 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # fmt: skip
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
-                             create_schema=not no_create_schema)  # fmt: skip
+                             create_schema=not no_create_schema, artifacts=artifacts)  # fmt: skip
     server = Collector(config)
     try:
         server.start()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["EventRows", "InvalidRunEvent", "STATUSES", "to_rows"]
+__all__ = ["STATUSES", "EventRows", "InvalidRunEvent", "to_rows"]
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 EXPERIMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -43,8 +43,17 @@ class EventRows:
 
 COLUMNS = {
     "experiments": ("ExperimentId", "Name", "Tags", "CreationTime", "Project"),
-    "runs": ("ExperimentId", "RunId", "RunName", "Status", "StartTime", "EndTime",
-             "ParentRunId", "Project", "Version"),  # fmt: skip
+    "runs": (
+        "ExperimentId",
+        "RunId",
+        "RunName",
+        "Status",
+        "StartTime",
+        "EndTime",
+        "ParentRunId",
+        "Project",
+        "Version",
+    ),
     "run_params": ("RunId", "Key", "Value"),
     "run_tags": ("RunId", "Key", "Value", "Version"),
     "run_metrics": ("RunId", "Key", "Value", "Step", "Timestamp", "EventId"),
@@ -95,7 +104,9 @@ def to_rows(events: Any, project: str) -> EventRows:
         elif kind == "run_update":
             r = event.run_update
             if r.status not in STATUSES:
-                raise InvalidRunEvent(f"{where}: status must be one of {', '.join(sorted(STATUSES))}")
+                raise InvalidRunEvent(
+                    f"{where}: status must be one of {', '.join(sorted(STATUSES))}"
+                )
             if not EXPERIMENT_ID.match(r.experiment_id):
                 raise InvalidRunEvent(f"{where}: invalid experiment_id {r.experiment_id!r}")
             if r.parent_run_id:
