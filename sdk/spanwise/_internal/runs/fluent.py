@@ -97,8 +97,9 @@ def start_run(
     """Start a run and make it active in this context; use it as a context manager.
 
     The ``with`` block ends the run FINISHED, or FAILED if the block raises (the
-    exception propagates). ``nested=True`` starts a child of the active run;
-    without it, starting a run while one is active raises ``SpanwiseError``.
+    exception propagates). ``nested=True`` starts a child of the active run (in
+    the parent's experiment unless ``experiment_name`` is given); without it,
+    starting a run while one is active raises ``SpanwiseError``.
     """
     parent = current()
     if parent is not None and not nested:
@@ -106,8 +107,12 @@ def start_run(
             f"run {parent.run_id} is already active; end it with spanwise.end_run() or "
             "start this run with nested=True"
         )
-    name = experiment_name if experiment_name is not None else _experiment["name"]
-    experiment_id = _ensure_experiment(name)
+    if experiment_name is not None:
+        experiment_id = _ensure_experiment(experiment_name)
+    elif parent is not None:  # a nested run stays in its parent's experiment
+        experiment_id = parent.experiment_id
+    else:
+        experiment_id = _ensure_experiment(_experiment["name"])
     if run_name is not None and (not isinstance(run_name, str) or len(run_name) > MAX_KEY):
         raise InvalidParameterError(f"run_name must be a string of at most {MAX_KEY} characters")
     state = RunState(
