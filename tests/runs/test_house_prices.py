@@ -142,7 +142,7 @@ def test_dataframe_search_has_mlflow_columns(trained):
 
 
 def test_combined_filter_with_or_and_parentheses(trained, client):
-    experiment, logged = trained
+    experiment, _ = trained
     runs = client.search_runs(
         [experiment.experiment_id],
         "(params.max_depth = '2' OR params.max_depth = '12') AND tags.team = 'pricing' "
@@ -171,7 +171,8 @@ def test_feature_importance_png_round_trips(trained, client, tmp_path):
     assert png.path == "plots/feature_importance.png"
     assert png.file_size == len(mine["png"])
     local = client.download_artifacts(run_id, "plots/feature_importance.png", str(tmp_path))
-    data = open(local, "rb").read()
+    with open(local, "rb") as f:
+        data = f.read()
     assert data == mine["png"] and data.startswith(b"\x89PNG")
 
 

@@ -160,7 +160,9 @@ def test_retried_batches_do_not_duplicate(collector, client):
         stub = runs_pb2_grpc.RunServiceStub(channel)
         stub.LogBatch(runs_pb2.LogBatchRequest(events=[*events, final]), timeout=10)
         for _ in range(2):  # a late retry of the first state must not undo the end
-            assert stub.LogBatch(runs_pb2.LogBatchRequest(events=events), timeout=10).accepted == len(events)
+            assert stub.LogBatch(
+                runs_pb2.LogBatchRequest(events=events), timeout=10
+            ).accepted == len(events)
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and run.info.end_time == 2000
     assert run.data.params == {"p": "v"} and run.data.tags == {"t": "v"}
@@ -176,8 +178,10 @@ def test_invalid_events_are_refused_whole(collector, client):
     for bad in (
         _event(event_id=2, param=runs_pb2.Param(run_id="NOT-HEX", key="p", value="v")),
         _event(event_id=3, metric=runs_pb2.Metric(run_id=run_id, key="", value=1.0)),
-        _event(event_id=4, run_update=runs_pb2.RunUpdate(
-            run_id=run_id, experiment_id="e", status="WHATEVER")),  # fmt: skip
+        _event(
+            event_id=4,
+            run_update=runs_pb2.RunUpdate(run_id=run_id, experiment_id="e", status="WHATEVER"),
+        ),
         runs_pb2.RunEvent(event_id=5),
     ):
         with grpc.insecure_channel(collector.grpc_target) as channel:

@@ -133,8 +133,9 @@ def runs_table(items: list) -> object:  # list[spanwise.Run]
     metric_keys = sorted({k for r in items for k in r.data.metrics})[:MAX_COLUMNS]
     param_keys = sorted({k for r in items for k in r.data.params})[:MAX_COLUMNS]
     table = Table(header_style="bold")
-    for column in ("run id", "name", "status", "start"):
-        table.add_column(column, no_wrap=True)
+    table.add_column("run id", no_wrap=True)
+    for column in ("name", "status", "start"):
+        table.add_column(column)
     for key in param_keys:
         table.add_column(f"params.{key}")
     for key in metric_keys:
