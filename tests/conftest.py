@@ -21,15 +21,15 @@ def collector(tmp_path_factory: pytest.TempPathFactory):
     proc.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def sdk(collector: CollectorProcess):
-    """The SDK exporting to the session collector (project ``tests``)."""
+    """The SDK exporting to the session collector (project ``tests``); re-applied per test
+    (a no-op when unchanged) because some tests point it at their own collector."""
     import spanwise
 
     spanwise.configure(endpoint=collector.grpc_endpoint, project="tests")
     os.environ["SPANWISE_API_URL"] = collector.http_url
-    yield spanwise
-    spanwise.flush(10)
+    return spanwise
 
 
 @pytest.fixture

@@ -27,8 +27,16 @@ _MIN_NS, _MAX_NS = -2_208_988_800 * 10**9, 9_223_372_036 * 10**9
 _MAX_MS = Decimal(10) ** 16
 
 
-def is_number(value: Value) -> bool:
+def is_number(value: object) -> bool:
+    # float is not produced by the parser but accepted from ASTs built in code
+    # (e.g. keyset cursors), as long as it is finite.
+    if isinstance(value, float):
+        return math.isfinite(value)
     return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _decimal(value: int | float | Decimal) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def to_float(value: Value, where: int | None, name: str) -> float:
@@ -49,7 +57,7 @@ def to_int(value: Value, where: int | None, name: str) -> int | None:
 
 def to_decimal(value: Value, where: int | None, name: str) -> Decimal:
     _need_number(value, where, name)
-    number = Decimal(value)
+    number = _decimal(value)
     if abs(number) >= _DECIMAL_LIMIT:
         raise FilterError(f"number {value} is out of range for {name}", where)
     if number != number.quantize(_DECIMAL_STEP):
@@ -59,8 +67,10 @@ def to_decimal(value: Value, where: int | None, name: str) -> Decimal:
 
 def to_datetime(value: Value, where: int | None, name: str) -> str:
     """An ISO-8601 string or epoch milliseconds -> 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' UTC."""
+    if isinstance(value, datetime):
+        value = value.isoformat() if value.tzinfo else f"{value.isoformat()}Z"
     if is_number(value):
-        ms = Decimal(value)
+        ms = _decimal(value)
         if abs(ms) > _MAX_MS:  # before any arithmetic: 1e999999 must not reach Decimal math
             raise FilterError(f"{name}: {value} is outside 1900-01-01 .. 2262-04-11", where)
         ns = int(ms.scaleb(6))  # epoch ms -> ns

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from spanwise_collector.filters import _values as values
 from spanwise_collector.filters.ast import (
+    COMPARATORS,
     And,
     Comparison,
     InList,
@@ -124,6 +125,9 @@ class _Compiler:
 
     # -- predicates ---------------------------------------------------------------------
     def leaf(self, node: Comparison | InList | IsNull) -> tuple[str, str | None]:
+        if isinstance(node, Comparison) and node.op not in COMPARATORS:
+            # ASTs built in code skip the parser: never let an unknown operator into SQL.
+            raise FilterError(f"unknown comparator {node.op!r}", node.position, COMPARATORS)
         resolved = self.schema.resolve(node.field)
         item, name = resolved.item, node.field.name
         if isinstance(item, Text):
@@ -152,45 +156,43 @@ class _Compiler:
         op = node.op if isinstance(node, Comparison) else ("NOT IN" if node.negated else "IN")
         given = (node.value,) if isinstance(node, Comparison) else node.values
         where = node.position
+        if not given:
+            raise FilterError("IN list is empty", where, ("a value",))
         if len(given) > MAX_IN_LIST:
             raise FilterError(f"IN list has more than {MAX_IN_LIST} values", where)
         if op in _LIKES:
             if kind is not STRING:
                 raise _bad_op(op, name, kind, where)
-            return f"{expr} {op} {self.bind(node.value, 'String')}"
+            return f"{expr} {op} {self.bind(_like_pattern(node.value, where), 'String')}"
         if kind is STRING:
             if all(isinstance(v, str) for v in given):
-                return self.compare(expr, op, given, "String", list(given))
+                return self.compare(expr, op, "String", list(given))
             if not all(values.is_number(v) for v in given):
                 raise FilterError(f"IN list for {name} mixes strings and numbers", where)
             # String values compared as numbers (params.max_depth > 5): non-numbers never match.
             nums = [values.to_float(v, where, name) for v in given]
-            return (
-                f"ifNull({self.compare(f'toFloat64OrNull({expr})', op, given, 'Float64', nums)}, 0)"
-            )
+            return f"ifNull({self.compare(f'toFloat64OrNull({expr})', op, 'Float64', nums)}, 0)"
         if kind is ENUM:
             assert isinstance(item, Field)
             if op not in ("=", "!=", "IN", "NOT IN"):
                 raise _bad_op(op, name, kind, where)
-            return self.compare(
-                expr, op, given, "String", [self.enum(item, v, where) for v in given]
-            )
+            return self.compare(expr, op, "String", [self.enum(item, v, where) for v in given])
         if kind is DATETIME:
             stamps = [values.to_datetime(v, where, name) for v in given]
-            return self.compare(expr, op, given, _DATETIME_SQL, stamps)
+            return self.compare(expr, op, _DATETIME_SQL, stamps)
         if kind is DECIMAL:
             nums = [values.to_decimal(v, where, name) for v in given]
-            return self.compare(expr, op, given, _DECIMAL_SQL, nums)
+            return self.compare(expr, op, _DECIMAL_SQL, nums)
         if kind is INTEGER:
             ints = [values.to_int(v, where, name) for v in given]
             if all(i is not None for i in ints):
-                return self.compare(expr, op, given, "Int64", ints)
+                return self.compare(expr, op, "Int64", ints)
         if kind in (INTEGER, NUMBER):
             nums = [values.to_float(v, where, name) for v in given]
-            return self.compare(expr, op, given, "Float64", nums)
+            return self.compare(expr, op, "Float64", nums)
         raise FilterError(f"unsupported field type {kind} for {name}", where)  # pragma: no cover
 
-    def compare(self, expr: str, op: str, given: tuple, ch_type: str, converted: list) -> str:
+    def compare(self, expr: str, op: str, ch_type: str, converted: list) -> str:
         if op in ("IN", "NOT IN"):
             return f"{expr} {op} {self.bind(converted, f'Array({ch_type})')}"
         return f"{expr} {op} {self.bind(converted[0], ch_type)}"
@@ -214,7 +216,8 @@ class _Compiler:
             )
         if not isinstance(node.value, str):
             raise FilterError(f"{name} needs a 'quoted string'", node.position, ("a string",))
-        placeholder = self.bind(node.value, "String")
+        value = node.value if node.op in ("=", "!=") else _like_pattern(node.value, node.position)
+        placeholder = self.bind(value, "String")
         if node.op in ("=", "!="):
             checks = [
                 item.template.replace("{column}", c).replace("{value}", placeholder)
@@ -226,6 +229,23 @@ class _Compiler:
         # ifNull: a NULL column counts as "does not contain", keeping NOT exact.
         anywhere = _join([f"ifNull({c}, 0)" for c in checks], " OR ")
         return f"(NOT {anywhere})" if node.op.startswith(("NOT", "!=")) else anywhere
+
+
+def _like_pattern(pattern: Value, where: int | None) -> str:
+    """LIKE patterns use backslash to escape % and _; ClickHouse refuses a trailing one."""
+    if not isinstance(pattern, str):
+        raise FilterError("LIKE needs a 'quoted' pattern", where, ("a string",))
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            if i + 1 == len(pattern):
+                raise FilterError(
+                    "LIKE pattern ends with an escape backslash; write \\\\ for a literal one",
+                    where,
+                )
+            i += 1
+        i += 1
+    return pattern
 
 
 def _join(parts: list[str], joiner: str) -> str:

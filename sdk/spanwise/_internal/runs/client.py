@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,8 @@ __all__ = ["RunsClientMixin"]
 
 
 def _quote(path: str) -> str:
+    import urllib.parse  # lazily, like Client: it is slow to import
+
     return urllib.parse.quote(path.strip("/"), safe="/")
 
 
@@ -154,6 +153,9 @@ class RunsClientMixin:
 
     def _raw(self, method: str, path: str, data: Any = None,
              headers: dict[str, str] | None = None) -> Any:  # fmt: skip
+        import urllib.error
+        import urllib.request
+
         from ..client import SpanwiseAPIError, _error_message
 
         req = urllib.request.Request(f"{self.url}{path}", data=data, method=method,

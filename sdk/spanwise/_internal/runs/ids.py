@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import threading
 import time
-import uuid
 
 __all__ = ["experiment_id_for", "new_event_id", "new_run_id", "next_version", "run_name"]
 
@@ -26,7 +26,7 @@ def experiment_id_for(name: str) -> str:
 
 def new_run_id() -> str:
     """32 lowercase hex characters, like MLflow's run ids and W3C trace ids."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def new_event_id() -> int:
