@@ -14,6 +14,22 @@ from tests.support.collector import CollectorProcess
 
 
 @pytest.fixture(scope="session")
+def embedded_chdb_path(tmp_path_factory: pytest.TempPathFactory):
+    """THE chDB directory of the pytest process: chDB runs one engine per process, bound
+    to one path, so every in-process user (filters tests, stores built in tests…) shares
+    it and keeps to its own table or database names."""
+    return tmp_path_factory.mktemp("inprocess-chdb") / "db"
+
+
+@pytest.fixture(scope="session")
+def embedded_chdb(embedded_chdb_path):
+    """A clickhouse-connect client on the process-wide embedded engine."""
+    import clickhouse_connect
+
+    return clickhouse_connect.get_client(dsn=f"chdb://{embedded_chdb_path}")
+
+
+@pytest.fixture(scope="session")
 def collector(tmp_path_factory: pytest.TempPathFactory):
     proc = CollectorProcess(tmp_path_factory.mktemp("collector") / "data")
     proc.start()

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-import clickhouse_connect
 import pytest
 from spanwise_collector.filters import (
     DATETIME,
@@ -80,9 +79,8 @@ ALL_IDS = {r[0] for r in ROWS}
 
 
 @pytest.fixture(scope="session")
-def ch(tmp_path_factory):
-    path = tmp_path_factory.mktemp("filters-chdb")
-    client = clickhouse_connect.get_client(dsn=f"chdb://{path}/db")
+def ch(embedded_chdb):
+    client = embedded_chdb
     client.command("DROP TABLE IF EXISTS filters_t")
     client.command(
         """CREATE TABLE filters_t (
