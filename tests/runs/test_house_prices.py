@@ -45,7 +45,7 @@ def feature_importance_png(importances: np.ndarray, path) -> None:
 
 
 @pytest.fixture(scope="module")
-def trained(sdk, tmp_path_factory):
+def trained(module_sdk, tmp_path_factory):
     """Train the grid once; returns the experiment and what each run logged."""
     from sklearn.ensemble import RandomForestRegressor
     from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score

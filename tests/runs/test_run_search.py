@@ -26,7 +26,7 @@ HOSTILE_VALUES = [
 
 
 @pytest.fixture(scope="module")
-def hostile(sdk):
+def hostile(module_sdk):
     """One run per hostile value, tagged and param'd with it, plus a unicode-keyed tag."""
     name = f"hostile-{uuid.uuid4().hex[:8]}"
     made = {}

@@ -12,7 +12,7 @@ from spanwise_collector.cli import cli
 
 
 @pytest.fixture(scope="module")
-def runs(sdk):
+def runs(module_sdk):
     name = f"cli-{uuid.uuid4().hex[:8]}"
     made = {}
     for depth, rmse in ((3, 31000.0), (6, 24000.5), (9, 26000.25)):
