@@ -118,6 +118,14 @@ def test_tags_can_be_overwritten_params_cannot(sdk, client):
     assert client.get_run(run.run_id).data.tags == {"stage": "prod", "owner": "ana", "ticket": "42"}
 
 
+def test_bad_tags_at_start_leave_no_run_behind(sdk):
+    with pytest.raises(InvalidParameterError):
+        spanwise.start_run(experiment_name=experiment(), tags={"k": "v" * 9000})
+    with pytest.raises(InvalidParameterError):
+        spanwise.start_run(experiment_name=experiment(), tags={"": "v"})
+    assert spanwise.active_run() is None
+
+
 def test_nested_runs(sdk, client):
     with spanwise.start_run(experiment_name=experiment()) as parent:
         with pytest.raises(SpanwiseError, match="already active"):

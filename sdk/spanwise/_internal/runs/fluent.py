@@ -115,6 +115,10 @@ def start_run(
         experiment_id = _ensure_experiment(_experiment["name"])
     if run_name is not None and (not isinstance(run_name, str) or len(run_name) > MAX_KEY):
         raise InvalidParameterError(f"run_name must be a string of at most {MAX_KEY} characters")
+    all_tags = dict(tags or {})
+    if description is not None:
+        all_tags["mlflow.note.content"] = description
+    checked = {_check_key(k, "tag"): _tag_text(k, v) for k, v in all_tags.items()}
     state = RunState(
         run_id=ids.new_run_id(),
         experiment_id=experiment_id,
@@ -127,10 +131,7 @@ def start_run(
         LIVE[state.run_id] = state
     SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
     ACTIVE.set((*ACTIVE.get(), state))
-    all_tags = dict(tags or {})
-    if description is not None:
-        all_tags["mlflow.note.content"] = description
-    for key, value in all_tags.items():
+    for key, value in checked.items():
         _tag(state, key, value)
     return ActiveRun(state)
 
@@ -228,13 +229,18 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None,
         log_metric(key, value, step=step, timestamp=ts)
 
 
-def _tag(state: RunState, key: str, value: Any) -> None:
-    _check_key(key, "tag")
+def _tag_text(key: str, value: Any) -> str:
     text = str(value)
     if len(text) > MAX_TAG_VALUE:
         raise InvalidParameterError(
             f"tag {key!r}: value has {len(text)} characters; the limit is {MAX_TAG_VALUE}"
         )
+    return text
+
+
+def _tag(state: RunState, key: str, value: Any) -> None:
+    _check_key(key, "tag")
+    text = _tag_text(key, value)
     with state.lock:
         state.tags[key] = text
     SENDER.put(("tag", ids.new_event_id(), state.run_id, key, text, ids.next_version()))
