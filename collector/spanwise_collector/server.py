@@ -31,6 +31,7 @@ class CollectorConfig:
     # stored setting alone. Per-project overrides: ((project, days), ...).
     retention_days: int | None = None
     retention: tuple[tuple[str, int], ...] = ()
+    artifacts: str | None = None  # run artifacts; default <store dir>/artifacts
 
 
 class Collector:
@@ -108,6 +109,7 @@ class Collector:
             ) from exc
         self.http_port = sock.getsockname()[1]
         app = create_app(self.store, self.pipeline)
+        app.state.artifacts_dir = self.config.artifacts
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._http = uvicorn.Server(config)
         ready = threading.Event()
@@ -151,5 +153,11 @@ class Collector:
         return f"http://{self.config.host}:{self.http_port}"
 
 
+def _run_service(server: Any, collector: Collector) -> None:
+    from .runs.service import add_to_server
+
+    add_to_server(server, collector)
+
+
 # Extra gRPC services (e.g. runs): callables ``(server, collector) -> None``.
-GRPC_SERVICES: list[Any] = []
+GRPC_SERVICES: list[Any] = [_run_service]

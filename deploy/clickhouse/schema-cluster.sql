@@ -128,3 +128,90 @@ FROM `spanwise`.`otel_traces_local`
 GROUP BY Project, TraceId, RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (1, 'spans table and trace summary');
+
+-- migration 2: experiments, runs, params, tags, metrics
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`experiments_local` ON CLUSTER `spanwise` (
+    ExperimentId String,
+    Name String,
+    Tags Map(String, String),
+    CreationTime DateTime64(3),
+    Project LowCardinality(String),
+    IngestedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/experiments_local', '{replica}', IngestedAt)
+ORDER BY ExperimentId;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`experiments` ON CLUSTER `spanwise` AS `spanwise`.`experiments_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'experiments_local', cityHash64(ExperimentId));
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`runs_local` ON CLUSTER `spanwise` (
+    ExperimentId String,
+    RunId String,
+    RunName String,
+    Status LowCardinality(String),
+    StartTime DateTime64(3),
+    EndTime Nullable(DateTime64(3)),
+    ParentRunId String,
+    Project LowCardinality(String),
+    Version UInt64,
+    INDEX idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/runs_local', '{replica}', Version)
+ORDER BY (ExperimentId, RunId);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`runs` ON CLUSTER `spanwise` AS `spanwise`.`runs_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'runs_local', cityHash64(ExperimentId, RunId));
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_params_local` ON CLUSTER `spanwise` (
+    RunId String,
+    Key String,
+    Value String,
+    LoggedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/run_params_local', '{replica}')
+ORDER BY (RunId, Key);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_params` ON CLUSTER `spanwise` AS `spanwise`.`run_params_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'run_params_local', cityHash64(RunId, Key));
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_tags_local` ON CLUSTER `spanwise` (
+    RunId String,
+    Key String,
+    Value String,
+    Version UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/run_tags_local', '{replica}', Version)
+ORDER BY (RunId, Key);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_tags` ON CLUSTER `spanwise` AS `spanwise`.`run_tags_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'run_tags_local', cityHash64(RunId, Key));
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_metrics_local` ON CLUSTER `spanwise` (
+    RunId String,
+    Key String,
+    Value Float64 CODEC(Gorilla, ZSTD(1)),
+    Step Int64 CODEC(Delta, ZSTD(1)),
+    Timestamp Int64 CODEC(Delta, ZSTD(1)),
+    EventId UInt64
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/run_metrics_local', '{replica}')
+ORDER BY (RunId, Key, Step, Timestamp, EventId);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_metrics` ON CLUSTER `spanwise` AS `spanwise`.`run_metrics_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'run_metrics_local', cityHash64(RunId, Key, Step, Timestamp, EventId));
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_latest_metrics_local` ON CLUSTER `spanwise` (
+    RunId String,
+    Key String,
+    Latest AggregateFunction(argMax, Tuple(Float64, Int64, Int64), Tuple(Int64, Int64))
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/spanwise/run_latest_metrics_local', '{replica}')
+ORDER BY (RunId, Key);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`run_latest_metrics` ON CLUSTER `spanwise` AS `spanwise`.`run_latest_metrics_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'run_latest_metrics_local', cityHash64(RunId, Key));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `spanwise`.`run_latest_metrics_mv` ON CLUSTER `spanwise` TO `spanwise`.`run_latest_metrics_local` AS
+SELECT
+    RunId,
+    Key,
+    argMaxState((Value, Step, Timestamp), (Step, Timestamp)) AS Latest
+FROM `spanwise`.`run_metrics_local`
+GROUP BY RunId, Key;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (2, 'experiments, runs, params, tags, metrics');

@@ -122,3 +122,72 @@ FROM `spanwise`.`otel_traces`
 GROUP BY Project, TraceId, RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (1, 'spans table and trace summary');
+
+-- migration 2: experiments, runs, params, tags, metrics
+
+CREATE TABLE IF NOT EXISTS `spanwise`.experiments (
+    ExperimentId String,
+    Name String,
+    Tags Map(String, String),
+    CreationTime DateTime64(3),
+    Project LowCardinality(String),
+    IngestedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree(IngestedAt)
+ORDER BY ExperimentId;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.runs (
+    ExperimentId String,
+    RunId String,
+    RunName String,
+    Status LowCardinality(String),
+    StartTime DateTime64(3),
+    EndTime Nullable(DateTime64(3)),
+    ParentRunId String,
+    Project LowCardinality(String),
+    Version UInt64,
+    INDEX idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplacingMergeTree(Version)
+ORDER BY (ExperimentId, RunId);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.run_params (
+    RunId String,
+    Key String,
+    Value String,
+    LoggedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree
+ORDER BY (RunId, Key);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.run_tags (
+    RunId String,
+    Key String,
+    Value String,
+    Version UInt64
+) ENGINE = ReplacingMergeTree(Version)
+ORDER BY (RunId, Key);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.run_metrics (
+    RunId String,
+    Key String,
+    Value Float64 CODEC(Gorilla, ZSTD(1)),
+    Step Int64 CODEC(Delta, ZSTD(1)),
+    Timestamp Int64 CODEC(Delta, ZSTD(1)),
+    EventId UInt64
+) ENGINE = ReplacingMergeTree
+ORDER BY (RunId, Key, Step, Timestamp, EventId);
+
+CREATE TABLE IF NOT EXISTS `spanwise`.run_latest_metrics (
+    RunId String,
+    Key String,
+    Latest AggregateFunction(argMax, Tuple(Float64, Int64, Int64), Tuple(Int64, Int64))
+) ENGINE = AggregatingMergeTree
+ORDER BY (RunId, Key);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `spanwise`.run_latest_metrics_mv TO `spanwise`.run_latest_metrics AS
+SELECT
+    RunId,
+    Key,
+    argMaxState((Value, Step, Timestamp), (Step, Timestamp)) AS Latest
+FROM `spanwise`.run_metrics
+GROUP BY RunId, Key;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (2, 'experiments, runs, params, tags, metrics');

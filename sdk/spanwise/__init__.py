@@ -18,26 +18,66 @@ from ._internal import provider as _provider
 from ._internal.attributes import SpanType
 from ._internal.client import Client, SpanwiseAPIError
 from ._internal.decorator import trace
+from ._internal.exceptions import InvalidParameterError, SpanwiseError
+from ._internal.runs.fluent import (
+    active_run,
+    end_run,
+    log_artifact,
+    log_artifacts,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    set_experiment,
+    set_tag,
+    set_tags,
+    start_run,
+)
+from ._internal.runs.frame import search_runs
+from ._internal.runs.state import ActiveRun
+from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
 from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActiveRun",
     "Client",
+    "Experiment",
+    "FileInfo",
+    "InvalidParameterError",
     "LiveSpan",
+    "Metric",
     "PagedList",
+    "Run",
+    "RunData",
+    "RunInfo",
     "Span",
     "SpanEvent",
     "SpanType",
     "SpanwiseAPIError",
+    "SpanwiseError",
     "Trace",
     "TraceData",
     "TraceInfo",
     "__version__",
+    "active_run",
     "configure",
+    "end_run",
     "flush",
     "get_current_trace_id",
+    "log_artifact",
+    "log_artifacts",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "search_runs",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
     "start_span",
     "trace",
     "update_current_trace",
@@ -80,11 +120,25 @@ def configure(
 
 
 def flush(timeout: float = 10.0) -> bool:
-    """Send every finished span to the collector now; ``False`` if ``timeout`` passed first."""
+    """Send every finished span and every queued run event to the collector now;
+    ``False`` if ``timeout`` passed first (or run events had to be dropped)."""
+    import time
+
+    from ._internal.runs import fluent as _runs
+
+    deadline = time.monotonic() + timeout
     try:
-        return _provider.flush(timeout)
+        spans_ok = _provider.flush(timeout)
     except Exception:
         from ._internal.errors import log_internal_error
 
         log_internal_error("flushing spans")
-        return False
+        spans_ok = False
+    try:
+        runs_ok = _runs.flush(max(0.0, deadline - time.monotonic()))
+    except Exception:
+        from ._internal.errors import log_internal_error
+
+        log_internal_error("flushing run events")
+        runs_ok = False
+    return spans_ok and runs_ok

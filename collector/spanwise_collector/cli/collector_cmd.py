@@ -41,6 +41,12 @@ from .options import cluster_option, retention_from_options, retention_options
 @cluster_option
 @retention_options
 @click.option(
+    "--artifacts",
+    default=None,
+    envvar="SPANWISE_ARTIFACTS",
+    help="Directory for run artifacts [default: <store dir>/artifacts].",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -48,7 +54,7 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
-              log_level: str) -> None:  # fmt: skip
+              artifacts: str | None, log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -59,7 +65,8 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
                              create_schema=not no_create_schema, cluster=cluster,
                              retention_days=policy.days if policy else None,
-                             retention=tuple(policy.projects.items()) if policy else ())  # fmt: skip
+                             retention=tuple(policy.projects.items()) if policy else (),
+                             artifacts=artifacts)  # fmt: skip
     server = Collector(config)
     try:
         server.start()

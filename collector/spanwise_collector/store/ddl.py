@@ -46,6 +46,7 @@ IF EXISTS): two collectors may run a migration at the same time.
 from __future__ import annotations
 
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
+from .runs_ddl import RUNS_STATEMENTS
 
 __all__ = [
     "MIGRATIONS",
@@ -213,6 +214,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "spans table and trace summary", (SPANS_TABLE, TRACE_SUMMARY_TABLE, TRACE_SUMMARY_MV)
     ),
+    Migration(2, "experiments, runs, params, tags, metrics", RUNS_STATEMENTS),
 )
 
 

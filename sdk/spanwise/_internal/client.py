@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .exceptions import SpanwiseError
 from .provider import STATE
+from .runs.client import RunsClientMixin
+from .types import PagedList, Span, Trace, TraceData, TraceInfo
 
 if TYPE_CHECKING:
     import urllib.error
 
-from .types import PagedList, Span, Trace, TraceData, TraceInfo
-
 __all__ = ["Client", "SpanwiseAPIError"]
 
 
-class SpanwiseAPIError(Exception):
+class SpanwiseAPIError(SpanwiseError):
     """The collector answered with an error; ``status`` is the HTTP status (0: unreachable)."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -24,8 +25,8 @@ class SpanwiseAPIError(Exception):
         self.message = message
 
 
-class Client:
-    """Reads traces (and, in later modules, runs and costs) from a Spanwise collector.
+class Client(RunsClientMixin):
+    """Reads traces, experiments and runs (and, in later modules, costs) from a collector.
 
     ``url`` defaults to ``SPANWISE_API_URL``, else the HTTP port (4318) on the host
     of ``SPANWISE_ENDPOINT``.
