@@ -59,20 +59,19 @@ def test_every_cluster_statement_is_on_cluster_and_layout_is_consistent():
             local[name] = family
         else:
             everywhere.add(name)  # one copy per node, one Keeper path for the cluster
-    assert local == {
-        "otel_traces_local": "ReplacingMergeTree",
-        "trace_summary_local": "AggregatingMergeTree",
-    }
-    assert distributed == {
-        "otel_traces": ("otel_traces_local", "cityHash64(TraceId)"),
-        "trace_summary": ("trace_summary_local", "cityHash64(TraceId)"),
-    }
+    assert local["otel_traces_local"] == "ReplacingMergeTree"
+    assert local["trace_summary_local"] == "AggregatingMergeTree"
+    assert distributed["otel_traces"] == ("otel_traces_local", "cityHash64(TraceId)")
+    assert distributed["trace_summary"] == ("trace_summary_local", "cityHash64(TraceId)")
+    # every Distributed table (incl. later migrations) points at its own local table
+    assert {target for target, _ in distributed.values()} == {f"{n}_local" for n in distributed}
+    assert set(local) == {f"{n}_local" for n in distributed}
     assert everywhere == {"schema_migrations"}
     # the Distributed tables carry the single-node names: readers and writers don't change
     single = {
         m.group(2)
         for s in statements(schema_print("--database", "obs"))
-        if (m := re.match(r"CREATE TABLE IF NOT EXISTS `(\w+)`\.`(\w+)`", s))
+        if (m := re.match(r"CREATE TABLE IF NOT EXISTS `(\w+)`\.`?(\w+)`?", s))
     }
     assert single == set(distributed) | everywhere
     view = next(s for s in stmts if "MATERIALIZED VIEW" in s)
