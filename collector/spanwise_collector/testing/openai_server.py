@@ -8,7 +8,8 @@
     python -m spanwise_collector.testing.openai_server --port 0   # prints "port=N" first, serves until killed
 
 Endpoints: POST /v1/chat/completions (JSON or SSE), /v1/responses (JSON or SSE events),
-/v1/embeddings, GET /v1/models. Outputs are deterministic functions of the request (see
+/v1/embeddings, GET /v1/models; Azure-style paths (/openai/deployments/{name}/...) too.
+Outputs are deterministic functions of the request (see
 `spanwise_collector.testing._openai_payloads` for the exact rules).
 
 Failure injection, per request, by header or by model name:
@@ -18,7 +19,8 @@ Failure injection, per request, by header or by model name:
 - ``x-fake-chunks: N`` -> N content chunks in a stream (default: the server's ``chunks``);
 - ``x-fake-chunk-delay: S`` -> sleep S seconds before each streamed chunk;
 - ``x-fake-abort-after: K`` -> a stream drops the connection after K events.
-`FakeOpenAI.inject_error(status, times)` fails the next `times` requests instead.
+`FakeOpenAI.inject_error(status, times)` fails the next `times` requests instead;
+`FakeOpenAI.inject_response(body)` answers the next request with that exact JSON body.
 
 Speed: stdlib ThreadingHTTPServer, HTTP/1.1 keep-alive, TCP_NODELAY, and each response
 (or SSE event) goes out in one write, so no Nagle/delayed-ACK stall (≈40 ms) can occur.
@@ -46,6 +48,8 @@ __all__ = ["FakeOpenAI", "RecordedRequest", "main"]
 
 _ERROR_IN_MODEL = re.compile(r"error-(\d{3})")
 _DELAY_IN_MODEL = re.compile(r"delay-(\d+(?:\.\d+)?)")
+# Azure OpenAI paths: {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…
+_AZURE_PREFIX = re.compile(r"^/openai(?:/deployments/[^/]+)?")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.injected: collections.deque[tuple[int, float]] = collections.deque()
+        self.bodies: collections.deque[tuple[int, Any]] = collections.deque()
         self.stopping = threading.Event()
 
 
@@ -197,13 +202,18 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if delay:
             srv.stopping.wait(float(delay))
+        with srv.lock:
+            canned = srv.bodies.popleft() if srv.bodies else None
+        if canned is not None:
+            self._send_json(canned[0], canned[1], rid)
+            return
         status, retry_after = self._injected_error(model)
         if status:
             extra = {"retry-after": retry_after} if status == 429 else {}
             self._send_json(status, payloads.error_body(status, f"fake error {status}"), rid, extra)
             return
 
-        path = self.path.split("?", 1)[0].removeprefix("/v1")
+        path = _AZURE_PREFIX.sub("", self.path.split("?", 1)[0]).removeprefix("/v1")
         chunks = int(self.headers.get("x-fake-chunks") or srv.chunks)
         stream = bool(body.get("stream"))
         if path == "/chat/completions":
@@ -330,6 +340,11 @@ class FakeOpenAI:
     def server_timings_ns(self) -> list[int]:
         """Per request: ns from the request line received to the last byte written."""
         return list(self._srv.timings_ns)
+
+    def inject_response(self, body: Any, status: int = 200) -> None:
+        """Answer the next request with exactly this JSON body (e.g. a malformed response)."""
+        with self._srv.lock:
+            self._srv.bodies.append((status, body))
 
     def inject_error(self, status: int, times: int = 1) -> None:
         """Answer the next `times` requests with HTTP `status` (e.g. 429 then success for retries)."""
