@@ -76,6 +76,6 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
 
 
 def _agents() -> list[tuple[str, object]]:
-    from ..demo import research_agent
+    from ..demo import openai_agent, research_agent
 
-    return [("research agent", research_agent)]
+    return [("research agent", research_agent), ("openai agent", openai_agent)]
