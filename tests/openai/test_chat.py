@@ -228,3 +228,12 @@ def test_broken_response_does_not_break_the_call(oai, fake, traced, monkeypatch,
     assert result.id == "chatcmpl-broken" and result.choices[0].index == 0
     assert span.status == "OK" and span.name == f"chat {MODEL}"
     assert any("internal error" in r.getMessage() for r in caplog.records)
+
+
+def test_raw_response_calls_still_make_a_span(oai, traced):
+    raw, _, [span] = traced(
+        oai.chat.completions.with_raw_response.create, model=MODEL, messages=messages()
+    )
+    assert raw.http_request.url.path.endswith("/chat/completions")  # the user's object, as is
+    assert raw.parse().choices[0].message.content == "echo: hello there"
+    assert span.name == f"chat {MODEL}" and span.status == "OK"
