@@ -163,3 +163,41 @@ def test_async_stream_helper(aoai, traced):
 
     final, _, [span] = traced(lambda: asyncio.run(consume()))
     assert span.outputs["content"] == final.choices[0].message.content == "echo: ahelp"
+
+
+def test_stream_broken_mid_way_ends_its_span_as_error(oai, traced):
+    caught = {}
+
+    def consume():
+        stream = oai.chat.completions.create(
+            model=MODEL, messages=messages("cut me off"), stream=True,
+            extra_headers={"x-fake-abort-after": "3"},
+        )  # fmt: skip
+        got = []
+        try:
+            for chunk in stream:
+                got.append(chunk)
+        except Exception as exc:  # whatever the client raises reaches the caller
+            caught["exc"] = exc
+        return got
+
+    got, _, [span] = traced(consume)
+    assert len(got) == 3 and "exc" in caught
+    assert span.status == "ERROR"
+    assert span.attributes["error.type"] == type(caught["exc"]).__qualname__
+    partial = "".join(c.choices[0].delta.content or "" for c in got)
+    assert span.outputs == {"role": "assistant", "content": partial}
+
+
+def test_async_stream_garbage_collected_half_way_ends_its_span(aoai, traced):
+    async def consume():
+        stream = await aoai.chat.completions.create(
+            model=MODEL, messages=messages("abandon async"), stream=True
+        )
+        async for _ in stream:
+            break
+        del stream
+        gc.collect()
+
+    _, root, [span] = traced(lambda: asyncio.run(consume()))
+    assert span.end_time_ns <= root.end_time_ns
