@@ -63,6 +63,7 @@ __all__ = [
     "TraceInfo",
     "__version__",
     "active_run",
+    "autolog",
     "configure",
     "end_run",
     "flush",
@@ -142,3 +143,30 @@ def flush(timeout: float = 10.0) -> bool:
         log_internal_error("flushing run events")
         runs_ok = False
     return spans_ok and runs_ok
+
+
+def autolog(disable: bool = False) -> None:
+    """Enable tracing in every integration whose library is installed (openai, ...).
+
+    ``disable=True`` removes them all again. Libraries are imported only if installed.
+    """
+    from ._internal.integrations import registry
+
+    registry.autolog(disable=disable)
+
+
+# Integration namespaces (``spanwise.openai``) load on first use, so that
+# ``import spanwise`` stays light.
+_SUBMODULES = frozenset({"openai", "langchain"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
