@@ -26,6 +26,8 @@ class CollectorConfig:
     http_port: int = 4318
     create_schema: bool = True
     grpc_workers: int = 16
+    # Price override files (``--prices``), later files win; see pricing/README.md.
+    prices: tuple[str, ...] = ()
 
 
 class Collector:
@@ -51,7 +53,12 @@ class Collector:
         return self
 
     def _processors(self) -> list[Any]:
-        return []
+        from spanwise_pricing import PriceBook
+
+        from .costs import PricingProcessor
+
+        book = PriceBook.load(overrides=self.config.prices)
+        return [PricingProcessor(book, self.store)]
 
     def _start_grpc(self) -> None:
         import grpc

@@ -17,6 +17,7 @@ from ._internal import config as _config
 from ._internal import provider as _provider
 from ._internal.attributes import SpanType
 from ._internal.client import Client, SpanwiseAPIError
+from ._internal.costs import CostRow, CostSummary
 from ._internal.decorator import trace
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
 from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
@@ -25,6 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "CostRow",
+    "CostSummary",
     "LiveSpan",
     "PagedList",
     "Span",

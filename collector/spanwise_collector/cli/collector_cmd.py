@@ -37,13 +37,20 @@ import click
     "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
 )
 @click.option(
+    "--prices",
+    "prices",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Price override file (repeatable; later files win). See `spanwise pricing check`.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
-              log_level: str) -> None:  # fmt: skip
+              prices: tuple[str, ...], log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -51,11 +58,11 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # fmt: skip
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
-                             create_schema=not no_create_schema)  # fmt: skip
+                             create_schema=not no_create_schema, prices=prices)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
-    except (StoreError, OSError, ValueError) as exc:
+    except (StoreError, OSError, ValueError) as exc:  # ValueError: a bad --prices file
         click.secho(f"error: {exc}", fg="red", err=True)
         server.stop(0)
         sys.exit(2)

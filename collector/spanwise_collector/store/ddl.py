@@ -154,6 +154,43 @@ FROM {db}.otel_traces
 GROUP BY Project, TraceId
 """
 
+# Migration 3 (pricing): the summary counts a doubly recorded LLM call once (tokens of spans
+# whose cost is counted in a child/parent are left out) and ignores rows re-inserted by
+# `spanwise reprice` (CostRevision > 0): reprice adds a cost-delta row to the summary itself.
+TRACE_SUMMARY_MV_V3 = """
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trace_summary_mv TO {db}.trace_summary AS
+SELECT
+    Project,
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp + toIntervalNanosecond(Duration)) AS End,
+    maxIf(SpanId, ParentSpanId = '') AS RootSpanId,
+    maxIf(SpanName, ParentSpanId = '') AS Name,
+    maxIf(toUInt8(StatusCode = 'Error'), ParentSpanId = '') AS RootError,
+    countIf(StatusCode = 'Error') AS ErrorCount,
+    count() AS SpanCount,
+    sumIf(InputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent')) AS InputTokens,
+    sumIf(OutputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent'))
+        AS OutputTokens,
+    sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
+    countIf(Cost IS NOT NULL) AS PricedSpans,
+    maxIf(toString(ServiceName), ParentSpanId = '') AS ServiceName,
+    max(SessionId) AS SessionId,
+    max(UserId) AS UserId,
+    max(RunId) AS RunId,
+    maxMap(CAST(TraceTags, 'Map(String, String)')) AS Tags,
+    maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata
+FROM {db}.otel_traces
+WHERE CostRevision = 0
+GROUP BY Project, TraceId
+"""
+
+PRICING_STATEMENTS = (
+    "ALTER TABLE {db}.otel_traces ADD COLUMN IF NOT EXISTS CostRevision UInt32 DEFAULT 0",
+    "DROP VIEW IF EXISTS {db}.trace_summary_mv",
+    TRACE_SUMMARY_MV_V3,
+)
+
 MIGRATIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
     Version UInt32,
@@ -167,6 +204,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "spans table and trace summary", (SPANS_TABLE, TRACE_SUMMARY_TABLE, TRACE_SUMMARY_MV)
     ),
+    Migration(3, "pricing: count-once token totals, reprice revisions", PRICING_STATEMENTS),
 )
 
 
