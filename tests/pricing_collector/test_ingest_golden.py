@@ -113,7 +113,9 @@ def test_unknown_model_keeps_tokens_and_is_listed(collector, client):
     tid = os.urandom(16)
     spans = [span(tid, f"call {n}", llm(frequent, "acme", 100, 10)) for n in range(3)]
     spans.append(span(tid, "rare", llm(rare, "acme", 7, 1)))
-    spans.append(span(tid, "tool", {"spanwise.span.type": "TOOL", "gen_ai.request.model": frequent}))
+    spans.append(
+        span(tid, "tool", {"spanwise.span.type": "TOOL", "gen_ai.request.model": frequent})
+    )
     send(collector.http_url, spans)
     trace = client.get_trace(tid.hex())
     call = next(s for s in trace.data.spans if s.name == "call 0")
@@ -137,4 +139,3 @@ def test_unknown_model_keeps_tokens_and_is_listed(collector, client):
         cli, ["pricing", "unknown", "--url", collector.http_url, "--since", "2025-01-01"]
     )
     assert frequent in table.output
-
