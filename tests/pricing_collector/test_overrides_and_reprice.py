@@ -112,5 +112,5 @@ def test_override_file_and_project_overrides_then_reprice(tmp_path, price_files)
 def test_bad_price_file_stops_the_collector(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("models:\n  - id: x\n    prices: [{valid_from: nope, input: 1}]\n")
-    with pytest.raises(RuntimeError, match="bad.yaml"):
+    with pytest.raises(RuntimeError, match=r"bad\.yaml"):
         CollectorProcess(tmp_path / "data", "--prices", str(bad)).start()
