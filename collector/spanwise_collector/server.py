@@ -32,6 +32,8 @@ class CollectorConfig:
     retention_days: int | None = None
     retention: tuple[tuple[str, int], ...] = ()
     artifacts: str | None = None  # run artifacts; default <store dir>/artifacts
+    # Price override files (``--prices``), later files win; see pricing/README.md.
+    prices: tuple[str, ...] = ()
 
 
 class Collector:
@@ -66,7 +68,12 @@ class Collector:
         return self
 
     def _processors(self) -> list[Any]:
-        return []
+        from spanwise_pricing import PriceBook
+
+        from .costs import PricingProcessor
+
+        book = PriceBook.load(overrides=self.config.prices)
+        return [PricingProcessor(book, self.store)]
 
     def _start_grpc(self) -> None:
         import grpc

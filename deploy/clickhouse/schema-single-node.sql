@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS `spanwise`.`otel_traces` (
     TraceTags Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     TraceMetadata Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
+    CostRevision UInt32 DEFAULT 0,
     RetentionDays UInt16 DEFAULT 0,
     INDEX idx_session SessionId TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_user UserId TYPE bloom_filter(0.01) GRANULARITY 1,
@@ -107,8 +108,9 @@ SELECT
     maxIf(toUInt8(StatusCode = 'Error'), ParentSpanId = '') AS RootError,
     countIf(StatusCode = 'Error') AS ErrorCount,
     count() AS SpanCount,
-    sum(InputTokens) AS InputTokens,
-    sum(OutputTokens) AS OutputTokens,
+    sumIf(InputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent')) AS InputTokens,
+    sumIf(OutputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent'))
+        AS OutputTokens,
     sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
     countIf(Cost IS NOT NULL) AS PricedSpans,
     maxIf(toString(ServiceName), ParentSpanId = '') AS ServiceName,
@@ -119,6 +121,7 @@ SELECT
     maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata,
     RetentionDays
 FROM `spanwise`.`otel_traces`
+WHERE CostRevision = 0
 GROUP BY Project, TraceId, RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (1, 'spans table and trace summary');

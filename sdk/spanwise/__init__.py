@@ -17,6 +17,7 @@ from ._internal import config as _config
 from ._internal import provider as _provider
 from ._internal.attributes import SpanType
 from ._internal.client import Client, SpanwiseAPIError
+from ._internal.costs import CostRow, CostSummary
 from ._internal.decorator import trace
 from ._internal.exceptions import InvalidParameterError, SpanwiseError
 from ._internal.runs.fluent import (
@@ -44,6 +45,8 @@ __version__ = "0.1.0"
 __all__ = [
     "ActiveRun",
     "Client",
+    "CostRow",
+    "CostSummary",
     "Experiment",
     "FileInfo",
     "InvalidParameterError",

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import collector_cmd, demo, runs, schema_cmd, traces
+from . import collector_cmd, costs, demo, runs, schema_cmd, traces
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,6 +27,9 @@ COMMANDS = [
     schema_cmd.schema,
     runs.experiments,
     runs.runs,
+    costs.costs,
+    costs.pricing,
+    costs.reprice,
 ]
 for command in COMMANDS:
     cli.add_command(command)

@@ -47,6 +47,13 @@ from .options import cluster_option, retention_from_options, retention_options
     help="Directory for run artifacts [default: <store dir>/artifacts].",
 )
 @click.option(
+    "--prices",
+    "prices",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Price override file (repeatable; later files win). See `spanwise pricing check`.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -54,7 +61,7 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
-              artifacts: str | None, log_level: str) -> None:  # fmt: skip
+              artifacts: str | None, prices: tuple[str, ...], log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -66,11 +73,11 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
                              create_schema=not no_create_schema, cluster=cluster,
                              retention_days=policy.days if policy else None,
                              retention=tuple(policy.projects.items()) if policy else (),
-                             artifacts=artifacts)  # fmt: skip
+                             artifacts=artifacts, prices=prices)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
-    except (StoreError, OSError, ValueError) as exc:
+    except (StoreError, OSError, ValueError) as exc:  # ValueError: a bad --prices file
         click.secho(f"error: {exc}", fg="red", err=True)
         server.stop(0)
         sys.exit(2)

@@ -103,3 +103,30 @@ def traces_table(infos: Iterable[TraceInfo]) -> Table:
 
 def console() -> Console:
     return Console()
+
+
+def costs_table(summary: object) -> Table:
+    """A `CostSummary` as a table: one row per group, most expensive first, then the total."""
+    from spanwise import CostSummary
+
+    assert isinstance(summary, CostSummary)
+    caption = f"{summary.since[:19]} → {summary.until[:19]} UTC; a call recorded twice counts once"
+    table = Table(title="LLM costs", caption=caption, header_style="bold", show_footer=True)
+    total = summary.total
+    for n, key in enumerate(summary.group_by):
+        table.add_column(key, footer="total" if n == 0 else "")
+    numbers = [
+        ("cost", lambda r: _cost(r.cost) or "$0"),
+        ("calls", lambda r: f"{r.calls:,}"),
+        ("input tok", lambda r: f"{r.input_tokens:,}"),
+        ("cached", lambda r: f"{r.cached_tokens:,}"),
+        ("output tok", lambda r: f"{r.output_tokens:,}"),
+        ("reasoning", lambda r: f"{r.reasoning_tokens:,}"),
+        ("unpriced", lambda r: f"{r.unpriced_calls:,}" if r.unpriced_calls else ""),
+    ]
+    for title, fmt in numbers:
+        table.add_column(title, justify="right", footer=fmt(total))
+    for row in summary.rows:
+        keys = [row.key.get(k) or "-" for k in summary.group_by]
+        table.add_row(*keys, *(fmt(row) for _, fmt in numbers))
+    return table

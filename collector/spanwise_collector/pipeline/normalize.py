@@ -26,6 +26,8 @@ OUTPUT_KEYS = (
     "mlflow.spanOutputs",
     "gen_ai.completion",
 )
+# Span types whose usage is a priced model call (MLflow writes CHAT_MODEL).
+PRICED_TYPES = frozenset({"LLM", "CHAT_MODEL", "EMBEDDING"})
 TYPE_KEYS = ("spanwise.span.type", "openinference.span.kind", "mlflow.spanType")
 MODEL_KEYS = (
     "gen_ai.response.model",
@@ -50,12 +52,14 @@ OUTPUT_TOKEN_KEYS = (
 CACHED_TOKEN_KEYS = (
     "gen_ai.usage.cache_read.input_tokens",
     "gen_ai.usage.cache_read_input_tokens",
+    "llm.usage.cache_read_input_tokens",
     "llm.token_count.prompt_details.cache_read",
     "gen_ai.usage.cached_tokens",
 )
 CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_creation.input_tokens",
     "gen_ai.usage.cache_creation_input_tokens",
+    "llm.usage.cache_creation_input_tokens",
     "llm.token_count.prompt_details.cache_write",
 )
 REASONING_KEYS = (
@@ -130,6 +134,24 @@ def _tokens(attrs: dict[str, str], keys: tuple[str, ...]) -> int:
     return value if 0 <= value < 1 << 40 else 0
 
 
+def _repair_totals(d: Derived) -> None:
+    """Make the counts "totals with subsets" (see docs/pricing.md, Usage conventions).
+
+    The conventions we read (GenAI semconv, OpenInference, OpenLLMetry, OpenAI, Gemini's
+    prompt count) report input tokens INCLUDING cached reads and cache writes, and output
+    tokens INCLUDING reasoning. Anthropic's API reports ``input_tokens`` EXCLUDING its
+    ``cache_read``/``cache_creation`` counts, and Gemini's ``candidates_token_count`` excludes
+    ``thoughts``; an instrumentation that copies those numbers verbatim is recognisable only
+    when a part exceeds its total, and then the parts are added to the total. When the parts
+    happen to be smaller we cannot tell and trust the convention.
+    """
+    in_parts = d.cached_tokens + d.cache_write_tokens
+    if in_parts > d.input_tokens:
+        d.input_tokens += in_parts
+    if d.reasoning_tokens > d.output_tokens:
+        d.output_tokens += d.reasoning_tokens
+
+
 def derive(attrs: dict[str, str]) -> Derived:
     """Read the typed fields; moves inputs/outputs/tags/metadata out of ``attrs``."""
     d = Derived()
@@ -148,6 +170,7 @@ def derive(attrs: dict[str, str]) -> Derived:
         d.cached_tokens = _tokens(attrs, CACHED_TOKEN_KEYS)
         d.cache_write_tokens = _tokens(attrs, CACHE_WRITE_KEYS)
         d.reasoning_tokens = _tokens(attrs, REASONING_KEYS)
+        _repair_totals(d)
     d.session_id = _first(attrs, SESSION_KEYS)
     d.user_id = _first(attrs, USER_KEYS)
     d.run_id = _first(attrs, RUN_KEYS)

@@ -13,6 +13,7 @@ from .errors import QueryError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_PAGE = 1000
+_DEFERRED = ("counted_in_child", "counted_in_parent")
 
 SPAN_COLUMNS = """
     TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
@@ -20,6 +21,7 @@ SPAN_COLUMNS = """
     SpanAttributes, arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS ev_ts,
     Events.Name AS ev_name, Events.Attributes AS ev_attrs, Project, SpanType, Input, Output,
     Model, Provider, InputTokens, OutputTokens, CachedTokens, ReasoningTokens, Cost, CostStatus,
+    CostBreakdown, PricingVersion,
     SessionId, UserId, RunId, TraceTags, TraceMetadata
 """
 
@@ -96,6 +98,8 @@ def span_to_json(row: dict[str, Any]) -> dict[str, Any]:
         else None,
         "cost": _money(row["Cost"]),
         "cost_status": row["CostStatus"] or None,
+        "cost_breakdown": {k: _money(v) for k, v in row["CostBreakdown"].items()},
+        "pricing_version": row["PricingVersion"] or None,
         "_project": row["Project"],
         "_session_id": row["SessionId"],
         "_user_id": row["UserId"],
@@ -131,8 +135,13 @@ def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any
         "end_time_ms": end // 1_000_000,
         "duration_ms": (end - start) / 1e6,
         "span_count": len(spans),
-        "input_tokens": sum(s["input_tokens"] or 0 for s in spans),
-        "output_tokens": sum(s["output_tokens"] or 0 for s in spans),
+        # A call recorded twice (framework + client span) counts once: see docs/pricing.md.
+        "input_tokens": sum(
+            s["input_tokens"] or 0 for s in spans if s["cost_status"] not in _DEFERRED
+        ),
+        "output_tokens": sum(
+            s["output_tokens"] or 0 for s in spans if s["cost_status"] not in _DEFERRED
+        ),
         "cost": _money(sum(costs, Decimal(0))) if costs else None,
         "session_id": max((s["_session_id"] for s in spans), default="") or None,
         "user_id": max((s["_user_id"] for s in spans), default="") or None,

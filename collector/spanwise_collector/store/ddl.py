@@ -107,6 +107,9 @@ SPANS_TABLE = Table(
         f"TraceTags {_ATTR_MAP} {_Z}",
         f"TraceMetadata {_ATTR_MAP} {_Z}",
         "IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1))",
+        # >0 on rows re-inserted by `spanwise reprice`; the summary view skips them
+        # (reprice writes the cost delta into trace_summary itself).
+        "CostRevision UInt32 DEFAULT 0",
         "RetentionDays UInt16 DEFAULT {retention}",
     ),
     indexes=(
@@ -127,7 +130,9 @@ SPANS_TABLE = Table(
 )
 
 # One partial row per (trace, insert block); readers GROUP BY TraceId.
-# Status: 1 when the root span (no parent) failed.
+# Status: 1 when the root span (no parent) failed. A doubly recorded LLM call counts
+# once: tokens of spans whose cost is counted in a child/parent are left out (see
+# docs/pricing.md); rows re-inserted by `spanwise reprice` (CostRevision > 0) are skipped.
 TRACE_SUMMARY_TABLE = Table(
     name="trace_summary",
     columns=(
@@ -180,8 +185,9 @@ SELECT
     maxIf(toUInt8(StatusCode = 'Error'), ParentSpanId = '') AS RootError,
     countIf(StatusCode = 'Error') AS ErrorCount,
     count() AS SpanCount,
-    sum(InputTokens) AS InputTokens,
-    sum(OutputTokens) AS OutputTokens,
+    sumIf(InputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent')) AS InputTokens,
+    sumIf(OutputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent'))
+        AS OutputTokens,
     sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
     countIf(Cost IS NOT NULL) AS PricedSpans,
     maxIf(toString(ServiceName), ParentSpanId = '') AS ServiceName,
@@ -192,6 +198,7 @@ SELECT
     maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata,
     RetentionDays
 FROM {source}
+WHERE CostRevision = 0
 GROUP BY Project, TraceId, RetentionDays
 """,
 )

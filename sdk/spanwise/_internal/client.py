@@ -13,6 +13,8 @@ from .types import PagedList, Span, Trace, TraceData, TraceInfo
 if TYPE_CHECKING:
     import urllib.error
 
+from .costs import CostSummary
+
 __all__ = ["Client", "SpanwiseAPIError"]
 
 
@@ -113,6 +115,42 @@ class Client(RunsClientMixin):
             for t in payload["traces"]
         ]
         return PagedList(traces, payload.get("next_page_token"))
+
+    # -- costs -----------------------------------------------------------------
+    def cost_summary(
+        self,
+        group_by: list[str] | tuple[str, ...] | str = (),
+        since: Any = None,
+        until: Any = None,
+        project: str | None = None,
+    ) -> CostSummary:
+        """Cost (Decimal), tokens and call counts grouped by any of ``model``, ``provider``,
+        ``project``, ``day``, ``user``, ``session``, ``tag:<key>``.
+
+        ``since``/``until``: datetime, date, epoch milliseconds, ISO string or a relative
+        ``"7d"``/``"12h"`` (default: the last 7 days). A call recorded by a framework span
+        and a client span counts once; calls of unknown models count in ``unpriced_calls``.
+        """
+        keys = [group_by] if isinstance(group_by, str) else list(group_by)
+        payload = self._request(
+            "GET",
+            "/api/v1/costs",
+            params={
+                "group_by": ",".join(keys) or None,
+                "since": _time_param(since),
+                "until": _time_param(until),
+                "project": project,
+            },
+        )
+        return CostSummary.from_dict(payload)
+
+
+def _time_param(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _error_message(err: urllib.error.HTTPError) -> str:

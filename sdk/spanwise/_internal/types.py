@@ -50,6 +50,8 @@ class Span:
     reasoning_tokens: int | None = None
     cost: Decimal | None = None
     cost_status: str | None = None
+    cost_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    pricing_version: str | None = None
 
     @property
     def duration_ms(self) -> float:
@@ -83,6 +85,8 @@ class Span:
             reasoning_tokens=_int(d.get("reasoning_tokens")),
             cost=_decimal(d.get("cost")),
             cost_status=d.get("cost_status") or None,
+            cost_breakdown={k: Decimal(str(v)) for k, v in (d.get("cost_breakdown") or {}).items()},
+            pricing_version=d.get("pricing_version") or None,
         )
 
 

@@ -1,0 +1,161 @@
+"""`PricingProcessor`: the ingest stage that prices every LLM/embedding span of a batch.
+
+It fills ``Cost``, ``CostBreakdown``, ``CostStatus`` and ``PricingVersion`` from the columns
+the normaliser derived (model, provider, token counts); the span's start time picks the
+price version and its project the project-scoped overrides. Statuses: the price book's
+(``ok``, ``unknown_model``, ``no_usage``, ``invalid_usage``) plus the count-once rule's
+(``counted_in_child``, ``counted_in_parent``, see `carriers`). Spans of other types keep
+an empty status: they are not model calls.
+
+Hot path: one pass over plain column lists, the book's cached model matching, and one
+primary-key read of the store per batch (only for traces that contain a usage span).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from spanwise_pricing import PriceBook, Usage
+
+from ..pipeline.batch import SpanBatch
+from ..pipeline.normalize import PRICED_TYPES
+from .carriers import Known, decide
+
+__all__ = ["CENT_BILLIONTH", "PricingProcessor"]
+
+# The Cost column is Decimal(18, 9): costs are rounded (half-even) to 1e-9 USD.
+CENT_BILLIONTH = Decimal("1e-9")
+
+_PRICED_SQL = ", ".join(f"'{t}'" for t in sorted(PRICED_TYPES))
+_KNOWN_SQL = f"""
+SELECT TraceId, SpanId, ParentSpanId,
+       SpanType IN ({_PRICED_SQL}) AND (InputTokens > 0 OR OutputTokens > 0) AS has_usage,
+       Cost IS NOT NULL AS has_cost, CostStatus
+FROM otel_traces WHERE TraceId IN {{ids:Array(String)}}
+ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId
+"""
+
+
+class PricingProcessor:
+    """Prices a `SpanBatch` in place. ``store`` (optional) answers the cross-batch check."""
+
+    def __init__(self, book: PriceBook, store: Any = None, recent_traces: int = 20_000) -> None:
+        self.book = book
+        self.store = store
+        # Structure of recently priced traces, so two batches of one trace in flight at the
+        # same time (two exporters) see each other before either is in the store.
+        self._recent: OrderedDict[str, dict[str, Known]] = OrderedDict()
+        self._recent_max = recent_traces
+        self._lock = threading.Lock()
+
+    def process(self, batch: SpanBatch) -> None:
+        col = batch.columns
+        types = col["SpanType"]
+        priced = [i for i, t in enumerate(types) if t in PRICED_TYPES]
+        if not priced:
+            return
+        inp, out = col["InputTokens"], col["OutputTokens"]
+        trace_ids = col["TraceId"]
+        usage_idx = [i for i in priced if inp[i] or out[i]]
+        traces = {trace_ids[i] for i in usage_idx}
+        stored = self._stored(traces) if traces and self.store is not None else {}
+        with self._lock:
+            deferred = self._count_once(col, traces, usage_idx, stored)
+            self._price(col, priced, deferred)
+            self._remember(col, traces)
+
+    # -- the count-once rule -------------------------------------------------------------
+
+    def _stored(self, traces: set[str]) -> dict[str, dict[str, Known]]:
+        rows = self.store.query(_KNOWN_SQL, {"ids": sorted(traces)})
+        known: dict[str, dict[str, Known]] = {}
+        for tid, sid, parent, has_usage, has_cost, status in rows:
+            known.setdefault(tid, {})[sid] = (parent, bool(has_usage), bool(has_cost), status)
+        return known
+
+    def _count_once(
+        self,
+        col: dict[str, list[Any]],
+        traces: set[str],
+        usage_idx: list[int],
+        stored: dict[str, dict[str, Known]],
+    ) -> dict[tuple[str, str], str]:
+        trace_ids, span_ids, parent_ids = col["TraceId"], col["SpanId"], col["ParentSpanId"]
+        parents: dict[str, dict[str, str]] = {t: {} for t in traces}
+        for i, tid in enumerate(trace_ids):
+            if tid in parents:
+                parents[tid][span_ids[i]] = parent_ids[i]
+        usage: dict[str, list[str]] = {}
+        for i in usage_idx:
+            usage.setdefault(trace_ids[i], []).append(span_ids[i])
+        deferred: dict[tuple[str, str], str] = {}
+        for tid in traces:
+            known = dict(stored.get(tid, ()))
+            known.update(self._recent.get(tid, ()))  # newer than the store's copy
+            batch_parents = parents[tid]
+            for sid in batch_parents:
+                known.pop(sid, None)
+            if not known and len(usage[tid]) == 1:
+                continue  # a lone call: nothing to share its cost with
+            for sid, status in decide(batch_parents, usage[tid], known).items():
+                deferred[(tid, sid)] = status
+        return deferred
+
+    def _remember(self, col: dict[str, list[Any]], traces: set[str]) -> None:
+        recent = self._recent
+        trace_ids, span_ids, parent_ids = col["TraceId"], col["SpanId"], col["ParentSpanId"]
+        types, inp, out, cost, status = (
+            col["SpanType"], col["InputTokens"], col["OutputTokens"], col["Cost"],
+            col["CostStatus"],
+        )  # fmt: skip
+        for i, tid in enumerate(trace_ids):
+            if tid not in traces:
+                continue
+            spans = recent.get(tid)
+            if spans is None:
+                spans = recent[tid] = {}
+            else:
+                recent.move_to_end(tid)
+            has_usage = types[i] in PRICED_TYPES and bool(inp[i] or out[i])
+            spans[span_ids[i]] = (parent_ids[i], has_usage, cost[i] is not None, status[i])
+        while len(recent) > self._recent_max:
+            recent.popitem(last=False)
+
+    # -- prices --------------------------------------------------------------------------
+
+    def _price(
+        self, col: dict[str, list[Any]], priced: list[int], deferred: dict[tuple[str, str], str]
+    ) -> None:
+        price = self.book.price
+        trace_ids, span_ids = col["TraceId"], col["SpanId"]
+        ts, model, provider, project = (
+            col["Timestamp"], col["Model"], col["Provider"], col["Project"],
+        )  # fmt: skip
+        inp, out, cached, write, reasoning = (
+            col["InputTokens"], col["OutputTokens"], col["CachedTokens"],
+            col["CacheWriteTokens"], col["ReasoningTokens"],
+        )  # fmt: skip
+        cost, breakdown, status, version = (
+            col["Cost"], col["CostBreakdown"], col["CostStatus"], col["PricingVersion"],
+        )  # fmt: skip
+        for i in priced:
+            if deferred:
+                why = deferred.get((trace_ids[i], span_ids[i]))
+                if why is not None:
+                    status[i] = why
+                    continue
+            res = price(
+                provider=provider[i] or None,
+                model=model[i],
+                at=ts[i],
+                usage=Usage(inp[i], cached[i], write[i], out[i], reasoning[i]),
+                project=project[i],
+            )
+            status[i] = res.status
+            version[i] = res.price_version or ""
+            if res.total is not None:
+                cost[i] = res.total.quantize(CENT_BILLIONTH)
+                breakdown[i] = [(k, v.quantize(CENT_BILLIONTH)) for k, v in res.breakdown.items()]

@@ -1,0 +1,86 @@
+"""Hand-built OTLP spans sent over OTLP/HTTP (protobuf) to a real collector."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.resource.v1 import resource_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def ns(at: datetime) -> int:
+    return int(at.timestamp()) * 1_000_000_000
+
+
+def _value(v: Any) -> common_pb2.AnyValue:
+    if isinstance(v, bool):
+        return common_pb2.AnyValue(bool_value=v)
+    if isinstance(v, int):
+        return common_pb2.AnyValue(int_value=v)
+    if isinstance(v, float):
+        return common_pb2.AnyValue(double_value=v)
+    return common_pb2.AnyValue(string_value=str(v))
+
+
+def span(
+    trace_id: bytes,
+    name: str,
+    attrs: dict[str, Any],
+    *,
+    at: datetime = AT,
+    parent: bytes | None = None,
+    span_id: bytes | None = None,
+) -> trace_pb2.Span:
+    start = ns(at)
+    return trace_pb2.Span(
+        trace_id=trace_id,
+        span_id=span_id or os.urandom(8),
+        parent_span_id=parent or b"",
+        name=name,
+        start_time_unix_nano=start,
+        end_time_unix_nano=start + 1_000_000_000,
+        attributes=[common_pb2.KeyValue(key=k, value=_value(v)) for k, v in attrs.items()],
+    )
+
+
+def llm(model: str, provider: str, inp: int, out: int, **extra: Any) -> dict[str, Any]:
+    """GenAI semconv attributes of a chat call."""
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model,
+        "gen_ai.system": provider,
+        "gen_ai.usage.input_tokens": inp,
+        "gen_ai.usage.output_tokens": out,
+        **extra,
+    }
+
+
+def send(http_url: str, spans: list[trace_pb2.Span], project: str = "pricing-tests") -> None:
+    request = trace_service_pb2.ExportTraceServiceRequest(
+        resource_spans=[
+            trace_pb2.ResourceSpans(
+                resource=resource_pb2.Resource(
+                    attributes=[
+                        common_pb2.KeyValue(key="service.name", value=_value("pricing-tests")),
+                        common_pb2.KeyValue(key="spanwise.project", value=_value(project)),
+                    ]
+                ),
+                scope_spans=[trace_pb2.ScopeSpans(spans=spans)],
+            )
+        ]
+    )
+    req = urllib.request.Request(
+        f"{http_url}/v1/traces",
+        data=request.SerializeToString(),
+        method="POST",
+        headers={"content-type": "application/x-protobuf"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 200
