@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from decimal import Decimal as D
 
 import pytest
@@ -11,7 +13,7 @@ import spanwise
 from click.testing import CliRunner
 from spanwise_collector.cli import cli
 
-from tests.support.collector import CollectorProcess
+from tests.support.collector import CollectorProcess, source_env
 
 from .spans import llm, send, span
 
@@ -96,13 +98,15 @@ def test_override_file_and_project_overrides_then_reprice(tmp_path, price_files)
         again = runner.invoke(cli, ["reprice", "--since", "2025-01-01", "--url", second.http_url])
         assert again.exit_code == 0 and "Repriced 0 of" in again.output
         assert _summary(client, t1).cost == D("14.5")
-    # Offline: reprice one model of a store directly with a file, then read it back.
-    result = CliRunner().invoke(
-        cli, ["reprice", "--since", "2025-01-01", "--model", "gpt-4o-mini", "--store",
-              str(store), "--prices", str(v1), "--json"],
+    # Offline: reprice one model of a store directly with a file, then read it back. In a
+    # subprocess: the store opens its own chDB engine (one per process).
+    result = subprocess.run(
+        [sys.executable, "-m", "spanwise_collector", "reprice", "--since", "2025-01-01", "--model",
+         "gpt-4o-mini", "--store", str(store), "--prices", str(v1), "--json"],
+        capture_output=True, text=True, env=source_env(), timeout=120,
     )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["spans_repriced"] == 2
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["spans_repriced"] == 2
     with CollectorProcess(store) as third:
         client = spanwise.Client(third.http_url)
         assert _summary(client, t1).cost == D("3.7")
