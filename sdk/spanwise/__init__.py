@@ -1,0 +1,90 @@
+"""Spanwise: LLM tracing, cost and experiment tracking on OpenTelemetry.
+
+    import spanwise
+
+    @spanwise.trace
+    def answer(question: str) -> str: ...
+
+Spans go over OTLP/gRPC to a Spanwise collector (``SPANWISE_ENDPOINT``,
+default ``http://localhost:4317``); ``spanwise.Client`` reads them back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._internal import config as _config
+from ._internal import provider as _provider
+from ._internal.attributes import SpanType
+from ._internal.client import Client, SpanwiseAPIError
+from ._internal.decorator import trace
+from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
+from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "LiveSpan",
+    "PagedList",
+    "Span",
+    "SpanEvent",
+    "SpanType",
+    "SpanwiseAPIError",
+    "Trace",
+    "TraceData",
+    "TraceInfo",
+    "__version__",
+    "configure",
+    "flush",
+    "get_current_trace_id",
+    "start_span",
+    "trace",
+    "update_current_trace",
+]
+
+
+def configure(
+    endpoint: str | None = None,
+    api_key: str | None = None,
+    project: str | None = None,
+    service_name: str | None = None,
+    sample_rate: float | None = None,
+    redact: Any = None,
+    capture_inputs: bool | None = None,
+    capture_outputs: bool | None = None,
+    enabled: bool | None = None,
+    **advanced: Any,
+) -> None:
+    """Configure the SDK; arguments left ``None`` keep their current value.
+
+    ``redact`` is called with every captured input/output value before it is
+    encoded and leaves the process; it returns the value to record.
+    ``sample_rate`` is a head-sampling ratio decided by trace id, so all spans
+    of a trace share the decision. Bad values raise ``ValueError``/``TypeError``.
+    """
+    settings = _config.updated(
+        _provider.STATE.settings,
+        endpoint=endpoint,
+        api_key=api_key,
+        project=project,
+        service_name=service_name,
+        sample_rate=sample_rate,
+        redact=redact,
+        capture_inputs=capture_inputs,
+        capture_outputs=capture_outputs,
+        enabled=enabled,
+        **advanced,
+    )
+    _provider.reconfigure(settings)
+
+
+def flush(timeout: float = 10.0) -> bool:
+    """Send every finished span to the collector now; ``False`` if ``timeout`` passed first."""
+    try:
+        return _provider.flush(timeout)
+    except Exception:
+        from ._internal.errors import log_internal_error
+
+        log_internal_error("flushing spans")
+        return False

@@ -1,0 +1,52 @@
+"""The FastAPI application: routers plus error mapping (4xx with a message, never 500)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..pipeline.pipeline import Pipeline
+from ..query.errors import NotFound, QueryError
+from ..store import ClickHouseStore, StoreError
+from . import otlp, traces
+
+logger = logging.getLogger("spanwise.collector")
+
+# Each feature adds its router here.
+ROUTERS = [otlp.router, traces.router]
+
+
+def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
+    from .. import __version__
+
+    app = FastAPI(
+        title="Spanwise collector",
+        version=__version__,
+        description="OTLP/HTTP ingest and the Spanwise query API.",
+    )
+    app.state.store = store
+    app.state.pipeline = pipeline
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and store reachability")
+    def healthz() -> dict[str, str]:
+        store.query("SELECT 1")
+        return {"status": "ok", "store": store.location.describe()}
+
+    @app.exception_handler(QueryError)
+    async def _bad_request(_: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(StoreError)
+    async def _store_down(_: Request, exc: StoreError) -> JSONResponse:
+        logger.warning("query failed: %s", exc)
+        return JSONResponse({"detail": f"store unavailable: {exc}"}, status_code=503)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

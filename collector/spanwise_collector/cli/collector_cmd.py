@@ -1,0 +1,76 @@
+"""``spanwise collector``: run the collector in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+import click
+
+
+@click.command()
+@click.option(
+    "--store",
+    default="./spanwise-data",
+    show_default=True,
+    envvar="SPANWISE_STORE",
+    help="A directory / chdb:///abs/path (embedded ClickHouse) or http(s)://user:pass@host:8123/db.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--grpc-port",
+    default=4317,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="OTLP/gRPC and run events; 0 picks a free port.",
+)
+@click.option(
+    "--http-port",
+    default=4318,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="OTLP/HTTP and the query API; 0 picks a free port.",
+)
+@click.option(
+    "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
+              log_level: str) -> None:  # fmt: skip
+    """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
+    from ..server import Collector, CollectorConfig
+    from ..store import StoreError
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)  # fmt: skip
+    config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
+                             create_schema=not no_create_schema)  # fmt: skip
+    server = Collector(config)
+    try:
+        server.start()
+    except (StoreError, OSError, ValueError) as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        server.stop(0)
+        sys.exit(2)
+    click.echo(f"grpc={server.grpc_port} http={server.http_port}", nl=True)
+    sys.stdout.flush()
+    click.echo(f"spanwise collector: store {server.store.location.describe()}, OTLP/gRPC "
+               f"{host}:{server.grpc_port}, HTTP {server.http_url}", err=True)  # fmt: skip
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping.wait(0.5):
+        pass
+    click.echo("spanwise collector: draining and stopping", err=True)
+    server.stop(grace=10)

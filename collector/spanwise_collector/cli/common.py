@@ -1,0 +1,40 @@
+"""Options and helpers shared by the query commands."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+url_option = click.option(
+    "--url",
+    envvar="SPANWISE_API_URL",
+    default="http://127.0.0.1:4318",
+    show_default=True,
+    help="The collector's HTTP API (env SPANWISE_API_URL).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def api_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn API errors into one red line and exit status 1 instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from spanwise import SpanwiseAPIError
+
+        try:
+            return func(*args, **kwargs)
+        except SpanwiseAPIError as err:
+            click.secho(f"error: {err}", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))

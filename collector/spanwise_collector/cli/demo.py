@@ -1,0 +1,81 @@
+"""``spanwise demo``: a collector in-process, example agents, their traces printed."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+
+import click
+
+
+@click.command()
+@click.option(
+    "--store",
+    default=None,
+    help="Keep the data in this directory (default: a temporary directory, removed after).",
+)
+@click.option(
+    "--runs",
+    "n",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="How many times to run each agent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the traces as JSON.")
+def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
+    """Start a collector on free local ports, run example agents, print their traces."""
+    import spanwise
+
+    from ..server import Collector, CollectorConfig
+    from ..store import StoreError
+    from .render import console, trace_tree
+
+    tmp = None if store else tempfile.mkdtemp(prefix="spanwise-demo-")
+    server = Collector(CollectorConfig(store=store or tmp, grpc_port=0, http_port=0))
+    out = console()
+    try:
+        try:
+            server.start()
+        except (StoreError, OSError) as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+        out.print(f"[dim]collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
+                  f"store {server.store.location.describe()}[/dim]")  # fmt: skip
+        spanwise.configure(
+            endpoint=server.grpc_endpoint, project="demo", service_name="spanwise-demo"
+        )
+        for name, module in _agents():
+            with out.status(f"running {name}…"):
+                module.run(n)
+        if not spanwise.flush(30):
+            click.secho(
+                "warning: not every span reached the collector in 30 s", fg="yellow", err=True
+            )
+        # Read everything back through the query API, oldest first.
+        client = spanwise.Client(server.http_url)
+        listed = client.search_traces(max_results=1000, project="demo", include_spans=True)
+        traces = sorted(listed, key=lambda t: t.info.start_time_ms)
+        if as_json:
+            from dataclasses import asdict
+
+            from .common import print_json
+
+            print_json([asdict(t) for t in traces])
+            return
+        for trace in traces:
+            out.print(trace_tree(trace))
+        out.print(f"[dim]{len(traces)} traces; read them again with "
+                  f"`spanwise traces list --url {server.http_url}` while the collector runs.[/dim]")  # fmt: skip
+    finally:
+        spanwise.flush(5)
+        server.stop(grace=2)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _agents() -> list[tuple[str, object]]:
+    from ..demo import research_agent
+
+    return [("research agent", research_agent)]

@@ -1,0 +1,105 @@
+"""Terminal rendering: trace trees and trace tables with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+from spanwise import Span, Trace, TraceInfo
+
+_STATUS_STYLE = {"ERROR": "bold red", "OK": "green", "UNSET": "dim"}
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f} ms" if value < 10_000 else f"{value / 1000:,.2f} s"
+
+
+def _cost(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"${value:.6f}" if value < 1 else f"${value:,.4f}"
+
+
+def _tokens(span: Span) -> str:
+    if span.input_tokens is None and span.output_tokens is None:
+        return ""
+    return f"{span.input_tokens or 0}→{span.output_tokens or 0} tok"
+
+
+def _span_label(span: Span) -> Text:
+    text = Text()
+    text.append(span.name, style="bold")
+    text.append(f"  {span.span_type}", style="cyan")
+    text.append(f"  {_ms(span.duration_ms)}", style="magenta")
+    text.append(f"  {span.status}", style=_STATUS_STYLE.get(span.status, ""))
+    if span.model:
+        text.append(f"  {span.model}", style="yellow")
+    tokens = _tokens(span)
+    if tokens:
+        text.append(f"  {tokens}", style="blue")
+    if span.cost is not None:
+        text.append(f"  {_cost(span.cost)}", style="green")
+    elif span.cost_status and span.cost_status != "ok":
+        text.append(f"  cost: {span.cost_status}", style="dim red")
+    if span.status == "ERROR" and span.status_message:
+        text.append(f"  {span.status_message[:120]}", style="red")
+    return text
+
+
+def trace_tree(trace: Trace) -> Tree:
+    info = trace.info
+    head = Text()
+    head.append(f"trace {info.trace_id}", style="bold")
+    head.append(f"  {info.name}  {_ms(info.duration_ms)}  ")
+    head.append(info.status, style=_STATUS_STYLE.get(info.status, ""))
+    if info.input_tokens or info.output_tokens:
+        head.append(f"  {info.input_tokens}→{info.output_tokens} tok", style="blue")
+    if info.cost is not None:
+        head.append(f"  {_cost(info.cost)}", style="green")
+    tree = Tree(head)
+    spans = trace.data.spans
+    ids = {s.span_id for s in spans}
+    children: dict[str | None, list[Span]] = {}
+    for span in spans:
+        parent = span.parent_id if span.parent_id in ids else None
+        children.setdefault(parent, []).append(span)
+
+    def add(node: Tree, parent: str | None, depth: int) -> None:
+        for span in sorted(children.get(parent, []), key=lambda s: s.start_time_ns):
+            branch = node.add(_span_label(span))
+            if depth < 200:
+                add(branch, span.span_id, depth + 1)
+
+    add(tree, None, 0)
+    return tree
+
+
+def traces_table(infos: Iterable[TraceInfo]) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("trace id", "name", "start", "duration", "status", "spans", "tokens", "cost"):
+        table.add_column(column, no_wrap=column in ("trace id", "start"))
+    import datetime as dt
+
+    for info in infos:
+        start = dt.datetime.fromtimestamp(info.start_time_ms / 1000, tz=dt.timezone.utc)
+        table.add_row(
+            info.trace_id,
+            info.name,
+            start.strftime("%Y-%m-%d %H:%M:%S"),
+            _ms(info.duration_ms),
+            Text(info.status, style=_STATUS_STYLE.get(info.status, "")),
+            str(info.span_count),
+            f"{info.input_tokens}→{info.output_tokens}"
+            if info.input_tokens or info.output_tokens
+            else "",
+            _cost(info.cost),
+        )
+    return table
+
+
+def console() -> Console:
+    return Console()

@@ -1,0 +1,1 @@
+"""Example agents run by ``spanwise demo``."""

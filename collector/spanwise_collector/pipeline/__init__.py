@@ -1,0 +1,1 @@
+"""Ingest pipeline: OTLP request → normalised columnar batch → (priced) → store."""

@@ -1,0 +1,1 @@
+"""Read side: SQL for the query API, always parameterised."""

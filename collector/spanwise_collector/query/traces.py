@@ -1,0 +1,235 @@
+"""One trace by id and the newest-first trace list (filters slot in here later)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..store import ClickHouseStore
+from . import cursor
+from .errors import QueryError
+
+_TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_PAGE = 1000
+
+SPAN_COLUMNS = """
+    TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName,
+    toUnixTimestamp64Nano(Timestamp) AS start_ns, Duration, StatusCode, StatusMessage,
+    SpanAttributes, arrayMap(t -> toUnixTimestamp64Nano(t), Events.Timestamp) AS ev_ts,
+    Events.Name AS ev_name, Events.Attributes AS ev_attrs, Project, SpanType, Input, Output,
+    Model, Provider, InputTokens, OutputTokens, CachedTokens, ReasoningTokens, Cost, CostStatus,
+    SessionId, UserId, RunId, TraceTags, TraceMetadata
+"""
+
+SUMMARY_COLUMNS = """
+    TraceId,
+    min(Start) AS start,
+    toUnixTimestamp64Nano(start) AS start_ns,
+    toUnixTimestamp64Nano(max(End)) AS end_ns,
+    max(Name) AS name,
+    max(RootError) AS root_error,
+    max(Project) AS project,
+    sum(SpanCount) AS span_count,
+    sum(InputTokens) AS input_tokens,
+    sum(OutputTokens) AS output_tokens,
+    sum(TotalCost) AS total_cost,
+    sum(PricedSpans) AS priced_spans,
+    max(SessionId) AS session_id,
+    max(UserId) AS user_id,
+    max(RunId) AS run_id,
+    maxMap(Tags) AS tags,
+    maxMap(Metadata) AS metadata
+"""
+
+
+def validate_trace_id(trace_id: str) -> str:
+    tid = trace_id.strip().lower()
+    if not _TRACE_ID.match(tid):
+        raise QueryError(f"invalid trace id {trace_id!r}: expected 32 hexadecimal characters")
+    return tid
+
+
+def _decode_json(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def span_to_json(row: dict[str, Any]) -> dict[str, Any]:
+    start = int(row["start_ns"])
+    return {
+        "trace_id": row["TraceId"],
+        "span_id": row["SpanId"],
+        "parent_id": row["ParentSpanId"] or None,
+        "name": row["SpanName"],
+        "kind": row["SpanKind"],
+        "service_name": row["ServiceName"],
+        "span_type": row["SpanType"] or "UNKNOWN",
+        # OTel's UNSET means "no error": reported as OK, like MLflow does.
+        "status": "ERROR" if row["StatusCode"] == "Error" else "OK",
+        "status_message": row["StatusMessage"],
+        "start_time_ns": start,
+        "end_time_ns": start + int(row["Duration"]),
+        "inputs": _decode_json(row["Input"]),
+        "outputs": _decode_json(row["Output"]),
+        "attributes": dict(row["SpanAttributes"]),
+        "events": [
+            {"name": name, "timestamp_ns": int(ts), "attributes": dict(attrs)}
+            for ts, name, attrs in zip(row["ev_ts"], row["ev_name"], row["ev_attrs"])
+        ],
+        "model": row["Model"] or None,
+        "provider": row["Provider"] or None,
+        "input_tokens": row["InputTokens"] if row["Model"] or row["InputTokens"] else None,
+        "output_tokens": row["OutputTokens"] if row["Model"] or row["OutputTokens"] else None,
+        "cached_tokens": row["CachedTokens"] if row["Model"] or row["CachedTokens"] else None,
+        "reasoning_tokens": row["ReasoningTokens"]
+        if row["Model"] or row["ReasoningTokens"]
+        else None,
+        "cost": _money(row["Cost"]),
+        "cost_status": row["CostStatus"] or None,
+        "_project": row["Project"],
+        "_session_id": row["SessionId"],
+        "_user_id": row["UserId"],
+        "_run_id": row["RunId"],
+        "_tags": dict(row["TraceTags"]),
+        "_metadata": dict(row["TraceMetadata"]),
+    }
+
+
+def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any]:
+    """Trace-level info computed from its (deduplicated) spans, by the summary's rules."""
+    ids = {s["span_id"] for s in spans}
+    roots = [s for s in spans if not s["parent_id"]] or [
+        s for s in spans if s["parent_id"] not in ids
+    ]
+    root = min(roots, key=lambda s: s["start_time_ns"]) if roots else spans[0]
+    start = min(s["start_time_ns"] for s in spans)
+    end = max(s["end_time_ns"] for s in spans)
+    costs = [Decimal(s["cost"]) for s in spans if s["cost"] is not None]
+    tags: dict[str, str] = {}
+    metadata: dict[str, str] = {}
+    for s in spans:
+        for key, value in s["_tags"].items():
+            tags[key] = max(tags.get(key, ""), value)
+        for key, value in s["_metadata"].items():
+            metadata[key] = max(metadata.get(key, ""), value)
+    return {
+        "trace_id": trace_id,
+        "name": root["name"],
+        "status": "ERROR" if root["status"] == "ERROR" else "OK",
+        "project": root["_project"],
+        "start_time_ms": start // 1_000_000,
+        "end_time_ms": end // 1_000_000,
+        "duration_ms": (end - start) / 1e6,
+        "span_count": len(spans),
+        "input_tokens": sum(s["input_tokens"] or 0 for s in spans),
+        "output_tokens": sum(s["output_tokens"] or 0 for s in spans),
+        "cost": _money(sum(costs, Decimal(0))) if costs else None,
+        "session_id": max((s["_session_id"] for s in spans), default="") or None,
+        "user_id": max((s["_user_id"] for s in spans), default="") or None,
+        "run_id": max((s["_run_id"] for s in spans), default="") or None,
+        "tags": tags,
+        "metadata": metadata,
+    }
+
+
+def _public(span: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in span.items() if not k.startswith("_")}
+
+
+def fetch_spans(store: ClickHouseStore, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Spans of the given traces; the newest version of each span (re-deliveries collapse)."""
+    if not trace_ids:
+        return {}
+    rows = store.query_dicts(
+        f"SELECT {SPAN_COLUMNS} FROM otel_traces WHERE TraceId IN {{ids:Array(String)}} "
+        "ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId",
+        {"ids": trace_ids},
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["TraceId"], []).append(span_to_json(row))
+    for spans in out.values():
+        spans.sort(key=lambda s: (s["start_time_ns"], s["span_id"]))
+    return out
+
+
+def get_trace(store: ClickHouseStore, trace_id: str) -> dict[str, Any] | None:
+    tid = validate_trace_id(trace_id)
+    spans = fetch_spans(store, [tid]).get(tid)
+    if not spans:
+        return None
+    return {"info": info_from_spans(tid, spans), "spans": [_public(s) for s in spans]}
+
+
+def summary_to_info(row: dict[str, Any]) -> dict[str, Any]:
+    start, end = int(row["start_ns"]), int(row["end_ns"])
+    return {
+        "trace_id": row["TraceId"],
+        "name": row["name"],
+        "status": "ERROR" if row["root_error"] else "OK",
+        "project": row["project"],
+        "start_time_ms": start // 1_000_000,
+        "end_time_ms": end // 1_000_000,
+        "duration_ms": (end - start) / 1e6,
+        "span_count": int(row["span_count"]),
+        "input_tokens": int(row["input_tokens"]),
+        "output_tokens": int(row["output_tokens"]),
+        "cost": _money(row["total_cost"]) if row["priced_spans"] else None,
+        "session_id": row["session_id"] or None,
+        "user_id": row["user_id"] or None,
+        "run_id": row["run_id"] or None,
+        "tags": dict(row["tags"]),
+        "metadata": dict(row["metadata"]),
+    }
+
+
+def list_traces(
+    store: ClickHouseStore,
+    limit: int = 100,
+    page_token: str | None = None,
+    project: str | None = None,
+    include_spans: bool = False,
+) -> dict[str, Any]:
+    """Newest traces first. Keyset pages on (start, trace id): new traces never shift a page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise QueryError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+    where, having = [], []
+    params: dict[str, Any] = {"limit": limit + 1}
+    if project:
+        where.append("Project = {project:String}")
+        params["project"] = project
+    if page_token:
+        pos = cursor.decode(page_token, ("s", "t"))
+        if not isinstance(pos["s"], int) or not isinstance(pos["t"], str):
+            raise QueryError("invalid page_token: pass the next_page_token of a previous page")
+        having.append("(start_ns, TraceId) < ({cursor_start:Int64}, {cursor_trace:String})")
+        params["cursor_start"], params["cursor_trace"] = pos["s"], pos["t"]
+    sql = f"SELECT {SUMMARY_COLUMNS} FROM trace_summary"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " GROUP BY TraceId"
+    if having:
+        sql += " HAVING " + " AND ".join(having)
+    sql += " ORDER BY start_ns DESC, TraceId DESC LIMIT {limit:UInt32}"
+    rows = store.query_dicts(sql, params)
+    next_token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_token = cursor.encode({"s": int(last["start_ns"]), "t": last["TraceId"]})
+    traces = [{"info": summary_to_info(row)} for row in rows]
+    if include_spans:
+        spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
+        for t in traces:
+            t["spans"] = [_public(s) for s in spans.get(t["info"]["trace_id"], [])]
+    return {"traces": traces, "next_page_token": next_token}

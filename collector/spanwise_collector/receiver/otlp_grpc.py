@@ -1,0 +1,42 @@
+"""OTLP/gRPC trace receiver: the standard ``TraceService/Export``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+from ..pipeline.pipeline import Pipeline
+from .errors import classify
+
+logger = logging.getLogger("spanwise.collector")
+
+PROJECT_HEADER = "x-spanwise-project"
+
+
+def project_from_metadata(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == PROJECT_HEADER and value:
+            return str(value)
+    return "default"
+
+
+class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            self.pipeline.consume(request, project=project_from_metadata(context))
+        except Exception as exc:
+            outcome = classify(exc)
+            if outcome.retryable:
+                logger.warning("OTLP/gRPC export refused (retryable): %s", outcome.message)
+            context.abort(getattr(grpc.StatusCode, outcome.grpc_code), outcome.message)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+def add_to_server(server: grpc.Server, pipeline: Pipeline) -> None:
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceReceiver(pipeline), server)

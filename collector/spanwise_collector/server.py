@@ -1,0 +1,141 @@
+"""The collector process: store + pipeline + gRPC server + HTTP server.
+
+Used by ``spanwise collector`` (foreground) and in-process by ``spanwise demo``
+and tests. Stateless apart from its store: several can share one ClickHouse.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("spanwise.collector")
+
+GRPC_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    store: str = "./spanwise-data"
+    host: str = "127.0.0.1"
+    grpc_port: int = 4317
+    http_port: int = 4318
+    create_schema: bool = True
+    grpc_workers: int = 16
+
+
+class Collector:
+    def __init__(self, config: CollectorConfig) -> None:
+        self.config = config
+        self.store: Any = None
+        self.pipeline: Any = None
+        self.grpc_port = 0
+        self.http_port = 0
+        self._grpc: Any = None
+        self._http: Any = None
+        self._http_thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> Collector:
+        from .pipeline.pipeline import Pipeline
+        from .store import open_store
+
+        self.store = open_store(self.config.store, create_schema=self.config.create_schema)
+        self.pipeline = Pipeline(self.store, processors=self._processors())
+        self._start_grpc()
+        self._start_http()
+        return self
+
+    def _processors(self) -> list[Any]:
+        return []
+
+    def _start_grpc(self) -> None:
+        import grpc
+
+        from .receiver import otlp_grpc
+
+        options = [
+            ("grpc.max_receive_message_length", GRPC_MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 0),
+        ]
+        self._grpc = grpc.server(
+            ThreadPoolExecutor(
+                max_workers=self.config.grpc_workers, thread_name_prefix="otlp-grpc"
+            ),
+            options=options,
+            maximum_concurrent_rpcs=self.config.grpc_workers * 8,
+        )
+        otlp_grpc.add_to_server(self._grpc, self.pipeline)
+        for register in GRPC_SERVICES:
+            register(self._grpc, self)
+        port = self._grpc.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        if port == 0:
+            raise OSError(f"cannot listen for gRPC on {self.config.host}:{self.config.grpc_port}")
+        self.grpc_port = port
+        self._grpc.start()
+
+    def _start_http(self) -> None:
+        import uvicorn
+
+        from .api import create_app
+
+        sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.config.host, self.config.http_port))
+        except OSError as exc:
+            sock.close()
+            raise OSError(
+                f"cannot listen for HTTP on {self.config.host}:{self.config.http_port}: {exc}"
+            ) from exc
+        self.http_port = sock.getsockname()[1]
+        app = create_app(self.store, self.pipeline)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self._http = uvicorn.Server(config)
+        ready = threading.Event()
+
+        def run() -> None:
+            import asyncio
+
+            async def serve() -> None:
+                ready.set()
+                await self._http.serve(sockets=[sock])
+
+            asyncio.run(serve())
+
+        self._http_thread = threading.Thread(target=run, name="spanwise-http", daemon=True)
+        self._http_thread.start()
+        ready.wait(10)
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop taking requests, drain the writer, close the store."""
+        if self._grpc is not None:
+            self._grpc.stop(grace).wait(grace + 1)
+        if self._http is not None:
+            self._http.should_exit = True
+            if self._http_thread is not None:
+                self._http_thread.join(grace + 1)
+        if self.pipeline is not None:
+            self.pipeline.close()
+        if self.store is not None:
+            self.store.close()
+
+    def wait(self) -> None:
+        if self._grpc is not None:
+            self._grpc.wait_for_termination()
+
+    @property
+    def grpc_endpoint(self) -> str:
+        return f"http://{self.config.host}:{self.grpc_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.config.host}:{self.http_port}"
+
+
+# Extra gRPC services (e.g. runs): callables ``(server, collector) -> None``.
+GRPC_SERVICES: list[Any] = []

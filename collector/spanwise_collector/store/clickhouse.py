@@ -1,0 +1,162 @@
+"""One small interface over clickhouse-connect for both the embedded and the server store.
+
+chDB allows one engine per process and per directory; clickhouse-connect clients
+on the same engine run queries in parallel, one caller each, so we keep a small
+pool of clients and hand one to each caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from . import ddl
+from .location import StoreLocation, parse_store
+
+logger = logging.getLogger("spanwise.collector")
+
+
+class StoreError(Exception):
+    """The store failed. ``retryable`` says whether trying again later may succeed."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def _connect(loc: StoreLocation) -> Any:
+    import clickhouse_connect
+
+    if loc.kind == "chdb":
+        os.makedirs(loc.path, exist_ok=True)
+        try:
+            return clickhouse_connect.get_client(dsn=f"chdb://{loc.path}")
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open the embedded store at {loc.path}: {exc}. Only one process can "
+                "use a chDB directory at a time — is another `spanwise collector` (or a "
+                "`spanwise demo`) running on it? Stop it or pass a different --store.",
+                retryable=False,
+            ) from exc
+    try:
+        return clickhouse_connect.get_client(
+            host=loc.host,
+            port=loc.port,
+            username=loc.username,
+            password=loc.password,
+            database=loc.database,
+            secure=loc.secure,
+            compress="lz4",
+        )
+    except Exception as exc:
+        raise StoreError(f"cannot connect to ClickHouse at {loc.describe()}: {exc}") from exc
+
+
+class ClickHouseStore:
+    """Connection pool + schema migrations + the three operations the collector needs."""
+
+    def __init__(self, location: StoreLocation, pool_size: int = 4) -> None:
+        self.location = location
+        self.database = location.database
+        self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._created = 0
+        self._pool_size = pool_size
+        self._lock = threading.Lock()
+        self._pool.put(_connect(location))
+        self._created = 1
+
+    # -- connections -------------------------------------------------------------
+    @contextlib.contextmanager
+    def client(self) -> Iterator[Any]:
+        try:
+            client = self._pool.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                grow = self._created < self._pool_size
+                if grow:
+                    self._created += 1
+            client = _connect(self.location) if grow else self._pool.get()
+        try:
+            yield client
+        finally:
+            self._pool.put(client)
+
+    # -- operations --------------------------------------------------------------
+    def command(self, sql: str, parameters: Mapping[str, Any] | None = None) -> Any:
+        with self.client() as c:
+            return c.command(sql, parameters=dict(parameters or {}))
+
+    def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[tuple]:
+        with self.client() as c:
+            return c.query(sql, parameters=dict(parameters or {})).result_rows
+
+    def query_dicts(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[dict]:
+        with self.client() as c:
+            result = c.query(sql, parameters=dict(parameters or {}))
+            names = result.column_names
+            return [dict(zip(names, row)) for row in result.result_rows]
+
+    def insert_arrow(
+        self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None
+    ) -> None:
+        try:
+            with self.client() as c:
+                c.insert_arrow(
+                    f"`{self.database}`.`{table}`", arrow_table, settings=dict(settings or {})
+                )
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"insert into {table} failed: {exc}") from exc
+
+    def insert_rows(
+        self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
+    ) -> None:
+        try:
+            with self.client() as c:
+                c.insert(f"`{self.database}`.`{table}`", rows, column_names=list(column_names))
+        except Exception as exc:
+            raise StoreError(f"insert into {table} failed: {exc}") from exc
+
+    # -- schema ------------------------------------------------------------------
+    def migrate(self, migrations: Sequence[ddl.Migration] = ddl.MIGRATIONS) -> list[int]:
+        """Apply missing migrations in order; every statement is idempotent."""
+        self.command(ddl.render(ddl.MIGRATIONS_TABLE, self.database))
+        done = {
+            row[0] for row in self.query(f"SELECT Version FROM `{self.database}`.schema_migrations")
+        }
+        applied = []
+        for migration in migrations:
+            if migration.version in done:
+                continue
+            for statement in migration.statements:
+                self.command(ddl.render(statement, self.database))
+            self.insert_rows(
+                "schema_migrations",
+                [[migration.version, migration.description]],
+                ["Version", "Description"],
+            )
+            applied.append(migration.version)
+            logger.info("applied schema migration %d: %s", migration.version, migration.description)
+        return applied
+
+    def close(self) -> None:
+        while True:
+            try:
+                client = self._pool.get_nowait()
+            except queue.Empty:
+                break
+            with contextlib.suppress(Exception):
+                client.close()
+
+
+def open_store(value: str, create_schema: bool = True) -> ClickHouseStore:
+    store = ClickHouseStore(parse_store(value))
+    if create_schema:
+        store.migrate()
+    return store

@@ -1,0 +1,72 @@
+"""Every span attribute key Spanwise writes or reads, defined once.
+
+Spanwise's own keys live under ``spanwise.*``; LLM calls use the OpenTelemetry
+GenAI semantic conventions (``gen_ai.*``) so that any OTel backend understands
+them, and the collector also reads the OpenInference / OpenLLMetry spellings.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SpanType"]
+
+# --- Spanwise span attributes -------------------------------------------------
+SPAN_TYPE = "spanwise.span.type"
+INPUTS = "spanwise.inputs"
+OUTPUTS = "spanwise.outputs"
+FUNCTION = "code.function.name"
+RUN_ID = "spanwise.run_id"
+PROJECT = "spanwise.project"
+# update_current_trace(): one attribute per key so repeated calls merge.
+TRACE_TAG_PREFIX = "spanwise.trace.tags."
+TRACE_METADATA_PREFIX = "spanwise.trace.metadata."
+# OpenTelemetry semantic conventions for the conversation and the end user.
+SESSION_ID = "session.id"
+USER_ID = "user.id"
+# Exception events (OTel semantic conventions).
+EXCEPTION_EVENT = "exception"
+
+# --- OpenTelemetry GenAI semantic conventions ---------------------------------
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
+GEN_AI_SYSTEM = "gen_ai.system"  # the older name of gen_ai.provider.name
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_RESPONSE_MODEL = "gen_ai.response.model"
+GEN_AI_RESPONSE_ID = "gen_ai.response.id"
+GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
+GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
+GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
+GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
+GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
+GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
+GEN_AI_OUTPUT_TYPE = "gen_ai.output.type"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = "gen_ai.usage.cache_creation.input_tokens"
+GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
+GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
+GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions"
+GEN_AI_SERVER_TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token"
+ERROR_TYPE = "error.type"
+SERVER_ADDRESS = "server.address"
+SERVER_PORT = "server.port"
+
+
+class SpanType:
+    """The span types Spanwise knows (the same vocabulary as OpenInference)."""
+
+    LLM = "LLM"
+    CHAT_MODEL = "CHAT_MODEL"
+    CHAIN = "CHAIN"
+    AGENT = "AGENT"
+    TOOL = "TOOL"
+    RETRIEVER = "RETRIEVER"
+    EMBEDDING = "EMBEDDING"
+    RERANKER = "RERANKER"
+    PARSER = "PARSER"
+    UNKNOWN = "UNKNOWN"
+
+    ALL = frozenset(
+        {LLM, CHAT_MODEL, CHAIN, AGENT, TOOL, RETRIEVER, EMBEDDING, RERANKER, PARSER, UNKNOWN}
+    )

@@ -1,0 +1,94 @@
+"""Settings of the SDK: from ``spanwise.configure(...)`` over the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_ENDPOINT = "http://localhost:4317"
+DEFAULT_PROJECT = "default"
+DEFAULT_MAX_VALUE_CHARS = 32_000
+
+Redactor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The SDK configuration in force. Frozen: ``configure`` swaps the whole object."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    api_key: str | None = None
+    project: str = DEFAULT_PROJECT
+    service_name: str | None = None
+    sample_rate: float = 1.0
+    redact: Redactor | None = None
+    capture_inputs: bool = True
+    capture_outputs: bool = True
+    max_value_chars: int = DEFAULT_MAX_VALUE_CHARS
+    enabled: bool = True
+    # BatchSpanProcessor tuning: bounded memory if the collector is away.
+    max_queue_size: int = 8192
+    max_export_batch_size: int = 1024
+    schedule_delay_ms: int = 500
+    export_timeout_ms: int = 10_000
+    extra_headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def grpc_target(self) -> str:
+        """``host:port`` for the gRPC channel."""
+        parts = urlsplit(self.endpoint if "://" in self.endpoint else f"http://{self.endpoint}")
+        return f"{parts.hostname or 'localhost'}:{parts.port or 4317}"
+
+    @property
+    def insecure(self) -> bool:
+        return not self.endpoint.startswith("https://")
+
+    @property
+    def api_url(self) -> str:
+        """The collector's HTTP API, next to its gRPC endpoint unless set explicitly."""
+        explicit = os.environ.get("SPANWISE_API_URL")
+        if explicit:
+            return explicit.rstrip("/")
+        host = self.grpc_target.rsplit(":", 1)[0]
+        scheme = "http" if self.insecure else "https"
+        return f"{scheme}://{host}:4318"
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        return default
+
+
+def from_environment() -> Settings:
+    """Settings from ``SPANWISE_*`` and the standard ``OTEL_*`` variables."""
+    return Settings(
+        endpoint=os.environ.get("SPANWISE_ENDPOINT", DEFAULT_ENDPOINT),
+        api_key=os.environ.get("SPANWISE_API_KEY") or None,
+        project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
+        service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
+        sample_rate=_env_float("SPANWISE_SAMPLE_RATE", 1.0),
+        enabled=os.environ.get("SPANWISE_DISABLED", "").lower() not in ("1", "true", "yes"),
+    )
+
+
+def updated(settings: Settings, **changes: Any) -> Settings:
+    """A copy of ``settings`` with the given (validated) changes; ``None`` means unchanged."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if "sample_rate" in changes:
+        rate = float(changes["sample_rate"])
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"sample_rate must be between 0 and 1, got {rate}")
+        changes["sample_rate"] = rate
+    if "redact" in changes and not callable(changes["redact"]):
+        raise TypeError("redact must be a callable taking the captured value and returning it")
+    if "endpoint" in changes and not str(changes["endpoint"]).strip():
+        raise ValueError("endpoint must be a URL such as http://localhost:4317")
+    return replace(settings, **changes)

@@ -1,0 +1,203 @@
+"""Wiring into OpenTelemetry: TracerProvider → SpanwiseSpanProcessor → OTLP/gRPC.
+
+Nothing heavy is imported until the first span: ``import spanwise`` stays cheap.
+If the application already registered an SDK ``TracerProvider``, Spanwise adds
+its processor to it, so spans of other OTel instrumentation join the same traces.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry import trace as trace_api
+
+from . import attributes as attrs
+from .config import Settings, from_environment
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import ReadableSpan, Span
+
+logger = logging.getLogger("spanwise")
+
+TRACER_NAME = "spanwise"
+_TRACE_ID_LIMIT = (1 << 64) - 1
+
+
+class _State:
+    """Process-wide SDK state: the settings and the export pipeline, built lazily."""
+
+    def __init__(self) -> None:
+        self.settings: Settings = from_environment()
+        self.lock = threading.RLock()
+        self.tracer: trace_api.Tracer | None = None
+        self.processor: SpanwiseSpanProcessor | None = None
+        self.provider: Any = None
+
+
+STATE = _State()
+
+
+def sampled(trace_id: int, rate: float) -> bool:
+    """Head sampling by trace id, the same rule as OTel's TraceIdRatioBased."""
+    if rate >= 1.0:
+        return True
+    return (trace_id & _TRACE_ID_LIMIT) < int(rate * (_TRACE_ID_LIMIT + 1))
+
+
+def _build_exporter(settings: Settings) -> Any:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    headers = [("x-spanwise-project", settings.project)]
+    if settings.api_key:
+        headers.append(("authorization", f"Bearer {settings.api_key}"))
+    headers.extend(settings.extra_headers)
+    return OTLPSpanExporter(
+        endpoint=settings.grpc_target,
+        insecure=settings.insecure,
+        headers=tuple(headers),
+        timeout=settings.export_timeout_ms / 1000,
+    )
+
+
+def _build_batch_processor(settings: Settings) -> Any:
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    return BatchSpanProcessor(
+        _build_exporter(settings),
+        max_queue_size=settings.max_queue_size,
+        max_export_batch_size=settings.max_export_batch_size,
+        schedule_delay_millis=settings.schedule_delay_ms,
+        export_timeout_millis=settings.export_timeout_ms,
+    )
+
+
+def _processor_base() -> type:
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    return SpanProcessor
+
+
+class SpanwiseSpanProcessor:
+    """Adds the project to spans, applies head sampling, delegates to a swappable
+    BatchSpanProcessor (so ``configure()`` can change the endpoint at any time)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._inner = _build_batch_processor(settings)
+
+    def reconfigure(self, settings: Settings) -> None:
+        old, self._inner = self._inner, _build_batch_processor(settings)
+        self._settings = settings
+        try:
+            old.shutdown()
+        except Exception:
+            logger.debug("spanwise: shutting down the previous exporter failed", exc_info=True)
+
+    def on_start(self, span: Span, parent_context: Any = None) -> None:
+        if self._settings.project:
+            span.set_attribute(attrs.PROJECT, self._settings.project)
+        for hook in START_HOOKS:
+            hook(span)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        ctx = span.context
+        if ctx is None or not sampled(ctx.trace_id, self._settings.sample_rate):
+            return
+        self._inner.on_end(span)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return bool(self._inner.force_flush(timeout_millis))
+
+
+# Callables run on every span start (e.g. the runs module adds the active run id).
+START_HOOKS: list[Any] = []
+
+
+def _as_sdk_processor(settings: Settings) -> SpanwiseSpanProcessor:
+    # Subclass the SDK's SpanProcessor lazily so importing this module stays cheap.
+    cls = type("SpanwiseSpanProcessor", (SpanwiseSpanProcessor, _processor_base()), {})
+    return cls(settings)
+
+
+def _make_provider(settings: Settings) -> Any:
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    resource_attrs: dict[str, Any] = {attrs.PROJECT: settings.project}
+    if settings.service_name:
+        resource_attrs[SERVICE_NAME] = settings.service_name
+    # Resource.create() merges OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
+    resource = Resource.create(resource_attrs)
+    sampler = ParentBased(TraceIdRatioBased(settings.sample_rate))
+    return TracerProvider(resource=resource, sampler=sampler)
+
+
+def get_tracer() -> trace_api.Tracer:
+    """The Spanwise tracer, setting up the export pipeline on first use."""
+    tracer = STATE.tracer
+    if tracer is not None:
+        return tracer
+    with STATE.lock:
+        if STATE.tracer is None:
+            _setup(STATE.settings)
+        return STATE.tracer  # type: ignore[return-value]
+
+
+def _setup(settings: Settings) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    if not settings.enabled:
+        STATE.tracer = trace_api.NoOpTracer()
+        return
+    current = trace_api.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        provider = current  # the app's own provider: join it
+    else:
+        provider = _make_provider(settings)
+        trace_api.set_tracer_provider(provider)
+        if trace_api.get_tracer_provider() is not provider:
+            # Someone else won the race to set the global provider.
+            other = trace_api.get_tracer_provider()
+            provider = other if isinstance(other, TracerProvider) else provider
+    processor = _as_sdk_processor(settings)
+    provider.add_span_processor(processor)
+    STATE.provider = provider
+    STATE.processor = processor
+    STATE.tracer = provider.get_tracer(TRACER_NAME)
+    atexit.register(_flush_at_exit)
+
+
+def reconfigure(settings: Settings) -> None:
+    with STATE.lock:
+        STATE.settings = settings
+        if STATE.processor is not None:
+            if settings.enabled:
+                STATE.processor.reconfigure(settings)
+            else:
+                STATE.processor.force_flush(1000)
+                STATE.tracer = trace_api.NoOpTracer()
+        elif STATE.tracer is not None and settings.enabled:
+            # Was disabled before the first span; set up for real now.
+            STATE.tracer = None
+
+
+def flush(timeout: float = 10.0) -> bool:
+    """Export every ended span now; ``False`` if the timeout passed first."""
+    processor = STATE.processor
+    if processor is None:
+        return True
+    return processor.force_flush(int(timeout * 1000))
+
+
+def _flush_at_exit() -> None:
+    try:
+        flush(timeout=5.0)
+    except Exception:
+        logger.debug("spanwise: flush at exit failed", exc_info=True)

@@ -1,0 +1,48 @@
+"""Captured inputs and outputs as JSON strings with a size cap."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+TRUNCATION_MARKER = "...[truncated {n} chars]"
+
+
+def _default(value: Any) -> Any:
+    """JSON fallback: pydantic models, dataclasses, sets, bytes; else the repr."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        try:
+            return dump(mode="json")
+        except Exception:
+            pass
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, Mapping):
+        return dict(value)
+    return repr(value)
+
+
+def to_json(value: Any, max_chars: int) -> str:
+    """Encode ``value`` as JSON; unencodable parts become their repr; cap the size."""
+    try:
+        text = json.dumps(value, default=_default, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        # Circular structures or broken __repr__s: fall back to the top-level repr.
+        try:
+            text = json.dumps(repr(value), ensure_ascii=False)
+        except Exception:
+            text = json.dumps(f"<unrepresentable {type(value).__name__}>")
+    return truncate(text, max_chars)
+
+
+def truncate(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    return text[:max_chars] + TRUNCATION_MARKER.format(n=len(text) - max_chars)

@@ -1,0 +1,166 @@
+"""Manual spans: ``start_span`` and the handle it yields; trace-level updates."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from opentelemetry import context as context_api
+from opentelemetry import trace as trace_api
+from opentelemetry.trace import Status, StatusCode
+
+from . import attributes as attrs
+from .errors import log_internal_error
+from .provider import STATE, get_tracer
+from .serialize import to_json
+
+AttributeValue = Any
+
+
+def capture(value: Any) -> str:
+    """Redact (if configured), then JSON-encode with the size cap."""
+    settings = STATE.settings
+    if settings.redact is not None:
+        value = settings.redact(value)
+    return to_json(value, settings.max_value_chars)
+
+
+def clean_attribute(value: Any) -> AttributeValue:
+    """OTel attributes take str/bool/int/float or homogeneous lists of them; JSON the rest."""
+    if isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return to_json(value, STATE.settings.max_value_chars)
+
+
+class LiveSpan:
+    """The handle ``start_span`` yields. Every method is safe: failures are logged."""
+
+    __slots__ = ("_span",)
+
+    def __init__(self, span: trace_api.Span) -> None:
+        self._span = span
+
+    @property
+    def span_id(self) -> str:
+        return trace_api.format_span_id(self._span.get_span_context().span_id)
+
+    @property
+    def trace_id(self) -> str:
+        return trace_api.format_trace_id(self._span.get_span_context().trace_id)
+
+    def set_inputs(self, inputs: Any) -> None:
+        if not STATE.settings.capture_inputs:
+            return
+        try:
+            self._span.set_attribute(attrs.INPUTS, capture(inputs))
+        except Exception:
+            log_internal_error("recording span inputs")
+
+    def set_outputs(self, outputs: Any) -> None:
+        if not STATE.settings.capture_outputs:
+            return
+        try:
+            self._span.set_attribute(attrs.OUTPUTS, capture(outputs))
+        except Exception:
+            log_internal_error("recording span outputs")
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        try:
+            self._span.set_attribute(key, clean_attribute(value))
+        except Exception:
+            log_internal_error("setting a span attribute")
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    def set_status(self, status: str, message: str | None = None) -> None:
+        code = StatusCode.ERROR if status.upper() == "ERROR" else StatusCode.OK
+        self._span.set_status(Status(code, message))
+
+    def record_exception(self, exc: BaseException) -> None:
+        record_error(self._span, exc)
+
+
+def record_error(span: trace_api.Span, exc: BaseException) -> None:
+    try:
+        span.record_exception(exc)
+        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+    except Exception:
+        log_internal_error("recording an exception")
+
+
+def start_otel_span(
+    name: str, span_type: str | None, attributes: Mapping[str, Any] | None
+) -> trace_api.Span:
+    attributes_out: dict[str, Any] = {attrs.SPAN_TYPE: span_type or attrs.SpanType.UNKNOWN}
+    if attributes:
+        for key, value in attributes.items():
+            attributes_out[key] = clean_attribute(value)
+    return get_tracer().start_span(name, attributes=attributes_out)
+
+
+@contextlib.contextmanager
+def start_span(
+    name: str,
+    span_type: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    inputs: Any = None,
+) -> Iterator[LiveSpan]:
+    """Open a span as the current one for the ``with`` block.
+
+    An exception from the block marks the span ERROR, records it and propagates.
+    """
+    try:
+        span = start_otel_span(name, span_type, attributes)
+        token = context_api.attach(trace_api.set_span_in_context(span))
+    except Exception:
+        log_internal_error("starting a span")
+        yield LiveSpan(trace_api.INVALID_SPAN)
+        return
+    live = LiveSpan(span)
+    if inputs is not None:
+        live.set_inputs(inputs)
+    try:
+        yield live
+    except BaseException as exc:
+        record_error(span, exc)
+        raise
+    finally:
+        span.end()
+        context_api.detach(token)
+
+
+def get_current_trace_id() -> str | None:
+    """The current trace id as 32 lowercase hex characters, or ``None`` outside a trace."""
+    ctx = trace_api.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None
+    return trace_api.format_trace_id(ctx.trace_id)
+
+
+def update_current_trace(
+    tags: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Attach trace-level information; the collector merges it across the trace's spans."""
+    span = trace_api.get_current_span()
+    if not span.get_span_context().is_valid:
+        return
+    try:
+        if session_id is not None:
+            span.set_attribute(attrs.SESSION_ID, str(session_id))
+        if user_id is not None:
+            span.set_attribute(attrs.USER_ID, str(user_id))
+        for key, value in (tags or {}).items():
+            span.set_attribute(attrs.TRACE_TAG_PREFIX + str(key), str(value))
+        for key, value in (metadata or {}).items():
+            text = value if isinstance(value, str) else to_json(value, 4096)
+            span.set_attribute(attrs.TRACE_METADATA_PREFIX + str(key), text)
+    except Exception:
+        log_internal_error("updating the current trace")
