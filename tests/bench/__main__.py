@@ -18,6 +18,18 @@ from tests.bench.report import Section, machine_info, write_results
 
 BENCHMARKS = {m.NAME: m for m in (bench_imports, bench_sdk, bench_autolog)}
 RESULTS = Path(__file__).with_name("RESULTS.md")
+# Said in the report so that nobody reads a missing figure as a measured one.
+NOT_YET = Section(
+    title="Not measured yet",
+    intro="Parts of issue 9 this suite does not run yet (each slots in as one `bench_*.py` module):",
+    tables=(),
+    notes=(
+        "Benchmark 1 against the real servers (Spanwise collector, MLflow tracking server, Phoenix); "
+        "Langfuse has no server here (it needs Postgres, ClickHouse and Redis), so it stays on the sink.",
+        "Benchmark 3 (ingest throughput, collector CPU/RSS vs MLflow and Phoenix servers).",
+        "Benchmark 4 (query latency at N spans) and 5 (bytes on disk per span).",
+    ),
+)
 
 
 def _versions(ctx: Context) -> list[str]:
@@ -58,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         ctx.log(f"== {name}")
         sections.append(BENCHMARKS[name].run(ctx))
+    sections.append(NOT_YET)
     mode = "quick" if args.quick else ("full" if args.full else "default")
     header = [
         *machine_info(),
