@@ -1,0 +1,89 @@
+"""python -m tests.bench [--quick] [--only NAME[,NAME]] [--full] [--no-install]
+
+Installs the peers (first run only), runs the benchmarks and writes tests/bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tests.bench import bench_autolog, bench_imports, bench_sdk
+from tests.bench.context import Context
+from tests.bench.harness import MAIN_PYTHON
+from tests.bench.peers import PEERS, cache_dir, ensure_installed, installed_version
+from tests.bench.report import Section, machine_info, write_results
+
+BENCHMARKS = {m.NAME: m for m in (bench_imports, bench_sdk, bench_autolog)}
+RESULTS = Path(__file__).with_name("RESULTS.md")
+# Said in the report so that nobody reads a missing figure as a measured one.
+NOT_YET = Section(
+    title="Not measured yet",
+    intro="Parts of issue 9 this suite does not run yet (each slots in as one `bench_*.py` module):",
+    tables=(),
+    notes=(
+        "Benchmark 1 against the real servers (Spanwise collector, MLflow tracking server, Phoenix); "
+        "Langfuse has no server here (it needs Postgres, ClickHouse and Redis), so it stays on the sink.",
+        "Benchmark 3 (ingest throughput, collector CPU/RSS vs MLflow and Phoenix servers).",
+        "Benchmark 4 (query latency at N spans) and 5 (bytes on disk per span).",
+    ),
+)
+
+
+def _versions(ctx: Context) -> list[str]:
+    parts = []
+    for name, peer in PEERS.items():
+        vers = [f"{d} {installed_version(name, d, ctx.cache) or '?'}" for d in peer.report]
+        parts.append(f"  - venv `{name}`: " + ", ".join(vers))
+    return ["- Versions:", *parts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="small N, 2 rounds: < 2 minutes")
+    ap.add_argument("--full", action="store_true", help="the large sizes (10M spans for queries)")
+    ap.add_argument("--only", default="", help=f"comma list of {list(BENCHMARKS)}")
+    ap.add_argument("--cache", default=None, help="peer venvs (default .bench-cache/)")
+    ap.add_argument("--output", default=str(RESULTS))
+    ap.add_argument("--no-install", action="store_true", help="use the venvs as they are")
+    args = ap.parse_args(argv)
+    names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        ap.error(f"unknown benchmark(s) {unknown}; known: {list(BENCHMARKS)}")
+
+    cache = cache_dir(args.cache)
+    started = time.monotonic()
+    if args.no_install:
+        from tests.bench.peers import peer_python
+
+        pythons = {n: peer_python(n, cache) for n in PEERS}
+    else:
+        pythons = ensure_installed(cache=cache)
+    ctx = Context(
+        quick=args.quick, full=args.full, cache=cache, pythons={**pythons, "spanwise": MAIN_PYTHON}
+    )
+
+    sections: list[Section] = []
+    for name in names:
+        ctx.log(f"== {name}")
+        sections.append(BENCHMARKS[name].run(ctx))
+    sections.append(NOT_YET)
+    mode = "quick" if args.quick else ("full" if args.full else "default")
+    header = [
+        *machine_info(),
+        f"- Mode: {mode} (`python -m tests.bench{' --quick' if args.quick else ''}{' --full' if args.full else ''}`), "
+        f"benchmarks: {', '.join(names)}; took {time.monotonic() - started:.0f} s",
+        *_versions(ctx),
+        "- Every measurement runs in a fresh process; variants are interleaved A B C … A B C …; "
+        "figures are min / median / max over those processes.",
+    ]
+    write_results(Path(args.output), header, sections)
+    ctx.log(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""What every benchmark module gets: mode, interpreters per system, services, progress."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.bench.harness import MAIN_PYTHON, Service
+
+__all__ = ["Context"]
+
+
+@dataclass(frozen=True)
+class Context:
+    quick: bool
+    full: bool
+    cache: Path
+    pythons: dict[str, Path]  # peer venv name -> python; "spanwise" -> ours
+
+    @property
+    def rounds(self) -> int:
+        return 2 if self.quick else 5
+
+    def python(self, system: str) -> Path:
+        return self.pythons.get(system, MAIN_PYTHON)
+
+    def log(self, msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    def log_path(self, name: str) -> Path:
+        p = self.cache / "logs" / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    @contextlib.contextmanager
+    def sink(self) -> Iterator[tuple[int, int]]:
+        """A discarding OTLP sink; yields (grpc_port, http_port)."""
+        with Service("sink", [str(MAIN_PYTHON), "-m", "tests.bench.sinks"]) as svc:
+            f = svc.fields()
+            yield int(f["grpc"]), int(f["http"])
+
+    @contextlib.contextmanager
+    def fake_openai(self, chunks: int) -> Iterator[str]:
+        """The fake OpenAI server in its own process; yields its base URL."""
+        cmd = [
+            str(MAIN_PYTHON),
+            "-m",
+            "tests.fakes.openai_server",
+            "--port",
+            "0",
+            "--chunks",
+            str(chunks),
+        ]
+        with Service("fake-openai", cmd) as svc:
+            yield f"http://127.0.0.1:{svc.fields()['port']}/v1"
