@@ -83,3 +83,21 @@ def test_lookup_is_cached(book):
     hits = book._resolve_cached.cache_info().hits
     book.price(provider="OpenAI", model="GPT-4o-mini ", at=AT, usage=U)
     assert book._resolve_cached.cache_info().hits == hits + 1
+
+
+def test_unknown_host_falls_back_to_an_exact_model_id():
+    """A self-hosted OpenAI-compatible host: the exact id decides, OpenAI over Azure."""
+    from spanwise_pricing import PriceBook, Usage
+
+    res = PriceBook.builtin().price(
+        provider="127.0.0.1",
+        model="text-embedding-3-small",
+        at=None,
+        usage=Usage(input_tokens=1_000_000),
+    )
+    assert res.status == "ok" and res.provider == "openai"
+    assert res.total == D("0.02")  # OpenAI: $0.02 per 1M input tokens
+    unknown = PriceBook.builtin().price(
+        provider="127.0.0.1", model="my-own-model", at=None, usage=Usage(input_tokens=10)
+    )
+    assert unknown.status == "unknown_model" and unknown.total is None

@@ -13,7 +13,9 @@ Matching a (provider, model) pair, all on lower-cased strings:
    its prefix, and in the provider the prefix names.
 4. Failing that, the model name picks the provider: every provider whose ``model_match`` rule
    matches the name (``gpt-`` → OpenAI, ``claude`` → Anthropic, ``gemini`` → Google…) is
-   searched in order. A name no rule claims stays unknown.
+   searched in order.
+5. With no recognised provider, an exact model id listed by a provider is used (providers
+   others fall back to come first). A name nothing claims stays unknown.
 """
 
 from __future__ import annotations
@@ -132,4 +134,14 @@ class Catalog:
                     continue
                 if (m := self.find_in_provider(p, r)) is not None:
                     return m
+        if prov is None:
+            # 5. No provider known (a self-hosted OpenAI-compatible host, say): an exact model
+            # id that some provider lists, preferring providers others fall back to (OpenAI
+            # over Azure), e.g. ``text-embedding-3-small`` whose name no model_match rule claims.
+            origins = {fid for p in self.providers for fid in p.fallback_providers}
+            ordered = sorted(self.providers, key=lambda p: p.id not in origins)
+            for r in refs:
+                for p in ordered:
+                    if (m := self._in_provider(p, r)) is not None and m.id == r:
+                        return m
         return None
