@@ -18,6 +18,7 @@ from ._internal import provider as _provider
 from ._internal.attributes import SpanType
 from ._internal.client import Client, SpanwiseAPIError
 from ._internal.decorator import trace
+from ._internal.export import SpanStats
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
 from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
 
@@ -29,6 +30,7 @@ __all__ = [
     "PagedList",
     "Span",
     "SpanEvent",
+    "SpanStats",
     "SpanType",
     "SpanwiseAPIError",
     "Trace",
@@ -39,6 +41,7 @@ __all__ = [
     "flush",
     "get_current_trace_id",
     "start_span",
+    "stats",
     "trace",
     "update_current_trace",
 ]
@@ -88,3 +91,9 @@ def flush(timeout: float = 10.0) -> bool:
 
         log_internal_error("flushing spans")
         return False
+
+
+def stats() -> SpanStats:
+    """Counters of this process's spans: ``exported``, ``dropped`` (queue full or
+    exit before sending), ``failed`` (collector refused or unreachable), ``queued``."""
+    return _provider.stats()

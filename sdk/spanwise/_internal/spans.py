@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,14 +16,25 @@ from .errors import log_internal_error
 from .provider import STATE, get_tracer
 from .serialize import to_json
 
+logger = logging.getLogger("spanwise")
+
 AttributeValue = Any
 
 
 def capture(value: Any) -> str:
-    """Redact (if configured), then JSON-encode with the size cap."""
+    """Redact (if configured), then JSON-encode with the size cap.
+
+    A redact hook that raises is the application's bug, not ours: the value is
+    replaced by a marker (never recorded unredacted) and a warning is logged.
+    """
     settings = STATE.settings
     if settings.redact is not None:
-        value = settings.redact(value)
+        try:
+            value = settings.redact(value)
+        except Exception as exc:
+            logger.warning("spanwise: the redact hook raised %s: %s; value not recorded",
+                           type(exc).__name__, exc)  # fmt: skip
+            value = f"<redact hook failed: {type(exc).__name__}>"
     return to_json(value, settings.max_value_chars)
 
 
@@ -78,8 +90,11 @@ class LiveSpan:
             self.set_attribute(key, value)
 
     def set_status(self, status: str, message: str | None = None) -> None:
-        code = StatusCode.ERROR if status.upper() == "ERROR" else StatusCode.OK
-        self._span.set_status(Status(code, message))
+        try:
+            code = StatusCode.ERROR if str(status).upper() == "ERROR" else StatusCode.OK
+            self._span.set_status(Status(code, None if message is None else str(message)))
+        except Exception:
+            log_internal_error("setting the span status")
 
     def record_exception(self, exc: BaseException) -> None:
         record_error(self._span, exc)
@@ -130,8 +145,11 @@ def start_span(
         record_error(span, exc)
         raise
     finally:
-        span.end()
-        context_api.detach(token)
+        try:
+            span.end()
+            context_api.detach(token)
+        except Exception:
+            log_internal_error("ending a span")
 
 
 def get_current_trace_id() -> str | None:
