@@ -37,12 +37,33 @@ import click
     "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
 )
 @click.option(
+    "--spool-dir",
+    default=None,
+    envvar="SPANWISE_SPOOL_DIR",
+    help="Where batches wait while the store is down [default: <store>/spanwise-spool].",
+)
+@click.option(
+    "--spool-max-bytes",
+    default=1024**3,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Spool size limit; past it senders get RESOURCE_EXHAUSTED / HTTP 429.",
+)
+@click.option(
+    "--max-inflight-bytes",
+    default=256 * 1024**2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Request bytes being processed at once; over it senders get RESOURCE_EXHAUSTED / 429.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
+              spool_dir: str | None, spool_max_bytes: int, max_inflight_bytes: int,
               log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
@@ -51,7 +72,9 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # fmt: skip
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
-                             create_schema=not no_create_schema)  # fmt: skip
+                             create_schema=not no_create_schema, spool_dir=spool_dir,
+                             spool_max_bytes=spool_max_bytes,
+                             max_inflight_bytes=max_inflight_bytes)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
@@ -73,4 +96,7 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     while not stopping.wait(0.5):
         pass
     click.echo("spanwise collector: draining and stopping", err=True)
+    # Stops taking requests, lets in-flight ones finish (up to the grace period),
+    # then drains the writer: every acknowledged batch is stored or spooled.
     server.stop(grace=10)
+    click.echo("spanwise collector: stopped", err=True)

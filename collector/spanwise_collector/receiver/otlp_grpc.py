@@ -14,6 +14,17 @@ from .errors import classify
 logger = logging.getLogger("spanwise.collector")
 
 PROJECT_HEADER = "x-spanwise-project"
+RETRY_INFO_KEY = "google.rpc.retryinfo-bin"
+RETRY_AFTER_S = 1.0
+
+
+def _retry_info(seconds: float) -> bytes:
+    # OTLP says RESOURCE_EXHAUSTED is retryable only with RetryInfo; OTel SDKs wait its delay.
+    from google.rpc.error_details_pb2 import RetryInfo
+
+    info = RetryInfo()
+    info.retry_delay.FromNanoseconds(int(seconds * 1e9))
+    return info.SerializeToString()
 
 
 def project_from_metadata(context: grpc.ServicerContext) -> str:
@@ -29,11 +40,15 @@ class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
 
     def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            self.pipeline.consume(request, project=project_from_metadata(context))
+            self.pipeline.consume(
+                request, project=project_from_metadata(context), size=request.ByteSize()
+            )
         except Exception as exc:
             outcome = classify(exc)
             if outcome.retryable:
                 logger.warning("OTLP/gRPC export refused (retryable): %s", outcome.message)
+            if outcome.grpc_code == "RESOURCE_EXHAUSTED":
+                context.set_trailing_metadata(((RETRY_INFO_KEY, _retry_info(RETRY_AFTER_S)),))
             context.abort(getattr(grpc.StatusCode, outcome.grpc_code), outcome.message)
         return trace_service_pb2.ExportTraceServiceResponse()
 
