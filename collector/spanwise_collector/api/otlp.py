@@ -6,11 +6,11 @@ import json
 import zlib
 
 from fastapi import APIRouter, Depends, Request, Response
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from ..pipeline.convert import InvalidSpans
 from ..pipeline.pipeline import Pipeline
+from ..receiver.decode import parse_request
 from ..receiver.errors import classify
 from ..receiver.otlp_json import parse_json_request
 from .deps import get_pipeline
@@ -84,11 +84,7 @@ async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipel
                 raise InvalidSpans(f"invalid JSON: {exc}") from None
             otlp = parse_json_request(payload)
         elif content_type.startswith(PROTOBUF):
-            otlp = trace_service_pb2.ExportTraceServiceRequest()
-            try:
-                otlp.ParseFromString(body)
-            except (DecodeError, RecursionError) as exc:
-                raise InvalidSpans(f"invalid protobuf: {exc}") from None
+            otlp = parse_request(body)
         else:
             return _reply("application/json", 415, f"unsupported content type {content_type!r}; "
                           "use application/x-protobuf or application/json")  # fmt: skip
