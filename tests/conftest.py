@@ -14,6 +14,22 @@ from tests.support.collector import CollectorProcess
 
 
 @pytest.fixture(scope="session")
+def embedded_chdb_path(tmp_path_factory: pytest.TempPathFactory):
+    """THE chDB directory of the pytest process: chDB runs one engine per process, bound
+    to one path, so every in-process user (filters tests, stores built in tests…) shares
+    it and keeps to its own table or database names."""
+    return tmp_path_factory.mktemp("inprocess-chdb") / "db"
+
+
+@pytest.fixture(scope="session")
+def embedded_chdb(embedded_chdb_path):
+    """A clickhouse-connect client on the process-wide embedded engine."""
+    import clickhouse_connect
+
+    return clickhouse_connect.get_client(dsn=f"chdb://{embedded_chdb_path}")
+
+
+@pytest.fixture(scope="session")
 def collector(tmp_path_factory: pytest.TempPathFactory):
     proc = CollectorProcess(tmp_path_factory.mktemp("collector") / "data")
     proc.start()
@@ -21,15 +37,15 @@ def collector(tmp_path_factory: pytest.TempPathFactory):
     proc.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def sdk(collector: CollectorProcess):
-    """The SDK exporting to the session collector (project ``tests``)."""
+    """The SDK exporting to the session collector (project ``tests``); re-applied per test
+    (a no-op when unchanged) because some tests point it at their own collector."""
     import spanwise
 
     spanwise.configure(endpoint=collector.grpc_endpoint, project="tests")
     os.environ["SPANWISE_API_URL"] = collector.http_url
-    yield spanwise
-    spanwise.flush(10)
+    return spanwise
 
 
 @pytest.fixture

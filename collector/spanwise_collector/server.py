@@ -29,6 +29,12 @@ class CollectorConfig:
     spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
     spool_max_bytes: int = 1024 * 1024 * 1024
     max_inflight_bytes: int = 256 * 1024 * 1024
+    cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
+    # Retention in days (0 = forever); None and no per-project overrides: leave the
+    # stored setting alone. Per-project overrides: ((project, days), ...).
+    retention_days: int | None = None
+    retention: tuple[tuple[str, int], ...] = ()
+    artifacts: str | None = None  # run artifacts; default <store dir>/artifacts
 
 
 class Collector:
@@ -46,8 +52,17 @@ class Collector:
     def start(self) -> Collector:
         from .pipeline.pipeline import Pipeline
         from .store import open_store
+        from .store.retention import Retention
 
-        self.store = open_store(self.config.store, create_schema=self.config.create_schema)
+        retention = None
+        if self.config.retention_days is not None or self.config.retention:
+            retention = Retention(self.config.retention_days or 0, dict(self.config.retention))
+        self.store = open_store(
+            self.config.store,
+            create_schema=self.config.create_schema,
+            cluster=self.config.cluster,
+            retention=retention,
+        )
         self.pipeline = Pipeline(
             self.store,
             processors=self._processors(),
@@ -103,6 +118,7 @@ class Collector:
             ) from exc
         self.http_port = sock.getsockname()[1]
         app = create_app(self.store, self.pipeline)
+        app.state.artifacts_dir = self.config.artifacts
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self._http = uvicorn.Server(config)
         ready = threading.Event()
@@ -146,5 +162,11 @@ class Collector:
         return f"http://{self.config.host}:{self.http_port}"
 
 
+def _run_service(server: Any, collector: Collector) -> None:
+    from .runs.service import add_to_server
+
+    add_to_server(server, collector)
+
+
 # Extra gRPC services (e.g. runs): callables ``(server, collector) -> None``.
-GRPC_SERVICES: list[Any] = []
+GRPC_SERVICES: list[Any] = [_run_service]

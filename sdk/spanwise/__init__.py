@@ -18,28 +18,69 @@ from ._internal import provider as _provider
 from ._internal.attributes import SpanType
 from ._internal.client import Client, SpanwiseAPIError
 from ._internal.decorator import trace
+from ._internal.exceptions import InvalidParameterError, SpanwiseError
 from ._internal.export import SpanStats
+from ._internal.runs.fluent import (
+    active_run,
+    end_run,
+    log_artifact,
+    log_artifacts,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    set_experiment,
+    set_tag,
+    set_tags,
+    start_run,
+)
+from ._internal.runs.frame import search_runs
+from ._internal.runs.state import ActiveRun
+from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
 from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActiveRun",
     "Client",
+    "Experiment",
+    "FileInfo",
+    "InvalidParameterError",
     "LiveSpan",
+    "Metric",
     "PagedList",
+    "Run",
+    "RunData",
+    "RunInfo",
     "Span",
     "SpanEvent",
     "SpanStats",
     "SpanType",
     "SpanwiseAPIError",
+    "SpanwiseError",
     "Trace",
     "TraceData",
     "TraceInfo",
     "__version__",
+    "active_run",
+    "autolog",
     "configure",
+    "end_run",
     "flush",
     "get_current_trace_id",
+    "log_artifact",
+    "log_artifacts",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "search_runs",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
     "start_span",
     "stats",
     "trace",
@@ -83,17 +124,58 @@ def configure(
 
 
 def flush(timeout: float = 10.0) -> bool:
-    """Send every finished span to the collector now; ``False`` if ``timeout`` passed first."""
+    """Send every finished span and every queued run event to the collector now;
+    ``False`` if ``timeout`` passed first (or run events had to be dropped)."""
+    import time
+
+    from ._internal.runs import fluent as _runs
+
+    deadline = time.monotonic() + timeout
     try:
-        return _provider.flush(timeout)
+        spans_ok = _provider.flush(timeout)
     except Exception:
         from ._internal.errors import log_internal_error
 
         log_internal_error("flushing spans")
-        return False
+        spans_ok = False
+    try:
+        runs_ok = _runs.flush(max(0.0, deadline - time.monotonic()))
+    except Exception:
+        from ._internal.errors import log_internal_error
+
+        log_internal_error("flushing run events")
+        runs_ok = False
+    return spans_ok and runs_ok
 
 
 def stats() -> SpanStats:
     """Counters of this process's spans: ``exported``, ``dropped`` (queue full or
     exit before sending), ``failed`` (collector refused or unreachable), ``queued``."""
     return _provider.stats()
+
+
+def autolog(disable: bool = False) -> None:
+    """Enable tracing in every integration whose library is installed (openai, ...).
+
+    ``disable=True`` removes them all again. Libraries are imported only if installed.
+    """
+    from ._internal.integrations import registry
+
+    registry.autolog(disable=disable)
+
+
+# Integration namespaces (``spanwise.openai``) load on first use, so that
+# ``import spanwise`` stays light.
+_SUBMODULES = frozenset({"openai", "langchain"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

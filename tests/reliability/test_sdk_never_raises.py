@@ -34,8 +34,8 @@ def test_redact_hook_that_raises_never_leaks_value_or_exception(production, fetc
     with caplog.at_level(logging.WARNING, logger="spanwise"):
         assert login("hunter2") == "token"
     spanwise.configure(redact=lambda v: v)
-    (span,) = fetch_trace(seen["trace_id"]).data.spans
-    assert "hunter2" not in str(span.inputs) and "redact hook failed" in str(span.inputs)
+    (span,) = fetch_trace(seen["trace_id"]).data.spans  # the span is kept …
+    assert span.inputs is None and span.outputs is None  # … without unredacted values
     assert "redactor bug" in caplog.text
 
 

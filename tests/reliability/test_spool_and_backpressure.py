@@ -38,8 +38,8 @@ def stored_traces(store) -> dict[str, int]:
 
 
 @pytest.fixture
-def store():
-    s = embedded_store("spool")
+def store(embedded_chdb_path):
+    s = embedded_store(embedded_chdb_path, "spool")
     yield s
     s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
 

@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
-from . import otlp, traces
+from . import otlp, runs, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
-ROUTERS = [otlp.router, traces.router]
+ROUTERS = [otlp.router, traces.router, runs.router]
 
 
 def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import collector_cmd, demo, traces
+from . import collector_cmd, demo, runs, schema_cmd, traces
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,7 +20,14 @@ def cli() -> None:
 
 
 # Each feature adds its command or group here.
-COMMANDS = [collector_cmd.collector, demo.demo, traces.traces]
+COMMANDS = [
+    collector_cmd.collector,
+    demo.demo,
+    traces.traces,
+    schema_cmd.schema,
+    runs.experiments,
+    runs.runs,
+]
 for command in COMMANDS:
     cli.add_command(command)
 

@@ -9,6 +9,8 @@ import threading
 
 import click
 
+from .options import cluster_option, retention_from_options, retention_options
+
 
 @click.command()
 @click.option(
@@ -35,6 +37,14 @@ import click
 )
 @click.option(
     "--no-create-schema", is_flag=True, help="Don't create tables (an operator applied the DDL)."
+)
+@cluster_option
+@retention_options
+@click.option(
+    "--artifacts",
+    default=None,
+    envvar="SPANWISE_ARTIFACTS",
+    help="Directory for run artifacts [default: <store dir>/artifacts].",
 )
 @click.option(
     "--spool-dir",
@@ -63,16 +73,21 @@ import click
     type=click.Choice(["debug", "info", "warning", "error"]),
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
-              spool_dir: str | None, spool_max_bytes: int, max_inflight_bytes: int,
-              log_level: str) -> None:  # fmt: skip
+              cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
+              artifacts: str | None, spool_dir: str | None, spool_max_bytes: int,
+              max_inflight_bytes: int, log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)  # fmt: skip
+    policy = retention_from_options(retention_days, retention)
     config = CollectorConfig(store=store, host=host, grpc_port=grpc_port, http_port=http_port,
-                             create_schema=not no_create_schema, spool_dir=spool_dir,
+                             create_schema=not no_create_schema, cluster=cluster,
+                             retention_days=policy.days if policy else None,
+                             retention=tuple(policy.projects.items()) if policy else (),
+                             artifacts=artifacts, spool_dir=spool_dir,
                              spool_max_bytes=spool_max_bytes,
                              max_inflight_bytes=max_inflight_bytes)  # fmt: skip
     server = Collector(config)

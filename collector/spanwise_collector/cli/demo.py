@@ -76,6 +76,16 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
 
 
 def _agents() -> list[tuple[str, object]]:
-    from ..demo import research_agent
+    from ..demo import openai_agent, research_agent
 
-    return [("research agent", research_agent)]
+    agents: list[tuple[str, object]] = [
+        ("research agent", research_agent),
+        ("OpenAI agent", openai_agent),
+    ]
+    try:
+        from ..demo import langchain_agent
+    except ImportError:  # langchain-core / langgraph not installed
+        pass
+    else:
+        agents.append(("LangGraph agent", langchain_agent))
+    return agents

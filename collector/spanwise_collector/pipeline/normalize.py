@@ -68,6 +68,9 @@ USER_KEYS = ("user.id", "enduser.id", "langfuse.user.id")
 RUN_KEYS = ("spanwise.run_id",)
 PROJECT_KEYS = ("spanwise.project",)
 
+# GenAI semconv provider names → the provider ids prices are keyed by.
+PROVIDER_ALIASES = {"azure.ai.openai": "azure", "az.ai.openai": "azure"}
+
 # gen_ai.operation.name → span type, for spans that carry no explicit type.
 _OPERATION_TYPES = {
     "chat": "LLM",
@@ -137,7 +140,8 @@ def derive(attrs: dict[str, str]) -> Derived:
         span_type = _OPERATION_TYPES.get(attrs.get("gen_ai.operation.name", ""), "UNKNOWN")
     d.span_type = span_type
     d.model = _first(attrs, MODEL_KEYS)
-    d.provider = _first(attrs, PROVIDER_KEYS).lower()
+    provider = _first(attrs, PROVIDER_KEYS).lower()
+    d.provider = PROVIDER_ALIASES.get(provider, provider)
     if d.model or d.provider:
         d.input_tokens = _tokens(attrs, INPUT_TOKEN_KEYS)
         d.output_tokens = _tokens(attrs, OUTPUT_TOKEN_KEYS)

@@ -16,7 +16,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import ddl
+from . import migrations as schema_migrations
+from .ddl_render import SchemaTarget
 from .location import StoreLocation, parse_store
+from .retention import Retention
 
 logger = logging.getLogger("spanwise.collector")
 
@@ -29,13 +32,16 @@ class StoreError(Exception):
         self.retryable = retryable
 
 
-def _connect(loc: StoreLocation) -> Any:
+def _connect(loc: StoreLocation, database: str | None = None) -> Any:
+    """A client whose default database is ``database`` (``loc.database`` if None;
+    ``"__default__"``: the user's default, for creating ``loc.database``)."""
     import clickhouse_connect
 
+    database = database or loc.database
     if loc.kind == "chdb":
         os.makedirs(loc.path, exist_ok=True)
         try:
-            return clickhouse_connect.get_client(dsn=f"chdb://{loc.path}", database=loc.database)
+            return clickhouse_connect.get_client(dsn=f"chdb://{loc.path}", database=database)
         except Exception as exc:
             raise StoreError(
                 f"cannot open the embedded store at {loc.path}: {exc}. Only one process can "
@@ -49,7 +55,7 @@ def _connect(loc: StoreLocation) -> Any:
             port=loc.port,
             username=loc.username,
             password=loc.password,
-            database=loc.database,
+            database=database,
             secure=loc.secure,
             compress="lz4",
         )
@@ -60,9 +66,26 @@ def _connect(loc: StoreLocation) -> Any:
 class ClickHouseStore:
     """Connection pool + schema migrations + the three operations the collector needs."""
 
-    def __init__(self, location: StoreLocation, pool_size: int = 4) -> None:
+    def __init__(
+        self,
+        location: StoreLocation,
+        pool_size: int = 4,
+        cluster: str | None = None,
+        retention: Retention | None = None,
+    ) -> None:
         self.location = location
         self.database = location.database
+        # On a cluster ``otel_traces`` etc. are Distributed tables. Inserts go through
+        # them with foreground (synchronous) routing: the insert returns only once every
+        # shard's local table has its rows, so "acknowledged" still means "stored" —
+        # the asynchronous default would ack after spooling on one node. The collector
+        # never computes shards itself: ClickHouse routes by the table's sharding key.
+        # retention None: leave the tables' retention as it is (new tables: keep forever).
+        self.retention = retention
+        self.schema = SchemaTarget(self.database, cluster, retention or Retention())
+        self.insert_settings: dict[str, Any] = (
+            {"distributed_foreground_insert": 1} if cluster else {}
+        )
         self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
         self._created = 0
         self._pool_size = pool_size
@@ -124,7 +147,9 @@ class ClickHouseStore:
         try:
             with self.client() as c:
                 c.insert_arrow(
-                    f"`{self.database}`.`{table}`", arrow_table, settings=dict(settings or {})
+                    f"`{self.database}`.`{table}`",
+                    arrow_table,
+                    settings={**self.insert_settings, **(settings or {})},
                 )
         except StoreError:
             raise
@@ -136,30 +161,28 @@ class ClickHouseStore:
     ) -> None:
         try:
             with self.client() as c:
-                c.insert(f"`{self.database}`.`{table}`", rows, column_names=list(column_names))
+                c.insert(
+                    f"`{self.database}`.`{table}`",
+                    rows,
+                    column_names=list(column_names),
+                    settings=self.insert_settings,
+                )
         except Exception as exc:
             raise StoreError(f"insert into {table} failed: {exc}") from exc
 
     # -- schema ------------------------------------------------------------------
     def migrate(self, migrations: Sequence[ddl.Migration] = ddl.MIGRATIONS) -> list[int]:
-        """Apply missing migrations in order; every statement is idempotent."""
-        self.command(ddl.render(ddl.MIGRATIONS_TABLE, self.database))
-        done = {
-            row[0] for row in self.query(f"SELECT Version FROM `{self.database}`.schema_migrations")
-        }
-        applied = []
-        for migration in migrations:
-            if migration.version in done:
-                continue
-            for statement in migration.statements:
-                self.command(ddl.render(statement, self.database))
-            self.insert_rows(
-                "schema_migrations",
-                [[migration.version, migration.description]],
-                ["Version", "Description"],
-            )
-            applied.append(migration.version)
-            logger.info("applied schema migration %d: %s", migration.version, migration.description)
+        """Apply missing migrations in order (see ``migrations`` for the guarantees)."""
+        try:
+            applied = schema_migrations.apply(self, self.schema, migrations)
+            if self.retention is not None:
+                schema_migrations.apply_retention(self, self.schema, migrations)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"schema migration failed: {exc}", retryable=False) from exc
+        for version in applied:
+            logger.info("applied schema migration %d", version)
         return applied
 
     def close(self) -> None:
@@ -172,8 +195,33 @@ class ClickHouseStore:
                 client.close()
 
 
-def open_store(value: str, create_schema: bool = True) -> ClickHouseStore:
-    store = ClickHouseStore(parse_store(value))
+def create_database(location: StoreLocation, cluster: str | None = None) -> None:
+    """``CREATE DATABASE IF NOT EXISTS`` through a client not bound to it."""
+    target = SchemaTarget(location.database, cluster)
+    client = _connect(location, database="__default__")
+    try:
+        client.command(f"CREATE DATABASE IF NOT EXISTS {target.db}{target.on_cluster}")
+    except Exception as exc:
+        raise StoreError(f"cannot create database {location.database}: {exc}") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+def open_store(
+    value: str | StoreLocation,
+    create_schema: bool = True,
+    cluster: str | None = None,
+    retention: Retention | None = None,
+) -> ClickHouseStore:
+    location = parse_store(value) if isinstance(value, str) else value
     if create_schema:
-        store.migrate()
+        create_database(location, cluster)
+    store = ClickHouseStore(location, cluster=cluster, retention=retention)
+    if create_schema:
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
     return store

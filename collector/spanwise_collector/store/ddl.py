@@ -1,4 +1,5 @@
-"""The one source of the storage schema, for a single node (chDB or server).
+"""The one source of the storage schema: every table declared once, rendered for a
+single node (chDB or one server) or a cluster by ``ddl_render``.
 
 Access paths and why the keys are what they are:
 
@@ -6,130 +7,169 @@ Access paths and why the keys are what they are:
   ClickHouse exporter (Grafana's trace view reads it) plus typed columns the
   collector derives. ``ORDER BY (TraceId, SpanId)``: fetching one trace by id —
   the most frequent query — is a primary-key range read of a few granules per
-  daily partition, with no lookup table; the small ``index_granularity`` keeps
-  those granules (and the heavy attribute/prompt columns read with them) small.
-  The key ends in (TraceId, SpanId) so the ReplacingMergeTree only ever merges
-  re-deliveries of the same span. ``PARTITION BY toDate(Timestamp)`` bounds
-  time-range scans of span searches and lets TTL drop whole days.
+  partition, with no lookup table; the small ``index_granularity`` keeps those
+  granules (and the heavy attribute/prompt columns read with them) small. The key
+  ends in (TraceId, SpanId) so the ReplacingMergeTree only ever merges
+  re-deliveries of the same span. ``PARTITION BY (toDate(Timestamp), RetentionDays)``
+  bounds time-range scans and lets the TTL drop whole parts (see ``retention``).
 * ``trace_summary`` is one pre-aggregated row per trace and insert block, kept
   by a materialized view; listing recent traces of a project in a time range
-  reads it (partition pruning by day, ``ORDER BY (Project, TraceId)``) and
-  merges partial rows of the same trace with GROUP BY, never ``FINAL``.
-* ``schema_migrations`` records applied versions.
+  reads it and merges partial rows of the same trace with GROUP BY, never ``FINAL``.
+* ``schema_migrations`` records applied versions (bootstrap, not a migration).
+
+On a cluster both data tables are sharded by ``cityHash64(TraceId)``: a trace's
+spans, their re-deliveries and its summary rows share one shard.
+
+How to add a table (works for single node and ``--cluster`` alike)
+------------------------------------------------------------------
+Append a migration with a new version; never edit an applied one::
+
+    RUNS = Table(
+        name="runs",
+        columns=("RunId String", "Name String", "UpdatedAt DateTime64(3)"),
+        engine="ReplacingMergeTree(UpdatedAt)",
+        order_by="RunId",
+        shard_by="cityHash64(RunId)",   # None: small table, a full copy on every node
+    )
+    MIGRATIONS = (..., Migration(2, "runs", (RUNS,)))
+
+Views: ``MaterializedView(name, target, source, "SELECT … FROM {source} …")``.
+Plain strings still work: ``"CREATE TABLE IF NOT EXISTS {db}.runs (...) ENGINE = …
+ORDER BY …"`` runs as-is on a single node and is converted for a cluster (CREATE
+TABLE, CREATE MATERIALIZED VIEW … TO … AS SELECT … FROM {db}.x, ALTER TABLE; see
+``ddl_plain``); anything it cannot convert fails ``spanwise schema print --cluster``
+with the migration's number. Every statement must be idempotent (IF NOT EXISTS /
+IF EXISTS): two collectors may run a migration at the same time.
+``deploy/clickhouse/*.sql`` are generated from here (``scripts/gen_ddl.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
+from .runs_ddl import RUNS_STATEMENTS
 
-__all__ = ["MIGRATIONS", "Migration", "render"]
+__all__ = [
+    "MIGRATIONS",
+    "MIGRATIONS_TABLE",
+    "MaterializedView",
+    "Migration",
+    "Statement",
+    "Table",
+    "render",
+]
 
 _ATTR_MAP = "Map(LowCardinality(String), String)"
+_Z = "CODEC(ZSTD(1))"
 
+# Rows carry their retention (DEFAULT = the policy, see retention.py); 0 = forever.
+_RETENTION_TTL = "toDateTime({time}) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0"
 
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    description: str
-    statements: tuple[str, ...]
-
-
-SPANS_TABLE = f"""
-CREATE TABLE IF NOT EXISTS {{db}}.otel_traces (
-    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
-    TraceId String CODEC(ZSTD(1)),
-    SpanId String CODEC(ZSTD(1)),
-    ParentSpanId String CODEC(ZSTD(1)),
-    TraceState String CODEC(ZSTD(1)),
-    SpanName LowCardinality(String) CODEC(ZSTD(1)),
-    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
-    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
-    ResourceAttributes {_ATTR_MAP} CODEC(ZSTD(1)),
-    ScopeName String CODEC(ZSTD(1)),
-    ScopeVersion String CODEC(ZSTD(1)),
-    SpanAttributes {_ATTR_MAP} CODEC(ZSTD(1)),
-    Duration UInt64 CODEC(ZSTD(1)),
-    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
-    StatusMessage String CODEC(ZSTD(1)),
-    Events Nested (
-        Timestamp DateTime64(9),
-        Name LowCardinality(String),
-        Attributes {_ATTR_MAP}
-    ) CODEC(ZSTD(1)),
-    Links Nested (
-        TraceId String,
-        SpanId String,
-        TraceState String,
-        Attributes {_ATTR_MAP}
-    ) CODEC(ZSTD(1)),
-    Project LowCardinality(String) CODEC(ZSTD(1)),
-    SpanType LowCardinality(String) CODEC(ZSTD(1)),
-    Input String CODEC(ZSTD(3)),
-    Output String CODEC(ZSTD(3)),
-    Model LowCardinality(String) CODEC(ZSTD(1)),
-    Provider LowCardinality(String) CODEC(ZSTD(1)),
-    InputTokens UInt64 CODEC(T64, ZSTD(1)),
-    OutputTokens UInt64 CODEC(T64, ZSTD(1)),
-    CachedTokens UInt64 CODEC(T64, ZSTD(1)),
-    CacheWriteTokens UInt64 CODEC(T64, ZSTD(1)),
-    ReasoningTokens UInt64 CODEC(T64, ZSTD(1)),
-    Cost Nullable(Decimal(18, 9)) CODEC(ZSTD(1)),
-    CostBreakdown Map(LowCardinality(String), Decimal(18, 9)) CODEC(ZSTD(1)),
-    CostStatus LowCardinality(String) CODEC(ZSTD(1)),
-    PricingVersion LowCardinality(String) CODEC(ZSTD(1)),
-    SessionId String CODEC(ZSTD(1)),
-    UserId String CODEC(ZSTD(1)),
-    RunId String CODEC(ZSTD(1)),
-    TraceTags {_ATTR_MAP} CODEC(ZSTD(1)),
-    TraceMetadata {_ATTR_MAP} CODEC(ZSTD(1)),
-    IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1)),
-    INDEX idx_session SessionId TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_user UserId TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_ts Timestamp TYPE minmax GRANULARITY 1,
-    INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
-) ENGINE = ReplacingMergeTree(IngestedAt)
-PARTITION BY toDate(Timestamp)
-ORDER BY (TraceId, SpanId)
-SETTINGS index_granularity = 1024, ttl_only_drop_parts = 1
-"""
+SPANS_TABLE = Table(
+    name="otel_traces",
+    columns=(
+        "Timestamp DateTime64(9) CODEC(Delta, ZSTD(1))",
+        f"TraceId String {_Z}",
+        f"SpanId String {_Z}",
+        f"ParentSpanId String {_Z}",
+        f"TraceState String {_Z}",
+        f"SpanName LowCardinality(String) {_Z}",
+        f"SpanKind LowCardinality(String) {_Z}",
+        f"ServiceName LowCardinality(String) {_Z}",
+        f"ResourceAttributes {_ATTR_MAP} {_Z}",
+        f"ScopeName String {_Z}",
+        f"ScopeVersion String {_Z}",
+        f"SpanAttributes {_ATTR_MAP} {_Z}",
+        f"Duration UInt64 {_Z}",
+        f"StatusCode LowCardinality(String) {_Z}",
+        f"StatusMessage String {_Z}",
+        "Events Nested(Timestamp DateTime64(9), Name LowCardinality(String), "
+        f"Attributes {_ATTR_MAP}) {_Z}",
+        "Links Nested(TraceId String, SpanId String, TraceState String, "
+        f"Attributes {_ATTR_MAP}) {_Z}",
+        f"Project LowCardinality(String) {_Z}",
+        f"SpanType LowCardinality(String) {_Z}",
+        "Input String CODEC(ZSTD(3))",
+        "Output String CODEC(ZSTD(3))",
+        f"Model LowCardinality(String) {_Z}",
+        f"Provider LowCardinality(String) {_Z}",
+        "InputTokens UInt64 CODEC(T64, ZSTD(1))",
+        "OutputTokens UInt64 CODEC(T64, ZSTD(1))",
+        "CachedTokens UInt64 CODEC(T64, ZSTD(1))",
+        "CacheWriteTokens UInt64 CODEC(T64, ZSTD(1))",
+        "ReasoningTokens UInt64 CODEC(T64, ZSTD(1))",
+        f"Cost Nullable(Decimal(18, 9)) {_Z}",
+        f"CostBreakdown Map(LowCardinality(String), Decimal(18, 9)) {_Z}",
+        f"CostStatus LowCardinality(String) {_Z}",
+        f"PricingVersion LowCardinality(String) {_Z}",
+        f"SessionId String {_Z}",
+        f"UserId String {_Z}",
+        f"RunId String {_Z}",
+        f"TraceTags {_ATTR_MAP} {_Z}",
+        f"TraceMetadata {_ATTR_MAP} {_Z}",
+        "IngestedAt DateTime64(3) DEFAULT now64(3) CODEC(Delta, ZSTD(1))",
+        "RetentionDays UInt16 DEFAULT {retention}",
+    ),
+    indexes=(
+        "idx_session SessionId TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_user UserId TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_ts Timestamp TYPE minmax GRANULARITY 1",
+        "idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_duration Duration TYPE minmax GRANULARITY 1",
+    ),
+    engine="ReplacingMergeTree(IngestedAt)",
+    partition_by="(toDate(Timestamp), RetentionDays)",
+    order_by="(TraceId, SpanId)",
+    ttl=_RETENTION_TTL.format(time="Timestamp"),
+    settings={"index_granularity": 1024, "ttl_only_drop_parts": 1},
+    shard_by=TRACE_SHARDING,
+)
 
 # One partial row per (trace, insert block); readers GROUP BY TraceId.
 # Status: 1 when the root span (no parent) failed.
-TRACE_SUMMARY_TABLE = """
-CREATE TABLE IF NOT EXISTS {db}.trace_summary (
-    Project LowCardinality(String),
-    TraceId String,
-    Start SimpleAggregateFunction(min, DateTime64(9)),
-    End SimpleAggregateFunction(max, DateTime64(9)),
-    RootSpanId SimpleAggregateFunction(max, String),
-    Name SimpleAggregateFunction(max, String),
-    RootError SimpleAggregateFunction(max, UInt8),
-    ErrorCount SimpleAggregateFunction(sum, UInt64),
-    SpanCount SimpleAggregateFunction(sum, UInt64),
-    InputTokens SimpleAggregateFunction(sum, UInt64),
-    OutputTokens SimpleAggregateFunction(sum, UInt64),
-    TotalCost SimpleAggregateFunction(sum, Decimal(38, 9)),
-    PricedSpans SimpleAggregateFunction(sum, UInt64),
-    ServiceName SimpleAggregateFunction(max, String),
-    SessionId SimpleAggregateFunction(max, String),
-    UserId SimpleAggregateFunction(max, String),
-    RunId SimpleAggregateFunction(max, String),
-    Tags SimpleAggregateFunction(maxMap, Map(String, String)),
-    Metadata SimpleAggregateFunction(maxMap, Map(String, String)),
-    INDEX idx_start Start TYPE minmax GRANULARITY 1,
-    INDEX idx_session SessionId TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1
-) ENGINE = AggregatingMergeTree
-PARTITION BY toDate(Start)
-ORDER BY (Project, TraceId)
-SETTINGS ttl_only_drop_parts = 1
-"""
+TRACE_SUMMARY_TABLE = Table(
+    name="trace_summary",
+    columns=(
+        "Project LowCardinality(String)",
+        "TraceId String",
+        "Start SimpleAggregateFunction(min, DateTime64(9))",
+        "End SimpleAggregateFunction(max, DateTime64(9))",
+        "RootSpanId SimpleAggregateFunction(max, String)",
+        "Name SimpleAggregateFunction(max, String)",
+        "RootError SimpleAggregateFunction(max, UInt8)",
+        "ErrorCount SimpleAggregateFunction(sum, UInt64)",
+        "SpanCount SimpleAggregateFunction(sum, UInt64)",
+        "InputTokens SimpleAggregateFunction(sum, UInt64)",
+        "OutputTokens SimpleAggregateFunction(sum, UInt64)",
+        "TotalCost SimpleAggregateFunction(sum, Decimal(38, 9))",
+        "PricedSpans SimpleAggregateFunction(sum, UInt64)",
+        "ServiceName SimpleAggregateFunction(max, String)",
+        "SessionId SimpleAggregateFunction(max, String)",
+        "UserId SimpleAggregateFunction(max, String)",
+        "RunId SimpleAggregateFunction(max, String)",
+        "Tags SimpleAggregateFunction(maxMap, Map(String, String))",
+        "Metadata SimpleAggregateFunction(maxMap, Map(String, String))",
+        "RetentionDays UInt16",
+    ),
+    indexes=(
+        "idx_start Start TYPE minmax GRANULARITY 1",
+        "idx_session SessionId TYPE bloom_filter(0.01) GRANULARITY 1",
+        "idx_run RunId TYPE bloom_filter(0.01) GRANULARITY 1",
+    ),
+    engine="AggregatingMergeTree",
+    partition_by="(toDate(Start), RetentionDays)",
+    order_by="(Project, TraceId)",
+    ttl=_RETENTION_TTL.format(time="Start"),
+    settings={"ttl_only_drop_parts": 1},
+    shard_by=TRACE_SHARDING,
+)
 
-TRACE_SUMMARY_MV = """
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trace_summary_mv TO {db}.trace_summary AS
+TRACE_SUMMARY_MV = MaterializedView(
+    name="trace_summary_mv",
+    target="trace_summary",
+    source="otel_traces",
+    select="""
 SELECT
     Project,
     TraceId,
@@ -149,27 +189,35 @@ SELECT
     max(UserId) AS UserId,
     max(RunId) AS RunId,
     maxMap(CAST(TraceTags, 'Map(String, String)')) AS Tags,
-    maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata
-FROM {db}.otel_traces
-GROUP BY Project, TraceId
-"""
+    maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata,
+    RetentionDays
+FROM {source}
+GROUP BY Project, TraceId, RetentionDays
+""",
+)
 
-MIGRATIONS_TABLE = """
-CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
-    Version UInt32,
-    Description String,
-    AppliedAt DateTime64(3) DEFAULT now64(3)
-) ENGINE = ReplacingMergeTree(AppliedAt)
-ORDER BY Version
-"""
+# Created before anything else (bootstrap). On a cluster: one replicated copy on
+# every node, so any collector, whichever node it talks to, sees every version.
+MIGRATIONS_TABLE = Table(
+    name="schema_migrations",
+    columns=(
+        "Version UInt32",
+        "Description String",
+        "AppliedAt DateTime64(3) DEFAULT now64(3)",
+    ),
+    engine="ReplacingMergeTree(AppliedAt)",
+    order_by="Version",
+    shard_by=None,
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1, "spans table and trace summary", (SPANS_TABLE, TRACE_SUMMARY_TABLE, TRACE_SUMMARY_MV)
     ),
+    Migration(2, "experiments, runs, params, tags, metrics", RUNS_STATEMENTS),
 )
 
 
 def render(statement: str, database: str) -> str:
-    """Fill the database name into a DDL template (names are validated by the caller)."""
+    """Fill the database name into a plain DDL template (names are validated by the caller)."""
     return statement.format(db=f"`{database}`").strip()

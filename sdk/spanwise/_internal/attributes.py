@@ -24,6 +24,9 @@ SESSION_ID = "session.id"
 USER_ID = "user.id"
 # Exception events (OTel semantic conventions).
 EXCEPTION_EVENT = "exception"
+# LangGraph node runs (spanwise.langchain.autolog()).
+LANGGRAPH_NODE = "langgraph.node"
+LANGGRAPH_STEP = "langgraph.step"
 
 # --- OpenTelemetry GenAI semantic conventions ---------------------------------
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
@@ -47,10 +50,29 @@ GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens"
 GEN_AI_INPUT_MESSAGES = "gen_ai.input.messages"
 GEN_AI_OUTPUT_MESSAGES = "gen_ai.output.messages"
 GEN_AI_TOOL_DEFINITIONS = "gen_ai.tool.definitions"
+GEN_AI_TOOL_NAME = "gen_ai.tool.name"
+GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id"
 GEN_AI_SERVER_TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token"
+GEN_AI_REQUEST_FREQUENCY_PENALTY = "gen_ai.request.frequency_penalty"
+GEN_AI_REQUEST_PRESENCE_PENALTY = "gen_ai.request.presence_penalty"
+GEN_AI_REQUEST_STOP_SEQUENCES = "gen_ai.request.stop_sequences"
+GEN_AI_REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count"
+GEN_AI_REQUEST_ENCODING_FORMATS = "gen_ai.request.encoding_formats"
+GEN_AI_EMBEDDINGS_DIMENSION_COUNT = "gen_ai.embeddings.dimension.count"
+# OpenAI-specific semantic conventions (service tier changes the price).
+OPENAI_REQUEST_SERVICE_TIER = "openai.request.service_tier"
+OPENAI_RESPONSE_SERVICE_TIER = "openai.response.service_tier"
+OPENAI_RESPONSE_SYSTEM_FINGERPRINT = "openai.response.system_fingerprint"
 ERROR_TYPE = "error.type"
+HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
+
+# Well-known values of gen_ai.operation.name and gen_ai.provider.name.
+GEN_AI_OPERATION_CHAT = "chat"
+GEN_AI_OPERATION_EMBEDDINGS = "embeddings"
+GEN_AI_PROVIDER_OPENAI = "openai"
+GEN_AI_PROVIDER_AZURE_OPENAI = "azure.ai.openai"
 
 
 class SpanType:

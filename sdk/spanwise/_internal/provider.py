@@ -226,6 +226,8 @@ def _setup(settings: Settings) -> None:
 
 def reconfigure(settings: Settings) -> None:
     with STATE.lock:
+        if settings == STATE.settings:
+            return
         STATE.settings = settings
         if STATE.processor is not None:
             if settings.enabled:

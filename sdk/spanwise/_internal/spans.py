@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,25 +15,15 @@ from .errors import log_internal_error
 from .provider import STATE, get_tracer
 from .serialize import to_json
 
-logger = logging.getLogger("spanwise")
-
 AttributeValue = Any
 
 
 def capture(value: Any) -> str:
-    """Redact (if configured), then JSON-encode with the size cap.
-
-    A redact hook that raises is the application's bug, not ours: the value is
-    replaced by a marker (never recorded unredacted) and a warning is logged.
-    """
+    """Redact (if configured), then JSON-encode with the size cap. A redact hook that
+    raises propagates: callers then record no value at all (never the unredacted one)."""
     settings = STATE.settings
     if settings.redact is not None:
-        try:
-            value = settings.redact(value)
-        except Exception as exc:
-            logger.warning("spanwise: the redact hook raised %s: %s; value not recorded",
-                           type(exc).__name__, exc)  # fmt: skip
-            value = f"<redact hook failed: {type(exc).__name__}>"
+        value = settings.redact(value)
     return to_json(value, settings.max_value_chars)
 
 

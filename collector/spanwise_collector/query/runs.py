@@ -1,0 +1,225 @@
+"""Runs: get one, search with filter_string/order_by, metric history, the traces of a run.
+
+Reads never use FINAL: each table is grouped by its key and the newest version
+picked with argMax (see store/runs_ddl.py). A search assembles, for the runs in
+scope, one row per run with ``Metrics``/``Params``/``Tags`` maps (latest metric
+values come from ``run_latest_metrics``, not the history) and applies the compiled
+filter to that row; the filter's values are query parameters, never SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from spanwise_collector.filters import (
+    FilterError,
+    compile_filter,
+    compile_order_by,
+    decode_page_token,
+    encode_page_token,
+)
+
+from ..store import ClickHouseStore
+from . import cursor
+from .errors import QueryError
+from .run_schema import RUN_SCHEMA
+from .traces import SUMMARY_COLUMNS, summary_to_info
+
+__all__ = [
+    "MAX_RESULTS",
+    "get_run",
+    "metric_history",
+    "run_traces",
+    "search_runs",
+    "validate_run_id",
+]
+
+MAX_RESULTS = 50_000
+MAX_HISTORY = 1_000_000
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def validate_run_id(run_id: str) -> str:
+    rid = run_id.strip().lower()
+    if not _RUN_ID.match(rid):
+        raise QueryError(f"invalid run id {run_id!r}: expected 32 hexadecimal characters")
+    return rid
+
+
+def json_float(value: float) -> float | str:
+    """JSON has no NaN/Infinity: non-finite metric values travel as these strings."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _runs_sql(scope: str) -> str:
+    """One row per run in ``scope`` (a predicate on RunId/ExperimentId) with its maps."""
+    return f"""
+SELECT
+    r.RunId AS RunId, r.experiment AS ExperimentId,
+    r.s.1 AS RunName, r.s.2 AS Status, r.s.3 AS StartTime, r.s.4 AS EndTime,
+    r.s.5 AS ParentRunId,
+    toUnixTimestamp64Milli(StartTime) AS start_ms,
+    if(isNull(EndTime), NULL, toUnixTimestamp64Milli(assumeNotNull(EndTime))) AS end_ms,
+    m.Metrics AS Metrics, p.Params AS Params, t.Tags AS Tags
+FROM (
+    SELECT RunId, any(ExperimentId) AS experiment,
+           argMax((RunName, Status, StartTime, EndTime, ParentRunId), Version) AS s
+    FROM runs WHERE {scope} GROUP BY RunId
+) AS r
+LEFT JOIN (
+    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Metrics
+    FROM (
+        SELECT RunId, Key, tupleElement(argMaxMerge(Latest), 1) AS Value
+        FROM run_latest_metrics WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
+        GROUP BY RunId, Key
+    ) GROUP BY RunId
+) AS m ON m.RunId = r.RunId
+LEFT JOIN (
+    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Params
+    FROM (
+        SELECT RunId, Key, argMin(Value, LoggedAt) AS Value
+        FROM run_params WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
+        GROUP BY RunId, Key
+    ) GROUP BY RunId
+) AS p ON p.RunId = r.RunId
+LEFT JOIN (
+    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Tags
+    FROM (
+        SELECT RunId, Key, argMax(Value, Version) AS Value
+        FROM run_tags WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
+        GROUP BY RunId, Key
+    ) GROUP BY RunId
+) AS t ON t.RunId = r.RunId
+"""
+
+
+def run_to_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "info": {
+            "run_id": row["RunId"],
+            "experiment_id": row["ExperimentId"],
+            "run_name": row["RunName"],
+            "status": row["Status"],
+            "start_time": int(row["start_ms"]),
+            "end_time": None if row["end_ms"] is None else int(row["end_ms"]),
+            "parent_run_id": row["ParentRunId"] or None,
+            "lifecycle_stage": "active",
+        },
+        "data": {
+            "params": dict(row["Params"]),
+            "metrics": {k: json_float(v) for k, v in dict(row["Metrics"]).items()},
+            "tags": dict(row["Tags"]),
+        },
+    }
+
+
+def get_run(store: ClickHouseStore, run_id: str) -> dict[str, Any] | None:
+    rid = validate_run_id(run_id)
+    rows = store.query_dicts(_runs_sql("RunId = {run_id:String}"), {"run_id": rid})
+    return run_to_json(rows[0]) if rows else None
+
+
+def search_runs(
+    store: ClickHouseStore,
+    experiment_ids: Sequence[str] = (),
+    filter_string: str = "",
+    order_by: Sequence[str] = (),
+    max_results: int = 1000,
+    page_token: str | None = None,
+) -> dict[str, Any]:
+    """Runs of ``experiment_ids`` (all experiments when empty) matching ``filter_string``.
+
+    Default order: newest start first. Page tokens are offsets bound to the query
+    (a token of another filter/order is refused).
+    """
+    if not 1 <= max_results <= MAX_RESULTS:
+        raise QueryError(f"max_results must be between 1 and {MAX_RESULTS}, got {max_results}")
+    experiment_ids = [str(e) for e in experiment_ids]
+    order_by = list(order_by or ())
+    fingerprint = json.dumps([sorted(experiment_ids), filter_string or "", order_by])
+    try:
+        where = compile_filter(filter_string or "", RUN_SCHEMA, param_prefix="f")
+        order = compile_order_by(order_by, RUN_SCHEMA, param_prefix="o")
+        offset = 0
+        if page_token:
+            offset = decode_page_token(page_token, ("offset",), query=fingerprint)["offset"]
+            if not isinstance(offset, int) or offset < 0:
+                raise FilterError("invalid page token: bad offset")
+    except FilterError as err:
+        raise QueryError(str(err)) from None
+    params: dict[str, Any] = {**where.params, **order.params}
+    scope = "1"
+    if experiment_ids:
+        scope = "ExperimentId IN {experiment_ids:Array(String)}"
+        params["experiment_ids"] = experiment_ids
+    ordering = f"{order.sql}, " if order.sql else "StartTime DESC, "
+    sql = (
+        f"SELECT * FROM ({_runs_sql(scope)}) WHERE {where.sql} "
+        f"ORDER BY {ordering}RunId ASC LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}"
+    )
+    params.update(limit=max_results + 1, offset=offset)
+    rows = store.query_dicts(sql, params)
+    token = None
+    if len(rows) > max_results:
+        rows = rows[:max_results]
+        token = encode_page_token({"offset": offset + max_results}, query=fingerprint)
+    return {"runs": [run_to_json(r) for r in rows], "next_page_token": token}
+
+
+def metric_history(
+    store: ClickHouseStore, run_id: str, key: str, max_results: int = MAX_HISTORY
+) -> dict[str, Any]:
+    """Every point of one metric of one run, by step then timestamp (retries collapsed)."""
+    rid = validate_run_id(run_id)
+    if not key:
+        raise QueryError("metric key is empty")
+    rows = store.query(
+        "SELECT Value, Step, Timestamp FROM run_metrics "
+        "WHERE RunId = {run_id:String} AND Key = {key:String} "
+        "ORDER BY Step, Timestamp, EventId LIMIT 1 BY Step, Timestamp, EventId "
+        "LIMIT {limit:UInt32}",
+        {"run_id": rid, "key": key, "limit": max_results},
+    )
+    return {
+        "metrics": [
+            {"key": key, "value": json_float(v), "step": int(s), "timestamp": int(ts)}
+            for v, s, ts in rows
+        ]
+    }
+
+
+def run_traces(
+    store: ClickHouseStore, run_id: str, limit: int = 100, page_token: str | None = None
+) -> dict[str, Any]:
+    """Traces whose spans carried this run id, newest first (keyset pages)."""
+    rid = validate_run_id(run_id)
+    if not 1 <= limit <= 1000:
+        raise QueryError(f"max_results must be between 1 and 1000, got {limit}")
+    params: dict[str, Any] = {"run_id": rid, "limit": limit + 1}
+    having = ""
+    if page_token:
+        pos = cursor.decode(page_token, ("s", "t"))
+        if not isinstance(pos["s"], int) or not isinstance(pos["t"], str):
+            raise QueryError("invalid page_token: pass the next_page_token of a previous page")
+        having = "HAVING (start_ns, TraceId) < ({cursor_start:Int64}, {cursor_trace:String})"
+        params["cursor_start"], params["cursor_trace"] = pos["s"], pos["t"]
+    # The bloom filter on RunId finds the traces; all their partial summary rows are merged.
+    sql = (
+        f"SELECT {SUMMARY_COLUMNS} FROM trace_summary WHERE TraceId IN "
+        "(SELECT TraceId FROM trace_summary WHERE RunId = {run_id:String}) "
+        f"GROUP BY TraceId {having} ORDER BY start_ns DESC, TraceId DESC LIMIT {{limit:UInt32}}"
+    )
+    rows = store.query_dicts(sql, params)
+    token = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        token = cursor.encode({"s": int(rows[-1]["start_ns"]), "t": rows[-1]["TraceId"]})
+    return {"traces": [{"info": summary_to_info(r)} for r in rows], "next_page_token": token}

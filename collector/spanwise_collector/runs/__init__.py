@@ -1,0 +1,1 @@
+"""Experiment runs on the collector side: the RunService receiver and event validation."""

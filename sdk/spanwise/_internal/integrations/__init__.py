@@ -1,0 +1,1 @@
+"""Integrations with LLM libraries; each enabled by its own ``autolog``."""

@@ -1,0 +1,412 @@
+"""``SpanwiseCallbackHandler``: LangChain callbacks → OpenTelemetry spans.
+
+chains/runnables → CHAIN, prompt parsers → PARSER, chat models and LLMs → LLM,
+tools → TOOL, retrievers → RETRIEVER, LangGraph graphs and legacy agents →
+AGENT, LangGraph nodes → CHAIN. Every callback swallows its own failures
+(``log_internal_error``), so the handler never breaks the chain it observes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from ... import attributes as attrs
+from ...errors import _raise_in_tests, log_internal_error
+from ...provider import STATE, get_tracer
+from ...spans import capture, clean_attribute, record_error
+from .runs import RunSpans, detach_ended
+from .serialize import message_to_dict, to_jsonable
+from .usage import request_attributes, response_attributes, usage_attributes
+
+__all__ = ["SpanwiseCallbackHandler"]
+
+# One registry for every handler instance: a run seen by two handlers (autolog and
+# an explicit ``callbacks=[...]``) gets one span, and parents resolve across them.
+RUNS = RunSpans()
+
+_HIDDEN_TAG = "langgraph:hidden"  # LangGraph's internal plumbing runs
+_AGENT_CLASSES = ("AgentExecutor",)
+
+
+def _run_name(name: str | None, serialized: Mapping[str, Any] | None, default: str) -> str:
+    if name:
+        return str(name)
+    if isinstance(serialized, Mapping):
+        if serialized.get("name"):
+            return str(serialized["name"])
+        ident = serialized.get("id")
+        if isinstance(ident, list) and ident:
+            return str(ident[-1])
+    return default
+
+
+def _chain_kind(
+    name: str, run_type: str | None, tags: list[str], metadata: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Span type and extra attributes of a chain run."""
+    node = metadata.get("langgraph_node")
+    if node is not None and node == name and any(t.startswith("graph:step:") for t in tags):
+        extra = {attrs.LANGGRAPH_NODE: str(node)}
+        step = metadata.get("langgraph_step")
+        if isinstance(step, int):
+            extra[attrs.LANGGRAPH_STEP] = step
+        return attrs.SpanType.CHAIN, extra
+    if metadata.get("ls_integration") == "langgraph" and node is None:
+        return attrs.SpanType.AGENT, {}  # a LangGraph graph run at the top
+    if name in _AGENT_CLASSES:
+        return attrs.SpanType.AGENT, {}
+    if run_type == "parser":
+        return attrs.SpanType.PARSER, {}
+    return attrs.SpanType.CHAIN, {}
+
+
+class SpanwiseCallbackHandler(BaseCallbackHandler):
+    """Records LangChain / LangGraph runs as nested Spanwise spans.
+
+    Pass it explicitly (``chain.invoke(x, config={"callbacks": [SpanwiseCallbackHandler()]})``)
+    or let ``spanwise.langchain.autolog()`` attach it to every run.
+    """
+
+    # Called in the caller's task/thread, not in an executor: the context it sets
+    # must be the one the run executes in, and callbacks stay ordered.
+    run_inline = True
+
+    def __init__(self, log_inputs: bool = True, log_outputs: bool = True) -> None:
+        super().__init__()
+        self.log_inputs = log_inputs
+        self.log_outputs = log_outputs
+        self.enabled = True
+
+    # LangChain logs and swallows a handler's exception unless raise_error is set;
+    # under the test suite internal errors must surface.
+    @property
+    def raise_error(self) -> bool:  # type: ignore[override]
+        return _raise_in_tests()
+
+    def _ignored(self) -> bool:
+        # A disabled handler still ends the spans it opened.
+        return not self.enabled and len(RUNS) == 0
+
+    @property
+    def ignore_llm(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_chat_model(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_chain(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_agent(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_retriever(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_retry(self) -> bool:
+        return self._ignored()
+
+    @property
+    def ignore_custom_event(self) -> bool:
+        return True
+
+    # --- span lifecycle -------------------------------------------------------------
+
+    def _begins(self, run_id: UUID) -> bool:
+        return self.enabled and run_id not in RUNS and not RUNS.is_skipped(run_id)
+
+    def _start(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        name: str,
+        span_type: str,
+        attributes: Mapping[str, Any],
+        inputs: Any,
+    ) -> None:
+        clean = {attrs.SPAN_TYPE: span_type}
+        for key, value in attributes.items():
+            clean[key] = clean_attribute(value)
+        if inputs is not None and self.log_inputs and STATE.settings.capture_inputs:
+            try:
+                clean[attrs.INPUTS] = capture(inputs)
+            except Exception:
+                log_internal_error("capturing LangChain run inputs")  # the span still opens
+        RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
+
+    def _end(
+        self,
+        run_id: UUID,
+        outputs: Any = None,
+        attributes: Mapping[str, Any] | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        record = RUNS.pop(run_id)
+        if record is None:
+            RUNS.forget_skipped(run_id)
+            return
+        span = record.span
+        try:
+            for key, value in (attributes or {}).items():
+                span.set_attribute(key, clean_attribute(value))
+            if outputs is not None and self.log_outputs and STATE.settings.capture_outputs:
+                try:
+                    span.set_attribute(attrs.OUTPUTS, capture(outputs))
+                except Exception:
+                    log_internal_error("capturing LangChain run outputs")
+            if isinstance(error, GeneratorExit):
+                # The consumer stopped reading a stream: not a failure of the run.
+                span.add_event("stream_closed_early")
+            elif error is not None:
+                record_error(span, error)
+        finally:
+            span.end()
+            detach_ended(record)
+
+    def _set_inputs(self, run_id: UUID, inputs: Any) -> None:
+        """Streaming runs only know their input at the end."""
+        record = RUNS.get(run_id)
+        if record is None or inputs is None or not self.log_inputs:
+            return
+        if STATE.settings.capture_inputs:
+            record.span.set_attribute(attrs.INPUTS, capture(to_jsonable(inputs)))
+
+    # --- chains ---------------------------------------------------------------------
+
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            if not self._begins(run_id):
+                return
+            if _HIDDEN_TAG in (tags or ()):
+                RUNS.skip(run_id, parent_run_id)
+                return
+            name = _run_name(kwargs.get("name"), serialized, "chain")
+            span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
+            # Streaming runs start with an empty input and report it at the end.
+            shown = None if inputs == "" else to_jsonable(inputs)
+            self._start(run_id, parent_run_id, name, span_type, extra, shown)
+        except Exception:
+            log_internal_error("starting a LangChain chain span")
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._set_inputs(run_id, kwargs.get("inputs"))
+            self._end(run_id, to_jsonable(outputs))
+        except Exception:
+            log_internal_error("ending a LangChain chain span")
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._set_inputs(run_id, kwargs.get("inputs"))
+            self._end(run_id, error=error)
+        except Exception:
+            log_internal_error("ending a failed LangChain chain span")
+
+    def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._event(
+            run_id,
+            "agent_action",
+            {"tool": getattr(action, "tool", ""), "tool_input": getattr(action, "tool_input", "")},
+        )
+
+    def on_agent_finish(self, finish: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._event(run_id, "agent_finish", {"return_values": getattr(finish, "return_values", {})})
+
+    def on_retry(self, retry_state: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._event(run_id, "retry", {"attempt": getattr(retry_state, "attempt_number", 0)})
+
+    def _event(self, run_id: UUID, name: str, attributes: Mapping[str, Any]) -> None:
+        try:
+            record = RUNS.get(run_id)
+            if record is not None:
+                clean = {k: clean_attribute(to_jsonable(v)) for k, v in attributes.items()}
+                record.span.add_event(name, clean)
+        except Exception:
+            log_internal_error(f"recording a LangChain {name} event")
+
+    # --- chat models and LLMs -------------------------------------------------------
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            if not self._begins(run_id):
+                return
+            name = _run_name(kwargs.get("name"), serialized, "chat_model")
+            request = request_attributes(
+                serialized, kwargs.get("invocation_params"), metadata, "chat"
+            )
+            turns = [[message_to_dict(m) for m in turn] for turn in messages]
+            shown = turns[0] if len(turns) == 1 else turns
+            self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        except Exception:
+            log_internal_error("starting a LangChain chat model span")
+
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            if not self._begins(run_id):
+                return
+            name = _run_name(kwargs.get("name"), serialized, "llm")
+            request = request_attributes(
+                serialized, kwargs.get("invocation_params"), metadata, "text_completion"
+            )
+            shown = prompts[0] if len(prompts) == 1 else list(prompts)
+            self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        except Exception:
+            log_internal_error("starting a LangChain LLM span")
+
+    def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            record = RUNS.get(run_id)
+            if record is None or record.first_token_ns is not None:
+                return
+            record.first_token_ns = time.time_ns()
+            seconds = (record.first_token_ns - record.start_ns) / 1e9
+            record.span.set_attribute(attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, seconds)
+            record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
+        except Exception:
+            log_internal_error("recording a LangChain first token")
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            if RUNS.get(run_id) is None:
+                RUNS.forget_skipped(run_id)
+                return
+            extra = {**response_attributes(response), **usage_attributes(response)}
+            self._end(run_id, _llm_outputs(response), extra)
+        except Exception:
+            log_internal_error("ending a LangChain LLM span")
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        except Exception:
+            log_internal_error("ending a failed LangChain LLM span")
+
+    # --- tools ----------------------------------------------------------------------
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            if not self._begins(run_id):
+                return
+            name = _run_name(kwargs.get("name"), serialized, "tool")
+            extra: dict[str, Any] = {
+                attrs.GEN_AI_OPERATION_NAME: "execute_tool",
+                attrs.GEN_AI_TOOL_NAME: name,
+            }
+            if kwargs.get("tool_call_id"):
+                extra[attrs.GEN_AI_TOOL_CALL_ID] = str(kwargs["tool_call_id"])
+            shown = to_jsonable(inputs) if inputs is not None else input_str
+            self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown)
+        except Exception:
+            log_internal_error("starting a LangChain tool span")
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            content = getattr(output, "content", output) if _is_tool_message(output) else output
+            self._end(run_id, to_jsonable(content))
+        except Exception:
+            log_internal_error("ending a LangChain tool span")
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        except Exception:
+            log_internal_error("ending a failed LangChain tool span")
+
+    # --- retrievers -----------------------------------------------------------------
+
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        try:
+            if not self._begins(run_id):
+                return
+            name = _run_name(kwargs.get("name"), serialized, "retriever")
+            inputs = {"query": query}
+            self._start(run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs)
+        except Exception:
+            log_internal_error("starting a LangChain retriever span")
+
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._end(run_id, to_jsonable(list(documents)))
+        except Exception:
+            log_internal_error("ending a LangChain retriever span")
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        try:
+            self._end(run_id, error=error)
+        except Exception:
+            log_internal_error("ending a failed LangChain retriever span")
+
+
+def _is_tool_message(value: Any) -> bool:
+    return getattr(value, "type", None) == "tool" and hasattr(value, "tool_call_id")
+
+
+def _llm_outputs(response: Any) -> Any:
+    """The generated message (chat) or text (LLM); a list when several candidates."""
+    outputs = []
+    for candidates in getattr(response, "generations", None) or []:
+        for generation in candidates:
+            message = getattr(generation, "message", None)
+            outputs.append(message_to_dict(message) if message is not None else generation.text)
+    return outputs[0] if len(outputs) == 1 else outputs

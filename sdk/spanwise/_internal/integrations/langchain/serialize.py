@@ -1,0 +1,71 @@
+"""LangChain values (messages, documents, prompt values) as plain JSON-able data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_MAX_DEPTH = 8
+
+# LangChain message types → the chat roles every LLM UI understands.
+_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+
+
+def message_to_dict(message: Any) -> dict[str, Any]:
+    """A ``BaseMessage`` as ``{"role", "content", ...}`` (OpenAI-style chat message)."""
+    kind = getattr(message, "type", "")
+    role = _ROLES.get(kind) or getattr(message, "role", None) or kind or "unknown"
+    if kind.endswith("Chunk"):
+        role = _ROLES.get(kind[: -len("Chunk")].lower(), role)
+    out: dict[str, Any] = {"role": role, "content": to_jsonable(message.content)}
+    name = getattr(message, "name", None)
+    if name:
+        out["name"] = name
+    tool_calls = getattr(message, "tool_calls", None)
+    if tool_calls:
+        out["tool_calls"] = [
+            {"id": c.get("id"), "name": c.get("name"), "arguments": to_jsonable(c.get("args"))}
+            for c in tool_calls
+        ]
+    tool_call_id = getattr(message, "tool_call_id", None)
+    if tool_call_id:
+        out["tool_call_id"] = tool_call_id
+    status = getattr(message, "status", None)
+    if kind == "tool" and status and status != "success":
+        out["status"] = status
+    return out
+
+
+def document_to_dict(document: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"page_content": document.page_content}
+    if getattr(document, "id", None):
+        out["id"] = document.id
+    if document.metadata:
+        out["metadata"] = to_jsonable(document.metadata)
+    return out
+
+
+def to_jsonable(value: Any, depth: int = 0) -> Any:
+    """Convert what LangChain passes around into JSON-able values; other objects are
+    left for the generic encoder (pydantic models, dataclasses, repr)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)  # str subclasses (e.g. TextAccessor) become plain strings
+    if depth > _MAX_DEPTH:
+        return repr(value)
+    from langchain_core.documents import Document
+    from langchain_core.messages import BaseMessage
+    from langchain_core.prompt_values import PromptValue
+
+    if isinstance(value, BaseMessage):
+        return message_to_dict(value)
+    if isinstance(value, Document):
+        return document_to_dict(value)
+    if isinstance(value, PromptValue):
+        return [message_to_dict(m) for m in value.to_messages()]
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [to_jsonable(v, depth + 1) for v in value]
+    return value

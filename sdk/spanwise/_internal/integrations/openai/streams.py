@@ -1,0 +1,232 @@
+"""Streams: a proxy around the client's ``Stream``/``AsyncStream`` that ends the span
+exactly once — on exhaustion, ``close()``, an error, leaving a ``with`` block, or
+garbage collection of an abandoned stream — and proxies for the ``.stream()``
+helpers' managers, which close the underlying response without going through
+the stream object we handed out.
+
+Only public methods of the wrapped objects are used.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+from typing import Any
+
+import wrapt
+from opentelemetry.trace import Span, Status, StatusCode
+
+from ... import attributes as attrs
+from ...errors import log_internal_error
+from ...provider import STATE
+from ...spans import capture, record_error
+from .settings import CURRENT
+
+# While a ``.stream()`` helper's manager is being entered, the recorders of the
+# streams opened inside it are collected here so that its exit can end them.
+_HELPER_RECORDERS: ContextVar[list[StreamRecorder] | None] = ContextVar(
+    "spanwise_openai_helper_recorders", default=None
+)
+
+
+class StreamRecorder:
+    """The span of one streamed call and what its chunks said so far."""
+
+    __slots__ = ("acc", "done", "first_token_ns", "span")
+
+    def __init__(self, span: Span, acc: Any) -> None:
+        self.span = span
+        self.acc = acc
+        self.first_token_ns = 0
+        self.done = False
+        helper = _HELPER_RECORDERS.get()
+        if helper is not None:
+            helper.append(self)
+
+    def add(self, item: Any) -> None:
+        try:
+            if self.acc.add(item) and not self.first_token_ns:
+                self.first_token_ns = time.time_ns()
+        except Exception:
+            log_internal_error("reading an OpenAI stream chunk")
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        # No lock: the consumer and the garbage collector never race (GC only
+        # runs once nothing references the stream), and a second call is a no-op.
+        if self.done:
+            return
+        self.done = True
+        span = self.span
+        try:
+            out: dict[str, Any] = {}
+            output = self.acc.finish(out)
+            if self.first_token_ns:
+                start = getattr(span, "start_time", None)
+                if start:
+                    out[attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN] = (
+                        self.first_token_ns - start
+                    ) / 1e9
+            span.set_attributes(out)
+            options = CURRENT.options
+            if (
+                output is not None
+                and options is not None
+                and options.log_outputs
+                and STATE.settings.capture_outputs
+            ):
+                span.set_attribute(attrs.OUTPUTS, capture(output))
+            if exc is not None:
+                span.set_attribute(attrs.ERROR_TYPE, type(exc).__qualname__)
+                record_error(span, exc)
+            elif attrs.ERROR_TYPE in out:
+                span.set_status(Status(StatusCode.ERROR, str(out[attrs.ERROR_TYPE])))
+        except Exception:
+            log_internal_error("ending an OpenAI stream span")
+        finally:
+            span.end()
+
+
+def _finish_on_del(proxy: Any) -> None:
+    try:
+        recorder = proxy._self_recorder
+    except AttributeError:  # __init__ never completed
+        return
+    recorder.finish()
+
+
+class SyncStreamProxy(wrapt.ObjectProxy):
+    """Behaves as the wrapped ``openai.Stream``; feeds each chunk to the recorder."""
+
+    def __init__(self, stream: Any, recorder: StreamRecorder) -> None:
+        super().__init__(stream)
+        self._self_recorder = recorder
+
+    def __iter__(self) -> SyncStreamProxy:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            item = self.__wrapped__.__next__()
+        except StopIteration:
+            self._self_recorder.finish()
+            raise
+        except BaseException as exc:
+            self._self_recorder.finish(exc)
+            raise
+        self._self_recorder.add(item)
+        return item
+
+    def __enter__(self) -> SyncStreamProxy:
+        self.__wrapped__.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._self_recorder.finish()
+
+    def close(self) -> None:
+        try:
+            self.__wrapped__.close()
+        finally:
+            self._self_recorder.finish()
+
+    def __del__(self) -> None:
+        _finish_on_del(self)
+
+
+class AsyncStreamProxy(wrapt.ObjectProxy):
+    """Behaves as the wrapped ``openai.AsyncStream``; feeds each chunk to the recorder."""
+
+    def __init__(self, stream: Any, recorder: StreamRecorder) -> None:
+        super().__init__(stream)
+        self._self_recorder = recorder
+
+    def __aiter__(self) -> AsyncStreamProxy:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            item = await self.__wrapped__.__anext__()
+        except StopAsyncIteration:
+            self._self_recorder.finish()
+            raise
+        except BaseException as exc:
+            self._self_recorder.finish(exc)
+            raise
+        self._self_recorder.add(item)
+        return item
+
+    async def __aenter__(self) -> AsyncStreamProxy:
+        await self.__wrapped__.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._self_recorder.finish()
+
+    async def close(self) -> None:
+        try:
+            await self.__wrapped__.close()
+        finally:
+            self._self_recorder.finish()
+
+    async def aclose(self) -> None:
+        wrapped = self.__wrapped__
+        try:
+            await (wrapped.aclose() if hasattr(wrapped, "aclose") else wrapped.close())
+        finally:
+            self._self_recorder.finish()
+
+    def __del__(self) -> None:
+        _finish_on_del(self)
+
+
+def _finish_all(recorders: list[StreamRecorder]) -> None:
+    for recorder in recorders:
+        recorder.finish()
+
+
+class SyncHelperProxy(wrapt.ObjectProxy):
+    """The manager ``chat.completions.stream(...)`` returns; its exit ends the span."""
+
+    def __init__(self, manager: Any) -> None:
+        super().__init__(manager)
+        self._self_recorders: list[StreamRecorder] = []
+
+    def __enter__(self) -> Any:
+        token = _HELPER_RECORDERS.set(self._self_recorders)
+        try:
+            return self.__wrapped__.__enter__()
+        finally:
+            _HELPER_RECORDERS.reset(token)
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            _finish_all(self._self_recorders)
+
+
+class AsyncHelperProxy(wrapt.ObjectProxy):
+    """The async manager of ``.stream(...)``; its exit ends the span."""
+
+    def __init__(self, manager: Any) -> None:
+        super().__init__(manager)
+        self._self_recorders: list[StreamRecorder] = []
+
+    async def __aenter__(self) -> Any:
+        token = _HELPER_RECORDERS.set(self._self_recorders)
+        try:
+            return await self.__wrapped__.__aenter__()
+        finally:
+            _HELPER_RECORDERS.reset(token)
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            _finish_all(self._self_recorders)

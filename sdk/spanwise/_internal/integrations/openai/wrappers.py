@@ -1,0 +1,173 @@
+"""The wrapt wrappers around OpenAI resource methods: one span per call.
+
+Per call: one attribute dict, one span start, one JSON capture per side, one
+context attach. Anything failing in here is logged and the user's call runs (or
+its result is returned) untouched; exceptions from the call itself pass through
+unchanged after being recorded on the span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from opentelemetry import context as context_api
+from opentelemetry import trace as trace_api
+from opentelemetry.trace import Span, SpanKind
+
+from ... import attributes as attrs
+from ...errors import log_internal_error
+from ...provider import STATE, get_tracer
+from ...spans import capture, record_error
+from .operations import Operation
+from .request import provider_attributes
+from .settings import CURRENT
+from .streams import (
+    AsyncHelperProxy,
+    AsyncStreamProxy,
+    StreamRecorder,
+    SyncHelperProxy,
+    SyncStreamProxy,
+)
+
+# Set in the context while a traced call runs: a traced method that calls another
+# (e.g. beta helpers delegating to create in some client versions) makes one span.
+_IN_CALL = context_api.create_key("spanwise-openai-call")
+
+_CLIENT = SpanKind.CLIENT
+_get_value = context_api.get_value
+_set_value = context_api.set_value
+_attach = context_api.attach
+_detach = context_api.detach
+_set_span_in_context = trace_api.set_span_in_context
+
+Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+def _bypass() -> bool:
+    return CURRENT.options is None or bool(_get_value(_IN_CALL))
+
+
+def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | None:
+    try:
+        model = kwargs.get("model")
+        attributes: dict[str, Any] = {
+            attrs.SPAN_TYPE: op.span_type,
+            attrs.GEN_AI_OPERATION_NAME: op.name,
+        }
+        if isinstance(model, str) and model:
+            attributes[attrs.GEN_AI_REQUEST_MODEL] = model
+            name = f"{op.name} {model}"
+        else:
+            name = op.name
+        attributes.update(provider_attributes(instance))
+        op.request(kwargs, attributes)
+        span = get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
+    except Exception:
+        log_internal_error("starting an OpenAI span")
+        return None
+    options = CURRENT.options
+    if options is not None and options.log_inputs and STATE.settings.capture_inputs:
+        try:
+            if span.is_recording():
+                span.set_attribute(attrs.INPUTS, capture(op.inputs(kwargs)))
+        except Exception:
+            log_internal_error("capturing OpenAI call inputs")
+    return span
+
+
+def _fail(span: Span, exc: BaseException) -> None:
+    try:
+        span.set_attribute(attrs.ERROR_TYPE, type(exc).__qualname__)
+        status = getattr(exc, "status_code", None)
+        if isinstance(status, int):
+            span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
+        record_error(span, exc)
+    except Exception:
+        log_internal_error("recording an OpenAI error")
+    finally:
+        span.end()
+
+
+def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: type) -> Any:
+    """End the span with the result, or hand out a stream proxy that will end it."""
+    if op.accumulator is not None and isinstance(result, stream_type):
+        if not span.is_recording():
+            span.end()
+            return result
+        try:
+            return proxy(result, StreamRecorder(span, op.accumulator()))
+        except Exception:
+            span.end()
+            log_internal_error("wrapping an OpenAI stream")
+            return result
+    try:
+        if span.is_recording():
+            out: dict[str, Any] = {}
+            output = op.response(result, out)
+            span.set_attributes(out)
+            options = CURRENT.options
+            if options is not None and options.log_outputs and STATE.settings.capture_outputs:
+                span.set_attribute(attrs.OUTPUTS, capture(output))
+    except Exception:
+        log_internal_error("recording an OpenAI response")
+    finally:
+        span.end()
+    return result
+
+
+def sync_call(op: Operation, stream_type: type) -> Wrapper:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        if _bypass():
+            return wrapped(*args, **kwargs)
+        span = _start(op, instance, kwargs)
+        if span is None:
+            return wrapped(*args, **kwargs)
+        token = _attach(_set_value(_IN_CALL, True, _set_span_in_context(span)))
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            _fail(span, exc)
+            raise
+        finally:
+            _detach(token)
+        return _succeed(span, op, result, stream_type, SyncStreamProxy)
+
+    return wrapper
+
+
+def async_call(op: Operation, stream_type: type) -> Wrapper:
+    async def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        if _bypass():
+            return await wrapped(*args, **kwargs)
+        span = _start(op, instance, kwargs)
+        if span is None:
+            return await wrapped(*args, **kwargs)
+        token = _attach(_set_value(_IN_CALL, True, _set_span_in_context(span)))
+        try:
+            result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            _fail(span, exc)
+            raise
+        finally:
+            _detach(token)
+        return _succeed(span, op, result, stream_type, AsyncStreamProxy)
+
+    return wrapper
+
+
+def stream_helper(is_async: bool) -> Wrapper:
+    """``.stream(...)`` helpers: the span itself comes from the ``create`` they call."""
+    proxy = AsyncHelperProxy if is_async else SyncHelperProxy
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        manager = wrapped(*args, **kwargs)
+        if CURRENT.options is None:
+            return manager
+        try:
+            return proxy(manager)
+        except Exception:
+            log_internal_error("wrapping an OpenAI stream helper")
+            return manager
+
+    return wrapper

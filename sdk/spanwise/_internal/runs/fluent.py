@@ -1,0 +1,299 @@
+"""The fluent run API, MLflow's names: ``with spanwise.start_run(): spanwise.log_metric(...)``.
+
+Logging calls validate locally, update the run's local state and queue an event
+for the sender thread; nothing here waits for the network except artifact upload
+and search. Params are immutable: logging a different value for a key this
+process already logged raises ``InvalidParameterError`` (as MLflow does).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from collections.abc import Mapping
+from numbers import Real
+from typing import Any
+
+from ..exceptions import InvalidParameterError, SpanwiseError
+from . import ids
+from .sender import SENDER
+from .state import ACTIVE, LIVE, ActiveRun, RunState, current
+from .types import Experiment
+
+__all__ = [
+    "active_run",
+    "end_run",
+    "flush",
+    "get_experiment_name",
+    "log_artifact",
+    "log_artifacts",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
+]
+
+DEFAULT_EXPERIMENT = "Default"
+MAX_KEY = 250
+MAX_PARAM_VALUE = 6000
+MAX_TAG_VALUE = 8000
+MAX_NAME = 500
+TERMINAL = ("FINISHED", "FAILED", "KILLED")
+
+_experiment = {"name": os.environ.get("SPANWISE_EXPERIMENT_NAME") or DEFAULT_EXPERIMENT}
+_created: set[str] = set()
+_lock = threading.Lock()
+_exit_hook = {"registered": False}
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _check_key(key: Any, what: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY:
+        raise InvalidParameterError(f"{what} key must be a string of 1 to {MAX_KEY} characters, "
+                                    f"got {key!r}")  # fmt: skip
+    return key
+
+
+def _ensure_experiment(name: str) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise InvalidParameterError(f"experiment name must have 1 to {MAX_NAME} characters")
+    experiment_id = ids.experiment_id_for(name)
+    with _lock:
+        known = experiment_id in _created
+        _created.add(experiment_id)
+    if not known:
+        event = {"experiment_id": experiment_id, "name": name, "creation_time_ms": _now_ms()}
+        SENDER.put(("experiment", ids.new_event_id(), event))
+    return experiment_id
+
+
+def set_experiment(experiment_name: str) -> Experiment:
+    """Make ``experiment_name`` the experiment of new runs (created if missing)."""
+    experiment_id = _ensure_experiment(experiment_name)
+    _experiment["name"] = experiment_name
+    return Experiment(experiment_id=experiment_id, name=experiment_name)
+
+
+def get_experiment_name() -> str:
+    return _experiment["name"]
+
+
+def start_run(
+    run_name: str | None = None,
+    experiment_name: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    nested: bool = False,
+    description: str | None = None,
+) -> ActiveRun:
+    """Start a run and make it active in this context; use it as a context manager.
+
+    The ``with`` block ends the run FINISHED, or FAILED if the block raises (the
+    exception propagates). ``nested=True`` starts a child of the active run (in
+    the parent's experiment unless ``experiment_name`` is given); without it,
+    starting a run while one is active raises ``SpanwiseError``.
+    """
+    parent = current()
+    if parent is not None and not nested:
+        raise SpanwiseError(
+            f"run {parent.run_id} is already active; end it with spanwise.end_run() or "
+            "start this run with nested=True"
+        )
+    if experiment_name is not None:
+        experiment_id = _ensure_experiment(experiment_name)
+    elif parent is not None:  # a nested run stays in its parent's experiment
+        experiment_id = parent.experiment_id
+    else:
+        experiment_id = _ensure_experiment(_experiment["name"])
+    if run_name is not None and (not isinstance(run_name, str) or len(run_name) > MAX_KEY):
+        raise InvalidParameterError(f"run_name must be a string of at most {MAX_KEY} characters")
+    all_tags = dict(tags or {})
+    if description is not None:
+        all_tags["mlflow.note.content"] = description
+    checked = {_check_key(k, "tag"): _tag_text(k, v) for k, v in all_tags.items()}
+    state = RunState(
+        run_id=ids.new_run_id(),
+        experiment_id=experiment_id,
+        run_name=run_name or ids.run_name(),
+        start_time=_now_ms(),
+        parent_run_id=parent.run_id if parent is not None else "",
+    )
+    _register_exit_hook()
+    with _lock:
+        LIVE[state.run_id] = state
+    SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
+    ACTIVE.set((*ACTIVE.get(), state))
+    for key, value in checked.items():
+        _tag(state, key, value)
+    return ActiveRun(state)
+
+
+def _end(state: RunState, status: str) -> None:
+    if status not in TERMINAL:
+        raise InvalidParameterError(f"status must be one of {', '.join(TERMINAL)}, got {status!r}")
+    stack = ACTIVE.get()
+    if state in stack:
+        ACTIVE.set(tuple(s for s in stack if s is not state))
+    with _lock:
+        if LIVE.pop(state.run_id, None) is None:
+            return  # already ended
+    state.status, state.end_time = status, _now_ms()
+    SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """End the active run of this context (no-op without one)."""
+    state = current()
+    if state is not None:
+        _end(state, status)
+
+
+def active_run() -> ActiveRun | None:
+    state = current()
+    return ActiveRun(state) if state is not None else None
+
+
+def _run_for_logging() -> RunState:
+    state = current()
+    if state is None:  # MLflow starts a run implicitly; so do we
+        start_run()
+        state = current()
+        assert state is not None
+    return state
+
+
+def log_param(key: str, value: Any) -> Any:
+    """Log a param (stored as ``str(value)``); a different value for a logged key raises."""
+    state = _run_for_logging()
+    _check_key(key, "param")
+    text = str(value)
+    if len(text) > MAX_PARAM_VALUE:
+        raise InvalidParameterError(
+            f"param {key!r}: value has {len(text)} characters; the limit is {MAX_PARAM_VALUE}"
+        )
+    with state.lock:
+        old = state.params.get(key)
+        if old is not None:
+            if old != text:
+                raise InvalidParameterError(
+                    f"Changing param values is not allowed. Param with key={key!r} was already "
+                    f"logged with value={old!r} for run ID={state.run_id!r}. "
+                    f"Attempted logging new value {text!r}."
+                )
+            return value
+        state.params[key] = text
+    SENDER.put(("param", ids.new_event_id(), state.run_id, key, text))
+    return value
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    for key, value in params.items():
+        log_param(key, value)
+
+
+def log_metric(
+    key: str, value: float, step: int | None = None, timestamp: int | None = None
+) -> None:
+    """Log one point: ``value`` (NaN and ±inf allowed) at ``step`` (default 0) and
+    ``timestamp`` (epoch ms, default now). Queued, not sent: costs microseconds."""
+    stack = ACTIVE.get()
+    state = stack[-1] if stack else _run_for_logging()
+    if key.__class__ is not str or not 0 < len(key) <= MAX_KEY:
+        _check_key(key, "metric")
+    if not isinstance(value, Real):
+        try:
+            value = float(value)  # numpy scalars, Decimal
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"metric {key!r}: {value!r} is not a number") from None
+    value = float(value)
+    step = 0 if step is None else int(step)
+    ts = time.time_ns() // 1_000_000 if timestamp is None else int(timestamp)
+    latest = state.metrics.get(key)
+    if latest is None or (step, ts) >= (latest[1], latest[2]):
+        state.metrics[key] = (value, step, ts)
+    SENDER.put(("metric", ids.new_event_id(), state.run_id, key, value, step, ts))
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None,
+                timestamp: int | None = None) -> None:  # fmt: skip
+    ts = _now_ms() if timestamp is None else timestamp
+    for key, value in metrics.items():
+        log_metric(key, value, step=step, timestamp=ts)
+
+
+def _tag_text(key: str, value: Any) -> str:
+    text = str(value)
+    if len(text) > MAX_TAG_VALUE:
+        raise InvalidParameterError(
+            f"tag {key!r}: value has {len(text)} characters; the limit is {MAX_TAG_VALUE}"
+        )
+    return text
+
+
+def _tag(state: RunState, key: str, value: Any) -> None:
+    _check_key(key, "tag")
+    text = _tag_text(key, value)
+    with state.lock:
+        state.tags[key] = text
+    SENDER.put(("tag", ids.new_event_id(), state.run_id, key, text, ids.next_version()))
+
+
+def set_tag(key: str, value: Any) -> None:
+    """Set a tag on the active run; setting it again overwrites it."""
+    _tag(_run_for_logging(), key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    state = _run_for_logging()
+    for key, value in tags.items():
+        _tag(state, key, value)
+
+
+def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    """Upload a file to the active run's artifacts (under ``artifact_path`` if given).
+
+    A missing file raises; if the collector cannot take it, a warning is logged.
+    """
+    from .artifacts import upload_file
+
+    upload_file(_run_for_logging().run_id, local_path, artifact_path)
+
+
+def log_artifacts(local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    """Upload every file under ``local_dir``, keeping the relative layout."""
+    from .artifacts import upload_dir
+
+    upload_dir(_run_for_logging().run_id, local_dir, artifact_path)
+
+
+def flush(timeout: float = 10.0) -> bool:
+    """Deliver every queued run event; ``False`` on timeout or if some were dropped."""
+    return SENDER.flush(timeout)
+
+
+def _register_exit_hook() -> None:
+    with _lock:
+        if _exit_hook["registered"]:
+            return
+        _exit_hook["registered"] = True
+    atexit.register(_end_live_runs_at_exit)
+
+
+def _end_live_runs_at_exit() -> None:
+    # Runs still open at exit end FINISHED (as in MLflow); then everything is delivered.
+    try:
+        for state in list(LIVE.values()):
+            _end(state, "FINISHED")
+        SENDER.flush(timeout=10.0)
+    except Exception:
+        import logging
+
+        logging.getLogger("spanwise").debug("ending runs at exit failed", exc_info=True)

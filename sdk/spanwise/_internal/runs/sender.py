@@ -1,0 +1,212 @@
+"""Run events leave the process in batches, from a background thread, over gRPC.
+
+``log_metric`` only appends a tuple to a bounded deque (no protobuf, no lock, no
+I/O): microseconds. The sender thread wakes every ``DELAY`` seconds (or when a
+batch is full), turns tuples into ``RunEvent`` messages and calls
+``RunService.LogBatch`` on the collector's gRPC endpoint (the one spans use).
+Every event has a client-generated id, so a batch is retried whole after a
+transient failure without duplicating anything. A dead collector costs at most
+``MAX_QUEUE`` events of memory and a warning; events beyond that are dropped.
+``flush()`` puts a marker in the queue and waits until the thread reaches it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import threading
+import time
+from typing import Any
+
+from ..provider import STATE
+
+logger = logging.getLogger("spanwise")
+
+__all__ = ["SENDER", "RunEventSender"]
+
+MAX_QUEUE = 100_000
+BATCH_SIZE = 2_000
+DELAY = 0.5
+RETRY_FOR = 30.0  # seconds a batch is retried before it is dropped
+_RETRYABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL",
+              "UNKNOWN")  # fmt: skip
+
+
+class _Marker:
+    """A flush request travelling through the queue behind the events it waits for."""
+
+    __slots__ = ("done", "ok")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.ok = True
+
+
+class RunEventSender:
+    def __init__(self) -> None:
+        self._queue: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._channel_key: tuple[Any, ...] | None = None
+        self._channel: Any = None
+        self._stub: Any = None
+        self._pb: Any = None
+        self._dropped = 0
+        self._failed_since_marker = False
+
+    # -- producer side (user threads) --------------------------------------------------
+    def put(self, event: tuple[Any, ...]) -> None:
+        queue = self._queue
+        if len(queue) >= MAX_QUEUE:
+            self._dropped += 1
+            if self._dropped == 1 or self._dropped % 10_000 == 0:
+                logger.warning("spanwise: run event queue full (collector unreachable?); "
+                               "%d events dropped", self._dropped)  # fmt: skip
+            return
+        queue.append(event)
+        if self._thread is None:
+            self._start()
+        elif len(queue) >= BATCH_SIZE and not self._wake.is_set():
+            self._wake.set()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Deliver everything queued so far; ``False`` on timeout or if a batch was dropped."""
+        if self._thread is None and not self._queue:
+            return True
+        marker = _Marker()
+        self._queue.append(marker)
+        if self._thread is None:
+            self._start()
+        self._wake.set()
+        return marker.done.wait(timeout) and marker.ok
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            thread = threading.Thread(target=self._run, name="spanwise-runs", daemon=True)
+            self._thread = thread
+            thread.start()
+            atexit.register(self._at_exit)
+
+    def _at_exit(self) -> None:
+        try:
+            if not self.flush(timeout=10.0):
+                logger.warning("spanwise: not every run event reached the collector before exit")
+        except Exception:
+            logger.debug("spanwise: flushing run events at exit failed", exc_info=True)
+
+    # -- the sender thread -------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(DELAY)
+            self._wake.clear()
+            try:
+                self._drain()
+            except Exception:
+                logger.warning("spanwise: sending run events failed", exc_info=True)
+
+    def _drain(self) -> None:
+        batch: list[tuple[Any, ...]] = []
+        while True:
+            try:
+                item = self._queue.popleft()
+            except IndexError:
+                break
+            if isinstance(item, _Marker):
+                if batch:
+                    self._send(batch)
+                    batch = []
+                item.ok = not self._failed_since_marker
+                self._failed_since_marker = False
+                item.done.set()
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE:
+                self._send(batch)
+                batch = []
+        if batch:
+            self._send(batch)
+
+    def _send(self, batch: list[tuple[Any, ...]]) -> None:
+        try:
+            stub, metadata, timeout = self._connect()
+            request = self._pb.LogBatchRequest(events=[self._message(e) for e in batch])
+        except Exception:
+            self._failed_since_marker = True
+            logger.warning("spanwise: cannot send %d run events", len(batch), exc_info=True)
+            return
+        deadline = time.monotonic() + RETRY_FOR
+        backoff = 0.1
+        while True:
+            try:
+                stub.LogBatch(request, metadata=metadata, timeout=timeout)
+                return
+            except Exception as exc:
+                code, detail = _status(exc)
+                if code not in _RETRYABLE or time.monotonic() + backoff > deadline:
+                    self._failed_since_marker = True
+                    logger.warning("spanwise: dropped %d run events: %s %s", len(batch), code,
+                                   detail)  # fmt: skip
+                    return
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    def _connect(self) -> tuple[Any, list[tuple[str, str]], float]:
+        settings = STATE.settings
+        metadata = [("x-spanwise-project", settings.project)]
+        if settings.api_key:
+            metadata.append(("authorization", f"Bearer {settings.api_key}"))
+        metadata.extend(settings.extra_headers)
+        key = (settings.grpc_target, settings.insecure)
+        if key != self._channel_key:
+            import grpc
+
+            from ..._proto.runs.v1 import runs_pb2, runs_pb2_grpc
+
+            if self._channel is not None:
+                self._channel.close()
+            options = [("grpc.max_send_message_length", 32 * 1024 * 1024)]
+            if settings.insecure:
+                channel = grpc.insecure_channel(settings.grpc_target, options=options)
+            else:
+                creds = grpc.ssl_channel_credentials()
+                channel = grpc.secure_channel(settings.grpc_target, creds, options=options)
+            self._pb = runs_pb2
+            self._channel, self._channel_key = channel, key
+            self._stub = runs_pb2_grpc.RunServiceStub(channel)
+        return self._stub, metadata, settings.export_timeout_ms / 1000
+
+    def _message(self, event: tuple[Any, ...]) -> Any:
+        pb = self._pb
+        kind, event_id = event[0], event[1]
+        if kind == "metric":
+            _, _, run_id, key, value, step, ts = event
+            return pb.RunEvent(event_id=event_id, metric=pb.Metric(
+                run_id=run_id, key=key, value=value, step=step, timestamp_ms=ts))  # fmt: skip
+        if kind == "param":
+            _, _, run_id, key, value = event
+            return pb.RunEvent(event_id=event_id, param=pb.Param(run_id=run_id, key=key,
+                                                                 value=value))  # fmt: skip
+        if kind == "tag":
+            _, _, run_id, key, value, version = event
+            return pb.RunEvent(event_id=event_id, tag=pb.Tag(
+                run_id=run_id, key=key, value=value, version=version))  # fmt: skip
+        if kind == "run":
+            return pb.RunEvent(event_id=event_id, run_update=pb.RunUpdate(**event[2]))
+        if kind == "experiment":
+            return pb.RunEvent(event_id=event_id, create_experiment=pb.CreateExperiment(**event[2]))
+        raise ValueError(f"unknown run event kind {kind!r}")
+
+
+def _status(exc: Exception) -> tuple[str, str]:
+    """(status code name, message) of a grpc.RpcError; ("", str) for anything else."""
+    try:
+        return exc.code().name, exc.details()  # type: ignore[attr-defined]
+    except Exception:
+        return "", str(exc)
+
+
+SENDER = RunEventSender()

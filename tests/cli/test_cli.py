@@ -1,0 +1,77 @@
+"""The `spanwise` command line, run as a user runs it (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import spanwise
+
+from tests.support.collector import source_env
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spanwise_collector", *args],
+        capture_output=True, text=True, timeout=timeout, env=source_env({"COLUMNS": "200"}),
+    )  # fmt: skip
+
+
+def test_help_everywhere():
+    for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
+                 ["traces", "list", "--help"], ["demo", "--help"]):  # fmt: skip
+        result = run_cli(*args)
+        assert result.returncode == 0, result.stderr
+        assert "Usage:" in result.stdout
+
+
+def test_traces_get_and_list(sdk, collector):
+    with spanwise.start_span("cli-root", span_type="AGENT") as root:
+        with spanwise.start_span("cli-child", span_type="TOOL"):
+            pass
+        trace_id = root.trace_id
+    assert sdk.flush(30)
+
+    tree = run_cli("traces", "get", trace_id, "--url", collector.http_url)
+    assert tree.returncode == 0, tree.stderr
+    assert "cli-root" in tree.stdout and "cli-child" in tree.stdout and "TOOL" in tree.stdout
+    assert tree.stdout.index("cli-root") < tree.stdout.index("cli-child")
+
+    as_json = json.loads(
+        run_cli("traces", "get", trace_id, "--url", collector.http_url, "--json").stdout
+    )
+    assert as_json["info"]["trace_id"] == trace_id
+    assert {s["name"] for s in as_json["spans"]} == {"cli-root", "cli-child"}
+
+    listed = run_cli("traces", "list", "--url", collector.http_url, "--limit", "50")
+    assert listed.returncode == 0 and trace_id in listed.stdout
+    listed_json = json.loads(
+        run_cli("traces", "list", "--url", collector.http_url, "--json").stdout
+    )
+    assert trace_id in {t["info"]["trace_id"] for t in listed_json["traces"]}
+
+
+def test_errors_are_one_line_not_a_traceback(collector):
+    result = run_cli("traces", "get", "nope", "--url", collector.http_url)
+    assert result.returncode == 1
+    assert "32 hexadecimal" in result.stderr and "Traceback" not in result.stderr
+    down = run_cli("traces", "list", "--url", "http://127.0.0.1:9")
+    assert down.returncode == 1 and "cannot reach" in down.stderr
+
+
+def test_collector_refuses_a_directory_in_use(collector):
+    result = run_cli(
+        "collector", "--store", collector.store, "--grpc-port", "0", "--http-port", "0", timeout=60
+    )
+    assert result.returncode == 2
+    assert "another" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_prints_trace_trees():
+    result = run_cli("demo", "--runs", "1", timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "research_agent" in out and "AGENT" in out and "RETRIEVER" in out
+    assert "flaky_search" in out and "ERROR" in out  # the handled tool error
+    assert "lookup_weather" in out and "stream_answer" in out

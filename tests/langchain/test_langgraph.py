@@ -1,0 +1,107 @@
+"""A LangGraph StateGraph with a conditional edge and a ToolNode."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, TypedDict
+
+import pytest
+import spanwise
+from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.tools import tool
+
+from .conftest import named, shape
+from .models import USAGE
+
+pytest.importorskip("langgraph")
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.prebuilt import ToolNode, tools_condition
+
+
+@tool
+def weather(city: str) -> str:
+    """The weather in a city."""
+    return f"sunny in {city}"
+
+
+class State(TypedDict):
+    messages: Annotated[list, add_messages]
+
+
+def build_graph():
+    model = FakeMessagesListChatModel(
+        responses=[
+            AIMessage(
+                content="",
+                tool_calls=[{"name": "weather", "args": {"city": "Paris"}, "id": "call_1"}],
+                usage_metadata=USAGE,
+            ),
+            AIMessage(content="It is sunny in Paris.", usage_metadata=USAGE),
+        ]
+    )
+
+    def agent(state: State) -> dict:
+        return {"messages": [model.invoke(state["messages"])]}
+
+    graph = StateGraph(State)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", ToolNode([weather]))
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
+    graph.add_edge("tools", "agent")
+    return graph.compile()
+
+
+AGENT_NODE = ("FakeMessagesListChatModel", "LLM", [])
+EXPECTED = [
+    (
+        "request",
+        "UNKNOWN",
+        [
+            (
+                "LangGraph",
+                "AGENT",
+                [
+                    ("agent", "CHAIN", [AGENT_NODE, ("tools_condition", "CHAIN", [])]),
+                    ("tools", "CHAIN", [("weather", "TOOL", [])]),
+                    ("agent", "CHAIN", [AGENT_NODE, ("tools_condition", "CHAIN", [])]),
+                ],
+            )
+        ],
+    )
+]
+
+
+def test_graph_run_is_an_agent_span_with_node_tool_and_llm_children(autolog, fetch_trace):
+    app = build_graph()
+    with spanwise.start_span("request") as root:
+        out = app.invoke({"messages": [HumanMessage("Weather in Paris?")]})
+    assert out["messages"][-1].content == "It is sunny in Paris."
+    trace = fetch_trace(root.trace_id)
+    assert shape(trace) == EXPECTED
+    first, second = sorted(named(trace, "agent"), key=lambda s: s.start_time_ns)
+    assert first.attributes["langgraph.node"] == "agent"
+    assert (first.attributes["langgraph.step"], second.attributes["langgraph.step"]) == ("1", "3")
+    (tool_span,) = named(trace, "weather")
+    assert tool_span.outputs == "sunny in Paris"
+    assert tool_span.attributes["gen_ai.tool.call.id"] == "call_1"
+    llms = named(trace, "FakeMessagesListChatModel")
+    assert llms[0].outputs["tool_calls"] or llms[1].outputs["tool_calls"]
+    assert trace.info.input_tokens == 24 and trace.info.output_tokens == 10
+
+
+def test_graph_astream(autolog, fetch_trace):
+    app = build_graph()
+    seen = {}
+
+    @spanwise.trace(name="request")
+    async def main():
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        return [u async for u in app.astream({"messages": [HumanMessage("Weather?")]})]
+
+    updates = asyncio.run(main())
+    assert [next(iter(u)) for u in updates] == ["agent", "tools", "agent"]
+    assert shape(fetch_trace(seen["trace_id"])) == EXPECTED

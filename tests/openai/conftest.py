@@ -1,0 +1,69 @@
+"""The real openai client against the local fake server, with autolog on."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+import spanwise
+import spanwise.openai
+from spanwise import SpanType
+
+from tests.fakes.openai_server import FakeOpenAI
+
+MODEL = "gpt-4o-mini"
+LLM_TYPES = (SpanType.LLM, SpanType.EMBEDDING)
+
+
+@pytest.fixture(scope="session")
+def fake():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def autolog(sdk):
+    spanwise.openai.autolog()
+    yield
+    spanwise.openai.autolog(disable=True)
+
+
+@pytest.fixture
+def oai(fake, autolog):
+    with openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+def aoai(fake, autolog):
+    return openai.AsyncOpenAI(base_url=fake.base_url, api_key="test", max_retries=0)
+
+
+@pytest.fixture
+def traced(fetch_trace):
+    """Run ``fn`` inside a ``parent`` span; return (result, parent span, LLM spans)."""
+
+    def run(fn, *args, **kwargs):
+        seen = {}
+
+        @spanwise.trace(name="parent", span_type=SpanType.AGENT, capture_outputs=False)
+        def parent():
+            seen["trace_id"] = spanwise.get_current_trace_id()
+            return fn(*args, **kwargs)
+
+        result = parent()
+        trace = fetch_trace(seen["trace_id"])
+        root = next(s for s in trace.data.spans if s.name == "parent")
+        llm = sorted(
+            (s for s in trace.data.spans if s.span_type in LLM_TYPES),
+            key=lambda s: s.start_time_ns,
+        )
+        return result, root, llm
+
+    return run
+
+
+def messages(text: str = "hello there") -> list[dict]:
+    return [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": text},
+    ]

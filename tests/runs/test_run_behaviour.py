@@ -1,0 +1,218 @@
+"""Run semantics through the real SDK and collector: status, params, NaN, nesting,
+context propagation, and the run <-> trace link."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import math
+import threading
+import uuid
+
+import pytest
+import spanwise
+from spanwise import InvalidParameterError, SpanwiseError
+
+
+def experiment() -> str:
+    return f"behaviour-{uuid.uuid4().hex[:8]}"
+
+
+def test_run_ids_are_lowercase_hex_and_context_manager_finishes(sdk, client):
+    with spanwise.start_run(experiment_name=experiment(), run_name="ok") as run:
+        assert spanwise.active_run().run_id == run.run_id
+        assert run.info.status == "RUNNING"
+    assert spanwise.active_run() is None
+    assert len(run.run_id) == 32 and run.run_id == run.run_id.lower()
+    int(run.run_id, 16)
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.status == "FINISHED" and stored.info.run_name == "ok"
+    assert stored.info.end_time >= stored.info.start_time
+
+
+def test_failed_status_when_block_raises_and_exception_propagates(sdk, client):
+    with pytest.raises(ZeroDivisionError), spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_metric("before", 1)
+        1 / 0  # noqa: B018
+    assert spanwise.active_run() is None
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.status == "FAILED" and stored.info.end_time is not None
+    assert stored.data.metrics == {"before": 1.0}
+    assert client.search_runs([stored.info.experiment_id], "attributes.status = 'FAILED'")[0] \
+        .info.run_id == run.run_id  # fmt: skip
+
+
+def test_end_run_with_status_and_explicit_start(sdk, client):
+    run = spanwise.start_run(experiment_name=experiment())
+    spanwise.end_run(status="KILLED")
+    assert spanwise.active_run() is None
+    assert spanwise.flush(30)
+    assert client.get_run(run.run_id).info.status == "KILLED"
+    other = spanwise.start_run(experiment_name=experiment())
+    with pytest.raises(InvalidParameterError, match="status must be one of"):
+        spanwise.end_run(status="DONE")
+    assert spanwise.active_run().run_id == other.run_id  # still active after the bad call
+    spanwise.end_run()
+    assert spanwise.active_run() is None
+
+
+def test_params_are_immutable(sdk, client):
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_param("lr", 0.01)
+        spanwise.log_param("lr", 0.01)  # the same value again is fine
+        with pytest.raises(InvalidParameterError, match="Changing param values is not allowed"):
+            spanwise.log_param("lr", 0.02)
+        with pytest.raises(SpanwiseError):
+            spanwise.log_params({"lr": "0.5"})
+        with pytest.raises(InvalidParameterError):
+            spanwise.log_param("", 1)
+        with pytest.raises(InvalidParameterError):
+            spanwise.log_param("huge", "x" * 6001)
+    assert spanwise.flush(30)
+    assert client.get_run(run.run_id).data.params == {"lr": "0.01"}
+
+
+def test_nan_and_infinite_metrics_round_trip(sdk, client):
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_metric("nan", float("nan"))
+        spanwise.log_metric("inf", float("inf"))
+        spanwise.log_metric("neg_inf", float("-inf"), step=3)
+        spanwise.log_metric("big", 1e308)
+        spanwise.log_metric("tiny", 5e-324)
+    assert spanwise.flush(30)
+    metrics = client.get_run(run.run_id).data.metrics
+    assert math.isnan(metrics["nan"])
+    assert metrics["inf"] == math.inf and metrics["neg_inf"] == -math.inf
+    assert metrics["big"] == 1e308 and metrics["tiny"] == 5e-324
+    (point,) = client.get_metric_history(run.run_id, "neg_inf")
+    assert point.value == -math.inf and point.step == 3
+    exp_id = run.info.experiment_id
+    assert [r.info.run_id for r in client.search_runs([exp_id], "metrics.inf > 1e308")] == [
+        run.run_id
+    ]
+    assert client.search_runs([exp_id], "metrics.nan < 0 OR metrics.nan >= 0") == []
+
+
+def test_latest_metric_is_highest_step_then_timestamp(sdk, client):
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_metric("acc", 0.9, step=5, timestamp=1_000)
+        spanwise.log_metric("acc", 0.1, step=1, timestamp=9_000)  # later, but an older step
+        spanwise.log_metric("acc", 0.95, step=5, timestamp=2_000)
+        spanwise.log_metric("acc", 0.95, step=5, timestamp=2_000)  # a duplicate point is kept
+        assert run.data.metrics["acc"] == 0.95
+    assert spanwise.flush(30)
+    assert client.get_run(run.run_id).data.metrics["acc"] == 0.95
+    history = client.get_metric_history(run.run_id, "acc")
+    assert [(m.step, m.timestamp, m.value) for m in history] == [
+        (1, 9_000, 0.1), (5, 1_000, 0.9), (5, 2_000, 0.95), (5, 2_000, 0.95)
+    ]  # fmt: skip
+
+
+def test_tags_can_be_overwritten_params_cannot(sdk, client):
+    with spanwise.start_run(experiment_name=experiment(), tags={"stage": "dev"}) as run:
+        spanwise.set_tag("stage", "prod")
+        spanwise.set_tags({"owner": "ana", "ticket": 42})
+    assert spanwise.flush(30)
+    assert client.get_run(run.run_id).data.tags == {"stage": "prod", "owner": "ana", "ticket": "42"}
+
+
+def test_bad_tags_at_start_leave_no_run_behind(sdk):
+    with pytest.raises(InvalidParameterError):
+        spanwise.start_run(experiment_name=experiment(), tags={"k": "v" * 9000})
+    with pytest.raises(InvalidParameterError):
+        spanwise.start_run(experiment_name=experiment(), tags={"": "v"})
+    assert spanwise.active_run() is None
+
+
+def test_nested_runs(sdk, client):
+    with spanwise.start_run(experiment_name=experiment()) as parent:
+        with pytest.raises(SpanwiseError, match="already active"):
+            spanwise.start_run()
+        with spanwise.start_run(nested=True) as child:
+            assert spanwise.active_run().run_id == child.run_id
+        assert spanwise.active_run().run_id == parent.run_id
+    assert spanwise.flush(30)
+    stored = client.get_run(child.run_id)
+    assert stored.info.parent_run_id == parent.run_id
+    assert stored.info.experiment_id == parent.info.experiment_id
+    found = client.search_runs(
+        [parent.info.experiment_id], f"attributes.parent_run_id = '{parent.run_id}'"
+    )
+    assert [r.info.run_id for r in found] == [child.run_id]
+
+
+def test_active_run_is_a_contextvar_not_a_thread_local(sdk):
+    seen = {}
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        thread = threading.Thread(target=lambda: seen.setdefault("bare", spanwise.active_run()))
+        thread.start()
+        thread.join()
+        ctx = contextvars.copy_context()
+        copied = threading.Thread(
+            target=lambda: seen.setdefault("copied", ctx.run(spanwise.active_run))
+        )
+        copied.start()
+        copied.join()
+
+        async def task():
+            return spanwise.active_run().run_id
+
+        seen["task"] = asyncio.run(task())
+    assert seen["bare"] is None
+    assert seen["copied"].run_id == run.run_id
+    assert seen["task"] == run.run_id
+
+
+def test_trace_inside_run_is_found_from_the_run_and_vice_versa(sdk, client, fetch_trace):
+    @spanwise.trace
+    def predict(x: int) -> int:
+        return x * 2
+
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        with spanwise.start_span("evaluate") as span:
+            trace_id = spanwise.get_current_trace_id()
+            span.set_outputs(predict(21))
+        predict(1)  # a second trace
+    with spanwise.start_span("outside"):
+        outside_id = spanwise.get_current_trace_id()
+
+    trace = fetch_trace(trace_id)
+    assert trace.info.run_id == run.run_id
+    assert {s.attributes["spanwise.run_id"] for s in trace.data.spans} == {run.run_id}
+    assert client.get_run(trace.info.run_id).info.run_id == run.run_id
+    traces = client.get_run_traces(run.run_id)
+    assert trace_id in {t.info.trace_id for t in traces} and len(traces) == 2
+    assert all(t.info.run_id == run.run_id for t in traces)
+    outside = fetch_trace(outside_id)
+    assert outside.info.run_id is None
+    page = client.get_run_traces(run.run_id, max_results=1)
+    rest = client.get_run_traces(run.run_id, max_results=1, page_token=page.token)
+    assert {page[0].info.trace_id, rest[0].info.trace_id} == {t.info.trace_id for t in traces}
+    assert rest.token is None
+
+
+def test_log_metric_without_a_run_starts_one(sdk, client):
+    spanwise.set_experiment(experiment())
+    try:
+        spanwise.log_metric("implicit", 1.5)
+        run = spanwise.active_run()
+        assert run is not None
+    finally:
+        spanwise.end_run()
+        spanwise.set_experiment("Default")
+    assert spanwise.flush(30)
+    assert client.get_run(run.run_id).data.metrics == {"implicit": 1.5}
+
+
+def test_invalid_metric_values_raise(sdk):
+    with spanwise.start_run(experiment_name=experiment()):
+        with pytest.raises(InvalidParameterError):
+            spanwise.log_metric("x", "not a number")
+        with pytest.raises(InvalidParameterError):
+            spanwise.log_metric(None, 1.0)  # type: ignore[arg-type]
+        import numpy as np
+
+        spanwise.log_metric("numpy", np.float32(0.5))
+        spanwise.log_metric("int", 3)

@@ -1,0 +1,43 @@
+"""Run events reach the collector at process exit, without flush() or end_run()."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import uuid
+
+from tests.support.collector import source_env
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import spanwise
+
+    spanwise.configure(endpoint=sys.argv[1], project="tests")
+    spanwise.set_experiment(sys.argv[2])
+    run = spanwise.start_run(run_name="left-open")
+    for step in range(500):
+        spanwise.log_metric("loss", 1.0 / (step + 1), step=step)
+    spanwise.log_param("epochs", 500)
+    print(run.run_id)
+    # no flush(), no end_run(): atexit must deliver everything and end the run
+    """
+)
+
+
+def test_exit_delivers_everything_and_finishes_open_runs(collector, client):
+    name = f"exit-{uuid.uuid4().hex[:8]}"
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, collector.grpc_endpoint, name],
+        capture_output=True, text=True, timeout=60, env=source_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    run = client.get_run(run_id)
+    assert run is not None, done.stderr
+    assert run.info.status == "FINISHED" and run.info.end_time is not None
+    assert run.data.params == {"epochs": "500"}
+    assert run.data.metrics["loss"] == 1.0 / 500
+    assert len(client.get_metric_history(run_id, "loss")) == 500
+    assert client.get_experiment_by_name(name).experiment_id == run.info.experiment_id
