@@ -26,6 +26,9 @@ class CollectorConfig:
     http_port: int = 4318
     create_schema: bool = True
     grpc_workers: int = 16
+    spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
+    spool_max_bytes: int = 1024 * 1024 * 1024
+    max_inflight_bytes: int = 256 * 1024 * 1024
     cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
     # Retention in days (0 = forever); None and no per-project overrides: leave the
     # stored setting alone. Per-project overrides: ((project, days), ...).
@@ -62,7 +65,13 @@ class Collector:
             cluster=self.config.cluster,
             retention=retention,
         )
-        self.pipeline = Pipeline(self.store, processors=self._processors())
+        self.pipeline = Pipeline(
+            self.store,
+            processors=self._processors(),
+            spool_dir=self.config.spool_dir,
+            spool_max_bytes=self.config.spool_max_bytes,
+            max_inflight_bytes=self.config.max_inflight_bytes,
+        )
         self._start_grpc()
         self._start_http()
         return self

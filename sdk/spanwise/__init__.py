@@ -20,6 +20,7 @@ from ._internal.client import Client, SpanwiseAPIError
 from ._internal.costs import CostRow, CostSummary
 from ._internal.decorator import trace
 from ._internal.exceptions import InvalidParameterError, SpanwiseError
+from ._internal.export import SpanStats
 from ._internal.runs.fluent import (
     active_run,
     end_run,
@@ -58,6 +59,7 @@ __all__ = [
     "RunInfo",
     "Span",
     "SpanEvent",
+    "SpanStats",
     "SpanType",
     "SpanwiseAPIError",
     "SpanwiseError",
@@ -83,6 +85,7 @@ __all__ = [
     "set_tags",
     "start_run",
     "start_span",
+    "stats",
     "trace",
     "update_current_trace",
 ]
@@ -146,6 +149,12 @@ def flush(timeout: float = 10.0) -> bool:
         log_internal_error("flushing run events")
         runs_ok = False
     return spans_ok and runs_ok
+
+
+def stats() -> SpanStats:
+    """Counters of this process's spans: ``exported``, ``dropped`` (queue full or
+    exit before sending), ``failed`` (collector refused or unreachable), ``queued``."""
+    return _provider.stats()
 
 
 def autolog(disable: bool = False) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import zlib
 
 from fastapi import APIRouter, Depends, Request, Response
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from ..pipeline.convert import InvalidSpans
 from ..pipeline.pipeline import Pipeline
+from ..receiver.decode import parse_request
 from ..receiver.errors import classify
 from ..receiver.otlp_json import parse_json_request
 from .deps import get_pipeline
@@ -21,49 +22,76 @@ PROTOBUF = "application/x-protobuf"
 
 
 def _reply(content_type: str, status: int = 200, message: str = "") -> Response:
+    headers = {"Retry-After": "1"} if status in (429, 503) else None
     if content_type.startswith("application/json"):
         body = "{}" if status == 200 else json.dumps({"code": status, "message": message})
-        return Response(body, status_code=status, media_type="application/json")
+        return Response(body, status_code=status, media_type="application/json",
+                        headers=headers)  # fmt: skip
     if status == 200:
         payload = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
         return Response(payload, media_type=PROTOBUF)
     return Response(json.dumps({"code": status, "message": message}), status_code=status,
-                    media_type="application/json")  # fmt: skip
+                    media_type="application/json", headers=headers)  # fmt: skip
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refusing (before reading it all) anything over MAX_BODY_BYTES."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _gunzip(body: bytes) -> bytes:
+    """Decompress with the same cap as the body (a small gzip bomb stays small)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(body, MAX_BODY_BYTES + 1)
+    if len(out) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+        raise _TooLarge
+    if not inflater.eof:
+        raise zlib.error("truncated gzip stream")
+    return out
 
 
 @router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON)")
 async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipeline)) -> Response:
     content_type = (request.headers.get("content-type") or PROTOBUF).lower()
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _reply(content_type, 413, f"request body over the limit of {MAX_BODY_BYTES} bytes")
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        import gzip
-
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError):
-            return _reply(content_type, 400, "body is not valid gzip")
+    too_large = f"request body over the limit of {MAX_BODY_BYTES} bytes (MAX_BODY_BYTES)"
+    try:
+        body = await _read_body(request)
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            try:
+                body = _gunzip(body)
+            except zlib.error:
+                return _reply(content_type, 400, "body is not valid gzip")
+    except _TooLarge:
+        return _reply(content_type, 413, too_large)
     try:
         if content_type.startswith("application/json"):
             try:
                 payload = json.loads(body)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise InvalidSpans(f"invalid JSON: {exc}") from None
             otlp = parse_json_request(payload)
         elif content_type.startswith(PROTOBUF):
-            otlp = trace_service_pb2.ExportTraceServiceRequest()
-            try:
-                otlp.ParseFromString(body)
-            except DecodeError as exc:
-                raise InvalidSpans(f"invalid protobuf: {exc}") from None
+            otlp = parse_request(body)
         else:
             return _reply("application/json", 415, f"unsupported content type {content_type!r}; "
                           "use application/x-protobuf or application/json")  # fmt: skip
         project = request.headers.get("x-spanwise-project") or "default"
         from starlette.concurrency import run_in_threadpool
 
-        await run_in_threadpool(pipeline.consume, otlp, project)
+        await run_in_threadpool(pipeline.consume, otlp, project, len(body))
     except Exception as exc:
         outcome = classify(exc)
         return _reply(content_type, outcome.http_status, outcome.message)

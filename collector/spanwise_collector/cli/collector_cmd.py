@@ -54,6 +54,26 @@ from .options import cluster_option, retention_from_options, retention_options
     help="Price override file (repeatable; later files win). See `spanwise pricing check`.",
 )
 @click.option(
+    "--spool-dir",
+    default=None,
+    envvar="SPANWISE_SPOOL_DIR",
+    help="Where batches wait while the store is down [default: <store>/spanwise-spool].",
+)
+@click.option(
+    "--spool-max-bytes",
+    default=1024**3,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Spool size limit; past it senders get RESOURCE_EXHAUSTED / HTTP 429.",
+)
+@click.option(
+    "--max-inflight-bytes",
+    default=256 * 1024**2,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Request bytes being processed at once; over it senders get RESOURCE_EXHAUSTED / 429.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -61,7 +81,8 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
-              artifacts: str | None, prices: tuple[str, ...], log_level: str) -> None:  # fmt: skip
+              artifacts: str | None, prices: tuple[str, ...], spool_dir: str | None,
+              spool_max_bytes: int, max_inflight_bytes: int, log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -73,7 +94,9 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
                              create_schema=not no_create_schema, cluster=cluster,
                              retention_days=policy.days if policy else None,
                              retention=tuple(policy.projects.items()) if policy else (),
-                             artifacts=artifacts, prices=prices)  # fmt: skip
+                             artifacts=artifacts, prices=prices, spool_dir=spool_dir,
+                             spool_max_bytes=spool_max_bytes,
+                             max_inflight_bytes=max_inflight_bytes)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
@@ -95,4 +118,7 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     while not stopping.wait(0.5):
         pass
     click.echo("spanwise collector: draining and stopping", err=True)
+    # Stops taking requests, lets in-flight ones finish (up to the grace period),
+    # then drains the writer: every acknowledged batch is stored or spooled.
     server.stop(grace=10)
+    click.echo("spanwise collector: stopped", err=True)

@@ -11,6 +11,7 @@ from rich.text import Text
 from rich.tree import Tree
 from spanwise import Span, Trace, TraceInfo
 
+MAX_DEPTH = 200  # rich renders trees recursively
 _STATUS_STYLE = {"ERROR": "bold red", "OK": "green", "UNSET": "dim"}
 
 
@@ -65,16 +66,32 @@ def trace_tree(trace: Trace) -> Tree:
     ids = {s.span_id for s in spans}
     children: dict[str | None, list[Span]] = {}
     for span in spans:
-        parent = span.parent_id if span.parent_id in ids else None
+        parent = (
+            span.parent_id if span.parent_id in ids and span.parent_id != span.span_id else None
+        )
         children.setdefault(parent, []).append(span)
-
-    def add(node: Tree, parent: str | None, depth: int) -> None:
+    # Iterative (a 10k-deep parent chain must not hit the recursion limit); each span
+    # is visited once, so parent cycles terminate.
+    reached: set[str] = set()
+    stack: list[tuple[Tree, str | None, int]] = [(tree, None, 0)]
+    while stack:
+        node, parent, depth = stack.pop()
+        branches = []
         for span in sorted(children.get(parent, []), key=lambda s: s.start_time_ns):
-            branch = node.add(_span_label(span))
-            if depth < 200:
-                add(branch, span.span_id, depth + 1)
-
-    add(tree, None, 0)
+            if span.span_id in reached:
+                continue
+            reached.add(span.span_id)
+            if depth >= MAX_DEPTH:
+                branches.append((node, span.span_id, depth + 1))  # walk on, draw nothing
+                continue
+            branches.append((node.add(_span_label(span)), span.span_id, depth + 1))
+        if depth == MAX_DEPTH and branches:
+            node.add(Text(f"… deeper spans not shown (depth > {MAX_DEPTH})", style="dim"))
+        stack.extend(reversed(branches))
+    # Spans whose parents form a cycle are reachable from no root: show them at the top.
+    for span in spans:
+        if span.span_id not in reached:
+            tree.add(Text("(parent cycle) ", style="dim red") + _span_label(span))
     return tree
 
 

@@ -7,6 +7,13 @@ import json
 from typing import Any
 
 MAX_VALUE_CHARS = 64_000
+# Per span: attributes beyond this are dropped (first ones kept) and counted in
+# ``spanwise.dropped_attributes_count``; likewise events and links per span.
+MAX_ATTRIBUTES = 1000
+MAX_EVENTS = 1000
+MAX_LINKS = 1000
+MAX_KEY_CHARS = 256
+DROPPED_ATTRIBUTES = "spanwise.dropped_attributes_count"
 TRUNCATION_MARKER = "...[truncated {n} chars]"
 
 
@@ -28,9 +35,9 @@ def to_python(value: Any) -> Any:
     if kind == "double_value":
         return value.double_value
     if kind == "array_value":
-        return [to_python(v) for v in value.array_value.values]
+        return [to_python(v) for v in value.array_value.values[:MAX_ATTRIBUTES]]
     if kind == "kvlist_value":
-        return {kv.key: to_python(kv.value) for kv in value.kvlist_value.values}
+        return {kv.key: to_python(kv.value) for kv in value.kvlist_value.values[:MAX_ATTRIBUTES]}
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
     return None
@@ -50,9 +57,21 @@ def to_text(value: Any) -> str:
     elif kind is None:
         return ""
     else:
-        text = json.dumps(to_python(value), ensure_ascii=False)
+        try:
+            text = json.dumps(to_python(value), ensure_ascii=False)
+        except (RecursionError, ValueError):
+            text = "<unrepresentable nested value>"
     return cap(text)
 
 
 def attributes_to_dict(key_values: Any) -> dict[str, str]:
-    return {kv.key: to_text(kv.value) for kv in key_values}
+    out: dict[str, str] = {}
+    dropped = 0
+    for kv in key_values:
+        if len(out) >= MAX_ATTRIBUTES:
+            dropped += 1
+            continue
+        out[cap(kv.key, MAX_KEY_CHARS)] = to_text(kv.value)
+    if dropped:
+        out[DROPPED_ATTRIBUTES] = str(dropped)
+    return out

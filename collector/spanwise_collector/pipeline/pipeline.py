@@ -1,16 +1,33 @@
-"""receive → convert/normalise → processors (pricing, …) → group-commit writer → store."""
+"""receive → convert/normalise → processors (pricing, …) → group-commit writer → store.
+
+Guarantees (docs/reliability.md): a request is acknowledged only once its spans
+are in the store or fsynced to the spool; spans are stored once however often
+they are delivered; request bytes in flight are bounded.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
-from ..store import ClickHouseStore
+from ..store import ClickHouseStore, StoreError
+from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
+from .dedup import drop_duplicates
+from .spool import Spool
 from .writer import BatchWriter
 
+logger = logging.getLogger("spanwise.collector")
+
 SPANS_TABLE = "otel_traces"
+DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
+DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
+# Insert settings: hostile timestamps may span many days (partitions) in one batch.
+INSERT_SETTINGS = {"throw_on_max_partitions_per_insert_block": 0}
 
 
 class BatchProcessor(Protocol):
@@ -19,32 +36,100 @@ class BatchProcessor(Protocol):
     def process(self, batch: SpanBatch) -> None: ...
 
 
+def default_spool_dir(store: ClickHouseStore) -> Path:
+    loc = store.location
+    if loc.kind == "chdb":
+        return Path(loc.path) / "spanwise-spool"
+    return Path("spanwise-spool").resolve() / f"{loc.host}_{loc.port}_{loc.database}"
+
+
 class Pipeline:
     def __init__(
         self,
         store: ClickHouseStore,
         processors: Sequence[BatchProcessor] = (),
         write_timeout: float = 60.0,
+        spool_dir: str | Path | None = None,
+        spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
+        max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
+        retry_interval: float = 1.0,
     ) -> None:
         self.store = store
         self.processors = list(processors)
         self.write_timeout = write_timeout
-        self.writer = BatchWriter(self._insert)
+        self.limiter = InflightLimiter(max_inflight_bytes)
+        self.spool = Spool(spool_dir or default_spool_dir(store), spool_max_bytes)
+        self.retry_interval = retry_interval
+        self._next_retry = 0.0
+        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0}
+        self.writer = BatchWriter(self._write, idle=self._replay, idle_interval=retry_interval)
 
-    def _insert(self, batch: SpanBatch) -> None:
-        self.store.insert_arrow(SPANS_TABLE, batch.to_arrow())
+    # -- writer thread ---------------------------------------------------------------
+    def _insert_table(self, table: Any) -> int:
+        """Insert the rows of ``table`` not stored yet; returns how many were new."""
+        fresh = drop_duplicates(self.store, table)
+        self.stats["duplicates"] += table.num_rows - fresh.num_rows
+        if fresh.num_rows:
+            self.store.insert_arrow(SPANS_TABLE, fresh, settings=INSERT_SETTINGS)
+        self.stats["stored"] += fresh.num_rows
+        return fresh.num_rows
 
-    def consume(self, request: Any, project: str = "default") -> int:
+    def _write(self, batch: SpanBatch) -> None:
+        table = batch.to_arrow()
+        if len(self.spool):
+            self._replay()  # keep order: older spooled batches go first
+        if not len(self.spool):
+            try:
+                self._insert_table(table)
+                return
+            except StoreError as exc:
+                if not exc.retryable:
+                    raise
+                logger.warning("store unavailable, spooling to %s: %s", self.spool.directory, exc)
+                self._next_retry = time.monotonic() + self.retry_interval
+        self.spool.append(table)  # raises SpoolFull past the limit
+        self.stats["spooled"] += table.num_rows
+
+    def _replay(self) -> None:
+        """Move spooled batches into the store, oldest first, while it takes them."""
+        if not len(self.spool) or time.monotonic() < self._next_retry:
+            return
+        while True:
+            item = self.spool.oldest()
+            if item is None:
+                logger.info("spool replayed; writing to the store directly again")
+                return
+            path, table = item
+            try:
+                self._insert_table(table)
+            except StoreError as exc:
+                self._next_retry = time.monotonic() + self.retry_interval
+                logger.debug(
+                    "store still unavailable (%d batches spooled): %s", len(self.spool), exc
+                )
+                return
+            self.spool.remove(path)
+            self.stats["replayed"] += table.num_rows
+
+    # -- request threads -------------------------------------------------------------
+    def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:
         """Convert and store one OTLP request; returns the number of spans stored.
 
-        Raises ``InvalidSpans`` for malformed input (nothing stored) and
-        ``StoreError`` when the store could not take the batch.
+        Raises ``InvalidSpans`` for malformed input (nothing stored), ``Overloaded``
+        when too many bytes are in flight, ``SpoolFull`` when the store is down and
+        the spool is full, ``StoreError`` when the store could not take the batch.
         """
-        batch = convert(request, default_project=project)
-        for processor in self.processors:
-            processor.process(batch)
-        self.writer.write(batch, timeout=self.write_timeout)
-        return len(batch)
+        if size is None:
+            size = request.ByteSize()
+        self.limiter.acquire(size)
+        try:
+            batch = convert(request, default_project=project)
+            for processor in self.processors:
+                processor.process(batch)
+            self.writer.write(batch, timeout=self.write_timeout)
+            return len(batch)
+        finally:
+            self.limiter.release(size)
 
     def close(self) -> None:
         self.writer.close()

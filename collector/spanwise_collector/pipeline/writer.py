@@ -19,6 +19,7 @@ from .batch import SpanBatch
 logger = logging.getLogger("spanwise.collector")
 
 InsertFn = Callable[[SpanBatch], None]
+IdleFn = Callable[[], None]
 
 
 class WriterClosed(RuntimeError):
@@ -26,9 +27,19 @@ class WriterClosed(RuntimeError):
 
 
 class BatchWriter:
-    def __init__(self, insert: InsertFn, max_rows: int = 50_000) -> None:
+    def __init__(
+        self,
+        insert: InsertFn,
+        max_rows: int = 50_000,
+        idle: IdleFn | None = None,
+        idle_interval: float = 1.0,
+    ) -> None:
         self._insert = insert
         self._max_rows = max_rows
+        # Called on the writer thread when no batch arrived for ``idle_interval``
+        # seconds (spool replay runs here, so one thread does every insert).
+        self._idle = idle
+        self._idle_interval = idle_interval
         self._queue: queue.Queue[tuple[SpanBatch, Future[None]] | None] = queue.Queue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="spanwise-writer", daemon=True)
@@ -50,7 +61,16 @@ class BatchWriter:
         self.submit(batch).result(timeout)
 
     def _take(self) -> tuple[list[tuple[SpanBatch, Future[None]]], bool]:
-        first = self._queue.get()
+        while True:
+            try:
+                first = self._queue.get(timeout=self._idle_interval if self._idle else None)
+                break
+            except queue.Empty:
+                assert self._idle is not None
+                try:
+                    self._idle()
+                except Exception:
+                    logger.exception("writer idle task failed")
         if first is None:
             return [], True
         items = [first]

@@ -219,7 +219,13 @@ def list_traces(
         params["project"] = project
     if page_token:
         pos = cursor.decode(page_token, ("s", "t"))
-        if not isinstance(pos["s"], int) or not isinstance(pos["t"], str):
+        if (
+            not isinstance(pos["s"], int)
+            or isinstance(pos["s"], bool)
+            or not -(2**63) <= pos["s"] < 2**63
+            or not isinstance(pos["t"], str)
+            or len(pos["t"]) > 64
+        ):
             raise QueryError("invalid page_token: pass the next_page_token of a previous page")
         having.append("(start_ns, TraceId) < ({cursor_start:Int64}, {cursor_trace:String})")
         params["cursor_start"], params["cursor_trace"] = pos["s"], pos["t"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..pipeline.admission import Overloaded
 from ..pipeline.convert import InvalidSpans
+from ..pipeline.spool import SpoolFull
 from ..pipeline.writer import WriterClosed
 from ..store import StoreError
 
@@ -20,6 +22,9 @@ class Outcome:
 def classify(exc: BaseException) -> Outcome:
     if isinstance(exc, InvalidSpans):
         return Outcome(False, f"malformed spans: {exc}", 400, "INVALID_ARGUMENT")
+    if isinstance(exc, (Overloaded, SpoolFull)):
+        # Retryable with a pause: OTLP clients honour RetryInfo / Retry-After.
+        return Outcome(True, str(exc), 429, "RESOURCE_EXHAUSTED")
     if isinstance(exc, WriterClosed):
         return Outcome(True, str(exc), 503, "UNAVAILABLE")
     if isinstance(exc, StoreError):

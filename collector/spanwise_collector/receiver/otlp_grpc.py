@@ -9,11 +9,24 @@ import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from ..pipeline.pipeline import Pipeline
+from .decode import parse_request
 from .errors import classify
 
 logger = logging.getLogger("spanwise.collector")
 
 PROJECT_HEADER = "x-spanwise-project"
+SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+RETRY_INFO_KEY = "google.rpc.retryinfo-bin"
+RETRY_AFTER_S = 1.0
+
+
+def _retry_info(seconds: float) -> bytes:
+    # OTLP says RESOURCE_EXHAUSTED is retryable only with RetryInfo; OTel SDKs wait its delay.
+    from google.rpc.error_details_pb2 import RetryInfo
+
+    info = RetryInfo()
+    info.retry_delay.FromNanoseconds(int(seconds * 1e9))
+    return info.SerializeToString()
 
 
 def project_from_metadata(context: grpc.ServicerContext) -> str:
@@ -27,16 +40,29 @@ class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
-    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Export(self, data: bytes, context: grpc.ServicerContext) -> Any:
+        # Raw bytes in: a malformed body is our INVALID_ARGUMENT with a message, not
+        # gRPC's generic INTERNAL "exception deserializing request".
         try:
-            self.pipeline.consume(request, project=project_from_metadata(context))
+            request = parse_request(data)
+            self.pipeline.consume(request, project=project_from_metadata(context), size=len(data))
         except Exception as exc:
             outcome = classify(exc)
             if outcome.retryable:
                 logger.warning("OTLP/gRPC export refused (retryable): %s", outcome.message)
+            if outcome.grpc_code == "RESOURCE_EXHAUSTED":
+                context.set_trailing_metadata(((RETRY_INFO_KEY, _retry_info(RETRY_AFTER_S)),))
             context.abort(getattr(grpc.StatusCode, outcome.grpc_code), outcome.message)
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
 def add_to_server(server: grpc.Server, pipeline: Pipeline) -> None:
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceReceiver(pipeline), server)
+    receiver = TraceReceiver(pipeline)
+    handler = grpc.unary_unary_rpc_method_handler(
+        receiver.Export,
+        request_deserializer=None,  # bytes; parsed in Export
+        response_serializer=trace_service_pb2.ExportTraceServiceResponse.SerializeToString,
+    )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(SERVICE, {"Export": handler}),)
+    )

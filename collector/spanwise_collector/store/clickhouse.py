@@ -110,19 +110,36 @@ class ClickHouseStore:
             self._pool.put(client)
 
     # -- operations --------------------------------------------------------------
+    # Driver and server failures become StoreError (HTTP 503 / gRPC UNAVAILABLE, and the
+    # ingest path spools); our SQL is parameterised, so they are not the caller's fault.
     def command(self, sql: str, parameters: Mapping[str, Any] | None = None) -> Any:
-        with self.client() as c:
-            return c.command(sql, parameters=dict(parameters or {}))
+        try:
+            with self.client() as c:
+                return c.command(sql, parameters=dict(parameters or {}))
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"command failed: {exc}") from exc
 
     def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[tuple]:
-        with self.client() as c:
-            return c.query(sql, parameters=dict(parameters or {})).result_rows
+        try:
+            with self.client() as c:
+                return c.query(sql, parameters=dict(parameters or {})).result_rows
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"query failed: {exc}") from exc
 
     def query_dicts(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[dict]:
-        with self.client() as c:
-            result = c.query(sql, parameters=dict(parameters or {}))
-            names = result.column_names
-            return [dict(zip(names, row)) for row in result.result_rows]
+        try:
+            with self.client() as c:
+                result = c.query(sql, parameters=dict(parameters or {}))
+                names = result.column_names
+                return [dict(zip(names, row)) for row in result.result_rows]
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(f"query failed: {exc}") from exc
 
     def insert_arrow(
         self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None

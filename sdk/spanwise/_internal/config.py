@@ -34,6 +34,8 @@ class Settings:
     max_export_batch_size: int = 1024
     schedule_delay_ms: int = 500
     export_timeout_ms: int = 10_000
+    # Longest wait for the collector at interpreter exit / configure(); unsent spans are dropped.
+    shutdown_timeout_ms: int = 5_000
     extra_headers: tuple[tuple[str, str], ...] = field(default=())
 
     @property

@@ -104,20 +104,28 @@ class _Spec:
     def start(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> trace_api.Span | None:
         try:
             span = get_tracer().start_span(self.name, attributes=self.attributes)
-            if self.capture_inputs and STATE.settings.capture_inputs and span.is_recording():
-                span.set_attribute(attrs.INPUTS, capture(self.binder.bind(args, kwargs)))
-            return span
         except Exception:
             log_internal_error("starting a traced call")
             return None
+        # A failing capture (e.g. the redact hook raised) loses the inputs, not the span.
+        try:
+            if self.capture_inputs and STATE.settings.capture_inputs and span.is_recording():
+                span.set_attribute(attrs.INPUTS, capture(self.binder.bind(args, kwargs)))
+        except Exception:
+            log_internal_error("recording the inputs of a traced call")
+        return span
 
     def finish(self, span: trace_api.Span, output: Any) -> None:
         try:
             if self.capture_outputs and STATE.settings.capture_outputs and span.is_recording():
                 span.set_attribute(attrs.OUTPUTS, capture(output))
-            span.end()
         except Exception:
-            log_internal_error("ending a traced call")
+            log_internal_error("recording the output of a traced call")
+        finally:
+            try:
+                span.end()
+            except Exception:
+                log_internal_error("ending a traced call")
 
     def fail(self, span: trace_api.Span, exc: BaseException) -> None:
         record_error(span, exc)

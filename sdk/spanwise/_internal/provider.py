@@ -8,14 +8,20 @@ its processor to it, so spans of other OTel instrumentation join the same traces
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
+import os
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace as trace_api
 
 from . import attributes as attrs
 from .config import Settings, from_environment
+from .errors import log_internal_error
+from .export import COUNTERS, ExportQueue, SpanStats
+from .export import stats as _stats
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan, Span
@@ -62,16 +68,23 @@ def _build_exporter(settings: Settings) -> Any:
     )
 
 
-def _build_batch_processor(settings: Settings) -> Any:
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-    return BatchSpanProcessor(
+def _build_queue(settings: Settings) -> ExportQueue:
+    return ExportQueue(
         _build_exporter(settings),
+        endpoint=settings.grpc_target,
         max_queue_size=settings.max_queue_size,
-        max_export_batch_size=settings.max_export_batch_size,
-        schedule_delay_millis=settings.schedule_delay_ms,
-        export_timeout_millis=settings.export_timeout_ms,
+        max_batch_size=settings.max_export_batch_size,
+        schedule_delay_s=settings.schedule_delay_ms / 1000,
     )
+
+
+def _export_key(settings: Settings) -> tuple[Any, ...]:
+    """The settings an ExportQueue is built from; other changes keep the queue."""
+    return (
+        settings.grpc_target, settings.insecure, settings.project, settings.api_key,
+        settings.extra_headers, settings.max_queue_size, settings.max_export_batch_size,
+        settings.schedule_delay_ms, settings.export_timeout_ms,
+    )  # fmt: skip
 
 
 def _processor_base() -> type:
@@ -81,38 +94,75 @@ def _processor_base() -> type:
 
 
 class SpanwiseSpanProcessor:
-    """Adds the project to spans, applies head sampling, delegates to a swappable
-    BatchSpanProcessor (so ``configure()`` can change the endpoint at any time)."""
+    """Adds the project to spans, applies head sampling, hands ended spans to a
+    swappable ``ExportQueue`` (so ``configure()`` can change the endpoint at any time).
+
+    OTel calls ``on_start``/``on_end`` inside the user's ``span.end()`` without
+    catching, so both swallow (log) their own failures."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._inner = _build_batch_processor(settings)
+        self._inner = _build_queue(settings)
+        self._retiring: list[ExportQueue] = []
 
     def reconfigure(self, settings: Settings) -> None:
-        old, self._inner = self._inner, _build_batch_processor(settings)
-        self._settings = settings
+        previous, self._settings = self._settings, settings
+        if _export_key(previous) == _export_key(settings):
+            return  # e.g. only redaction or capture switches changed: keep the queue
+        old, self._inner = self._inner, _build_queue(settings)
+        # The old queue drains in the background (configure() must not wait on a dead
+        # endpoint); flush() still waits for it.
+        self._retiring.append(old)
+        threading.Thread(target=self._retire, args=(old,), daemon=True).start()
+
+    def _retire(self, old: ExportQueue) -> None:
         try:
-            old.shutdown()
-        except Exception:
-            logger.debug("spanwise: shutting down the previous exporter failed", exc_info=True)
+            old.shutdown(self._settings.shutdown_timeout_ms / 1000)
+        finally:
+            with contextlib.suppress(ValueError):
+                self._retiring.remove(old)
+
+    def after_fork_in_child(self) -> None:
+        """The parent's export thread did not survive ``fork()`` and its gRPC channel
+        must not be used here: start a fresh queue, exporter and channel."""
+        self._inner.abandon()
+        self._retiring = []
+        COUNTERS.reset()
+        self._inner = _build_queue(self._settings)
 
     def on_start(self, span: Span, parent_context: Any = None) -> None:
-        if self._settings.project:
-            span.set_attribute(attrs.PROJECT, self._settings.project)
-        for hook in START_HOOKS:
-            hook(span)
+        try:
+            if self._settings.project:
+                span.set_attribute(attrs.PROJECT, self._settings.project)
+            for hook in START_HOOKS:
+                hook(span)
+        except Exception:
+            log_internal_error("starting a span (start hook)")
 
     def on_end(self, span: ReadableSpan) -> None:
-        ctx = span.context
-        if ctx is None or not sampled(ctx.trace_id, self._settings.sample_rate):
-            return
-        self._inner.on_end(span)
+        try:
+            ctx = span.context
+            if ctx is None or not sampled(ctx.trace_id, self._settings.sample_rate):
+                return
+            self._inner.put(span)
+        except Exception:
+            log_internal_error("queueing an ended span")
 
-    def shutdown(self) -> None:
-        self._inner.shutdown()
+    def shutdown(self, timeout: float | None = None) -> None:
+        if timeout is None:
+            timeout = self._settings.shutdown_timeout_ms / 1000
+        self._inner.shutdown(timeout)
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        return bool(self._inner.force_flush(timeout_millis))
+        deadline = time.monotonic() + timeout_millis / 1000
+        ok = True
+        for queue in [*self._retiring, self._inner]:
+            ok = queue.flush(max(0.0, deadline - time.monotonic())) and ok
+        return ok
+
+    @property
+    def queue(self) -> ExportQueue:
+        return self._inner
 
 
 # Callables run on every span start (e.g. the runs module adds the active run id).
@@ -171,7 +221,7 @@ def _setup(settings: Settings) -> None:
     STATE.provider = provider
     STATE.processor = processor
     STATE.tracer = provider.get_tracer(TRACER_NAME)
-    atexit.register(_flush_at_exit)
+    atexit.register(_shutdown_at_exit)
 
 
 def reconfigure(settings: Settings) -> None:
@@ -198,8 +248,31 @@ def flush(timeout: float = 10.0) -> bool:
     return processor.force_flush(int(timeout * 1000))
 
 
-def _flush_at_exit() -> None:
+def stats() -> SpanStats:
+    processor = STATE.processor
+    return _stats(processor.queue if processor is not None else None)
+
+
+def _shutdown_at_exit() -> None:
+    # Runs before TracerProvider's own atexit shutdown (atexit is LIFO), so the
+    # wait at exit is bounded by ``shutdown_timeout_ms`` whatever the collector does.
     try:
-        flush(timeout=5.0)
+        processor = STATE.processor
+        if processor is not None:
+            processor.shutdown(STATE.settings.shutdown_timeout_ms / 1000)
     except Exception:
-        logger.debug("spanwise: flush at exit failed", exc_info=True)
+        logger.debug("spanwise: shutdown at exit failed", exc_info=True)
+
+
+def _after_fork_in_child() -> None:
+    STATE.lock = threading.RLock()  # another thread may have held it at fork time
+    try:
+        processor = STATE.processor
+        if processor is not None:
+            processor.after_fork_in_child()
+    except Exception:
+        logger.debug("spanwise: re-initialising after fork failed", exc_info=True)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -19,7 +19,8 @@ AttributeValue = Any
 
 
 def capture(value: Any) -> str:
-    """Redact (if configured), then JSON-encode with the size cap."""
+    """Redact (if configured), then JSON-encode with the size cap. A redact hook that
+    raises propagates: callers then record no value at all (never the unredacted one)."""
     settings = STATE.settings
     if settings.redact is not None:
         value = settings.redact(value)
@@ -78,8 +79,11 @@ class LiveSpan:
             self.set_attribute(key, value)
 
     def set_status(self, status: str, message: str | None = None) -> None:
-        code = StatusCode.ERROR if status.upper() == "ERROR" else StatusCode.OK
-        self._span.set_status(Status(code, message))
+        try:
+            code = StatusCode.ERROR if str(status).upper() == "ERROR" else StatusCode.OK
+            self._span.set_status(Status(code, None if message is None else str(message)))
+        except Exception:
+            log_internal_error("setting the span status")
 
     def record_exception(self, exc: BaseException) -> None:
         record_error(self._span, exc)
@@ -130,8 +134,11 @@ def start_span(
         record_error(span, exc)
         raise
     finally:
-        span.end()
-        context_api.detach(token)
+        try:
+            span.end()
+            context_api.detach(token)
+        except Exception:
+            log_internal_error("ending a span")
 
 
 def get_current_trace_id() -> str | None:

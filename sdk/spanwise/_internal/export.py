@@ -1,0 +1,258 @@
+"""The export queue between finished spans and the OTLP exporter.
+
+Why not OTel's ``BatchSpanProcessor``: its ``force_flush`` ignores the timeout
+(it exports synchronously on the caller's thread, each batch up to the export
+timeout), it counts nothing unless SDK metrics are on, and a dead collector
+logs at every attempt. Here:
+
+* ``put`` never blocks: a bounded deque; spans beyond it are dropped and counted.
+* One worker thread exports batches through ``OTLPSpanExporter``, which already
+  retries UNAVAILABLE / RESOURCE_EXHAUSTED (honouring RetryInfo) /
+  DEADLINE_EXCEEDED with 2^n backoff and ±20% jitter inside its deadline and
+  never retries INVALID_ARGUMENT / UNAUTHENTICATED. After a failed batch the
+  worker pauses (exponential, jittered) so queued spans wait for the collector
+  to come back instead of being burnt through failed attempts.
+* ``flush(timeout)`` and ``shutdown(timeout)`` only wait; they return when the
+  timeout passes, whatever the exporter is doing.
+* The exporter's per-attempt log lines are held back on the worker thread;
+  one warning is logged when export starts failing and one line when it recovers.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("spanwise")
+
+_OTLP_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.grpc.exporter",
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+)
+_MAX_PAUSE_S = 30.0
+
+
+@dataclass(frozen=True)
+class SpanStats:
+    """Span counters of this process since start (or since ``fork()`` in a child)."""
+
+    exported: int  # acknowledged by the collector
+    dropped: int  # never sent: the queue was full, or the process exited first
+    failed: int  # sent, but the collector refused them or could not be reached
+    queued: int  # waiting in the queue now
+
+
+class _Counters:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.exported = 0
+        self.dropped = 0
+        self.failed = 0
+
+    def add(self, exported: int = 0, dropped: int = 0, failed: int = 0) -> None:
+        with self.lock:
+            self.exported += exported
+            self.dropped += dropped
+            self.failed += failed
+
+    def reset(self) -> None:
+        self.lock = threading.Lock()
+        self.exported = self.dropped = self.failed = 0
+
+
+COUNTERS = _Counters()
+
+
+class _QuietOnWorker(logging.Filter):
+    """Holds back the OTLP exporter's log records emitted on Spanwise worker threads,
+    keeping the last one so the single warning can say what went wrong."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: dict[int, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(threading.current_thread(), "spanwise_worker", False):
+            return True  # the application's own exporters log as usual
+        try:
+            self.last[record.thread or 0] = record.getMessage()
+        except Exception:
+            self.last[record.thread or 0] = str(record.msg)
+        return False
+
+
+QUIET = _QuietOnWorker()
+for _name in _OTLP_LOGGERS:
+    logging.getLogger(_name).addFilter(QUIET)
+
+
+class ExportQueue:
+    """Bounded queue + one export thread. Thread-safe; ``put`` takes no lock."""
+
+    def __init__(
+        self,
+        exporter: Any,
+        endpoint: str,
+        max_queue_size: int = 8192,
+        max_batch_size: int = 1024,
+        schedule_delay_s: float = 0.5,
+    ) -> None:
+        self._exporter = exporter
+        self._endpoint = endpoint
+        self._max_queue = max(1, max_queue_size)
+        self._max_batch = max(1, min(max_batch_size, self._max_queue))
+        self._delay = max(0.01, schedule_delay_s)
+        self._queue: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._done = threading.Condition()
+        self._stopping = False
+        # Sequence numbers: a flush waits until ``_finished`` (sent or failed) reaches
+        # the number of spans accepted before it was called.
+        self._seq = itertools.count(1)
+        self._accepted = 0
+        self._finished = 0
+        self._flush_target = 0  # a flush asked for spans up to here: no pause until sent
+        self._failing = False
+        self._pause = 0.0
+        self._thread = threading.Thread(target=self._run, name="spanwise-export", daemon=True)
+        self._thread.spanwise_worker = True  # type: ignore[attr-defined]
+        self._thread.start()
+
+    # -- producer side (user threads) ------------------------------------------------
+    def put(self, span: Any) -> None:
+        if self._stopping or len(self._queue) >= self._max_queue:
+            COUNTERS.add(dropped=1)
+            if not self._stopping:
+                _warn_once(
+                    "queue_full",
+                    "spanwise: the span queue is full (%d spans); new spans are dropped "
+                    "until the collector catches up (counts in spanwise.stats())",
+                    self._max_queue,
+                )
+            return
+        self._queue.append(span)
+        self._accepted = next(self._seq)
+        if not self._pause and len(self._queue) >= self._max_batch:
+            self._wake.set()
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    # -- waiting -------------------------------------------------------------------
+    def flush(self, timeout: float) -> bool:
+        """Try to send every span queued before the call; wait at most ``timeout`` s."""
+        target = self._accepted
+        deadline = time.monotonic() + max(0.0, timeout)
+        self._flush_target = max(self._flush_target, target)
+        self._wake.set()
+        with self._done:
+            while self._finished < target:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopping:
+                    return False
+                self._done.wait(min(remaining, 0.1))
+        return True
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Send what is queued for up to ``timeout`` seconds, then stop; the rest is dropped."""
+        if self._stopping:
+            return True
+        flushed = self.flush(timeout)
+        self._stopping = True
+        self._wake.set()
+        try:
+            # Aborts the exporter's retry sleep and closes the channel (cancels the RPC).
+            self._exporter.shutdown()
+        except Exception:
+            logger.debug("spanwise: exporter shutdown failed", exc_info=True)
+        self._thread.join(0.5)
+        left = len(self._queue)
+        if left:
+            self._queue.clear()
+            COUNTERS.add(dropped=left)
+        return flushed
+
+    def abandon(self) -> None:
+        """After ``fork()``, in the child: the thread and the gRPC channel belong to the
+        parent. Forget them without touching the channel."""
+        self._stopping = True
+        self._queue.clear()
+
+    # -- worker --------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stopping:
+            if self._pause:
+                self._wake.wait(self._pause)  # after a failure; flush/shutdown wake it
+            elif len(self._queue) < self._max_batch:
+                self._wake.wait(self._delay)
+            self._wake.clear()
+            if not self._stopping:
+                self._drain()
+
+    def _drain(self) -> None:
+        while self._queue and not self._stopping:
+            batch = []
+            while self._queue and len(batch) < self._max_batch:
+                batch.append(self._queue.popleft())
+            ok = self._export(batch)
+            with self._done:
+                self._finished += len(batch)
+                self._done.notify_all()
+            if not ok and self._finished >= self._flush_target:
+                return  # pause before the next attempt (see _run)
+
+    def _export(self, batch: list[Any]) -> bool:
+        try:
+            from opentelemetry.sdk.trace.export import SpanExportResult
+
+            ok = self._exporter.export(batch) == SpanExportResult.SUCCESS
+            error = None if ok else QUIET.last.pop(threading.get_ident(), "export failed")
+        except Exception as exc:  # an exporter must not raise, but one did
+            ok, error = False, f"{type(exc).__name__}: {exc}"
+        if ok:
+            COUNTERS.add(exported=len(batch))
+            if self._failing:
+                logger.warning("spanwise: exporting spans to %s works again", self._endpoint)
+                _WARNED.discard("queue_full")
+            self._failing, self._pause = False, 0.0
+            return True
+        COUNTERS.add(failed=len(batch))
+        if not self._failing and not self._stopping:
+            logger.warning(
+                "spanwise: cannot export spans to %s (%s). Spanwise keeps retrying in the "
+                "background; the application is not affected. Up to %d spans are queued, "
+                "more are dropped; see spanwise.stats(). Logged once per outage.",
+                self._endpoint,
+                error,
+                self._max_queue,
+            )
+        self._failing = True
+        self._pause = min(_MAX_PAUSE_S, max(1.0, self._pause * 2)) * random.uniform(0.8, 1.2)
+        return False
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(key: str, message: str, *args: Any) -> None:
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    logger.warning(message, *args)
+
+
+def stats(queue: ExportQueue | None) -> SpanStats:
+    with COUNTERS.lock:
+        return SpanStats(
+            exported=COUNTERS.exported,
+            dropped=COUNTERS.dropped,
+            failed=COUNTERS.failed,
+            queued=queue.queued if queue is not None else 0,
+        )

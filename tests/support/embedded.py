@@ -1,0 +1,21 @@
+"""A migrated store on a fresh database of the pytest process's one chDB engine
+(``embedded_chdb_path`` in tests/conftest.py: one engine per process, one path)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+
+def embedded_store(chdb_path: str | Path, prefix: str = "t"):
+    from spanwise_collector.store import ClickHouseStore
+    from spanwise_collector.store.clickhouse import create_database
+    from spanwise_collector.store.location import StoreLocation
+
+    location = StoreLocation(
+        kind="chdb", path=str(chdb_path), database=f"{prefix}_{uuid.uuid4().hex[:12]}"
+    )
+    create_database(location)
+    store = ClickHouseStore(location)
+    store.migrate()
+    return store
