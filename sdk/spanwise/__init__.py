@@ -39,12 +39,25 @@ from ._internal.runs.frame import search_runs
 from ._internal.runs.state import ActiveRun
 from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
-from ._internal.types import PagedList, Span, SpanEvent, Trace, TraceData, TraceInfo
+from ._internal.types import (
+    AnalyticsResult,
+    AnalyticsRow,
+    PagedList,
+    Session,
+    SessionInfo,
+    Span,
+    SpanEvent,
+    Trace,
+    TraceData,
+    TraceInfo,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ActiveRun",
+    "AnalyticsResult",
+    "AnalyticsRow",
     "Client",
     "CostRow",
     "CostSummary",
@@ -57,6 +70,8 @@ __all__ = [
     "Run",
     "RunData",
     "RunInfo",
+    "Session",
+    "SessionInfo",
     "Span",
     "SpanEvent",
     "SpanStats",

@@ -7,15 +7,16 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
-from . import costs, otlp, runs, traces
+from . import costs, otlp, runs, search, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
-ROUTERS = [otlp.router, traces.router, runs.router, costs.router]
+ROUTERS = [otlp.router, traces.router, runs.router, costs.router, search.router]
 
 
 def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
@@ -37,6 +38,10 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
     @app.exception_handler(QueryError)
     async def _bad_request(_: Request, exc: QueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(FilterError)  # also InvalidPageToken
+    async def _bad_filter(_: Request, exc: FilterError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), **exc.to_dict()}, status_code=400)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""``/api/v1/traces``: one trace as a tree, and the newest traces first."""
+"""``/api/v1/traces``: one trace as a tree, and the newest traces first (with optional
+filter/order_by/since/until, the same search as ``POST /api/v1/traces/search``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..query import traces as q
 from ..query.errors import NotFound
+from ..search import search_traces
+from ..search.window import MAX_RESULTS
 from ..store import ClickHouseStore
 from .deps import get_store
 
@@ -23,15 +26,28 @@ async def get_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) 
     return trace
 
 
-@router.get("/traces", summary="Newest traces first, paged")
+@router.get("/traces", summary="Newest traces first, paged (POST /traces/search filters)")
 async def list_traces(
-    limit: int = Query(100, ge=1, le=q.MAX_PAGE),
-    page_token: str | None = None,
-    project: str | None = None,
+    limit: int = Query(100, ge=1, le=MAX_RESULTS),
+    page_token: str | None = Query(None, max_length=4_096),
+    project: str | None = Query(None, max_length=1_000),
     include_spans: bool = False,
+    filter: str | None = Query(None, max_length=10_000),
+    order_by: list[str] | None = Query(None, max_length=10),
+    since: str | None = Query(None, max_length=100),
+    until: str | None = Query(None, max_length=100),
     store: ClickHouseStore = Depends(get_store),
 ) -> dict[str, Any]:
     return await run_in_threadpool(
-        q.list_traces, store, limit=limit, page_token=page_token, project=project,
-        include_spans=include_spans,
-    )  # fmt: skip
+        lambda: search_traces(
+            store,
+            filter=filter,
+            order_by=order_by,
+            since=since,
+            until=until,
+            page_token=page_token,
+            max_results=limit,
+            project=project,
+            include_spans=include_spans,
+        )
+    )

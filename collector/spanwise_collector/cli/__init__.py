@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import collector_cmd, costs, demo, runs, schema_cmd, traces
+from . import collector_cmd, costs, demo, runs, schema_cmd, search, traces
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,6 +30,9 @@ COMMANDS = [
     costs.costs,
     costs.pricing,
     costs.reprice,
+    search.spans,
+    search.sessions,
+    search.analytics,
 ]
 for command in COMMANDS:
     cli.add_command(command)

@@ -147,3 +147,26 @@ def costs_table(summary: object) -> Table:
         keys = [row.key.get(k) or "-" for k in summary.group_by]
         table.add_row(*keys, *(fmt(row) for _, fmt in numbers))
     return table
+
+
+def rows_table(rows: Iterable[dict], columns: list[str], title: str | None = None) -> Table:
+    """A plain table of JSON rows: money as $, milliseconds rounded, rates as percent."""
+    table = Table(title=title, header_style="bold")
+    for column in columns:
+        table.add_column(column, no_wrap=column.endswith("_id"))
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if value is None:
+                cells.append("")
+            elif column == "cost":
+                cells.append(_cost(Decimal(str(value))))
+            elif column.endswith("_ms") and isinstance(value, float):
+                cells.append(_ms(value))
+            elif column == "error_rate":
+                cells.append(f"{value:.1%}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table

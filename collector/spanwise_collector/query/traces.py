@@ -1,4 +1,4 @@
-"""One trace by id and the newest-first trace list (filters slot in here later)."""
+"""One trace by id, and the row -> JSON shapes shared by the searches (search/)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..store import ClickHouseStore
-from . import cursor
 from .errors import QueryError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -200,51 +199,3 @@ def summary_to_info(row: dict[str, Any]) -> dict[str, Any]:
         "tags": dict(row["tags"]),
         "metadata": dict(row["metadata"]),
     }
-
-
-def list_traces(
-    store: ClickHouseStore,
-    limit: int = 100,
-    page_token: str | None = None,
-    project: str | None = None,
-    include_spans: bool = False,
-) -> dict[str, Any]:
-    """Newest traces first. Keyset pages on (start, trace id): new traces never shift a page."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise QueryError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
-    where, having = [], []
-    params: dict[str, Any] = {"limit": limit + 1}
-    if project:
-        where.append("Project = {project:String}")
-        params["project"] = project
-    if page_token:
-        pos = cursor.decode(page_token, ("s", "t"))
-        if (
-            not isinstance(pos["s"], int)
-            or isinstance(pos["s"], bool)
-            or not -(2**63) <= pos["s"] < 2**63
-            or not isinstance(pos["t"], str)
-            or len(pos["t"]) > 64
-        ):
-            raise QueryError("invalid page_token: pass the next_page_token of a previous page")
-        having.append("(start_ns, TraceId) < ({cursor_start:Int64}, {cursor_trace:String})")
-        params["cursor_start"], params["cursor_trace"] = pos["s"], pos["t"]
-    sql = f"SELECT {SUMMARY_COLUMNS} FROM trace_summary"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " GROUP BY TraceId"
-    if having:
-        sql += " HAVING " + " AND ".join(having)
-    sql += " ORDER BY start_ns DESC, TraceId DESC LIMIT {limit:UInt32}"
-    rows = store.query_dicts(sql, params)
-    next_token = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_token = cursor.encode({"s": int(last["start_ns"]), "t": last["TraceId"]})
-    traces = [{"info": summary_to_info(row)} for row in rows]
-    if include_spans:
-        spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
-        for t in traces:
-            t["spans"] = [_public(s) for s in spans.get(t["info"]["trace_id"], [])]
-    return {"traces": traces, "next_page_token": next_token}

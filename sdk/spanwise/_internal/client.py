@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .exceptions import SpanwiseError
 from .provider import STATE
 from .runs.client import RunsClientMixin
-from .types import PagedList, Span, Trace, TraceData, TraceInfo
+from .types import AnalyticsResult, PagedList, Session, SessionInfo, Span, Trace
 
 if TYPE_CHECKING:
     import urllib.error
@@ -88,33 +88,140 @@ class Client(RunsClientMixin):
 
     def search_traces(
         self,
+        filter_string: str | None = None,
+        order_by: list[str] | str | None = None,
         max_results: int = 100,
         page_token: str | None = None,
         project: str | None = None,
+        since: Any = None,
+        until: Any = None,
         include_spans: bool = False,
-    ) -> PagedList:
-        """Most recent traces first, as ``Trace`` objects; ``.token`` pages on.
+        return_type: str = "list",
+        fields: list[str] | None = None,
+    ) -> Any:
+        """Traces matching ``filter_string`` (newest first unless ``order_by``), one page.
 
-        ``trace.data.spans`` is filled only with ``include_spans=True`` (one more query).
+        ``filter_string``: e.g. ``"span.model = 'gpt-4o' AND trace.cost > 0.01"`` (see
+        the collector's filter language). ``since``/``until``: datetime, epoch ms, ISO text
+        or relative ``"1d"``. Returns a ``PagedList`` of ``Trace`` (``.token`` pages on;
+        ``trace.data.spans`` only with ``include_spans=True``), or with
+        ``return_type="pandas"`` a DataFrame of the trace infos.
         """
+        if isinstance(filter_string, int) and not isinstance(filter_string, bool):
+            # The first positional argument used to be max_results.
+            filter_string, max_results = None, filter_string
+        if return_type not in ("list", "pandas"):
+            raise ValueError("return_type must be 'list' or 'pandas'")
+        payload = self._request(
+            "POST",
+            "/api/v1/traces/search",
+            body=_body(
+                filter=filter_string, order_by=_listify(order_by), max_results=max_results,
+                page_token=page_token, project=project, since=_time_param(since),
+                until=_time_param(until), include_spans=include_spans, fields=fields,
+            ),
+        )  # fmt: skip
+        traces = [Trace.from_dict(t) for t in payload["traces"]]
+        if return_type == "pandas":
+            return _frame([t.info for t in traces])
+        return PagedList(traces, payload.get("next_page_token"))
+
+    def search_spans(
+        self,
+        filter_string: str | None = None,
+        order_by: list[str] | str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        project: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        return_type: str = "list",
+        fields: list[str] | None = None,
+    ) -> Any:
+        """Spans matching ``filter_string`` (e.g. ``"span.type = 'LLM' AND span.model =
+        'gpt-4o'"``), newest first unless ``order_by``: a ``PagedList`` of ``Span`` or,
+        with ``return_type="pandas"``, a DataFrame."""
+        if return_type not in ("list", "pandas"):
+            raise ValueError("return_type must be 'list' or 'pandas'")
+        payload = self._request(
+            "POST",
+            "/api/v1/spans/search",
+            body=_body(
+                filter=filter_string, order_by=_listify(order_by), max_results=max_results,
+                page_token=page_token, project=project, since=_time_param(since),
+                until=_time_param(until), fields=fields,
+            ),
+        )  # fmt: skip
+        spans = [Span.from_dict(_span_defaults(s)) for s in payload["spans"]]
+        if return_type == "pandas":
+            return _frame(spans)
+        return PagedList(spans, payload.get("next_page_token"))
+
+    def list_sessions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        project: str | None = None,
+        since: Any = None,
+        until: Any = None,
+    ) -> PagedList:
+        """Sessions with their totals, newest first (by first trace): ``SessionInfo`` items."""
         payload = self._request(
             "GET",
-            "/api/v1/traces",
+            "/api/v1/sessions",
             params={
-                "limit": max_results,
-                "page_token": page_token,
-                "project": project,
-                "include_spans": "true" if include_spans else None,
+                "filter": filter_string, "max_results": max_results, "page_token": page_token,
+                "project": project, "since": _time_param(since), "until": _time_param(until),
             },
-        )
-        traces = [
-            Trace(
-                TraceInfo.from_dict(t["info"]),
-                TraceData(tuple(Span.from_dict(s) for s in t.get("spans") or ())),
+        )  # fmt: skip
+        sessions = [SessionInfo.from_dict(s) for s in payload["sessions"]]
+        return PagedList(sessions, payload.get("next_page_token"))
+
+    def get_session(self, session_id: str, include_spans: bool = False) -> Session | None:
+        """The traces of one session, oldest first, with totals; ``None`` if unknown."""
+        import urllib.parse
+
+        try:
+            payload = self._request(
+                "GET",
+                f"/api/v1/sessions/{urllib.parse.quote(session_id, safe='')}",
+                params={"include_spans": "true" if include_spans else None},
             )
-            for t in payload["traces"]
-        ]
-        return PagedList(traces, payload.get("next_page_token"))
+        except SpanwiseAPIError as err:
+            if err.status == 404:
+                return None
+            raise
+        return Session(
+            SessionInfo.from_dict(payload["session"]),
+            tuple(Trace.from_dict(t) for t in payload["traces"]),
+            bool(payload.get("truncated")),
+        )
+
+    def analytics(
+        self,
+        group_by: list[str] | tuple[str, ...] | str = (),
+        metrics: list[str] | tuple[str, ...] | None = None,
+        since: Any = None,
+        until: Any = None,
+        filter_string: str | None = None,
+        level: str = "span",
+        project: str | None = None,
+        limit: int = 1000,
+    ) -> AnalyticsResult:
+        """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped by any of
+        ``model``, ``provider``, ``span_name``, ``span_type``, ``trace_name``, ``project``,
+        ``user``, ``session``, ``tag:<key>``, ``hour``, ``day``; ``level="span"|"trace"``."""
+        payload = self._request(
+            "POST",
+            "/api/v1/analytics",
+            body=_body(
+                group_by=_listify(group_by) or [], metrics=_listify(metrics),
+                since=_time_param(since), until=_time_param(until), filter=filter_string,
+                level=level, project=project, limit=limit,
+            ),
+        )  # fmt: skip
+        return AnalyticsResult.from_dict(payload)
 
     # -- costs -----------------------------------------------------------------
     def cost_summary(
@@ -143,6 +250,32 @@ class Client(RunsClientMixin):
             },
         )
         return CostSummary.from_dict(payload)
+
+
+def _listify(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return list(value)
+
+
+def _body(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _span_defaults(d: dict[str, Any]) -> dict[str, Any]:
+    # Searches may return chosen fields only; Span needs its identity and times.
+    base = {"span_id": "", "name": "", "start_time_ns": 0, "end_time_ns": 0}
+    return {**base, **d}
+
+
+def _frame(items: list[Any]) -> Any:
+    import dataclasses
+
+    import pandas as pd
+
+    return pd.DataFrame.from_records([dataclasses.asdict(i) for i in items])
 
 
 def _time_param(value: Any) -> str | None:

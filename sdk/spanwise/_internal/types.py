@@ -114,7 +114,7 @@ class TraceInfo:
             trace_id=d["trace_id"],
             name=d.get("name") or "",
             status=d.get("status") or "OK",
-            start_time_ms=int(d["start_time_ms"]),
+            start_time_ms=int(d.get("start_time_ms") or 0),
             duration_ms=float(d.get("duration_ms") or 0.0),
             project=d.get("project") or "default",
             span_count=int(d.get("span_count") or 0),
@@ -164,3 +164,110 @@ class PagedList(list):  # type: ignore[type-arg]
     def __init__(self, items: list[Any], token: str | None) -> None:
         super().__init__(items)
         self.token = token
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """Totals of one session (conversation): its traces, tokens, cost, errors."""
+
+    session_id: str
+    trace_count: int
+    first_time_ms: int
+    last_time_ms: int
+    duration_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: Decimal | None = None
+    error_count: int = 0
+    user_id: str | None = None
+    project: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SessionInfo:
+        return cls(
+            session_id=d["session_id"],
+            trace_count=int(d.get("trace_count") or 0),
+            first_time_ms=int(d.get("first_time_ms") or 0),
+            last_time_ms=int(d.get("last_time_ms") or 0),
+            duration_ms=float(d.get("duration_ms") or 0.0),
+            input_tokens=int(d.get("input_tokens") or 0),
+            output_tokens=int(d.get("output_tokens") or 0),
+            cost=_decimal(d.get("cost")),
+            error_count=int(d.get("error_count") or 0),
+            user_id=d.get("user_id") or None,
+            project=d.get("project") or None,
+        )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session's totals and its traces, oldest first."""
+
+    info: SessionInfo
+    traces: tuple[Trace, ...]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class AnalyticsRow:
+    """One group: ``key`` maps each group_by key to its value; metrics not asked are None."""
+
+    key: Mapping[str, str]
+    count: int | None = None
+    cost: Decimal | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p99_ms: float | None = None
+    error_count: int | None = None
+    error_rate: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AnalyticsRow:
+        return cls(
+            key=dict(d.get("key") or {}),
+            count=_int(d.get("count")),
+            cost=_decimal(d.get("cost")),
+            input_tokens=_int(d.get("input_tokens")),
+            output_tokens=_int(d.get("output_tokens")),
+            p50_ms=d.get("p50_ms"),
+            p90_ms=d.get("p90_ms"),
+            p99_ms=d.get("p99_ms"),
+            error_count=_int(d.get("error_count")),
+            error_rate=d.get("error_rate"),
+        )
+
+
+@dataclass(frozen=True)
+class AnalyticsResult:
+    """Rows of ``Client.analytics`` in group-key order, within [``since``, ``until``)."""
+
+    level: str
+    group_by: tuple[str, ...]
+    metrics: tuple[str, ...]
+    since: str
+    until: str
+    rows: tuple[AnalyticsRow, ...]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AnalyticsResult:
+        return cls(
+            level=d["level"],
+            group_by=tuple(d.get("group_by") or ()),
+            metrics=tuple(d.get("metrics") or ()),
+            since=d.get("since") or "",
+            until=d.get("until") or "",
+            rows=tuple(AnalyticsRow.from_dict(r) for r in d.get("rows") or ()),
+        )
+
+    def to_pandas(self) -> Any:
+        """A DataFrame with one column per group key and per metric (pandas imported here)."""
+        import pandas as pd
+
+        records = []
+        for row in self.rows:
+            record: dict[str, Any] = dict(row.key)
+            record.update({m: getattr(row, m) for m in self.metrics})
+            records.append(record)
+        return pd.DataFrame.from_records(records, columns=[*self.group_by, *self.metrics])

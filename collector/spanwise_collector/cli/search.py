@@ -1,0 +1,250 @@
+"""``spanwise traces search``, ``spanwise spans search``, ``spanwise sessions list|get``,
+``spanwise analytics``: readable tables by default, ``--json`` / ``--csv`` for scripts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import click
+
+from .common import api_errors, print_json, url_option
+from .traces import traces
+
+__all__ = ["analytics", "sessions", "spans", "traces_search"]
+
+
+def _format_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def _window_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--project", default=None, help="Only this project.")(func)
+    func = click.option("--until", default=None, help="ISO date/datetime, epoch ms or 1d/12h.")(
+        func
+    )
+    return click.option(
+        "--since", default=None, help="ISO date/datetime, epoch ms or relative: 30m, 12h, 7d."
+    )(func)
+
+
+def _page_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--page-token", default=None, help="next_page_token of a previous page.")(
+        func
+    )
+    func = click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))(
+        func
+    )
+    return click.option(
+        "--order-by", multiple=True, help="e.g. 'trace.cost DESC' (repeatable); default newest."
+    )(func)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _more(token: str | None) -> None:
+    if token:
+        from .render import console
+
+        console().print(f"[dim]more: --page-token {token}[/dim]")
+
+
+@traces.command("search")
+@click.argument("filter_string", required=False, default="")
+@url_option
+@_format_options
+@_window_options
+@_page_options
+@api_errors
+def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
+                  until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
+                  page_token: str | None) -> None:  # fmt: skip
+    """Traces matching FILTER, e.g. "span.model = 'gpt-4o' AND trace.cost > 0.01"."""
+    from spanwise import Client
+
+    body = {"filter": filter_string or None, "order_by": list(order_by) or None,
+            "max_results": limit, "page_token": page_token, "since": since, "until": until,
+            "project": project}  # fmt: skip
+    payload = Client(url)._request("POST", "/api/v1/traces/search", body=body)
+    infos = [t["info"] for t in payload["traces"]]
+    if as_json:
+        print_json(payload)
+    elif as_csv:
+        from ..search import TRACE_FIELDS
+
+        _write_csv(infos, list(TRACE_FIELDS))
+    else:
+        from spanwise import TraceInfo
+
+        from .render import console, traces_table
+
+        console().print(traces_table(TraceInfo.from_dict(i) for i in infos))
+        _more(payload.get("next_page_token"))
+
+
+@click.group()
+def spans() -> None:
+    """Search spans (e.g. every LLM call of a model)."""
+
+
+_SPAN_COLUMNS = ["trace_id", "span_id", "name", "span_type", "status", "start_time_ns",
+                 "duration_ms", "model", "provider", "input_tokens", "output_tokens", "cost",
+                 "cost_status", "project", "session_id", "user_id"]  # fmt: skip
+
+
+@spans.command("search")
+@click.argument("filter_string", required=False, default="")
+@url_option
+@_format_options
+@_window_options
+@_page_options
+@api_errors
+def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
+                 until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
+                 page_token: str | None) -> None:  # fmt: skip
+    """Spans matching FILTER, e.g. "span.type = 'LLM' AND span.model = 'gpt-4o'"."""
+    from spanwise import Client
+
+    body = {"filter": filter_string or None, "order_by": list(order_by) or None,
+            "max_results": limit, "page_token": page_token, "since": since, "until": until,
+            "project": project}  # fmt: skip
+    payload = Client(url)._request("POST", "/api/v1/spans/search", body=body)
+    rows = payload["spans"]
+    if as_json:
+        print_json(payload)
+    elif as_csv:
+        _write_csv(rows, _SPAN_COLUMNS)
+    else:
+        from .render import console, rows_table
+
+        console().print(rows_table(rows, ["trace_id", "name", "span_type", "status",
+                                          "duration_ms", "model", "input_tokens",
+                                          "output_tokens", "cost"]))  # fmt: skip
+        _more(payload.get("next_page_token"))
+
+
+@click.group()
+def sessions() -> None:
+    """Sessions (conversations): list them, or read one in order."""
+
+
+_SESSION_COLUMNS = ["session_id", "trace_count", "first_time_ms", "last_time_ms", "duration_ms",
+                    "input_tokens", "output_tokens", "cost", "error_count", "user_id",
+                    "project"]  # fmt: skip
+
+
+@sessions.command("list")
+@click.argument("filter_string", required=False, default="")
+@url_option
+@_format_options
+@_window_options
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--page-token", default=None, help="next_page_token of a previous page.")
+@api_errors
+def sessions_list(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
+                  until: str | None, project: str | None, limit: int,
+                  page_token: str | None) -> None:  # fmt: skip
+    """Sessions with totals, newest first; FILTER (optional) selects the traces counted."""
+    from spanwise import Client
+
+    params = {"filter": filter_string or None, "since": since, "until": until,
+              "project": project, "max_results": limit, "page_token": page_token}  # fmt: skip
+    payload = Client(url)._request("GET", "/api/v1/sessions", params=params)
+    if as_json:
+        print_json(payload)
+    elif as_csv:
+        _write_csv(payload["sessions"], _SESSION_COLUMNS)
+    else:
+        from .render import console, rows_table
+
+        console().print(
+            rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:])
+        )
+        _more(payload.get("next_page_token"))
+
+
+@sessions.command("get")
+@click.argument("session_id")
+@url_option
+@_format_options
+@api_errors
+def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None:
+    """The traces of one session, oldest first, with its totals."""
+    import urllib.parse
+
+    from spanwise import Client
+
+    payload = Client(url)._request(
+        "GET", f"/api/v1/sessions/{urllib.parse.quote(session_id, safe='')}"
+    )
+    infos = [t["info"] for t in payload["traces"]]
+    if as_json:
+        print_json(payload)
+    elif as_csv:
+        from ..search import TRACE_FIELDS
+
+        _write_csv(infos, list(TRACE_FIELDS))
+    else:
+        from spanwise import TraceInfo
+
+        from .render import console, rows_table, traces_table
+
+        out = console()
+        out.print(rows_table([payload["session"]], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
+        out.print(traces_table(TraceInfo.from_dict(i) for i in infos))
+
+
+@click.command()
+@url_option
+@_format_options
+@_window_options
+@click.option(
+    "--group-by",
+    default="",
+    help="Comma-separated: model, provider, span_name, span_type, trace_name, project, user, "
+    "session, tag:<key>, hour, day.",
+)
+@click.option("--metrics", default="", help="Comma-separated; default all.")
+@click.option("--filter", "filter_string", default=None, help="Filter string.")
+@click.option("--level", type=click.Choice(["span", "trace"]), default="span", show_default=True)
+@api_errors
+def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: str | None,
+              project: str | None, group_by: str, metrics: str, filter_string: str | None,
+              level: str) -> None:  # fmt: skip
+    """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped."""
+    from spanwise import Client
+
+    body = {
+        "group_by": [k.strip() for k in group_by.split(",") if k.strip()],
+        "metrics": [m.strip() for m in metrics.split(",") if m.strip()] or None,
+        "since": since, "until": until, "project": project, "filter": filter_string,
+        "level": level,
+    }  # fmt: skip
+    payload = Client(url)._request("POST", "/api/v1/analytics", body=body)
+    rows = [{**r["key"], **{k: v for k, v in r.items() if k != "key"}} for r in payload["rows"]]
+    columns = [*payload["group_by"], *payload["metrics"]]
+    if as_json:
+        print_json(payload)
+    elif as_csv:
+        _write_csv(rows, columns)
+    else:
+        from .render import console, rows_table
+
+        console().print(rows_table(rows, columns, title=f"{level} analytics"))

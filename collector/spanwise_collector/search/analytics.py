@@ -1,0 +1,208 @@
+"""Aggregates over traces or spans: count, cost, tokens, latency quantiles, error rate,
+grouped by model, provider, span name/type, trace name, project, user, session, tag
+value and time bucket, within a time window and a filter.
+
+level="span": every span in the window (its newest version: re-delivered and repriced
+rows collapse), filtered with the span schema; user, session, trace name and tags are
+trace attributes read from the grouped summary. level="trace": one row per trace from
+the grouped summary, filtered with the trace schema. A call recorded twice (framework
+span + client span) counts its tokens once, as in the cost totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from spanwise_collector.filters import compile_filter
+
+from ..query.errors import QueryError
+from ..store import ClickHouseStore
+from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
+from .traces import SUMMARY_RANGE
+from .window import open_window
+
+__all__ = ["GROUP_KEYS", "METRICS", "analytics"]
+
+METRICS = ("count", "cost", "input_tokens", "output_tokens", "p50_ms", "p90_ms", "p99_ms",
+           "error_count", "error_rate")  # fmt: skip
+MAX_GROUPS = 10_000
+_DEFERRED = "CostStatus IN ('counted_in_child', 'counted_in_parent')"
+
+# group key -> SQL for each level (None: not available at that level).
+_SPAN_KEYS = {
+    "model": "s.Model",
+    "provider": "s.Provider",
+    "span_name": "toString(s.SpanName)",
+    "span_type": "toString(s.SpanType)",
+    "project": "toString(s.Project)",
+    "trace_name": "t.name",
+    "user": "t.user_id",
+    "session": "t.session_id",
+    "hour": "formatDateTime(toStartOfHour(s.Timestamp, 'UTC'), '%Y-%m-%dT%H:00:00Z', 'UTC')",
+    "day": "toString(toDate(s.Timestamp, 'UTC'))",
+}
+_TRACE_KEYS = {
+    "trace_name": "name",
+    "project": "project",
+    "user": "user_id",
+    "session": "session_id",
+    "hour": "formatDateTime(toStartOfHour(start, 'UTC'), '%Y-%m-%dT%H:00:00Z', 'UTC')",
+    "day": "toString(toDate(start, 'UTC'))",
+}
+GROUP_KEYS = (*_SPAN_KEYS, "tag:<key>")
+
+_SPAN_METRICS = {
+    "count": "count()",
+    "cost": "sum(ifNull(s.Cost, toDecimal64(0, 9)))",
+    "priced": "countIf(s.Cost IS NOT NULL)",
+    "input_tokens": f"sumIf(s.InputTokens, NOT s.{_DEFERRED})",
+    "output_tokens": f"sumIf(s.OutputTokens, NOT s.{_DEFERRED})",
+    "quantiles": "quantilesExactInclusive(0.5, 0.9, 0.99)(s.Duration / 1e6)",
+    "errors": "countIf(s.StatusCode = 'Error')",
+}
+_TRACE_METRICS = {
+    "count": "count()",
+    "cost": "sum(if(priced_spans > 0, total_cost, toDecimal128(0, 9)))",
+    "priced": "countIf(priced_spans > 0)",
+    "input_tokens": "sum(input_tokens)",
+    "output_tokens": "sum(output_tokens)",
+    "quantiles": "quantilesExactInclusive(0.5, 0.9, 0.99)((end_ns - start_ns) / 1e6)",
+    "errors": "countIf(root_error > 0)",
+}
+_SPAN_COLS = ("TraceId, SpanId, Timestamp, Project, SpanName, SpanType, Model, Provider, "
+              "Duration, StatusCode, Cost, CostStatus, InputTokens, OutputTokens")  # fmt: skip
+
+
+def _keys(group_by: Sequence[str], level: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    table = _SPAN_KEYS if level == "span" else _TRACE_KEYS
+    out: list[tuple[str, str]] = []
+    for n, key in enumerate(group_by):
+        if key.startswith("tag:") and len(key) > 4:
+            params[f"tag{n}"] = key[4:]
+            expr = f"{'t.' if level == 'span' else ''}tags[{{tag{n}:String}}]"
+        elif key in table:
+            expr = table[key]
+        elif key in _SPAN_KEYS:
+            raise QueryError(f"group_by {key!r} needs level=span (a trace has many spans)")
+        else:
+            raise QueryError(f"invalid group_by {key!r}: use any of {', '.join(GROUP_KEYS)}")
+        out.append((key, expr))
+    if len({k for k, _ in out}) != len(out):
+        raise QueryError("group_by lists a key twice")
+    if len(out) > 5:
+        raise QueryError("group_by takes at most 5 keys")
+    return out
+
+
+def analytics(
+    store: ClickHouseStore,
+    *,
+    group_by: Sequence[str] = (),
+    metrics: Sequence[str] | None = None,
+    filter: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    project: str | None = None,
+    level: str = "span",
+    limit: int = 1000,
+) -> dict[str, Any]:
+    if level not in ("span", "trace"):
+        raise QueryError(f"level must be 'span' or 'trace', not {level!r}")
+    wanted = list(metrics) if metrics else list(METRICS)
+    bad = sorted(set(wanted) - set(METRICS))
+    if bad:
+        raise QueryError(f"unknown metrics {bad}; choose from {', '.join(METRICS)}")
+    if not 1 <= limit <= MAX_GROUPS:
+        raise QueryError(f"limit must be between 1 and {MAX_GROUPS}")
+    window = open_window("analytics", filter=filter, order_by=None, since=since, until=until,
+                         project=project, page_token=None, max_results=1)  # fmt: skip
+    params: dict[str, Any] = {**window.params, "limit": limit}
+    keys = _keys(group_by, level, params)
+    if level == "span":
+        where = compile_filter(filter or None, SPAN_SCHEMA)
+        source = _span_source(where.sql, window.project, needs_trace=any(
+            e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
+        agg = _SPAN_METRICS
+    else:
+        where = compile_filter(filter or None, TRACE_SCHEMA)
+        summary_where = SUMMARY_RANGE + (
+            " AND Project = {w_project:String}" if window.project else ""
+        )
+        source = (
+            f"({grouped_summary_sql(None, summary_where)}) WHERE start >= {{w_since:DateTime64(9)}}"
+            f" AND start < {{w_until:DateTime64(9)}} AND ({where.sql})"
+        )
+        source = f"(SELECT * FROM {source})"
+        agg = _TRACE_METRICS
+    params.update(where.params)
+    cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
+    cols += [f"{sql} AS m_{name}" for name, sql in agg.items()]
+    sql = f"SELECT {', '.join(cols)} FROM {source}"
+    if keys:
+        order = ", ".join(f"k{n}" for n in range(len(keys)))
+        sql += f" GROUP BY {order} ORDER BY {order}"
+    sql += " LIMIT {limit:UInt32}"
+    rows = []
+    for row in store.query_dicts(sql, params):
+        if not keys and not row["m_count"]:
+            continue
+        rows.append(_row(row, keys, wanted))
+    return {
+        "level": level,
+        "group_by": [k for k, _ in keys],
+        "metrics": wanted,
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "project": project or None,
+        "rows": rows,
+    }
+
+
+def _span_source(where: str, project: str, needs_trace: bool) -> str:
+    conditions = ["Timestamp >= {w_since:DateTime64(9)}", "Timestamp < {w_until:DateTime64(9)}"]
+    if project:
+        conditions.append("Project = {w_project:String}")
+    conditions.append(f"({where})")
+    spans = (
+        f"SELECT {_SPAN_COLS} FROM otel_traces WHERE {' AND '.join(conditions)} "
+        # The newest version of each span; the table's sort key makes this a streaming step.
+        "ORDER BY TraceId, SpanId, IngestedAt DESC LIMIT 1 BY TraceId, SpanId"
+    )
+    source = f"({spans}) AS s"
+    if needs_trace:
+        summary_where = (
+            SUMMARY_RANGE
+            + " AND TraceId IN (SELECT TraceId FROM otel_traces WHERE "
+            + " AND ".join(conditions)
+            + ")"
+        )
+        aliases = ("name", "user_id", "session_id", "tags")
+        source += f" LEFT JOIN ({grouped_summary_sql(aliases, summary_where)}) AS t ON s.TraceId = t.TraceId"
+    return source
+
+
+def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) -> dict[str, Any]:
+    count = int(row["m_count"])
+    q = row["m_quantiles"] or [None, None, None]
+    values: dict[str, Any] = {
+        "count": count,
+        "cost": format(Decimal(row["m_cost"]).normalize(), "f") if row["m_priced"] else None,
+        "input_tokens": int(row["m_input_tokens"]),
+        "output_tokens": int(row["m_output_tokens"]),
+        "p50_ms": _float(q[0]),
+        "p90_ms": _float(q[1]),
+        "p99_ms": _float(q[2]),
+        "error_count": int(row["m_errors"]),
+        "error_rate": int(row["m_errors"]) / count if count else None,
+    }
+    out: dict[str, Any] = {"key": {name: row[f"k{n}"] for n, (name, _) in enumerate(keys)}}
+    out.update({m: values[m] for m in wanted})
+    return out
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value != value:
+        return None
+    return float(value)

@@ -1,0 +1,123 @@
+"""Trace search: filter, order, time window, keyset pages, chosen fields.
+
+Phase 1 reads only the aggregates the filter and the order need from the grouped
+summary (HAVING holds the trace-level predicates, span predicates are subqueries on
+the spans table within the window) and returns one page of trace ids; phase 2 reads
+the full summary of just those traces (and their spans when asked).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from spanwise_collector.filters import compile_filter
+
+from ..query.errors import QueryError
+from ..query.traces import fetch_spans, summary_to_info
+from ..store import ClickHouseStore
+from .keyset import build_ordering
+from .schema import TRACE_AGGREGATES, TRACE_SCHEMA, grouped_summary_sql
+from .window import open_window
+
+__all__ = ["TRACE_FIELDS", "search_traces"]
+
+TRACE_FIELDS = (
+    "trace_id", "name", "status", "project", "start_time_ms", "end_time_ms", "duration_ms",
+    "span_count", "input_tokens", "output_tokens", "cost", "session_id", "user_id", "run_id",
+    "tags", "metadata",
+)  # fmt: skip
+
+# Summary rows in the window (plus a day of slack so a trace's totals are complete);
+# the exact bounds on the trace start are applied in HAVING.
+SUMMARY_RANGE = (
+    "Start >= {w_since:DateTime64(9)} - INTERVAL 1 DAY"
+    " AND Start < {w_until:DateTime64(9)} + INTERVAL 1 DAY"
+)
+_IN_WINDOW = "start >= {w_since:DateTime64(9)} AND start < {w_until:DateTime64(9)}"
+
+
+def _aliases_used(*sql: str) -> tuple[str, ...]:
+    text = " ".join(sql)
+    used = {"start", "start_ns"}
+    used |= {a for a in TRACE_AGGREGATES if re.search(rf"\b{a}\b", text)}
+    return tuple(a for a in TRACE_AGGREGATES if a in used)
+
+
+def _summary_where(project: str) -> str:
+    return SUMMARY_RANGE + (" AND Project = {w_project:String}" if project else "")
+
+
+def search_traces(
+    store: ClickHouseStore,
+    *,
+    filter: str | None = None,
+    order_by: Sequence[str] | str | None = None,
+    since: Any = None,
+    until: Any = None,
+    page_token: str | None = None,
+    max_results: int = 100,
+    project: str | None = None,
+    fields: Sequence[str] | None = None,
+    include_spans: bool = False,
+) -> dict[str, Any]:
+    """One page of traces; FilterError/InvalidPageToken/QueryError on bad arguments."""
+    if fields is not None:
+        unknown = sorted(set(fields) - set(TRACE_FIELDS))
+        if unknown:
+            raise QueryError(f"unknown fields {unknown}; choose from {', '.join(TRACE_FIELDS)}")
+    window = open_window("traces", filter=filter, order_by=order_by, since=since, until=until,
+                         project=project, page_token=page_token, max_results=max_results)  # fmt: skip
+    where = compile_filter(filter or None, TRACE_SCHEMA)
+    ordering = build_ordering(order_by, TRACE_SCHEMA, ["trace.timestamp DESC"], ["TraceId"])
+    params: dict[str, Any] = {**window.params, **where.params, **ordering.params}
+    having = [_IN_WINDOW, where.sql]
+    if window.cursor is not None:
+        after, after_params = ordering.after(window.cursor)
+        having.append(after)
+        params.update(after_params)
+    params["limit"] = max_results + 1
+    aliases = _aliases_used(where.sql, ordering.order_sql)
+    sql = (
+        f"SELECT * FROM ({grouped_summary_sql(aliases, _summary_where(window.project))}) "
+        f"WHERE {' AND '.join(f'({h})' for h in having)} "
+    )
+    # Outer select: the cursor values of each row, computed over the grouped aliases.
+    sql = (
+        f"SELECT TraceId, {ordering.select_sql} FROM ({sql}) "
+        f"ORDER BY {ordering.order_sql} LIMIT {{limit:UInt32}}"
+    )
+    rows = store.query_dicts(sql, params)
+    next_token = None
+    if len(rows) > max_results:
+        rows = rows[:max_results]
+        next_token = window.next_token(ordering.cursor_of(rows[-1]))
+    ids = [r["TraceId"] for r in rows]
+    infos = _infos(store, ids, window.params, window.project)
+    traces = []
+    for trace_id in ids:
+        info = infos.get(trace_id)
+        if info is None:  # pragma: no cover - phase 2 reads the same rows as phase 1
+            continue
+        if fields is not None:
+            info = {k: v for k, v in info.items() if k in fields or k == "trace_id"}
+        traces.append({"info": info})
+    if include_spans and traces:
+        spans = fetch_spans(store, ids)
+        for t in traces:
+            t["spans"] = [
+                {k: v for k, v in s.items() if not k.startswith("_")}
+                for s in spans.get(t["info"]["trace_id"], [])
+            ]
+    return {"traces": traces, "next_page_token": next_token}
+
+
+def _infos(
+    store: ClickHouseStore, ids: list[str], window_params: dict[str, Any], project: str
+) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    where = _summary_where(project) + " AND TraceId IN {ids:Array(String)}"
+    rows = store.query_dicts(grouped_summary_sql(None, where), {**window_params, "ids": ids})
+    return {row["TraceId"]: summary_to_info(row) for row in rows}
