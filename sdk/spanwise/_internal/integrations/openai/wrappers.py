@@ -89,6 +89,20 @@ def _fail(span: Span, exc: BaseException) -> None:
         span.end()
 
 
+def _parsed(result: Any, stream_type: type) -> Any:
+    """``with_raw_response`` (used by langchain-openai) returns a raw response; its
+    ``parse()`` is cached by openai, so reading usage from it doesn't change the
+    user's result. Raw streams are left alone."""
+    parse = getattr(result, "parse", None)
+    if callable(parse) and hasattr(result, "http_response"):
+        parsed = parse()
+        if hasattr(parsed, "__await__"):  # async APIResponse.parse(): nothing to read now
+            parsed.close()
+            return result
+        return result if isinstance(parsed, stream_type) else parsed
+    return result
+
+
 def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: type) -> Any:
     """End the span with the result, or hand out a stream proxy that will end it."""
     if op.accumulator is not None and isinstance(result, stream_type):
@@ -104,7 +118,7 @@ def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: t
     try:
         if span.is_recording():
             out: dict[str, Any] = {}
-            output = op.response(result, out)
+            output = op.response(_parsed(result, stream_type), out)
             span.set_attributes(out)
             options = CURRENT.options
             if options is not None and options.log_outputs and STATE.settings.capture_outputs:
