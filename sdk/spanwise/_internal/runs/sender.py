@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import collections
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -90,6 +91,20 @@ class RunEventSender:
             self._thread = thread
             thread.start()
             atexit.register(self._at_exit)
+
+    def after_fork_in_child(self) -> None:
+        """The child of ``os.fork()`` gets no thread and a gRPC channel it must not reuse:
+        start afresh. The parent's queued events are the parent's to send (its copy of
+        the queue is dropped here; event ids make any overlap harmless anyway)."""
+        self._queue = collections.deque()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = None
+        self._channel_key = None
+        self._channel = None
+        self._stub = None
+        self._dropped = 0
+        self._failed_since_marker = False
 
     def _at_exit(self) -> None:
         try:
@@ -210,3 +225,6 @@ def _status(exc: Exception) -> tuple[str, str]:
 
 
 SENDER = RunEventSender()
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: SENDER.after_fork_in_child())
