@@ -7,10 +7,10 @@ import io
 import json
 import uuid
 
-from click.testing import CliRunner
-
 import spanwise
+from click.testing import CliRunner
 from spanwise_collector.cli import cli
+
 from tests.search.dataset import S, base_ns, build, llm, new_trace_id, send
 
 
@@ -57,7 +57,9 @@ def test_client_search_traces_is_backwards_compatible(dataset):
     assert [len(t.data.spans) for t in with_spans] == [2]
     frame = client.search_traces("trace.cost > 0", project=dataset.project, return_type="pandas")
     assert sorted(frame["cost"].tolist(), reverse=True)[0] > 0 and len(frame) == 3
-    listed = client._request("GET", "/api/v1/traces", params={"limit": 10, "project": dataset.project})
+    listed = client._request(
+        "GET", "/api/v1/traces", params={"limit": 10, "project": dataset.project}
+    )
     assert len(listed["traces"]) == 5
     spans = client.search_spans("span.type = 'LLM'", project=dataset.project,
                                 order_by="span.cost DESC", return_type="pandas")  # fmt: skip

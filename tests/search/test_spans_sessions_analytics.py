@@ -8,8 +8,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-
 import spanwise
+
 from tests.search.conftest import call
 
 

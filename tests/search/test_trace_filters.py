@@ -130,7 +130,10 @@ def test_order_by_and_fields(dataset):
     body = {"project": dataset.project, "fields": ["cost", "tags"], "filter": "tags.team = 'a'"}
     _, payload = call(dataset.http_url, "POST", "/api/v1/traces/search", body)
     [info] = [t["info"] for t in payload["traces"]]
-    assert set(info) == {"trace_id", "cost", "tags"} and info["tags"] == {"env": "prod", "team": "a"}
+    assert set(info) == {"trace_id", "cost", "tags"} and info["tags"] == {
+        "env": "prod",
+        "team": "a",
+    }
 
 
 @pytest.mark.parametrize(
