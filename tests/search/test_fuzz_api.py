@@ -55,7 +55,7 @@ ENDPOINTS = ["/api/v1/traces/search", "/api/v1/spans/search", "/api/v1/analytics
     endpoint=st.sampled_from(ENDPOINTS),
     order=st.lists(
         st.sampled_from([f + d for f in FIELDS for d in (" ASC", " DESC", "")]), max_size=2
-    ),  # fmt: skip
+    ),
 )
 def test_random_filters_never_cause_server_errors(dataset, filter_text, endpoint, order):
     body: dict = {"filter": filter_text, "project": dataset.project}
