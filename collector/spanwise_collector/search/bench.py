@@ -87,7 +87,7 @@ def _add_trace(batch: SpanBatch, rng: random.Random, trace_id: str, start: int, 
         tokens_in, tokens_out = (
             (rng.randrange(50, 4000), rng.randrange(10, 800)) if is_llm else (0, 0)
         )
-        cost = Decimal(tokens_in * 3 + tokens_out * 12).scaleb(-9) if is_llm else None
+        cost = Decimal(tokens_in * 2500 + tokens_out * 10_000).scaleb(-9) if is_llm else None
         c["Timestamp"].append(
             datetime.fromtimestamp((start + offset) / 1e9, tz=UTC).replace(tzinfo=None)
         )
@@ -110,7 +110,9 @@ def _add_trace(batch: SpanBatch, rng: random.Random, trace_id: str, start: int, 
             c[name].append([])
         c["Project"].append(project)
         c["SpanType"].append("AGENT" if i == 0 else ("LLM" if is_llm else "TOOL"))
-        c["Input"].append(_text(rng, rng.randrange(30, 300)) if is_llm or i == 0 else "")
+        # A rare token per prompt (a ticket number) gives the text search selective hits.
+        prompt = f"{_text(rng, rng.randrange(30, 300))} ticket-{rng.randrange(10**7):07d}"
+        c["Input"].append(prompt if is_llm or i == 0 else "")
         c["Output"].append(_text(rng, rng.randrange(10, 100)) if is_llm or i == 0 else "")
         c["Model"].append(model)
         c["Provider"].append(provider)
@@ -165,7 +167,7 @@ def run_queries(
                   since=now - timedelta(days=7, seconds=i), project=project)  # fmt: skip
 
     def text(i: int) -> None:
-        word = f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}"
+        word = f"TICKET-{rng.randrange(10**7):07d}"  # case-insensitive, mostly a miss
         search_traces(store, filter=f"trace.text = '{word}'", since=now - timedelta(days=1),
                       max_results=100, project=project)  # fmt: skip
 
