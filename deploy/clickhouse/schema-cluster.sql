@@ -218,3 +218,19 @@ FROM `spanwise`.`run_metrics_local`
 GROUP BY RunId, Key;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (2, 'experiments, runs, params, tags, metrics');
+
+-- migration 3: search indexes: text over inputs/outputs, model/type/status
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_input_text lower(Input) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64;
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_output_text lower(Output) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64;
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_model Model TYPE set(256) GRANULARITY 4;
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_span_type SpanType TYPE set(32) GRANULARITY 4;
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_status StatusCode TYPE set(8) GRANULARITY 4;
+
+ALTER TABLE `spanwise`.`trace_summary_local` ON CLUSTER `spanwise` ADD INDEX IF NOT EXISTS idx_user UserId TYPE bloom_filter(0.01) GRANULARITY 1;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (3, 'search indexes: text over inputs/outputs, model/type/status');

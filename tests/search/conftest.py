@@ -59,15 +59,21 @@ class Dataset:
     base_ns: int
     http_url: str
 
+    def sid(self, name: str) -> str:
+        return f"{self.project}-{name}"
+
     def names(self, trace_ids) -> set[str]:
         back = {v: k for k, v in self.ids.items()}
         return {back[t] for t in trace_ids if t in back}
 
 
 def ingest(collector, project: str, start_ns: int) -> dict[str, str]:
+    """Send the traces; session ids become "<project>-s1" (sessions are not per project)."""
     ids = {}
     for name, (root, trace_attrs, offset_ms) in _traces().items():
         root.attrs.update(trace_attrs)
+        if "session.id" in root.attrs:
+            root.attrs["session.id"] = f"{project}-{root.attrs['session.id']}"
         trace_id = new_trace_id()
         ids[name] = trace_id
         send(collector.grpc_target, project, build(trace_id, root, start_ns + offset_ms * 10**6))

@@ -88,12 +88,13 @@ def test_page_token_of_another_query_is_refused(dataset):
     assert status == 400
 
 
-def test_schemathesis_finds_no_server_errors(dataset):
+def test_schemathesis_finds_no_server_errors(dataset, tmp_path):
     exe = Path(sys.executable).with_name("schemathesis")
     cmd = [str(exe), "run", f"{dataset.http_url}/openapi.json", "-n", "15", "--seed", "6",
            "-c", "not_a_server_error", "--no-color", "--phases", "examples,fuzzing",
            "--include-path-regex", "^/api/v1/(traces|spans|sessions|analytics)"]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=dict(os.environ))
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=dict(os.environ),
+                          cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 

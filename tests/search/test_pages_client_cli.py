@@ -81,8 +81,9 @@ def test_cli_search_commands(dataset):
     out = runner.invoke(cli, ["spans", "search", "span.type = 'LLM'", *url])
     assert out.exit_code == 0 and "gpt-4o-mini" in out.output
     out = runner.invoke(cli, ["sessions", "list", *url, "--csv"])
-    assert [r["session_id"] for r in csv.DictReader(io.StringIO(out.output))] == ["s2", "s1"]
-    out = runner.invoke(cli, ["sessions", "get", "s1", "--url", dataset.http_url])
+    got = [r["session_id"] for r in csv.DictReader(io.StringIO(out.output))]
+    assert got == [dataset.sid("s2"), dataset.sid("s1")]
+    out = runner.invoke(cli, ["sessions", "get", dataset.sid("s1"), "--url", dataset.http_url])
     assert out.exit_code == 0 and "checkout" in out.output
     out = runner.invoke(cli, ["analytics", "--group-by", "model,day", "--since", "7d", *url,
                               "--csv"])  # fmt: skip

@@ -54,12 +54,12 @@ def test_span_pages_in_a_custom_order(dataset):
 
 def test_sessions(dataset):
     _, listed = call(dataset.http_url, "GET", f"/api/v1/sessions?project={dataset.project}")
-    by_id = {s["session_id"]: s for s in listed["sessions"]}
+    by_id = {s["session_id"].rsplit("-", 1)[1]: s for s in listed["sessions"]}
     assert list(by_id) == ["s2", "s1"]  # newest first
     assert by_id["s1"]["trace_count"] == 2 and by_id["s1"]["error_count"] == 1
     assert by_id["s1"]["user_id"] == "alice" and by_id["s2"]["input_tokens"] == 100
     client = spanwise.Client(dataset.http_url)
-    session = client.get_session("s1")
+    session = client.get_session(dataset.sid("s1"))
     assert [dataset.names([t.info.trace_id]).pop() for t in session.traces] == ["t1", "t2"]
     infos = [t.info for t in session.traces]
     assert session.info.cost == sum((i.cost for i in infos), Decimal(0))
@@ -67,11 +67,12 @@ def test_sessions(dataset):
     assert session.info.first_time_ms == infos[0].start_time_ms
     assert client.get_session("no-such-session") is None
     page = client.list_sessions(project=dataset.project, max_results=1)
-    assert [s.session_id for s in page] == ["s2"] and page.token
+    assert [s.session_id for s in page] == [dataset.sid("s2")] and page.token
     page2 = client.list_sessions(project=dataset.project, max_results=1, page_token=page.token)
-    assert [s.session_id for s in page2] == ["s1"] and page2.token is None
+    assert [s.session_id for s in page2] == [dataset.sid("s1")] and page2.token is None
     filtered = client.list_sessions("tags.env = 'prod'", project=dataset.project)
-    assert {s.session_id: s.trace_count for s in filtered} == {"s1": 1, "s2": 1}
+    assert {s.session_id: s.trace_count for s in filtered} == {
+        dataset.sid("s1"): 1, dataset.sid("s2"): 1}  # fmt: skip
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -37,7 +37,7 @@ CASES = [
     ("trace.input_tokens >= 500", {"t1", "t2"}),
     ("trace.input_tokens = 10", {"t4"}),
     ("trace.output_tokens < 60", {"t3", "t4", "t5"}),
-    ("trace.session_id = 's1'", {"t1", "t2"}),
+    ("trace.session_id = '{project}-s1'", {"t1", "t2"}),
     ("trace.session_id IS NULL", {"t4"}),
     ("trace.user_id IN ('bob')", {"t3", "t5"}),
     ("trace.user_id != 'alice'", {"t3", "t5"}),
@@ -93,6 +93,7 @@ def _fill(text: str, ds) -> str:
     plus60 = datetime.fromtimestamp((ds.base_ns + 60 * 10**9) / 1e9, tz=UTC)
     return text.format(
         **ds.ids,
+        project=ds.project,
         iso_plus_60s=plus60.isoformat(),
         ms_plus_120s=(ds.base_ns + 120 * 10**9) // 10**6,
     )
