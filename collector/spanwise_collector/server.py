@@ -126,7 +126,10 @@ class Collector:
         self.http_port = sock.getsockname()[1]
         app = create_app(self.store, self.pipeline)
         app.state.artifacts_dir = self.config.artifacts
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        # GET query strings carry filters of up to 10,000 characters (~120 KB encoded);
+        # h11's default 16 KB limit would drop such requests without an answer.
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                h11_max_incomplete_event_size=256 * 1024)  # fmt: skip
         self._http = uvicorn.Server(config)
         ready = threading.Event()
 

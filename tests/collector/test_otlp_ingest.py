@@ -200,4 +200,4 @@ def test_query_api_errors_are_4xx_with_a_message(collector):
     assert c.get_trace("0" * 31 + "1") is None
     with pytest.raises(spanwise.SpanwiseAPIError) as err:
         c.search_traces(page_token="garbage!")
-    assert err.value.status == 400 and "page token" in err.value.message
+    assert err.value.status == 400 and "page token" in err.value.message.replace("_", " ")

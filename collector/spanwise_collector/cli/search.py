@@ -134,9 +134,9 @@ def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sinc
     else:
         from .render import console, rows_table
 
-        console().print(rows_table(rows, ["trace_id", "name", "span_type", "status",
-                                          "duration_ms", "model", "input_tokens",
-                                          "output_tokens", "cost"]))  # fmt: skip
+        columns = ["name", "span_type", "status", "duration_ms", "model", "input_tokens",
+                   "output_tokens", "cost", "trace_id"]  # fmt: skip
+        console().print(rows_table(rows, columns))
         _more(payload.get("next_page_token"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from spanwise_collector.filters.ast import Value
 from spanwise_collector.filters.errors import FilterError
@@ -60,7 +60,11 @@ def to_decimal(value: Value, where: int | None, name: str) -> Decimal:
     number = _decimal(value)
     if abs(number) >= _DECIMAL_LIMIT:
         raise FilterError(f"number {value} is out of range for {name}", where)
-    if number != number.quantize(_DECIMAL_STEP):
+    # 29 integer + 9 decimal digits exceed the default 28-digit context: widen it.
+    with localcontext() as ctx:
+        ctx.prec = 60
+        exact = number == number.quantize(_DECIMAL_STEP)
+    if not exact:
         raise FilterError(f"{name} has at most 9 decimal places; got {value}", where)
     return number
 

@@ -11,7 +11,8 @@ span + client span) counts its tokens once, as in the cost totals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,13 @@ _TRACE_METRICS = {
     "quantiles": "quantilesExactInclusive(0.5, 0.9, 0.99)((end_ns - start_ns) / 1e6)",
     "errors": "countIf(root_error > 0)",
 }
+# metric -> the aggregates (keys of _SPAN_METRICS/_TRACE_METRICS) it is computed from
+_NEEDS = {
+    "count": ("count",), "cost": ("cost", "priced"), "input_tokens": ("input_tokens",),
+    "output_tokens": ("output_tokens",), "p50_ms": ("quantiles",), "p90_ms": ("quantiles",),
+    "p99_ms": ("quantiles",), "error_count": ("errors",), "error_rate": ("errors",),
+}  # fmt: skip
+_FINAL_SETTINGS = " SETTINGS do_not_merge_across_partitions_select_final = 1"
 _SPAN_COLS = ("TraceId, SpanId, Timestamp, Project, SpanName, SpanType, Model, Provider, "
               "Duration, StatusCode, Cost, CostStatus, InputTokens, OutputTokens")  # fmt: skip
 
@@ -137,13 +145,19 @@ def analytics(
         source = f"(SELECT * FROM {source})"
         agg = _TRACE_METRICS
     params.update(where.params)
+    needed = {"count"} | {n for m in wanted for n in _NEEDS[m]}
     cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
-    cols += [f"{sql} AS m_{name}" for name, sql in agg.items()]
+    cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+    if level == "span":  # read only the span columns this query uses
+        used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
+        source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
     if keys:
         order = ", ".join(f"k{n}" for n in range(len(keys)))
         sql += f" GROUP BY {order} ORDER BY {order}"
     sql += " LIMIT {limit:UInt32}"
+    if level == "span":
+        sql += _FINAL_SETTINGS
     rows = []
     for row in store.query_dicts(sql, params):
         if not keys and not row["m_count"]:
@@ -165,11 +179,11 @@ def _span_source(where: str, project: str, needs_trace: bool) -> str:
     if project:
         conditions.append("Project = {w_project:String}")
     conditions.append(f"({where})")
-    spans = (
-        f"SELECT {_SPAN_COLS} FROM otel_traces WHERE {' AND '.join(conditions)} "
-        # The newest version of each span; the table's sort key makes this a streaming step.
-        "ORDER BY TraceId, SpanId, IngestedAt DESC LIMIT 1 BY TraceId, SpanId"
-    )
+    # The newest version of each span (re-deliveries, repriced rows). A span's versions
+    # share its Timestamp, hence its daily partition, so FINAL need not merge across
+    # partitions (see _FINAL_SETTINGS): measured at 1M spans, 2x the cost of no dedup,
+    # where ORDER BY … LIMIT 1 BY was 6x and GROUP BY + argMax 4x.
+    spans = f"SELECT {_SPAN_COLS} FROM otel_traces FINAL WHERE {' AND '.join(conditions)}"
     source = f"({spans}) AS s"
     if needs_trace:
         summary_where = (
@@ -185,20 +199,23 @@ def _span_source(where: str, project: str, needs_trace: bool) -> str:
 
 def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) -> dict[str, Any]:
     count = int(row["m_count"])
-    q = row["m_quantiles"] or [None, None, None]
-    values: dict[str, Any] = {
-        "count": count,
-        "cost": format(Decimal(row["m_cost"]).normalize(), "f") if row["m_priced"] else None,
-        "input_tokens": int(row["m_input_tokens"]),
-        "output_tokens": int(row["m_output_tokens"]),
-        "p50_ms": _float(q[0]),
-        "p90_ms": _float(q[1]),
-        "p99_ms": _float(q[2]),
-        "error_count": int(row["m_errors"]),
-        "error_rate": int(row["m_errors"]) / count if count else None,
+    q = row.get("m_quantiles") or [None, None, None]
+    errors = int(row["m_errors"]) if "m_errors" in row else 0
+    computed: dict[str, Callable[[], Any]] = {
+        "count": lambda: count,
+        "cost": lambda: (
+            format(Decimal(row["m_cost"]).normalize(), "f") if row["m_priced"] else None
+        ),
+        "input_tokens": lambda: int(row["m_input_tokens"]),
+        "output_tokens": lambda: int(row["m_output_tokens"]),
+        "p50_ms": lambda: _float(q[0]),
+        "p90_ms": lambda: _float(q[1]),
+        "p99_ms": lambda: _float(q[2]),
+        "error_count": lambda: errors,
+        "error_rate": lambda: errors / count if count else None,
     }
     out: dict[str, Any] = {"key": {name: row[f"k{n}"] for n, (name, _) in enumerate(keys)}}
-    out.update({m: values[m] for m in wanted})
+    out.update({m: computed[m]() for m in wanted})
     return out
 
 

@@ -58,9 +58,11 @@ SELECT session_id, count() AS trace_count, min(start_ns) AS first_ns, max(end_ns
        sum(priced_spans) AS priced, sum(input_tokens) AS input_tokens,
        sum(output_tokens) AS output_tokens, countIf(root_error > 0) AS error_count,
        max(user_id) AS user_id, max(project) AS project
-FROM ({grouped_summary_sql(None, summary_where)})
-WHERE session_id != '' AND start >= {{w_since:DateTime64(9)}} AND start < {{w_until:DateTime64(9)}}
-  AND ({where.sql})
+FROM (
+    SELECT * FROM ({grouped_summary_sql(None, summary_where)})
+    WHERE session_id != '' AND start >= {{w_since:DateTime64(9)}}
+      AND start < {{w_until:DateTime64(9)}} AND ({where.sql})
+)
 GROUP BY session_id{having}
 ORDER BY first_ns DESC, session_id DESC LIMIT {{limit:UInt32}}
 """
