@@ -75,3 +75,14 @@ def test_demo_prints_trace_trees():
     assert "research_agent" in out and "AGENT" in out and "RETRIEVER" in out
     assert "flaky_search" in out and "ERROR" in out  # the handled tool error
     assert "lookup_weather" in out and "stream_answer" in out
+
+
+def test_demo_json_is_pure_json_with_llm_costs():
+    result = run_cli("demo", "--runs", "1", "--json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    traces = json.loads(result.stdout)  # progress lines go to stderr
+    names = {t["info"]["name"] for t in traces}
+    assert {"research_agent", "support_agent"} <= names
+    llm = [s for t in traces for s in t["data"]["spans"] if s["span_type"] == "LLM"]
+    assert llm and all(s["model"] and s["input_tokens"] for s in llm)
+    assert all(s["cost"] is not None or s["cost_status"] == "counted_in_child" for s in llm)

@@ -35,19 +35,21 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
     tmp = None if store else tempfile.mkdtemp(prefix="spanwise-demo-")
     server = Collector(CollectorConfig(store=store or tmp, grpc_port=0, http_port=0))
     out = console()
+    # Progress and hints go to stderr so that `--json` output stays pure JSON.
+    status = console(stderr=True)
     try:
         try:
             server.start()
         except (StoreError, OSError) as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
-        out.print(f"[dim]collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
+        status.print(f"[dim]collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
                   f"store {server.store.location.describe()}[/dim]")  # fmt: skip
         spanwise.configure(
             endpoint=server.grpc_endpoint, project="demo", service_name="spanwise-demo"
         )
         for name, module in _agents():
-            with out.status(f"running {name}…"):
+            with status.status(f"running {name}…"):
                 module.run(n)
         if not spanwise.flush(30):
             click.secho(
@@ -66,7 +68,7 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
             return
         for trace in traces:
             out.print(trace_tree(trace))
-        out.print(f"[dim]{len(traces)} traces; read them again with "
+        status.print(f"[dim]{len(traces)} traces; read them again with "
                   f"`spanwise traces list --url {server.http_url}` while the collector runs.[/dim]")  # fmt: skip
     finally:
         spanwise.flush(5)

@@ -118,8 +118,8 @@ def traces_table(infos: Iterable[TraceInfo]) -> Table:
     return table
 
 
-def console() -> Console:
-    return Console()
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr)
 
 
 def costs_table(summary: object) -> Table:
