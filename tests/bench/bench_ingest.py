@@ -110,6 +110,7 @@ def measure(ctx: Context, system: str, seconds: float, spans: int, procs: int,
         senders = _senders(ctx, target, start_at, seconds, spans, procs, threads)
         meter.sample()
         time.sleep(max(0.0, start_at - time.time()))
+        stored_at_start = target.stored_spans() if system != "spanwise" else 0
         meter.sample()
         meter.restart()
         while time.time() < start_at + seconds:
@@ -125,14 +126,17 @@ def measure(ctx: Context, system: str, seconds: float, spans: int, procs: int,
             results.append(json.loads(lines[-1]))
         meter.sample()
         target.service.stop()
-        stored = target.stored_spans() if system == "spanwise" else stored_at_end
+        if system == "spanwise":  # every acknowledged span must be stored: check, count
+            stored = target.stored_spans() - sum(r["warmup_spans"] for r in results)
+        else:  # what became queryable during the budget
+            stored = (stored_at_end or 0) - stored_at_start
     lat = sorted(x for r in results for x in r["latencies_ms"])
     acked = sum(r["spans"] for r in results)
-    if stored is not None:
-        stored = max(0, stored - sum(r["warmup_spans"] for r in results))
     return {
         "acked_per_s": acked / seconds,
-        "stored_per_s": (stored or 0) / seconds,
+        # Spanwise: acknowledged within the budget and found in the store (requests still in
+        # flight at the end are stored but not counted); peers: stored during the budget.
+        "stored_per_s": (min(acked, stored) if system == "spanwise" else stored) / seconds,
         "acked": acked,
         "stored": stored,
         "p50_ms": lat[len(lat) // 2] if lat else None,
@@ -141,6 +145,7 @@ def measure(ctx: Context, system: str, seconds: float, spans: int, procs: int,
         "errors": sum(r["errors"] for r in results),
         "error_samples": [e for r in results for e in r["error_samples"]][:2],
         "cpu_cores": meter.cpu / seconds,
+        "cpu_us_per_span": meter.cpu / max(1, stored or 0) * 1e6,
         "peak_rss_mb": meter.peak_rss,
         "load": load,
     }
@@ -151,7 +156,8 @@ def _show(res: dict[str, Any]) -> str:
         return res["error"].splitlines()[-1][:200]
     return (f"acked {res['acked_per_s']:,.0f}/s stored {res['stored_per_s']:,.0f}/s "
             f"p50 {res['p50_ms']} ms p99 {res['p99_ms']} ms refused {res['refused']} "
-            f"errors {res['errors']} cpu {res['cpu_cores']:.2f} rss {res['peak_rss_mb']:.0f} MB "
+            f"errors {res['errors']} cpu {res['cpu_cores']:.2f} ({res['cpu_us_per_span']:.0f} µs/span) "
+            f"rss {res['peak_rss_mb']:.0f} MB "
             f"load {res['load']:.1f}")  # fmt: skip
 
 
@@ -168,23 +174,23 @@ def table(results: dict[str, list[dict[str, Any]]]) -> Table:
         stored = _stats(runs, "stored_per_s")
         if stored is None:
             err = next((r["error"] for r in results.get(system, []) if "error" in r), "not run")
-            rows.append((LABELS[system], *["—"] * 9, f"failed: {err.splitlines()[-1][:120]}"))
+            rows.append((LABELS[system], *["—"] * 10, f"failed: {err.splitlines()[-1][:120]}"))
             continue
         acked = _stats(runs, "acked_per_s")
         ratio = base.median / stored.median if base and stored.median else None
         lost = sum(max(0, r["acked"] - (r["stored"] or 0)) for r in runs)
         med = {k: statistics.median(r[k] for r in runs) for k in
-               ("p50_ms", "p99_ms", "cpu_cores", "peak_rss_mb")}  # fmt: skip
+               ("p50_ms", "p99_ms", "cpu_cores", "peak_rss_mb", "cpu_us_per_span")}  # fmt: skip
         rows.append((
             LABELS[system], fmt(stored.min), fmt(stored.median), fmt(stored.max),
             fmt(acked.median if acked else None), fmt(med["p50_ms"]), fmt(med["p99_ms"]),
-            f"{med['cpu_cores']:.2f}", fmt(med["peak_rss_mb"]),
+            f"{med['cpu_cores']:.2f}", fmt(med["cpu_us_per_span"]), fmt(med["peak_rss_mb"]),
             "—" if system == "spanwise" else f"{ratio:.1f}×" if ratio else "—",
             f"{lost:,} acked not stored; {sum(r['refused'] for r in runs):,} refused",
         ))  # fmt: skip
     cols = ("receiver", "stored spans/s min", "median", "max", "acked spans/s (median)",
-            "Export p50 ms", "p99 ms", "server CPU cores", "peak RSS MB", "Spanwise ×",
-            "notes")  # fmt: skip
+            "Export p50 ms", "p99 ms", "server CPU cores", "server CPU µs/span", "peak RSS MB",
+            "Spanwise ×", "notes")  # fmt: skip
     return Table(cols, tuple(rows))
 
 
@@ -217,10 +223,11 @@ def run(ctx: Context) -> Section:
         ),
         tables=((f"spans/s over a {seconds:g} s budget", table(results)),),
         notes=(
-            "stored = distinct spans in the store: Spanwise's counted after a clean stop (every "
-            "acknowledged span must be there: the notes column counts any that are not); MLflow's "
-            "and Phoenix's counted in their SQLite `spans` table right at the end of the budget "
-            "(Phoenix acknowledges into an in-memory queue and writes later).",
+            "stored = spans that became queryable during the budget. Spanwise: distinct spans in the "
+            "store counted after a clean stop, less the senders' uncounted warm-up requests (every "
+            "acknowledged span must be there: the notes column counts any that are not); MLflow and "
+            "Phoenix: rows of their SQLite `spans` table at the end of the budget minus at its "
+            "start (Phoenix acknowledges into an in-memory queue and writes later).",
             "Spanwise × = Spanwise's median stored spans/s ÷ the peer's. Export latency is "
             "per request, client side. CPU = cores used by the server's process tree over the budget.",
             "The load generators run on the same 2 cores as the receiver; 1-minute load average at "
