@@ -9,7 +9,8 @@ Environment (set by bench_ingest.py):
   BENCH_SPANS         spans per request (whole traces, so a few more)
   BENCH_THREADS       concurrent requests in flight from this process
   BENCH_SEED          template seed (different per process)
-  BENCH_WARMUP        1: each thread sends one uncounted request before the start
+  BENCH_WARMUP        1: each thread sends one uncounted request (one trace) before the start
+  BENCH_DRAIN         seconds to wait after the budget for replies still in flight (30)
 
 Each thread sends one request at a time, like an SDK's batch exporter, and retries a
 refused one (gRPC UNAVAILABLE/RESOURCE_EXHAUSTED, HTTP 429/503) after a short pause.
@@ -36,7 +37,8 @@ class _Fresh:
 
     def __init__(self, seed: int, spans: int) -> None:
         self.items = []
-        for t in build_templates(seed, TEMPLATES, spans):
+        # the last template is one trace: the warm-up request (cheap even on a slow peer)
+        for t in [*build_templates(seed, TEMPLATES, spans), *build_templates(seed, 1, 1)]:
             offsets = []
             for tid in t.trace_ids:
                 at = t.body.find(tid)
@@ -46,7 +48,7 @@ class _Fresh:
             self.items.append((t, offsets))
 
     def request(self, i: int) -> tuple[bytes, int]:
-        t, offsets = self.items[i % len(self.items)]
+        t, offsets = self.items[i % TEMPLATES if i >= 0 else -1]
         buf = bytearray(t.body)
         new = {tid: os.urandom(16) for tid in t.trace_ids}
         for at, tid in offsets:
@@ -68,7 +70,7 @@ def _grpc_sender(target: str, headers: dict[str, str]) -> Any:
 
     def send(body: bytes) -> bool:
         try:
-            call(body, timeout=60, metadata=metadata)
+            call(body, timeout=300, metadata=metadata)
             return True
         except grpc.RpcError as exc:
             if exc.code() in retry:
@@ -84,7 +86,7 @@ def _http_sender(url: str, headers: dict[str, str]) -> Any:
     def send(body: bytes) -> bool:
         req = urllib.request.Request(url, data=body, headers=hdrs, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=60) as reply:
+            with urllib.request.urlopen(req, timeout=300) as reply:
                 reply.read()
             return True
         except urllib.error.HTTPError as exc:
@@ -105,8 +107,10 @@ def main() -> None:
     make = _grpc_sender if protocol == "grpc" else _http_sender
     start_at = float(env.get("BENCH_START_AT") or time.time())
     warmup = env.get("BENCH_WARMUP") == "1"
+    drain = float(env.get("BENCH_DRAIN", "30"))
     lock = threading.Lock()
-    totals = {"spans": 0, "requests": 0, "refused": 0, "errors": 0, "warmup_spans": 0}
+    totals = {"spans": 0, "late_spans": 0, "requests": 0, "refused": 0, "errors": 0,
+              "warmup_spans": 0}  # fmt: skip
     latencies: list[float] = []
     errors: list[str] = []
 
@@ -115,7 +119,7 @@ def main() -> None:
         deadline = start_at + seconds
         i = k
         if warmup and time.time() < start_at - 1:
-            body, spans = fresh.request(k + 10_000)
+            body, spans = fresh.request(-1)
             try:
                 if send(body):  # connection + server warm-up, not counted
                     with lock:
@@ -139,25 +143,30 @@ def main() -> None:
                     time.sleep(0.2)
                     break
                 took = time.perf_counter() - started
-                if ok and time.time() <= deadline + 0.5:  # acks after the budget don't count
-                    with lock:
-                        totals["spans"] += spans
+                if ok:
+                    with lock:  # acks after the budget count apart
+                        late = time.time() > deadline
+                        totals["late_spans" if late else "spans"] += spans
                         totals["requests"] += 1
                         latencies.append(round(took * 1000, 2))
+                    if late:
+                        return
                     break
-                if ok:
-                    return
                 with lock:
                     totals["refused"] += 1
                 time.sleep(0.05)
 
     time.sleep(max(0.0, start_at - time.time()))
-    pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(threads)]
     for t in pool:
         t.start()
-    for t in pool:
-        t.join()
-    print(json.dumps({**totals, "latencies_ms": latencies, "error_samples": errors[:3]}))
+    for t in pool:  # replies to requests sent in the budget may take a while (slow peers)
+        t.join(max(0.0, start_at + seconds + drain - time.time()))
+    with lock:
+        totals["in_flight_at_exit"] = sum(t.is_alive() for t in pool)
+        out = json.dumps({**totals, "latencies_ms": latencies, "error_samples": errors[:3]})
+    print(out, flush=True)
+    os._exit(0)  # don't wait for requests still in flight
 
 
 if __name__ == "__main__":
