@@ -8,6 +8,7 @@ they are delivered; request bytes in flight are bounded.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,7 @@ class Pipeline:
         spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         retry_interval: float = 1.0,
+        linger: float = 0.2,
     ) -> None:
         self.store = store
         self.processors = list(processors)
@@ -75,8 +77,13 @@ class Pipeline:
         self.retry_interval = retry_interval
         self.insert_settings = insert_settings(store)
         self._next_retry = 0.0
-        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0}
-        self.writer = BatchWriter(self._write, idle=self._replay, idle_interval=retry_interval)
+        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0}
+        self._converting = 0  # requests between admission and hand-over to the writer
+        self._converting_lock = threading.Lock()
+        self.writer = BatchWriter(
+            self._write, idle=self._replay, idle_interval=retry_interval,
+            pending=lambda: self._converting, linger=linger,
+        )  # fmt: skip
 
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
@@ -85,6 +92,7 @@ class Pipeline:
         self.stats["duplicates"] += table.num_rows - fresh.num_rows
         if fresh.num_rows:
             self.store.insert_arrow(SPANS_TABLE, fresh, settings=self.insert_settings)
+            self.stats["inserts"] += 1
         self.stats["stored"] += fresh.num_rows
         return fresh.num_rows
 
@@ -136,10 +144,17 @@ class Pipeline:
             size = request.ByteSize()
         self.limiter.acquire(size)
         try:
-            batch = convert(request, default_project=project)
-            for processor in self.processors:
-                processor.process(batch)
-            self.writer.write(batch.to_arrow(), timeout=self.write_timeout)
+            with self._converting_lock:
+                self._converting += 1
+            try:
+                batch = convert(request, default_project=project)
+                for processor in self.processors:
+                    processor.process(batch)
+                future = self.writer.submit(batch.to_arrow())
+            finally:
+                with self._converting_lock:
+                    self._converting -= 1
+            future.result(self.write_timeout)
             return len(batch)
         finally:
             self.limiter.release(size)
