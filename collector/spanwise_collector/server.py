@@ -6,6 +6,7 @@ and tests. Stateless apart from its store: several can share one ClickHouse.
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import threading
@@ -74,6 +75,10 @@ class Collector:
         )
         self._start_grpc()
         self._start_http()
+        # Ingest allocates many short-lived containers; every full GC would walk the
+        # ~1M long-lived objects of the imports (grpc, pyarrow, fastapi, pricing tables).
+        # Freezing them keeps collections proportional to the garbage (chdb-findings.md).
+        gc.freeze()
         return self
 
     def _processors(self) -> list[Any]:

@@ -39,6 +39,17 @@ def _arrow_schema() -> Any:
 
 _SCHEMA: Any = None
 
+# Columns ``convert`` fills from one tuple per span, in this order.
+SCALAR_COLUMNS: tuple[str, ...] = (
+    "Timestamp", "TraceId", "SpanId", "ParentSpanId", "TraceState", "SpanName", "SpanKind",
+    "ServiceName", "ScopeName", "ScopeVersion", "Duration", "StatusCode", "StatusMessage",
+    "Project", "SpanType", "Input", "Output", "Model", "Provider", "InputTokens",
+    "OutputTokens", "CachedTokens", "CacheWriteTokens", "ReasoningTokens", "SessionId", "UserId",
+    "RunId", "TraceTags", "TraceMetadata",
+)  # fmt: skip
+# Kept apart from ``columns`` (flat, see SpanBatch): the bulk of every span's data.
+FLAT_COLUMNS = frozenset({"SpanAttributes", "ResourceAttributes"})
+
 
 def arrow_schema() -> Any:
     global _SCHEMA
@@ -49,9 +60,21 @@ def arrow_schema() -> Any:
 
 @dataclass
 class SpanBatch:
-    """Column lists, one entry per span. Maps are lists of (key, value) pairs."""
+    """Spans column by column, one entry per span in ``columns`` (maps as sequences of
+    (key, value) pairs, except the two big ones). Span attributes are flat — offsets,
+    keys, values as a ``MapArray`` takes them — and resource attributes are stored once
+    per resource with each span's resource index, so building a batch allocates no
+    per-attribute Python objects beyond the strings themselves.
+    """
 
-    columns: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    columns: dict[str, list[Any]] = field(
+        default_factory=lambda: {c: [] for c in COLUMNS if c not in FLAT_COLUMNS}
+    )
+    attributes: tuple[list[int], list[str], list[str]] = field(
+        default_factory=lambda: ([0], [], [])
+    )
+    resources: list[list[tuple[str, str]]] = field(default_factory=list)
+    resource_of: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.columns["SpanId"])
@@ -59,19 +82,36 @@ class SpanBatch:
     def extend(self, other: SpanBatch) -> None:
         for name, values in other.columns.items():
             self.columns[name].extend(values)
+        offsets, keys, values = self.attributes
+        base = len(keys)
+        o_offsets, o_keys, o_values = other.attributes
+        offsets.extend(base + o for o in o_offsets[1:])
+        keys.extend(o_keys)
+        values.extend(o_values)
+        shift = len(self.resources)
+        self.resources.extend(other.resources)
+        self.resource_of.extend(shift + r for r in other.resource_of)
+
+    def span_attributes(self, i: int) -> dict[str, str]:
+        """Span ``i``'s attributes (for tests and tools; the insert path stays flat)."""
+        offsets, keys, values = self.attributes
+        return dict(zip(keys[offsets[i] : offsets[i + 1]], values[offsets[i] : offsets[i + 1]]))
 
     def to_arrow(self) -> Any:
         import pyarrow as pa
 
         schema = arrow_schema()
-        arrays = [pa.array(self.columns[f.name], type=f.type) for f in schema]
+        arrays = []
+        for f in schema:
+            if f.name == "SpanAttributes":
+                offsets, keys, values = self.attributes
+                arrays.append(pa.MapArray.from_arrays(
+                    pa.array(offsets, pa.int32()), pa.array(keys, pa.string()),
+                    pa.array(values, pa.string()), type=f.type,
+                ))  # fmt: skip
+            elif f.name == "ResourceAttributes":
+                distinct = pa.array(self.resources, type=f.type)
+                arrays.append(distinct.take(pa.array(self.resource_of, pa.int32())))
+            else:
+                arrays.append(pa.array(self.columns[f.name], type=f.type))
         return pa.Table.from_arrays(arrays, schema=schema)
-
-    def keys(self) -> list[tuple[str, str]]:
-        return list(zip(self.columns["TraceId"], self.columns["SpanId"]))
-
-    def select(self, keep: list[bool]) -> SpanBatch:
-        out = SpanBatch()
-        for name, values in self.columns.items():
-            out.columns[name] = [v for v, k in zip(values, keep) if k]
-        return out

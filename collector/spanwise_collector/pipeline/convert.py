@@ -18,16 +18,28 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .batch import SpanBatch
-from .normalize import derive
-from .otlp_values import MAX_EVENTS, MAX_LINKS, attributes_to_dict, cap
+from .batch import SCALAR_COLUMNS, SpanBatch
+from .normalize import derive_row
+from .otlp_values import (
+    MAX_ATTRIBUTES,
+    MAX_EVENTS,
+    MAX_KEY_CHARS,
+    MAX_LINKS,
+    MAX_VALUE_CHARS,
+    attributes_to_dict,
+    cap,
+    to_text,
+)  # fmt: skip
 
-_KIND = {0: "Unspecified", 1: "Internal", 2: "Server", 3: "Client", 4: "Producer", 5: "Consumer"}
-_STATUS = {0: "Unset", 1: "Ok", 2: "Error"}
+_KIND = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
+_STATUS = ("Unset", "Ok", "Error")
 MAX_NAME_CHARS = 1024
 MIN_TIME_NS = 946_684_800 * 10**9  # 2000-01-01
 YEAR_NS = 366 * 86_400 * 10**9
 MAX_DURATION_NS = 30 * 86_400 * 10**9
+_ZERO_TRACE = bytes(16)
+_ZERO_SPAN = bytes(8)
+_EMPTY: tuple = ()
 
 
 class InvalidSpans(ValueError):
@@ -40,97 +52,132 @@ def _hex_id(raw: bytes, size: int, what: str) -> str:
     return raw.hex()
 
 
+def _span_attributes(key_values: Any) -> dict[str, str]:
+    """``attributes_to_dict`` unrolled for the common case (the ingest hot loop)."""
+    if len(key_values) > MAX_ATTRIBUTES:
+        return attributes_to_dict(key_values)
+    out: dict[str, str] = {}
+    for kv in key_values:
+        value = kv.value
+        # A non-empty string_value can only be the set member of the oneof: skip WhichOneof.
+        text = value.string_value
+        if text:
+            if len(text) > MAX_VALUE_CHARS:
+                text = cap(text)
+            out[kv.key if len(kv.key) <= MAX_KEY_CHARS else cap(kv.key, MAX_KEY_CHARS)] = text
+            continue
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            pass  # empty string
+        elif kind == "int_value":
+            text = str(value.int_value)
+        elif kind == "double_value":
+            text = repr(value.double_value)
+        elif kind == "bool_value":
+            text = "true" if value.bool_value else "false"
+        else:
+            text = to_text(value)
+        key = kv.key
+        if len(key) > MAX_KEY_CHARS:
+            key = cap(key, MAX_KEY_CHARS)
+        out[key] = text
+    return out
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MAX_NAME_CHARS else cap(text, MAX_NAME_CHARS)
+
+
 def convert(request: Any, default_project: str = "default") -> SpanBatch:
-    batch = SpanBatch()
-    col = batch.columns
+    """Column-wise: one tuple of scalars per span (transposed at the end), span
+    attributes as flat key/value lists, resource attributes once per resource."""
+    rows: list[tuple] = []
+    attr_keys: list[str] = []
+    attr_values: list[str] = []
+    attr_offsets = [0]
+    resources: list[list[tuple[str, str]]] = []
+    resource_of: list[int] = []
+    nested: dict[str, list[Any]] = {name: [] for name in _NESTED}
     now = time.time_ns()
-    window = (MIN_TIME_NS, now + YEAR_NS, now)
+    lo, hi = MIN_TIME_NS, now + YEAR_NS
     for resource_spans in request.resource_spans:
         resource_attrs = attributes_to_dict(resource_spans.resource.attributes)
-        service = resource_attrs.get("service.name", "")
-        resource_project = resource_attrs.get("spanwise.project", "")
-        resource_items = list(resource_attrs.items())
+        service = _capped(resource_attrs.get("service.name", ""))
+        project = resource_attrs.get("spanwise.project", "") or default_project
+        resource = len(resources)
+        resources.append(list(resource_attrs.items()))
         for scope_spans in resource_spans.scope_spans:
-            scope_name = cap(scope_spans.scope.name, MAX_NAME_CHARS)
-            scope_version = cap(scope_spans.scope.version, MAX_NAME_CHARS)
-            for span in scope_spans.spans:
-                _append(
-                    col, span, resource_items, service, resource_project or default_project,
-                    scope_name, scope_version, window,
-                )  # fmt: skip
-    return batch
+            scope = scope_spans.scope
+            scope_name, scope_version = _capped(scope.name), _capped(scope.version)
+            spans = scope_spans.spans
+            resource_of += [resource] * len(spans)
+            for span in spans:
+                trace_id = span.trace_id
+                if len(trace_id) != 16 or trace_id == _ZERO_TRACE:
+                    _hex_id(trace_id, 16, "trace_id")
+                span_id = span.span_id
+                if len(span_id) != 8 or span_id == _ZERO_SPAN:
+                    _hex_id(span_id, 8, "span_id")
+                parent = span.parent_span_id
+                parent_id = _hex_id(parent, 8, "parent_span_id") if parent else ""
+                start = span.start_time_unix_nano
+                end = span.end_time_unix_nano
+                if not lo <= start <= hi:
+                    start = now
+                duration = end - start if start <= end <= start + MAX_DURATION_NS else 0
+                attrs = _span_attributes(span.attributes)
+                d = derive_row(attrs)
+                attr_keys += attrs
+                attr_values += attrs.values()
+                attr_offsets.append(len(attr_keys))
+                status = span.status
+                kind = span.kind
+                code = status.code
+                rows.append((
+                    start, trace_id.hex(), span_id.hex(), parent_id, _capped(span.trace_state),
+                    _capped(span.name), _KIND[kind] if 0 <= kind < 6 else "Unspecified",
+                    service, scope_name, scope_version, duration,
+                    _STATUS[code] if 0 <= code < 3 else "Unset",
+                    cap(status.message) if status.message else "", d[13] or project, *d[:13],
+                    d[14], d[15],
+                ))  # fmt: skip
+                if span.events or span.links:
+                    _nested(nested, span, lo, hi, start)
+                else:
+                    for values in nested.values():
+                        values.append(_EMPTY)
+    n = len(rows)
+    columns: dict[str, list[Any]] = dict(
+        zip(SCALAR_COLUMNS, map(list, zip(*rows))) if n else ((c, []) for c in SCALAR_COLUMNS)
+    )
+    columns.update(nested)
+    columns["Cost"] = [None] * n
+    columns["CostBreakdown"] = [_EMPTY] * n
+    columns["CostStatus"] = [""] * n
+    columns["PricingVersion"] = [""] * n
+    return SpanBatch(
+        columns, attributes=(attr_offsets, attr_keys, attr_values), resources=resources,
+        resource_of=resource_of,
+    )  # fmt: skip
 
 
-def _append(
-    col: dict[str, list[Any]],
-    span: Any,
-    resource_items: list[tuple[str, str]],
-    service: str,
-    project: str,
-    scope_name: str,
-    scope_version: str,
-    window: tuple[int, int, int],
-) -> None:
-    trace_id = _hex_id(span.trace_id, 16, "trace_id")
-    span_id = _hex_id(span.span_id, 8, "span_id")
-    parent = span.parent_span_id
-    parent_id = _hex_id(parent, 8, "parent_span_id") if parent else ""
-    lo, hi, now = window
-    start = span.start_time_unix_nano
-    end = span.end_time_unix_nano
-    if not lo <= start <= hi:
-        start = now
-    duration = end - start if start <= end <= start + MAX_DURATION_NS else 0
-    attrs = attributes_to_dict(span.attributes)
-    d = derive(attrs)
+_NESTED = ("Events.Timestamp", "Events.Name", "Events.Attributes", "Links.TraceId",
+           "Links.SpanId", "Links.TraceState", "Links.Attributes")  # fmt: skip
 
-    col["Timestamp"].append(start)
-    col["TraceId"].append(trace_id)
-    col["SpanId"].append(span_id)
-    col["ParentSpanId"].append(parent_id)
-    col["TraceState"].append(cap(span.trace_state, MAX_NAME_CHARS))
-    col["SpanName"].append(cap(span.name, MAX_NAME_CHARS))
-    col["SpanKind"].append(_KIND.get(span.kind, "Unspecified"))
-    col["ServiceName"].append(cap(service, MAX_NAME_CHARS))
-    col["ResourceAttributes"].append(resource_items)
-    col["ScopeName"].append(scope_name)
-    col["ScopeVersion"].append(scope_version)
-    col["SpanAttributes"].append(list(attrs.items()))
-    col["Duration"].append(duration)
-    col["StatusCode"].append(_STATUS.get(span.status.code, "Unset"))
-    col["StatusMessage"].append(cap(span.status.message))
+
+def _nested(nested: dict[str, list[Any]], span: Any, lo: int, hi: int, start: int) -> None:
     events = span.events[:MAX_EVENTS]
-    col["Events.Timestamp"].append(
+    nested["Events.Timestamp"].append(
         [e.time_unix_nano if lo <= e.time_unix_nano <= hi else start for e in events]
     )
-    col["Events.Name"].append([cap(e.name, MAX_NAME_CHARS) for e in events])
-    col["Events.Attributes"].append(
+    nested["Events.Name"].append([_capped(e.name) for e in events])
+    nested["Events.Attributes"].append(
         [list(attributes_to_dict(e.attributes).items()) for e in events]
     )
     links = span.links[:MAX_LINKS]
-    col["Links.TraceId"].append([link.trace_id[:16].hex() for link in links])
-    col["Links.SpanId"].append([link.span_id[:8].hex() for link in links])
-    col["Links.TraceState"].append([cap(link.trace_state, MAX_NAME_CHARS) for link in links])
-    col["Links.Attributes"].append(
+    nested["Links.TraceId"].append([link.trace_id[:16].hex() for link in links])
+    nested["Links.SpanId"].append([link.span_id[:8].hex() for link in links])
+    nested["Links.TraceState"].append([_capped(link.trace_state) for link in links])
+    nested["Links.Attributes"].append(
         [list(attributes_to_dict(link.attributes).items()) for link in links]
     )
-    col["Project"].append(d.project or project)
-    col["SpanType"].append(d.span_type)
-    col["Input"].append(d.input)
-    col["Output"].append(d.output)
-    col["Model"].append(d.model)
-    col["Provider"].append(d.provider)
-    col["InputTokens"].append(d.input_tokens)
-    col["OutputTokens"].append(d.output_tokens)
-    col["CachedTokens"].append(d.cached_tokens)
-    col["CacheWriteTokens"].append(d.cache_write_tokens)
-    col["ReasoningTokens"].append(d.reasoning_tokens)
-    col["Cost"].append(None)
-    col["CostBreakdown"].append([])
-    col["CostStatus"].append("")
-    col["PricingVersion"].append("")
-    col["SessionId"].append(d.session_id)
-    col["UserId"].append(d.user_id)
-    col["RunId"].append(d.run_id)
-    col["TraceTags"].append(list(d.tags.items()))
-    col["TraceMetadata"].append(list(d.metadata.items()))

@@ -107,31 +107,92 @@ class Derived:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def _first(attrs: dict[str, str], keys: tuple[str, ...]) -> str:
-    for key in keys:
-        value = attrs.get(key)
-        if value:
-            return value
-    return ""
+# The hot path (``derive_row``) reads each key group in one pass over the keys a span
+# actually has: key -> (slot, rank in its group). Lower rank wins, as in the tuples above.
+(_INPUT, _OUTPUT, _TYPE, _OPERATION, _MODEL, _PROVIDER, _IN_TOK, _OUT_TOK, _CACHED, _CWRITE,
+ _REASONING, _SESSION, _USER, _RUN, _PROJECT) = range(15)  # fmt: skip
+_GROUPS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (_INPUT, INPUT_KEYS), (_OUTPUT, OUTPUT_KEYS), (_TYPE, TYPE_KEYS),
+    (_OPERATION, ("gen_ai.operation.name",)), (_MODEL, MODEL_KEYS), (_PROVIDER, PROVIDER_KEYS),
+    (_IN_TOK, INPUT_TOKEN_KEYS), (_OUT_TOK, OUTPUT_TOKEN_KEYS), (_CACHED, CACHED_TOKEN_KEYS),
+    (_CWRITE, CACHE_WRITE_KEYS), (_REASONING, REASONING_KEYS), (_SESSION, SESSION_KEYS),
+    (_USER, USER_KEYS), (_RUN, RUN_KEYS), (_PROJECT, PROJECT_KEYS),
+)  # fmt: skip
+_ROLE: dict[str, tuple[int, int]] = {
+    key: (slot, rank) for slot, keys in _GROUPS for rank, key in enumerate(keys)
+}
+assert len(_ROLE) == sum(len(keys) for _, keys in _GROUPS), "a key in two groups"
+_KNOWN = frozenset(_ROLE)
+_POPPED = (_INPUT, _OUTPUT)  # taken out of the attributes even when empty
+_TRACE_PREFIX = "spanwise.trace."
+
+# (span_type, input, output, model, provider, input_tokens, output_tokens, cached_tokens,
+#  cache_write_tokens, reasoning_tokens, session_id, user_id, run_id, project, tags, metadata);
+# tags/metadata are tuples of (key, value) pairs.
+Row = tuple[str, str, str, str, str, int, int, int, int, int, str, str, str, str, tuple, tuple]
 
 
-def _pop_first(attrs: dict[str, str], keys: tuple[str, ...]) -> str:
-    for key in keys:
-        if key in attrs:
-            return attrs.pop(key)
-    return ""
-
-
-def _tokens(attrs: dict[str, str], keys: tuple[str, ...]) -> int:
+def _count(raw: str) -> int:
     """A token count; absurd values (negative, non-numeric) count as 0."""
-    raw = _first(attrs, keys)
     if not raw:
         return 0
     try:
-        value = int(float(raw))
+        value = int(raw) if raw.isdigit() else int(float(raw))
     except (ValueError, OverflowError):
         return 0
     return value if 0 <= value < 1 << 40 else 0
+
+
+def derive_row(attrs: dict[str, str]) -> Row:
+    """The typed fields of one span; moves inputs/outputs/tags/metadata out of ``attrs``.
+
+    Rules: the first key of a group (in the order of the tuples above) that holds a
+    non-empty value wins; for inputs/outputs the first key present wins, even empty.
+    """
+    best: dict[int, tuple[int, str]] = {}
+    for key in attrs.keys() & _KNOWN:
+        slot, rank = _ROLE[key]
+        if not attrs[key] and slot not in _POPPED:
+            continue
+        cur = best.get(slot)
+        if cur is None or rank < cur[0]:
+            best[slot] = (rank, key)
+    got = {slot: attrs[key] for slot, (_, key) in best.items()}
+    for slot in _POPPED:
+        if slot in best:
+            del attrs[best[slot][1]]
+    get = got.get
+    span_type = get(_TYPE, "").upper()
+    if not span_type:
+        span_type = _OPERATION_TYPES.get(get(_OPERATION, ""), "UNKNOWN")
+    model = get(_MODEL, "")
+    provider = get(_PROVIDER, "").lower()
+    provider = PROVIDER_ALIASES.get(provider, provider)
+    inp = out = cached = write = reasoning = 0
+    if model or provider:
+        inp, out = _count(get(_IN_TOK, "")), _count(get(_OUT_TOK, ""))
+        cached, write = _count(get(_CACHED, "")), _count(get(_CWRITE, ""))
+        reasoning = _count(get(_REASONING, ""))
+        # "totals with subsets" (see _repair_totals)
+        if cached + write > inp:
+            inp += cached + write
+        if reasoning > out:
+            out += reasoning
+    tags: tuple = ()
+    metadata: tuple = ()
+    prefixed = [k for k in attrs if k.startswith(_TRACE_PREFIX)]
+    if prefixed:
+        t: list[tuple[str, str]] = []
+        m: list[tuple[str, str]] = []
+        for key in prefixed:
+            if key.startswith(TAG_PREFIX):
+                t.append((key[len(TAG_PREFIX) :], attrs.pop(key)))
+            elif key.startswith(METADATA_PREFIX):
+                m.append((key[len(METADATA_PREFIX) :], attrs.pop(key)))
+        tags, metadata = tuple(t), tuple(m)
+    return (span_type, get(_INPUT, ""), get(_OUTPUT, ""), model, provider, inp, out, cached,
+            write, reasoning, get(_SESSION, ""), get(_USER, ""), get(_RUN, ""),
+            get(_PROJECT, ""), tags, metadata)  # fmt: skip
 
 
 def _repair_totals(d: Derived) -> None:
@@ -153,32 +214,6 @@ def _repair_totals(d: Derived) -> None:
 
 
 def derive(attrs: dict[str, str]) -> Derived:
-    """Read the typed fields; moves inputs/outputs/tags/metadata out of ``attrs``."""
-    d = Derived()
-    d.input = _pop_first(attrs, INPUT_KEYS)
-    d.output = _pop_first(attrs, OUTPUT_KEYS)
-    span_type = _first(attrs, TYPE_KEYS).upper()
-    if not span_type:
-        span_type = _OPERATION_TYPES.get(attrs.get("gen_ai.operation.name", ""), "UNKNOWN")
-    d.span_type = span_type
-    d.model = _first(attrs, MODEL_KEYS)
-    provider = _first(attrs, PROVIDER_KEYS).lower()
-    d.provider = PROVIDER_ALIASES.get(provider, provider)
-    if d.model or d.provider:
-        d.input_tokens = _tokens(attrs, INPUT_TOKEN_KEYS)
-        d.output_tokens = _tokens(attrs, OUTPUT_TOKEN_KEYS)
-        d.cached_tokens = _tokens(attrs, CACHED_TOKEN_KEYS)
-        d.cache_write_tokens = _tokens(attrs, CACHE_WRITE_KEYS)
-        d.reasoning_tokens = _tokens(attrs, REASONING_KEYS)
-        _repair_totals(d)
-    d.session_id = _first(attrs, SESSION_KEYS)
-    d.user_id = _first(attrs, USER_KEYS)
-    d.run_id = _first(attrs, RUN_KEYS)
-    d.project = _first(attrs, PROJECT_KEYS)
-    prefixed = [k for k in attrs if k.startswith("spanwise.trace.")]
-    for key in prefixed:
-        if key.startswith(TAG_PREFIX):
-            d.tags[key[len(TAG_PREFIX) :]] = attrs.pop(key)
-        elif key.startswith(METADATA_PREFIX):
-            d.metadata[key[len(METADATA_PREFIX) :]] = attrs.pop(key)
-    return d
+    """``derive_row`` as a `Derived` (readable; the ingest path uses the tuple)."""
+    r = derive_row(attrs)
+    return Derived(*r[:14], tags=dict(r[14]), metadata=dict(r[15]))

@@ -8,12 +8,14 @@ they are delivered; request bytes in flight are bounded.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..store import ClickHouseStore, StoreError
+from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
@@ -27,7 +29,19 @@ SPANS_TABLE = "otel_traces"
 DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
-INSERT_SETTINGS = {"throw_on_max_partitions_per_insert_block": 0}
+INSERT_SETTINGS: dict[str, Any] = {"throw_on_max_partitions_per_insert_block": 0}
+# The n-gram text indexes over prompts cost ~2/3 of an insert (measured, see
+# tests/bench/RESULTS.md §3): inserts skip them and merges build them. Search stays exact —
+# a part without the index is scanned instead of skipped — and fresh parts merge soon.
+DEFER_INDEXES_SETTING = "exclude_materialize_skip_indexes_on_insert"
+
+
+def insert_settings(store: ClickHouseStore) -> dict[str, Any]:
+    """INSERT_SETTINGS, plus deferred text indexes where the server knows the setting."""
+    settings = dict(INSERT_SETTINGS)
+    if TEXT_INDEXES and store.has_setting(DEFER_INDEXES_SETTING):
+        settings[DEFER_INDEXES_SETTING] = ", ".join(TEXT_INDEXES)
+    return settings
 
 
 class BatchProcessor(Protocol):
@@ -53,6 +67,7 @@ class Pipeline:
         spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         retry_interval: float = 1.0,
+        linger: float = 0.2,
     ) -> None:
         self.store = store
         self.processors = list(processors)
@@ -60,9 +75,15 @@ class Pipeline:
         self.limiter = InflightLimiter(max_inflight_bytes)
         self.spool = Spool(spool_dir or default_spool_dir(store), spool_max_bytes)
         self.retry_interval = retry_interval
+        self.insert_settings = insert_settings(store)
         self._next_retry = 0.0
-        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0}
-        self.writer = BatchWriter(self._write, idle=self._replay, idle_interval=retry_interval)
+        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0}
+        self._converting = 0  # requests between admission and hand-over to the writer
+        self._converting_lock = threading.Lock()
+        self.writer = BatchWriter(
+            self._write, idle=self._replay, idle_interval=retry_interval,
+            pending=lambda: self._converting, linger=linger,
+        )  # fmt: skip
 
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
@@ -70,12 +91,12 @@ class Pipeline:
         fresh = drop_duplicates(self.store, table)
         self.stats["duplicates"] += table.num_rows - fresh.num_rows
         if fresh.num_rows:
-            self.store.insert_arrow(SPANS_TABLE, fresh, settings=INSERT_SETTINGS)
+            self.store.insert_arrow(SPANS_TABLE, fresh, settings=self.insert_settings)
+            self.stats["inserts"] += 1
         self.stats["stored"] += fresh.num_rows
         return fresh.num_rows
 
-    def _write(self, batch: SpanBatch) -> None:
-        table = batch.to_arrow()
+    def _write(self, table: Any) -> None:
         if len(self.spool):
             self._replay()  # keep order: older spooled batches go first
         if not len(self.spool):
@@ -123,10 +144,17 @@ class Pipeline:
             size = request.ByteSize()
         self.limiter.acquire(size)
         try:
-            batch = convert(request, default_project=project)
-            for processor in self.processors:
-                processor.process(batch)
-            self.writer.write(batch, timeout=self.write_timeout)
+            with self._converting_lock:
+                self._converting += 1
+            try:
+                batch = convert(request, default_project=project)
+                for processor in self.processors:
+                    processor.process(batch)
+                future = self.writer.submit(batch.to_arrow())
+            finally:
+                with self._converting_lock:
+                    self._converting -= 1
+            future.result(self.write_timeout)
             return len(batch)
         finally:
             self.limiter.release(size)

@@ -4,6 +4,10 @@ A request is acknowledged only after the insert that carried it returned, so an
 acknowledged span is in the store. While one insert runs, new requests queue
 up and go together in the next one, so batches grow with load without adding
 a fixed linger delay to every reply.
+
+Items are Arrow tables, built on the request threads: the writer thread only
+concatenates (zero-copy), deduplicates and inserts, so the Python work of the next
+requests overlaps the insert running (GIL released) in the store.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
-
-from .batch import SpanBatch
+from typing import Any
 
 logger = logging.getLogger("spanwise.collector")
 
-InsertFn = Callable[[SpanBatch], None]
+InsertFn = Callable[[Any], None]  # takes a pyarrow.Table
 IdleFn = Callable[[], None]
 
 
@@ -33,34 +37,42 @@ class BatchWriter:
         max_rows: int = 50_000,
         idle: IdleFn | None = None,
         idle_interval: float = 1.0,
+        pending: Callable[[], int] | None = None,
+        linger: float = 0.2,
     ) -> None:
         self._insert = insert
         self._max_rows = max_rows
+        # ``pending()``: requests admitted and being converted right now. While there are
+        # some, the writer waits (at most ``linger`` s) for them to join the batch: every
+        # insert makes a part that merges rewrite later, so fewer, bigger inserts cost less
+        # CPU per span; with nothing being converted it never waits.
+        self._pending = pending
+        self._linger = linger
         # Called on the writer thread when no batch arrived for ``idle_interval``
         # seconds (spool replay runs here, so one thread does every insert).
         self._idle = idle
         self._idle_interval = idle_interval
-        self._queue: queue.Queue[tuple[SpanBatch, Future[None]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Any, Future[None]] | None] = queue.Queue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="spanwise-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, batch: SpanBatch) -> Future[None]:
+    def submit(self, table: Any) -> Future[None]:
         future: Future[None] = Future()
         if self._closed:
             future.set_exception(WriterClosed("the collector is shutting down"))
             return future
-        if len(batch) == 0:
+        if table.num_rows == 0:
             future.set_result(None)
             return future
-        self._queue.put((batch, future))
+        self._queue.put((table, future))
         return future
 
-    def write(self, batch: SpanBatch, timeout: float | None = None) -> None:
-        """Store ``batch``; returns once it is in the store, raises if it is not."""
-        self.submit(batch).result(timeout)
+    def write(self, table: Any, timeout: float | None = None) -> None:
+        """Store ``table``; returns once it is in the store, raises if it is not."""
+        self.submit(table).result(timeout)
 
-    def _take(self) -> tuple[list[tuple[SpanBatch, Future[None]]], bool]:
+    def _take(self) -> tuple[list[tuple[Any, Future[None]]], bool]:
         while True:
             try:
                 first = self._queue.get(timeout=self._idle_interval if self._idle else None)
@@ -74,7 +86,7 @@ class BatchWriter:
         if first is None:
             return [], True
         items = [first]
-        rows = len(first[0])
+        rows = first[0].num_rows
         stop = False
         while rows < self._max_rows:
             try:
@@ -85,7 +97,19 @@ class BatchWriter:
                 stop = True
                 break
             items.append(item)
-            rows += len(item[0])
+            rows += item[0].num_rows
+        if not stop and self._pending is not None:
+            deadline = time.monotonic() + self._linger
+            while rows < self._max_rows and self._pending() > 0:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                items.append(item)
+                rows += item[0].num_rows
         return items, stop
 
     def _run(self) -> None:
@@ -96,13 +120,13 @@ class BatchWriter:
             if stop:
                 return
 
-    def _flush(self, items: list[tuple[SpanBatch, Future[None]]]) -> None:
+    def _flush(self, items: list[tuple[Any, Future[None]]]) -> None:
         if len(items) == 1:
             merged = items[0][0]
         else:
-            merged = SpanBatch()
-            for batch, _ in items:
-                merged.extend(batch)
+            import pyarrow as pa
+
+            merged = pa.concat_tables([table for table, _ in items])
         try:
             self._insert(merged)
         except BaseException as exc:

@@ -156,6 +156,14 @@ class ClickHouseStore:
         except Exception as exc:
             raise StoreError(f"insert into {table} failed: {exc}") from exc
 
+    def has_setting(self, name: str) -> bool:
+        """Whether the server knows the query setting ``name`` (versions differ)."""
+        try:
+            with self.client() as c:
+                return name in c.server_settings
+        except Exception:
+            return False
+
     def insert_rows(
         self, table: str, rows: Sequence[Sequence[Any]], column_names: Sequence[str]
     ) -> None:

@@ -225,6 +225,11 @@ SEARCH_INDEXES: tuple[str, ...] = tuple(
     )
 )
 
+# Inserts leave these to merges (expensive n-gram indexes over prompts; see pipeline.py).
+TEXT_INDEXES: tuple[str, ...] = tuple(
+    s.split(" ADD INDEX IF NOT EXISTS ")[1].split()[0] for s in SEARCH_INDEXES if " TYPE text(" in s
+)
+
 # Created before anything else (bootstrap). On a cluster: one replicated copy on
 # every node, so any collector, whichever node it talks to, sees every version.
 MIGRATIONS_TABLE = Table(
