@@ -56,24 +56,24 @@ def _params(corpus: Corpus, traces: int, calls: int, seed: int = 99) -> dict[str
 
 
 class _Http:
-    """One keep-alive connection; every system is timed through the same kind."""
+    """A new connection per call, like `spanwise.Client` (urllib) does; every system is
+    timed the same way. (On a kept-alive connection the collector's HTTP server answers
+    ~40 ms late — a delayed-ACK stall noted in RESULTS.md — which would hide the query.)"""
 
     def __init__(self, url: str, timeout: float) -> None:
         u = urllib.parse.urlsplit(url)
         self.host, self.port, self.timeout = u.hostname or "127.0.0.1", u.port or 80, timeout
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data else {}
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
-            self.conn.request(method, path, body=data, headers=headers)
-            resp = self.conn.getresponse()
+            conn.request(method, path, body=data, headers=headers)
+            resp = conn.getresponse()
             raw = resp.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            raise
+        finally:
+            conn.close()
         if resp.status >= 400:
             raise RuntimeError(f"HTTP {resp.status} {path}: {raw[:200]!r}")
         return json.loads(raw)

@@ -33,9 +33,10 @@ def main() -> None:
         if op == "search":
             model, since_ms = arg  # type: ignore[misc]
             # No cost filter in MLflow's search grammar: model (span attribute) + time.
+            # LIKE: it stores attribute values JSON-encoded ('"gpt-4o"'), so = finds none.
             found = client.search_traces(
                 experiment_ids=[experiment],
-                filter_string=f"span.attributes.`gen_ai.request.model` = '{model}' "
+                filter_string=f"span.attributes.`gen_ai.request.model` LIKE '%{model}%' "
                 f"AND trace.timestamp_ms > {since_ms}",
                 max_results=100,
                 order_by=["timestamp_ms DESC"],
