@@ -88,7 +88,7 @@ def run(ctx: Context) -> Section:
         "`convert` → pricing processor → `insert_arrow` into `otel_traces`, which feeds the "
         "`trace_summary` materialized view), not over the network: 1M spans over OTLP would take "
         "too long on 2 cores. Then a real collector process was started on that directory and "
-        "every query went through its HTTP API on one keep-alive connection. "
+        "every query went through its HTTP API, a new connection per call (as `spanwise.Client` does; all systems alike). "
         f"Load phases (s): {sw.detail.get('load_phases', {})}.",
     ]
     for name in ("mlflow", "phoenix"):
@@ -116,6 +116,9 @@ def run(ctx: Context) -> Section:
         "`topModelsByCost` once per day (7 GraphQL calls, timed together).",
         "Peers are queried at the N they could load, Spanwise at the full N: the ratios favour "
         "the peers (their data sets are far smaller).",
+        "Spanwise is queried right after loading, while its background merges still run on the "
+        "two cores (the first calls especially). Profile of the misses and the plan: "
+        "tests/bench/QUERY-PROFILE.md.",
     ]
     return Section(
         title="4. Query latency",
