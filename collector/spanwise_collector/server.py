@@ -119,7 +119,11 @@ class Collector:
 
         from .api import create_app
 
-        sock = socket.socket(socket.AF_INET6 if ":" in self.config.host else socket.AF_INET)
+        # IPPROTO_TCP, not the default proto 0: asyncio sets TCP_NODELAY only on sockets
+        # whose proto says TCP, and without it every kept-alive request stalled ~40 ms
+        # (Nagle + delayed ACK) — found by tests/bench query benchmark.
+        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.config.host, self.config.http_port))

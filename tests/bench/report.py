@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Section", "Table", "fmt", "machine_info", "write_results"]
+__all__ = ["TRAILING", "Section", "Table", "fmt", "machine_info", "write_results"]
+
+TRAILING = "Not measured yet"  # always last
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,45 @@ def machine_info() -> list[str]:
     ]
 
 
-def write_results(path: Path, header: Sequence[str], sections: Sequence[Section]) -> None:
-    text = "\n".join(["# Spanwise benchmark results", "", *header, ""]) + "\n"
-    text += "\n".join(s.markdown() for s in sections)
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(title, markdown) of each ``## `` section of an earlier RESULTS.md."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            out.append((line[3:].strip(), [line]))
+        elif out:
+            out[-1][1].append(line)
+    return [(title, "\n".join(lines).rstrip() + "\n") for title, lines in out]
+
+
+def write_results(
+    path: Path, header: Sequence[str], sections: Sequence[Section], merge: bool = True
+) -> None:
+    """Write the report. With ``merge``, sections of an earlier report that this run did
+    not measure are kept (in their place), so `--only` runs add up to one report."""
+    new = {s.title: s.markdown() for s in sections}
+    old = _sections(path.read_text()) if merge and path.exists() else []
+    blocks: list[tuple[str, str]] = []
+    kept: list[str] = []
+    for title, block in old:
+        if title in new:
+            blocks.append((title, new.pop(title)))
+        else:
+            blocks.append((title, block))
+            kept.append(title)
+    # The rest go before the first numbered section with a larger number, or before
+    # the unnumbered trailing sections ("Not measured yet").
+    for title, block in new.items():
+        at = next(
+            (i for i, (t, _) in enumerate(blocks)
+             if (t[:1].isdigit() and t > title) or t == TRAILING),
+            len(blocks),
+        )  # fmt: skip
+        blocks.insert(at, (title, block))
+    lines = list(header)
+    if kept:
+        lines.append("- Sections kept from earlier runs (their own figures; see git history for "
+                     f"those runs' headers): {', '.join(kept)}")  # fmt: skip
+    text = "\n".join(["# Spanwise benchmark results", "", *lines, ""]) + "\n"
+    text += "\n".join(b for _, b in blocks)
     path.write_text(text)

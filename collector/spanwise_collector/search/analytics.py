@@ -197,6 +197,14 @@ def _span_source(where: str, project: str, needs_trace: bool) -> str:
     return source
 
 
+# metric -> the aggregates (m_<name> columns) it is computed from
+_NEEDS: dict[str, set[str]] = {
+    "count": set(), "cost": {"cost", "priced"}, "input_tokens": {"input_tokens"},
+    "output_tokens": {"output_tokens"}, "p50_ms": {"quantiles"}, "p90_ms": {"quantiles"},
+    "p99_ms": {"quantiles"}, "error_count": {"errors"}, "error_rate": {"errors"},
+}  # fmt: skip
+
+
 def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) -> dict[str, Any]:
     count = int(row["m_count"])
     q = row.get("m_quantiles") or [None, None, None]
