@@ -18,8 +18,6 @@ from .wire import encode_request
 __all__ = ["SpanwiseSpanExporter"]
 
 _parse = ExportTraceServiceRequest.FromString
-# ~0.1-0.3 ms of encoding between two chances for the application's threads to run
-_PAUSE_EVERY = 16
 
 
 class SpanwiseSpanExporter(OTLPSpanExporter):
@@ -30,7 +28,7 @@ class SpanwiseSpanExporter(OTLPSpanExporter):
 
     def _translate_data(self, data: Sequence[Any]) -> ExportTraceServiceRequest:
         try:
-            return _parse(encode_request(data, pause_every=_PAUSE_EVERY))
+            return _parse(encode_request(data))
         except Exception:
             log_internal_error("encoding spans for export")
             return super()._translate_data(data)

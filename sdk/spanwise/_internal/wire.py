@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import struct
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -258,22 +257,11 @@ def _schema_url(url: str | None) -> bytes:
     return _field(b"\x1a", url.encode("utf-8")) if url else b""
 
 
-def encode_request(spans: Sequence[Any], pause_every: int = 0) -> bytes:
+def encode_request(spans: Sequence[Any]) -> bytes:
     """``ExportTraceServiceRequest`` bytes for ``spans`` (SDK ``ReadableSpan``s),
-    grouped by resource, then instrumentation scope, in order of first appearance.
-
-    ``pause_every=n``: release the GIL after every n spans. On a background thread
-    this lets the application's threads that wake from I/O (e.g. each chunk of a
-    streamed response) run at once instead of waiting out the interpreter's 5 ms
-    switch interval behind a batch being encoded."""
+    grouped by resource, then instrumentation scope, in order of first appearance."""
     groups: dict[int, tuple[Any, dict[int, tuple[Any, list[bytes]]]]] = {}
-    countdown = pause_every
     for span in spans:
-        if countdown:
-            countdown -= 1
-            if not countdown:
-                time.sleep(0)
-                countdown = pause_every
         resource = span.resource
         scope = span.instrumentation_scope or None
         entry = groups.get(id(resource))
