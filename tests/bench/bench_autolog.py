@@ -62,9 +62,26 @@ def variants(
 
 
 def table(results: dict[str, list[dict[str, Any]]]) -> Table:
-    def stats(name: str) -> Stats | None:
-        vals = [r["us_per_call"] for r in results.get(name, []) if "us_per_call" in r]
+    def stats(name: str, key: str = "us_per_call") -> Stats | None:
+        vals = [r[key] for r in results.get(name, []) if key in r]
         return Stats(tuple(vals)) if vals else None
+
+    # Process CPU (all threads) over the loop and the flush that exports its spans:
+    # steadier than wall time on a shared machine, and it counts background export
+    # whatever each system's batching delay.
+    cpu_none, cpu_base = stats("none", "cpu_us_per_call"), stats(BASELINE, "cpu_us_per_call")
+    cpu_floor = cpu_none.median if cpu_none else 0.0
+    cpu_base_added = cpu_base.median - cpu_floor if cpu_base else None
+
+    def cpu_cells(system: str) -> tuple[str, str]:
+        c = stats(system, "cpu_us_per_call")
+        if c is None:
+            return "—", "—"
+        if system == "none":
+            return fmt(c.median), "—"
+        added = c.median - cpu_floor
+        ratio = added / cpu_base_added if cpu_base_added and cpu_base_added > 0 else None
+        return fmt(added), fmt(ratio, 2) if ratio is not None else "—"
 
     none, base = stats("none"), stats(BASELINE)
     floor = none.median if none else 0.0
@@ -74,7 +91,7 @@ def table(results: dict[str, list[dict[str, Any]]]) -> Table:
         s, runs = stats(system), results.get(system, [])
         if s is None:
             why = next((r.get("skip") or r.get("error") for r in runs), "not run")
-            rows.append((label, "—", "—", "—", "—", "—", str(why).splitlines()[-1][:120]))
+            rows.append((label, "—", "—", "—", "—", "—", "—", "—", str(why).splitlines()[-1][:120]))
             continue
         added = s.median - floor
         ratio = added / base_added if base_added and base_added > 0 and system != "none" else None
@@ -82,7 +99,7 @@ def table(results: dict[str, list[dict[str, Any]]]) -> Table:
         spans = f"{min(received):,}/{runs[-1].get('expected_spans', 0):,}" if received else "n/a"
         rows.append(
             (label, fmt(s.min), fmt(s.median), fmt(s.max), "—" if system == "none" else fmt(added),
-             fmt(ratio, 2) if ratio is not None else "—", spans)
+             fmt(ratio, 2) if ratio is not None else "—", *cpu_cells(system), spans)
         )  # fmt: skip
     cols = (
         "variant",
@@ -91,6 +108,8 @@ def table(results: dict[str, list[dict[str, Any]]]) -> Table:
         "max µs",
         "added µs (median)",
         f"added × {BASELINE}",
+        "added CPU µs (median; none: its CPU)",
+        f"added CPU × {BASELINE}",
         "spans received (worst run)",
     )
     return Table(cols, tuple(rows))
@@ -126,5 +145,9 @@ def run(ctx: Context) -> Section:
             f"`added` = median − median(no instrumentation); ratio column: added ÷ {BASELINE}'s added.",
             "The uninstrumented call is mostly the `openai` client's own cost; at a few hundred µs of noise "
             "the small added figures are only indicative: compare medians across rounds.",
+            "`added CPU` = median process CPU time per call (all threads: the loop plus the flush that "
+            "exports its spans) − the same for the uninstrumented variant. Unlike wall time it counts each "
+            "system's background export whatever its batching delay, and barely moves with the load of a "
+            "shared machine; prefer it when the wall figures disagree.",
         ),
     )

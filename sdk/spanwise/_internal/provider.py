@@ -54,13 +54,13 @@ def sampled(trace_id: int, rate: float) -> bool:
 
 
 def _build_exporter(settings: Settings) -> Any:
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    from .exporter import SpanwiseSpanExporter
 
     headers = [("x-spanwise-project", settings.project)]
     if settings.api_key:
         headers.append(("authorization", f"Bearer {settings.api_key}"))
     headers.extend(settings.extra_headers)
-    return OTLPSpanExporter(
+    return SpanwiseSpanExporter(
         endpoint=settings.grpc_target,
         insecure=settings.insecure,
         headers=tuple(headers),
