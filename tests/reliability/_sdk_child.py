@@ -38,7 +38,14 @@ def main() -> None:
     for i in range(calls):
         work(i)
     call_seconds = time.perf_counter() - started
-    time.sleep(0.3)  # let the worker pick up a batch and get stuck on the endpoint
+    # Let the worker pick up a batch and get stuck on the endpoint: wait until some span
+    # has left the queue (not everything produced is still queued or dropped).
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        s = spanwise.stats()
+        if s.queued + s.dropped < calls:
+            break
+        time.sleep(0.01)
     started = time.perf_counter()
     flushed = spanwise.flush(flush_timeout)
     flush_seconds = time.perf_counter() - started

@@ -105,7 +105,10 @@ def test_sigterm_drains_in_flight_batches(tmp_path):
     proc = CollectorProcess(tmp_path / "store")
     proc.start()
     with Senders(proc.grpc_target, threads=4) as senders:
-        time.sleep(1.0)
+        # Stop once requests are flowing (several acknowledged), while more are in flight.
+        deadline = time.monotonic() + 30
+        while len(senders.acked) < 8 and time.monotonic() < deadline:
+            senders.first_ack.wait(0.05)
         code = proc.stop()  # SIGTERM while the senders keep sending
     assert code == 0, "".join(proc.stderr_lines)
     assert "stopped" in "".join(proc.stderr_lines)

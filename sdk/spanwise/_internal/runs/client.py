@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..types import PagedList, Trace, TraceData, TraceInfo
 from .types import Experiment, FileInfo, Metric, Run
@@ -25,9 +25,10 @@ class RunsClientMixin:
     timeout: float
     _headers: dict[str, str]
 
-    def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
-                 body: Any = None) -> Any:  # fmt: skip
-        raise NotImplementedError  # provided by Client
+    if TYPE_CHECKING:  # provided by Client, which mixes this class in
+
+        def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                     body: Any = None) -> Any: ...  # fmt: skip
 
     def _not_found_is_none(self, method: str, path: str, **kwargs: Any) -> Any:
         from ..client import SpanwiseAPIError
