@@ -79,12 +79,8 @@ class Client(RunsClientMixin):
     # -- traces ----------------------------------------------------------------
     def get_trace(self, trace_id: str) -> Trace | None:
         """The trace with all its spans, or ``None`` if the collector has no such trace."""
-        try:
-            return Trace.from_dict(self._request("GET", f"/api/v1/traces/{trace_id}"))
-        except SpanwiseAPIError as err:
-            if err.status == 404:
-                return None
-            raise
+        found = self._not_found_is_none("GET", f"/api/v1/traces/{trace_id}")
+        return None if found is None else Trace.from_dict(found)
 
     def search_traces(
         self,
@@ -182,16 +178,13 @@ class Client(RunsClientMixin):
         """The traces of one session, oldest first, with totals; ``None`` if unknown."""
         import urllib.parse
 
-        try:
-            payload = self._request(
-                "GET",
-                f"/api/v1/sessions/{urllib.parse.quote(session_id, safe='')}",
-                params={"include_spans": "true" if include_spans else None},
-            )
-        except SpanwiseAPIError as err:
-            if err.status == 404:
-                return None
-            raise
+        payload = self._not_found_is_none(
+            "GET",
+            f"/api/v1/sessions/{urllib.parse.quote(session_id, safe='')}",
+            params={"include_spans": "true" if include_spans else None},
+        )
+        if payload is None:
+            return None
         return Session(
             SessionInfo.from_dict(payload["session"]),
             tuple(Trace.from_dict(t) for t in payload["traces"]),

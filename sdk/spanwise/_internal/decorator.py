@@ -17,7 +17,7 @@ from opentelemetry import trace as trace_api
 from . import attributes as attrs
 from .errors import log_internal_error
 from .provider import STATE, get_tracer
-from .spans import capture, clean_attribute, record_error
+from .spans import capture, record_error, span_attributes
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,13 +89,9 @@ class _Spec:
         output_reducer: Callable[[list[Any]], Any] | None,
     ) -> None:
         self.name = name or getattr(func, "__qualname__", None) or repr(func)
-        static: dict[str, Any] = {
-            attrs.SPAN_TYPE: span_type or attrs.SpanType.UNKNOWN,
-            attrs.FUNCTION: getattr(func, "__qualname__", self.name),
-        }
-        for key, value in (attributes or {}).items():
-            static[key] = clean_attribute(value)
-        self.attributes = static
+        self.attributes = span_attributes(
+            span_type, attributes, {attrs.FUNCTION: getattr(func, "__qualname__", self.name)}
+        )
         self.binder = _InputBinder(func)
         self.capture_inputs = capture_inputs
         self.capture_outputs = capture_outputs
@@ -194,11 +190,7 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             return (yield from func(*args, **kwargs))
         span_ctx = _set_span_in_context(span)
         items: list[Any] = []
-        token = _attach(span_ctx)
-        try:
-            gen = func(*args, **kwargs)
-        finally:
-            _detach(token)
+        gen = func(*args, **kwargs)  # runs none of the body: no context needed yet
         to_send: Any = None
         to_throw: BaseException | None = None
         while True:

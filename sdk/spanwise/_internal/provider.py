@@ -40,7 +40,6 @@ class _State:
         self.lock = threading.RLock()
         self.tracer: trace_api.Tracer | None = None
         self.processor: SpanwiseSpanProcessor | None = None
-        self.provider: Any = None
 
 
 STATE = _State()
@@ -218,7 +217,6 @@ def _setup(settings: Settings) -> None:
             provider = other if isinstance(other, TracerProvider) else provider
     processor = _as_sdk_processor(settings)
     provider.add_span_processor(processor)
-    STATE.provider = provider
     STATE.processor = processor
     STATE.tracer = provider.get_tracer(TRACER_NAME)
     atexit.register(_shutdown_at_exit)

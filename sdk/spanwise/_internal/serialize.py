@@ -20,7 +20,7 @@ def _default(value: Any) -> Any:
             pass
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
-    if isinstance(value, (set, frozenset, tuple)):
+    if isinstance(value, (set, frozenset)):
         return list(value)
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"

@@ -97,14 +97,22 @@ def record_error(span: trace_api.Span, exc: BaseException) -> None:
         log_internal_error("recording an exception")
 
 
+def span_attributes(
+    span_type: str | None,
+    attributes: Mapping[str, Any] | None,
+    fixed: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The attributes a span starts with: its type, ``fixed`` ones, then the user's (cleaned)."""
+    out: dict[str, Any] = {attrs.SPAN_TYPE: span_type or attrs.SpanType.UNKNOWN, **(fixed or {})}
+    for key, value in (attributes or {}).items():
+        out[key] = clean_attribute(value)
+    return out
+
+
 def start_otel_span(
     name: str, span_type: str | None, attributes: Mapping[str, Any] | None
 ) -> trace_api.Span:
-    attributes_out: dict[str, Any] = {attrs.SPAN_TYPE: span_type or attrs.SpanType.UNKNOWN}
-    if attributes:
-        for key, value in attributes.items():
-            attributes_out[key] = clean_attribute(value)
-    return get_tracer().start_span(name, attributes=attributes_out)
+    return get_tracer().start_span(name, attributes=span_attributes(span_type, attributes))
 
 
 @contextlib.contextmanager
