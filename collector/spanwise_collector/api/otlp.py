@@ -12,6 +12,7 @@ from ..pipeline.convert import InvalidSpans
 from ..pipeline.pipeline import Pipeline
 from ..receiver.decode import parse_request
 from ..receiver.errors import classify
+from ..receiver.otlp_grpc import PROJECT_HEADER
 from ..receiver.otlp_json import parse_json_request
 from .deps import get_pipeline
 
@@ -21,17 +22,16 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 PROTOBUF = "application/x-protobuf"
 
 
+_EMPTY_RESPONSE = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+
+
 def _reply(content_type: str, status: int = 200, message: str = "") -> Response:
+    """Success in the request's encoding; errors always as JSON with a message."""
+    if status == 200 and not content_type.startswith("application/json"):
+        return Response(_EMPTY_RESPONSE, media_type=PROTOBUF)
     headers = {"Retry-After": "1"} if status in (429, 503) else None
-    if content_type.startswith("application/json"):
-        body = "{}" if status == 200 else json.dumps({"code": status, "message": message})
-        return Response(body, status_code=status, media_type="application/json",
-                        headers=headers)  # fmt: skip
-    if status == 200:
-        payload = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
-        return Response(payload, media_type=PROTOBUF)
-    return Response(json.dumps({"code": status, "message": message}), status_code=status,
-                    media_type="application/json", headers=headers)  # fmt: skip
+    body = "{}" if status == 200 else json.dumps({"code": status, "message": message})
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 class _TooLarge(Exception):
@@ -88,7 +88,7 @@ async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipel
         else:
             return _reply("application/json", 415, f"unsupported content type {content_type!r}; "
                           "use application/x-protobuf or application/json")  # fmt: skip
-        project = request.headers.get("x-spanwise-project") or "default"
+        project = request.headers.get(PROJECT_HEADER) or "default"
         from starlette.concurrency import run_in_threadpool
 
         await run_in_threadpool(pipeline.consume, otlp, project, len(body))

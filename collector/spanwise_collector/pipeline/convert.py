@@ -119,7 +119,9 @@ def convert(request: Any, default_project: str = "default") -> SpanBatch:
                 if len(span_id) != 8 or span_id == _ZERO_SPAN:
                     _hex_id(span_id, 8, "span_id")
                 parent = span.parent_span_id
-                parent_id = _hex_id(parent, 8, "parent_span_id") if parent else ""
+                if parent and (len(parent) != 8 or parent == _ZERO_SPAN):
+                    _hex_id(parent, 8, "parent_span_id")
+                parent_id = parent.hex()  # b"".hex() == "": a root span
                 start = span.start_time_unix_nano
                 end = span.end_time_unix_nano
                 if not lo <= start <= hi:

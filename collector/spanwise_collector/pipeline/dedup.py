@@ -26,6 +26,7 @@ SPANS_TABLE = "otel_traces"
 def drop_duplicates(store: ClickHouseStore, table: Any) -> Any:
     """``table`` (Arrow) without rows repeated inside it or already in the store."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if table.num_rows == 0:
         return table
@@ -36,13 +37,13 @@ def drop_duplicates(store: ClickHouseStore, table: Any) -> Any:
     for key in zip(trace_ids, span_ids):
         keep.append(key not in seen)
         seen.add(key)
-    stamps = table.column("Timestamp").cast(pa.int64()).to_pylist()
+    bounds = pc.min_max(table.column("Timestamp").cast(pa.int64()))
     rows = store.query(
         f"SELECT TraceId, SpanId FROM {SPANS_TABLE} "
         "WHERE TraceId IN {ids:Array(String)} "
         "AND Timestamp BETWEEN fromUnixTimestamp64Nano({lo:Int64}) "
         "AND fromUnixTimestamp64Nano({hi:Int64})",
-        {"ids": sorted(set(trace_ids)), "lo": min(stamps), "hi": max(stamps)},
+        {"ids": sorted(set(trace_ids)), "lo": bounds["min"].as_py(), "hi": bounds["max"].as_py()},
     )
     stored = {(t, s) for t, s in rows}
     if stored:

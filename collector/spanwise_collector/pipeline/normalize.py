@@ -173,7 +173,9 @@ def derive_row(attrs: dict[str, str]) -> Row:
         inp, out = _count(get(_IN_TOK, "")), _count(get(_OUT_TOK, ""))
         cached, write = _count(get(_CACHED, "")), _count(get(_CWRITE, ""))
         reasoning = _count(get(_REASONING, ""))
-        # "totals with subsets" (see _repair_totals)
+        # "totals with subsets" (docs/pricing.md): input includes cache reads/writes and
+        # output includes reasoning, except Anthropic's input_tokens and Gemini's candidates
+        # count, recognisable only when a part exceeds its total: then the part is added.
         if cached + write > inp:
             inp += cached + write
         if reasoning > out:
@@ -193,24 +195,6 @@ def derive_row(attrs: dict[str, str]) -> Row:
     return (span_type, get(_INPUT, ""), get(_OUTPUT, ""), model, provider, inp, out, cached,
             write, reasoning, get(_SESSION, ""), get(_USER, ""), get(_RUN, ""),
             get(_PROJECT, ""), tags, metadata)  # fmt: skip
-
-
-def _repair_totals(d: Derived) -> None:
-    """Make the counts "totals with subsets" (see docs/pricing.md, Usage conventions).
-
-    The conventions we read (GenAI semconv, OpenInference, OpenLLMetry, OpenAI, Gemini's
-    prompt count) report input tokens INCLUDING cached reads and cache writes, and output
-    tokens INCLUDING reasoning. Anthropic's API reports ``input_tokens`` EXCLUDING its
-    ``cache_read``/``cache_creation`` counts, and Gemini's ``candidates_token_count`` excludes
-    ``thoughts``; an instrumentation that copies those numbers verbatim is recognisable only
-    when a part exceeds its total, and then the parts are added to the total. When the parts
-    happen to be smaller we cannot tell and trust the convention.
-    """
-    in_parts = d.cached_tokens + d.cache_write_tokens
-    if in_parts > d.input_tokens:
-        d.input_tokens += in_parts
-    if d.reasoning_tokens > d.output_tokens:
-        d.output_tokens += d.reasoning_tokens
 
 
 def derive(attrs: dict[str, str]) -> Derived:

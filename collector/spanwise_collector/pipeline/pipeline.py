@@ -19,13 +19,12 @@ from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
-from .dedup import drop_duplicates
+from .dedup import SPANS_TABLE, drop_duplicates
 from .spool import Spool
 from .writer import BatchWriter
 
 logger = logging.getLogger("spanwise.collector")
 
-SPANS_TABLE = "otel_traces"
 DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.

@@ -68,10 +68,6 @@ class BatchWriter:
         self._queue.put((table, future))
         return future
 
-    def write(self, table: Any, timeout: float | None = None) -> None:
-        """Store ``table``; returns once it is in the store, raises if it is not."""
-        self.submit(table).result(timeout)
-
     def _take(self) -> tuple[list[tuple[Any, Future[None]]], bool]:
         while True:
             try:
