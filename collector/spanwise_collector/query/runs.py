@@ -24,7 +24,6 @@ from spanwise_collector.filters import (
 )
 
 from ..store import ClickHouseStore
-from . import cursor
 from .errors import QueryError
 from .run_schema import RUN_SCHEMA
 from .traces import SUMMARY_COLUMNS, summary_to_info
@@ -206,7 +205,10 @@ def run_traces(
     params: dict[str, Any] = {"run_id": rid, "limit": limit + 1}
     having = ""
     if page_token:
-        pos = cursor.decode(page_token, ("s", "t"))
+        try:
+            pos = decode_page_token(page_token, ("s", "t"), query=rid)
+        except FilterError as err:
+            raise QueryError(str(err)) from None
         if not isinstance(pos["s"], int) or not isinstance(pos["t"], str):
             raise QueryError("invalid page_token: pass the next_page_token of a previous page")
         having = "HAVING (start_ns, TraceId) < ({cursor_start:Int64}, {cursor_trace:String})"
@@ -221,5 +223,7 @@ def run_traces(
     token = None
     if len(rows) > limit:
         rows = rows[:limit]
-        token = cursor.encode({"s": int(rows[-1]["start_ns"]), "t": rows[-1]["TraceId"]})
+        token = encode_page_token(
+            {"s": int(rows[-1]["start_ns"]), "t": rows[-1]["TraceId"]}, query=rid
+        )
     return {"traces": [{"info": summary_to_info(r)} for r in rows], "next_page_token": token}

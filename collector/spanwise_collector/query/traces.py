@@ -61,7 +61,8 @@ def _decode_json(text: str) -> Any:
         return text
 
 
-def _money(value: Decimal | None) -> str | None:
+def money(value: Decimal | None) -> str | None:
+    """Money as the API spells it: a plain decimal string (Decimals never become floats)."""
     return None if value is None else format(value.normalize(), "f")
 
 
@@ -95,9 +96,9 @@ def span_to_json(row: dict[str, Any]) -> dict[str, Any]:
         "reasoning_tokens": row["ReasoningTokens"]
         if row["Model"] or row["ReasoningTokens"]
         else None,
-        "cost": _money(row["Cost"]),
+        "cost": money(row["Cost"]),
         "cost_status": row["CostStatus"] or None,
-        "cost_breakdown": {k: _money(v) for k, v in row["CostBreakdown"].items()},
+        "cost_breakdown": {k: money(v) for k, v in row["CostBreakdown"].items()},
         "pricing_version": row["PricingVersion"] or None,
         "_project": row["Project"],
         "_session_id": row["SessionId"],
@@ -141,7 +142,7 @@ def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any
         "output_tokens": sum(
             s["output_tokens"] or 0 for s in spans if s["cost_status"] not in _DEFERRED
         ),
-        "cost": _money(sum(costs, Decimal(0))) if costs else None,
+        "cost": money(sum(costs, Decimal(0))) if costs else None,
         "session_id": max((s["_session_id"] for s in spans), default="") or None,
         "user_id": max((s["_user_id"] for s in spans), default="") or None,
         "run_id": max((s["_run_id"] for s in spans), default="") or None,
@@ -150,8 +151,16 @@ def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
-def _public(span: dict[str, Any]) -> dict[str, Any]:
+def public_span(span: dict[str, Any]) -> dict[str, Any]:
+    """A span as the API returns it: without the trace-level ``_`` columns."""
     return {k: v for k, v in span.items() if not k.startswith("_")}
+
+
+def attach_spans(store: ClickHouseStore, traces: list[dict[str, Any]]) -> None:
+    """Add ``spans`` to each ``{"info": ...}`` trace (one query for all of them)."""
+    spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
+    for t in traces:
+        t["spans"] = [public_span(s) for s in spans.get(t["info"]["trace_id"], [])]
 
 
 def fetch_spans(store: ClickHouseStore, trace_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -176,7 +185,7 @@ def get_trace(store: ClickHouseStore, trace_id: str) -> dict[str, Any] | None:
     spans = fetch_spans(store, [tid]).get(tid)
     if not spans:
         return None
-    return {"info": info_from_spans(tid, spans), "spans": [_public(s) for s in spans]}
+    return {"info": info_from_spans(tid, spans), "spans": [public_span(s) for s in spans]}
 
 
 def summary_to_info(row: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +201,7 @@ def summary_to_info(row: dict[str, Any]) -> dict[str, Any]:
         "span_count": int(row["span_count"]),
         "input_tokens": int(row["input_tokens"]),
         "output_tokens": int(row["output_tokens"]),
-        "cost": _money(row["total_cost"]) if row["priced_spans"] else None,
+        "cost": money(row["total_cost"]) if row["priced_spans"] else None,
         "session_id": row["session_id"] or None,
         "user_id": row["user_id"] or None,
         "run_id": row["run_id"] or None,

@@ -19,9 +19,10 @@ from typing import Any
 from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
+from ..query.traces import money
 from ..store import ClickHouseStore
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
-from .traces import SUMMARY_RANGE
+from .traces import SUMMARY_RANGE, summary_range_where
 from .window import open_window
 
 __all__ = ["GROUP_KEYS", "METRICS", "analytics"]
@@ -72,12 +73,6 @@ _TRACE_METRICS = {
     "quantiles": "quantilesExactInclusive(0.5, 0.9, 0.99)((end_ns - start_ns) / 1e6)",
     "errors": "countIf(root_error > 0)",
 }
-# metric -> the aggregates (keys of _SPAN_METRICS/_TRACE_METRICS) it is computed from
-_NEEDS = {
-    "count": ("count",), "cost": ("cost", "priced"), "input_tokens": ("input_tokens",),
-    "output_tokens": ("output_tokens",), "p50_ms": ("quantiles",), "p90_ms": ("quantiles",),
-    "p99_ms": ("quantiles",), "error_count": ("errors",), "error_rate": ("errors",),
-}  # fmt: skip
 _FINAL_SETTINGS = " SETTINGS do_not_merge_across_partitions_select_final = 1"
 _SPAN_COLS = ("TraceId, SpanId, Timestamp, Project, SpanName, SpanType, Model, Provider, "
               "Duration, StatusCode, Cost, CostStatus, InputTokens, OutputTokens")  # fmt: skip
@@ -135,9 +130,7 @@ def analytics(
         agg = _SPAN_METRICS
     else:
         where = compile_filter(filter or None, TRACE_SCHEMA)
-        summary_where = SUMMARY_RANGE + (
-            " AND Project = {w_project:String}" if window.project else ""
-        )
+        summary_where = summary_range_where(window.project)
         source = (
             f"({grouped_summary_sql(None, summary_where)}) WHERE start >= {{w_since:DateTime64(9)}}"
             f" AND start < {{w_until:DateTime64(9)}} AND ({where.sql})"
@@ -211,9 +204,7 @@ def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) ->
     errors = int(row["m_errors"]) if "m_errors" in row else 0
     computed: dict[str, Callable[[], Any]] = {
         "count": lambda: count,
-        "cost": lambda: (
-            format(Decimal(row["m_cost"]).normalize(), "f") if row["m_priced"] else None
-        ),
+        "cost": lambda: money(Decimal(row["m_cost"])) if row["m_priced"] else None,
         "input_tokens": lambda: int(row["m_input_tokens"]),
         "output_tokens": lambda: int(row["m_output_tokens"]),
         "p50_ms": lambda: _float(q[0]),

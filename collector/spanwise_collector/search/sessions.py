@@ -13,20 +13,16 @@ from typing import Any
 from spanwise_collector.filters import InvalidPageToken, compile_filter
 
 from ..query.errors import QueryError
-from ..query.traces import fetch_spans, summary_to_info
+from ..query.traces import attach_spans, money, summary_to_info
 from ..store import ClickHouseStore
 from .schema import TRACE_SCHEMA, grouped_summary_sql
-from .traces import SUMMARY_RANGE
+from .traces import summary_range_where
 from .window import open_window
 
 __all__ = ["MAX_SESSION_TRACES", "get_session", "list_sessions"]
 
 MAX_SESSION_TRACES = 10_000
 MAX_SESSION_ID = 1_000
-
-
-def _money(value: Decimal) -> str:
-    return format(value.normalize(), "f")
 
 
 def list_sessions(
@@ -44,7 +40,7 @@ def list_sessions(
                          project=project, page_token=page_token, max_results=max_results)  # fmt: skip
     where = compile_filter(filter or None, TRACE_SCHEMA)
     params: dict[str, Any] = {**window.params, **where.params, "limit": max_results + 1}
-    summary_where = SUMMARY_RANGE + (" AND Project = {w_project:String}" if window.project else "")
+    summary_where = summary_range_where(window.project)
     having = ""
     if window.cursor is not None:
         cur = window.cursor
@@ -84,7 +80,7 @@ def _session_info(row: dict[str, Any]) -> dict[str, Any]:
         "duration_ms": (last - first) / 1e6,
         "input_tokens": int(row["input_tokens"]),
         "output_tokens": int(row["output_tokens"]),
-        "cost": _money(row["cost"]) if row["priced"] else None,
+        "cost": money(row["cost"]) if row["priced"] else None,
         "error_count": int(row["error_count"]),
         "user_id": row["user_id"] or None,
         "project": row["project"],
@@ -107,12 +103,7 @@ def get_session(
         return None
     traces: list[dict[str, Any]] = [{"info": summary_to_info(r)} for r in rows]
     if include_spans:
-        spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
-        for t in traces:
-            t["spans"] = [
-                {k: v for k, v in s.items() if not k.startswith("_")}
-                for s in spans.get(t["info"]["trace_id"], [])
-            ]
+        attach_spans(store, traces)
     first_ns = int(rows[0]["start_ns"])
     last_ns = max(int(r["end_ns"]) for r in rows)
     totals = {
@@ -123,7 +114,7 @@ def get_session(
         "duration_ms": (last_ns - first_ns) / 1e6,
         "input_tokens": sum(int(r["input_tokens"]) for r in rows),
         "output_tokens": sum(int(r["output_tokens"]) for r in rows),
-        "cost": _money(sum((r["total_cost"] for r in rows if r["priced_spans"]), Decimal(0)))
+        "cost": money(sum((r["total_cost"] for r in rows if r["priced_spans"]), Decimal(0)))
         if any(r["priced_spans"] for r in rows)
         else None,
         "error_count": sum(1 for r in rows if r["root_error"]),

@@ -14,6 +14,7 @@ from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
 from ..query.traces import SPAN_COLUMNS, span_to_json
+from ..query.traces import public_span as query_public_span
 from ..store import ClickHouseStore
 from .keyset import build_ordering
 from .schema import SPAN_SCHEMA
@@ -98,13 +99,13 @@ def _fetch(store: ClickHouseStore, keys: list[tuple[str, str]]) -> dict[tuple[st
     for row in rows:
         key = (row["TraceId"], row["SpanId"])
         if key in wanted:
-            out[key] = public_span(span_to_json(row))
+            out[key] = search_span_row(span_to_json(row))
     return out
 
 
-def public_span(span: dict[str, Any]) -> dict[str, Any]:
+def search_span_row(span: dict[str, Any]) -> dict[str, Any]:
     """A span row for search results: the span plus the trace-level columns it carries."""
-    out = {k: v for k, v in span.items() if not k.startswith("_")}
+    out = query_public_span(span)
     out["duration_ms"] = (span["end_time_ns"] - span["start_time_ns"]) / 1e6
     out["project"] = span["_project"]
     out["session_id"] = span["_session_id"] or None

@@ -15,7 +15,7 @@ from typing import Any
 from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
-from ..query.traces import fetch_spans, summary_to_info
+from ..query.traces import attach_spans, summary_to_info
 from ..store import ClickHouseStore
 from .keyset import build_ordering
 from .schema import TRACE_AGGREGATES, TRACE_SCHEMA, grouped_summary_sql
@@ -45,7 +45,8 @@ def _aliases_used(*sql: str) -> tuple[str, ...]:
     return tuple(a for a in TRACE_AGGREGATES if a in used)
 
 
-def _summary_where(project: str) -> str:
+def summary_range_where(project: str) -> str:
+    """Summary rows in the window, of one project if given."""
     return SUMMARY_RANGE + (" AND Project = {w_project:String}" if project else "")
 
 
@@ -80,7 +81,7 @@ def search_traces(
     params["limit"] = max_results + 1
     aliases = _aliases_used(where.sql, ordering.order_sql)
     sql = (
-        f"SELECT * FROM ({grouped_summary_sql(aliases, _summary_where(window.project))}) "
+        f"SELECT * FROM ({grouped_summary_sql(aliases, summary_range_where(window.project))}) "
         f"WHERE {' AND '.join(f'({h})' for h in having)} "
     )
     # Outer select: the cursor values of each row, computed over the grouped aliases.
@@ -104,12 +105,7 @@ def search_traces(
             info = {k: v for k, v in info.items() if k in fields or k == "trace_id"}
         traces.append({"info": info})
     if include_spans and traces:
-        spans = fetch_spans(store, ids)
-        for t in traces:
-            t["spans"] = [
-                {k: v for k, v in s.items() if not k.startswith("_")}
-                for s in spans.get(t["info"]["trace_id"], [])
-            ]
+        attach_spans(store, traces)
     return {"traces": traces, "next_page_token": next_token}
 
 
@@ -118,6 +114,6 @@ def _infos(
 ) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
-    where = _summary_where(project) + " AND TraceId IN {ids:Array(String)}"
+    where = summary_range_where(project) + " AND TraceId IN {ids:Array(String)}"
     rows = store.query_dicts(grouped_summary_sql(None, where), {**window_params, "ids": ids})
     return {row["TraceId"]: summary_to_info(row) for row in rows}

@@ -55,7 +55,6 @@ __all__ = [
     "Migration",
     "Statement",
     "Table",
-    "render",
 ]
 
 _ATTR_MAP = "Map(LowCardinality(String), String)"
@@ -251,8 +250,3 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "experiments, runs, params, tags, metrics", RUNS_STATEMENTS),
     Migration(3, "search indexes: text over inputs/outputs, model/type/status", SEARCH_INDEXES),
 )
-
-
-def render(statement: str, database: str) -> str:
-    """Fill the database name into a plain DDL template (names are validated by the caller)."""
-    return statement.format(db=f"`{database}`").strip()
