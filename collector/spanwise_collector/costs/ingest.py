@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -35,8 +36,13 @@ SELECT TraceId, SpanId, ParentSpanId,
        SpanType IN ({_PRICED_SQL}) AND (InputTokens > 0 OR OutputTokens > 0) AS has_usage,
        Cost IS NOT NULL AS has_cost, CostStatus
 FROM otel_traces WHERE TraceId IN {{ids:Array(String)}}
+  AND Timestamp BETWEEN fromUnixTimestamp64Nano({{lo:Int64}}) AND fromUnixTimestamp64Nano({{hi:Int64}})
 ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId
 """
+# The spans one LLM call is recorded as (a framework span and the client span nested in it)
+# start within the call, so the lookup only reads the store within this margin of the
+# batch's usage spans: the parts of the last hours, not every part of every day.
+_CALL_MARGIN_NS = 3600 * 10**9
 
 
 class PricingProcessor:
@@ -61,7 +67,10 @@ class PricingProcessor:
         trace_ids = col["TraceId"]
         usage_idx = [i for i in priced if inp[i] or out[i]]
         traces = {trace_ids[i] for i in usage_idx}
-        stored = self._stored(traces) if traces and self.store is not None else {}
+        stored = {}
+        if traces and self.store is not None:
+            starts = [col["Timestamp"][i] for i in usage_idx]
+            stored = self._stored(traces, min(starts), max(starts))
         with self._lock:
             deferred = self._count_once(col, traces, usage_idx, stored)
             self._price(col, priced, deferred)
@@ -69,8 +78,9 @@ class PricingProcessor:
 
     # -- the count-once rule -------------------------------------------------------------
 
-    def _stored(self, traces: set[str]) -> dict[str, dict[str, Known]]:
-        rows = self.store.query(_KNOWN_SQL, {"ids": sorted(traces)})
+    def _stored(self, traces: set[str], first: Any, last: Any) -> dict[str, dict[str, Known]]:
+        lo, hi = _ns(first) - _CALL_MARGIN_NS, _ns(last) + _CALL_MARGIN_NS
+        rows = self.store.query(_KNOWN_SQL, {"ids": sorted(traces), "lo": lo, "hi": hi})
         known: dict[str, dict[str, Known]] = {}
         for tid, sid, parent, has_usage, has_cost, status in rows:
             known.setdefault(tid, {})[sid] = (parent, bool(has_usage), bool(has_cost), status)
@@ -159,3 +169,12 @@ class PricingProcessor:
             if res.total is not None:
                 cost[i] = res.total.quantize(CENT_BILLIONTH)
                 breakdown[i] = [(k, v.quantize(CENT_BILLIONTH)) for k, v in res.breakdown.items()]
+
+
+def _ns(moment: Any) -> int:
+    """A Timestamp column value (ns since the epoch, or a datetime) in ns."""
+    if isinstance(moment, int):
+        return moment
+    if moment.tzinfo is None:  # the store's DateTime64 columns are UTC
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 10**9 + moment.microsecond * 1000
