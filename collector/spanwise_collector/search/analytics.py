@@ -7,6 +7,10 @@ rows collapse), filtered with the span schema; user, session, trace name and tag
 trace attributes read from the grouped summary. level="trace": one row per trace from
 the grouped summary, filtered with the trace schema. A call recorded twice (framework
 span + client span) counts its tokens once, as in the cost totals.
+
+Span-level requests without a filter whose keys and metrics the hourly rollup keeps
+(count, cost, tokens, errors by model/provider/span name/type/project/hour/day) read
+whole hours from the rollup and scan only the edge hours (``rollup.py``): same result.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from spanwise_collector.filters import compile_filter
 from ..query.errors import QueryError
 from ..query.traces import money
 from ..store import ClickHouseStore
+from .rollup import ROLLUP_KEYS, ROLLUP_NEEDS, hour_params, rollup_hours, rollup_select, scan_metric
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
 from .traces import SUMMARY_RANGE, summary_range_where
 from .window import open_window
@@ -110,7 +115,9 @@ def analytics(
     project: str | None = None,
     level: str = "span",
     limit: int = 1000,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
+    """``use_rollup=False`` forces the span scan (tests compare the two paths)."""
     if level not in ("span", "trace"):
         raise QueryError(f"level must be 'span' or 'trace', not {level!r}")
     wanted = list(metrics) if metrics else list(METRICS)
@@ -123,10 +130,15 @@ def analytics(
                          project=project, page_token=None, max_results=1)  # fmt: skip
     params: dict[str, Any] = {**window.params, "limit": limit}
     keys = _keys(group_by, level, params)
+    needed = ["count", *sorted({n for m in wanted for n in _NEEDS[m]})]
+    hours = None
+    if (level == "span" and use_rollup and not (filter or "").strip()
+            and all(k in ROLLUP_KEYS for k, _ in keys) and set(needed) <= ROLLUP_NEEDS):  # fmt: skip
+        hours = rollup_hours(store, window.since, window.until)
     if level == "span":
         where = compile_filter(filter or None, SPAN_SCHEMA)
         source = _span_source(where.sql, window.project, needs_trace=any(
-            e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
+            e.startswith("t.") or "t.tags" in e for _, e in keys), skip_hours=hours is not None)  # fmt: skip
         agg = _SPAN_METRICS
     else:
         where = compile_filter(filter or None, TRACE_SCHEMA)
@@ -138,16 +150,30 @@ def analytics(
         source = f"(SELECT * FROM {source})"
         agg = _TRACE_METRICS
     params.update(where.params)
-    needed = {"count"} | {n for m in wanted for n in _NEEDS[m]}
-    cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
-    cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+    if hours is None:
+        cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
+        cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+    else:  # partial aggregates p_*, typed like the rollup's, summed below
+        cols = [f"toString({expr}) AS p_k{n}" for n, (_, expr) in enumerate(keys)]
+        cols += [f"{scan_metric(name, agg[name])} AS p_{name}" for name in needed]
     if level == "span":  # read only the span columns this query uses
         used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
         source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
+    if hours is not None:
+        if keys:
+            sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
+        params.update(hour_params(hours))
+        parts = f"{sql} UNION ALL {rollup_select([k for k, _ in keys], needed, window.project)}"
+        outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
+        outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
+        sql = f"SELECT {', '.join(outer)} FROM ({parts})"
     if keys:
         order = ", ".join(f"k{n}" for n in range(len(keys)))
-        sql += f" GROUP BY {order} ORDER BY {order}"
+        sql += f" GROUP BY {order}"
+        if hours is not None:  # rollup rows that cancelled out (reprice deltas) are no group
+            sql += " HAVING m_count != 0"
+        sql += f" ORDER BY {order}"
     sql += " LIMIT {limit:UInt32}"
     if level == "span":
         sql += _FINAL_SETTINGS
@@ -167,8 +193,12 @@ def analytics(
     }
 
 
-def _span_source(where: str, project: str, needs_trace: bool) -> str:
+def _span_source(where: str, project: str, needs_trace: bool, skip_hours: bool = False) -> str:
     conditions = ["Timestamp >= {w_since:DateTime64(9)}", "Timestamp < {w_until:DateTime64(9)}"]
+    if skip_hours:  # the rollup answers [r_from, r_until)
+        conditions.append(
+            "(Timestamp < {r_from:DateTime('UTC')} OR Timestamp >= {r_until:DateTime('UTC')})"
+        )
     if project:
         conditions.append("Project = {w_project:String}")
     conditions.append(f"({where})")

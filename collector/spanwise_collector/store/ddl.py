@@ -46,6 +46,7 @@ IF EXISTS): two collectors may run a migration at the same time.
 from __future__ import annotations
 
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
+from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
 
 __all__ = [
@@ -249,4 +250,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(2, "experiments, runs, params, tags, metrics", RUNS_STATEMENTS),
     Migration(3, "search indexes: text over inputs/outputs, model/type/status", SEARCH_INDEXES),
+    Migration(5, "hourly span rollup for analytics", ROLLUP_STATEMENTS, ROLLUP_RECORD),
 )
