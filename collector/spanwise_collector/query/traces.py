@@ -156,6 +156,20 @@ def public_span(span: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in span.items() if not k.startswith("_")}
 
 
+# The spans table is ordered by (TraceId, SpanId) but partitioned by day: a lookup by id
+# alone reads a granule in every part of every day. trace_summary knows each trace's
+# [first span start, last span end] (every span's Timestamp is inside it: the summary view
+# sees every span's first version, and new versions keep the Timestamp), so these scalar
+# subqueries (one round trip) let ClickHouse skip the parts whose Timestamp range is
+# outside. No summary row (cannot happen through the collector): no bound.
+_TRACE_TIME_BOUND = (
+    "Timestamp >= ifNull((SELECT minOrNull(Start) FROM trace_summary"
+    " WHERE TraceId IN {ids:Array(String)}), toDateTime64(0, 9))"
+    " AND Timestamp <= ifNull((SELECT maxOrNull(End) FROM trace_summary"
+    " WHERE TraceId IN {ids:Array(String)}), toDateTime64('2262-04-11 00:00:00', 9, 'UTC'))"
+)
+
+
 def attach_spans(store: ClickHouseStore, traces: list[dict[str, Any]]) -> None:
     """Add ``spans`` to each ``{"info": ...}`` trace (one query for all of them)."""
     spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
@@ -169,7 +183,7 @@ def fetch_spans(store: ClickHouseStore, trace_ids: list[str]) -> dict[str, list[
         return {}
     rows = store.query_dicts(
         f"SELECT {SPAN_COLUMNS} FROM otel_traces WHERE TraceId IN {{ids:Array(String)}} "
-        "ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId",
+        f"AND {_TRACE_TIME_BOUND} ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId",
         {"ids": trace_ids},
     )
     out: dict[str, list[dict[str, Any]]] = {}
