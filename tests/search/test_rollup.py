@@ -14,8 +14,9 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from spanwise_collector.costs import PricingProcessor
 from spanwise_collector.costs.reprice import reprice
 from spanwise_collector.pipeline.pipeline import Pipeline
+from spanwise_collector.query.costs import cost_summary
+from spanwise_collector.query.rollup import rollup_hours
 from spanwise_collector.search.analytics import analytics
-from spanwise_collector.search.rollup import rollup_hours
 from spanwise_collector.store.ddl import MIGRATIONS
 from spanwise_pricing import PriceBook
 
@@ -39,6 +40,7 @@ QUERIES = [
     (["hour", "provider", "span_type"], ["count", "error_count", "cost"]),
     (["span_name", "project"], ["count", "cost", "output_tokens", "error_rate"]),
 ]
+COST_KEYS = [["model"], ["day", "provider"], [], ["project", "model"]]
 DAYS = 4
 
 
@@ -107,9 +109,15 @@ def _assert_same(store, rng: random.Random, end: datetime, project: str) -> int:
                       project=project, limit=10_000)  # fmt: skip
             fast, scan = analytics(store, **kw), analytics(store, use_rollup=False, **kw)
             assert fast == scan, (since, until, group_by)
-        if since and until:
-            a = datetime.fromisoformat(since)
-            used += rollup_hours(store, a, datetime.fromisoformat(until)) is not None
+        a = datetime.fromisoformat(since) if since else end - timedelta(days=DAYS + 1)
+        b = datetime.fromisoformat(until) if until else end + timedelta(hours=1)
+        used += rollup_hours(store, a, b) is not None
+        for group_by in COST_KEYS:  # GET /api/v1/costs
+            fast = cost_summary(store, group_by, a, b, project or None)
+            scan = cost_summary(store, group_by, a, b, project or None, use_rollup=False)
+            fast["rows"].sort(key=lambda r: sorted(r["key"].items()))
+            scan["rows"].sort(key=lambda r: sorted(r["key"].items()))
+            assert fast == scan, (a, b, group_by)
     return used
 
 

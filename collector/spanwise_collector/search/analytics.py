@@ -10,7 +10,7 @@ span + client span) counts its tokens once, as in the cost totals.
 
 Span-level requests without a filter whose keys and metrics the hourly rollup keeps
 (count, cost, tokens, errors by model/provider/span name/type/project/hour/day) read
-whole hours from the rollup and scan only the edge hours (``rollup.py``): same result.
+whole hours from the rollup and scan only the edge hours (``query/rollup.py``): same result.
 """
 
 from __future__ import annotations
@@ -23,9 +23,16 @@ from typing import Any
 from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
+from ..query.rollup import (
+    ROLLUP_KEYS,
+    ROLLUP_NEEDS,
+    hour_params,
+    rollup_hours,
+    rollup_select,
+    scan_metric,
+)
 from ..query.traces import money
 from ..store import ClickHouseStore
-from .rollup import ROLLUP_KEYS, ROLLUP_NEEDS, hour_params, rollup_hours, rollup_select, scan_metric
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
 from .traces import SUMMARY_RANGE, summary_range_where
 from .window import open_window

@@ -1,5 +1,6 @@
-"""Span analytics from the hourly rollup (``store/rollup_ddl.py``) where it gives the
-same answer as the span scan: no filter, group keys and metrics the rollup keeps.
+"""Reading the hourly span rollup (``store/rollup_ddl.py``): span analytics
+(``search/analytics.py``: no filter, group keys and metrics the rollup keeps) and cost
+totals (``costs.py``: no trace-level keys) use it where it gives the scan's answer.
 
 The window is split at whole hours: hours inside it (and inside the rollup's coverage)
 are read from ``span_rollup_hourly``, the partial edge hours are scanned from
