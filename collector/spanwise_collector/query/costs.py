@@ -16,7 +16,7 @@ from typing import Any
 from ..pipeline.normalize import PRICED_TYPES
 from ..store import ClickHouseStore
 from .errors import QueryError
-from .rollup import hour_params, rollup_hours
+from .rollup import EDGE_HOURS, hour_params, newest_spans, rollup_hours
 
 __all__ = ["GROUP_KEYS", "cost_summary", "parse_time", "unknown_models"]
 
@@ -35,14 +35,16 @@ _RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 # The newest version of every model-call span in [since, until) that carries its call's cost.
-_CALLS = """
-SELECT TraceId, SpanId, Timestamp, Project, Model, Provider, InputTokens, OutputTokens,
-       CachedTokens, ReasoningTokens, Cost, CostStatus
-FROM otel_traces
-WHERE Timestamp >= {since:DateTime64(9)} AND Timestamp < {until:DateTime64(9)}
-  AND SpanType IN {priced:Array(String)} %s
-ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId
-"""
+_CALL_COLUMNS = ("TraceId, SpanId, Timestamp, Project, Model, Provider, InputTokens, OutputTokens,"
+                 " CachedTokens, ReasoningTokens, Cost, CostStatus")  # fmt: skip
+_CALL_WINDOW = (
+    "Timestamp >= {since:DateTime64(9)} AND Timestamp < {until:DateTime64(9)}"
+    " AND SpanType IN {priced:Array(String)}"
+)
+_CALLS = (
+    f"SELECT {_CALL_COLUMNS} FROM otel_traces WHERE {_CALL_WINDOW} %s"
+    " ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId"
+)
 _COUNTED = "CostStatus NOT IN ('counted_in_child', 'counted_in_parent', '')"
 
 
@@ -116,12 +118,12 @@ def cost_summary(
         params["project"] = project
     # Whole hours from the hourly rollup when no trace attribute is needed; edges scanned.
     hours = rollup_hours(store, since, until) if use_rollup and not needs_trace else None
-    if hours is not None:
-        where += (
-            " AND (Timestamp < {r_from:DateTime('UTC')} OR Timestamp >= {r_until:DateTime('UTC')})"
-        )
+    if hours is None:
+        calls = _CALLS % where
+    else:  # the edge hours only, without the dedup sort (see newest_spans)
         params.update(hour_params(hours))
-    calls = _CALLS % where
+        cond = f"{_CALL_WINDOW} {where} AND {EDGE_HOURS}"
+        calls = newest_spans(store, _CALL_COLUMNS, cond, params)
     source = f"(SELECT * FROM ({calls}) WHERE {_COUNTED}) AS c"
     if needs_trace:
         # User, session and tags are trace attributes set on any span: join the summary.

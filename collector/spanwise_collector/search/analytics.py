@@ -24,9 +24,11 @@ from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
 from ..query.rollup import (
+    EDGE_HOURS,
     ROLLUP_KEYS,
     ROLLUP_NEEDS,
     hour_params,
+    newest_spans,
     rollup_hours,
     rollup_select,
     scan_metric,
@@ -144,8 +146,13 @@ def analytics(
         hours = rollup_hours(store, window.since, window.until)
     if level == "span":
         where = compile_filter(filter or None, SPAN_SCHEMA)
-        source = _span_source(where.sql, window.project, needs_trace=any(
-            e.startswith("t.") or "t.tags" in e for _, e in keys), skip_hours=hours is not None)  # fmt: skip
+        if hours is None:
+            source = _span_source(where.sql, window.project, needs_trace=any(
+                e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
+        else:  # the edge hours: no FINAL (see newest_spans)
+            params.update(hour_params(hours))
+            cond = " AND ".join(_span_conditions(where.sql, window.project, skip_hours=True))
+            source = f"({newest_spans(store, _SPAN_COLS, cond, params)}) AS s"
         agg = _SPAN_METRICS
     else:
         where = compile_filter(filter or None, TRACE_SCHEMA)
@@ -170,7 +177,6 @@ def analytics(
     if hours is not None:
         if keys:
             sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
-        params.update(hour_params(hours))
         parts = f"{sql} UNION ALL {rollup_select([k for k, _ in keys], needed, window.project)}"
         outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
         outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
@@ -200,15 +206,18 @@ def analytics(
     }
 
 
-def _span_source(where: str, project: str, needs_trace: bool, skip_hours: bool = False) -> str:
+def _span_conditions(where: str, project: str, skip_hours: bool = False) -> list[str]:
     conditions = ["Timestamp >= {w_since:DateTime64(9)}", "Timestamp < {w_until:DateTime64(9)}"]
     if skip_hours:  # the rollup answers [r_from, r_until)
-        conditions.append(
-            "(Timestamp < {r_from:DateTime('UTC')} OR Timestamp >= {r_until:DateTime('UTC')})"
-        )
+        conditions.append(EDGE_HOURS)
     if project:
         conditions.append("Project = {w_project:String}")
     conditions.append(f"({where})")
+    return conditions
+
+
+def _span_source(where: str, project: str, needs_trace: bool) -> str:
+    conditions = _span_conditions(where, project)
     # The newest version of each span (re-deliveries, repriced rows). A span's versions
     # share its Timestamp, hence its daily partition, so FINAL need not merge across
     # partitions (see _FINAL_SETTINGS): measured at 1M spans, 2x the cost of no dedup,
