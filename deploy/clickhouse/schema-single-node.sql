@@ -211,6 +211,18 @@ ALTER TABLE `spanwise`.trace_summary ADD INDEX IF NOT EXISTS idx_user UserId TYP
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (3, 'search indexes: text over inputs/outputs, model/type/status');
 
+-- migration 4: text indexes over inputs/outputs: word tokens instead of 3-grams
+
+ALTER TABLE `spanwise`.otel_traces DROP INDEX IF EXISTS idx_input_text;
+
+ALTER TABLE `spanwise`.otel_traces DROP INDEX IF EXISTS idx_output_text;
+
+ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_input_words lower(Input) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 64;
+
+ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_output_words lower(Output) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 64;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (4, 'text indexes over inputs/outputs: word tokens instead of 3-grams');
+
 -- migration 5: hourly span rollup for analytics
 
 CREATE TABLE IF NOT EXISTS `spanwise`.`span_rollup_hourly` (

@@ -56,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default=None, help="peer venvs (default .bench-cache/)")
     ap.add_argument("--output", default=str(RESULTS))
     ap.add_argument("--no-install", action="store_true", help="use the venvs as they are")
+    ap.add_argument(
+        "--peers-from",
+        default=None,
+        metavar="JSON",
+        help="query/storage: reuse MLflow's and Phoenix's loads and timings from an earlier "
+        "run's results file (.bench-cache/query/last-results.json) instead of loading them "
+        "again; the report says so",
+    )
     args = ap.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -71,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pythons = ensure_installed(cache=cache)
     ctx = Context(
-        quick=args.quick, full=args.full, cache=cache, pythons={**pythons, "spanwise": MAIN_PYTHON}
+        quick=args.quick,
+        full=args.full,
+        cache=cache,
+        pythons={**pythons, "spanwise": MAIN_PYTHON},
+        peers_from=Path(args.peers_from).resolve() if args.peers_from else None,
     )
 
     sections: list[Section] = []

@@ -84,7 +84,7 @@ def run(ctx: Context) -> Section:
     sw = results["spanwise"]
     notes = [
         f"Spanwise loaded {sw.spans:,} spans ({sw.traces:,} traces) in {sw.load_seconds:.0f} s "
-        "straight through the collector's insert path in one process (OTLP request → "
+        f"({sw.load_how}): straight through the collector's insert path in one process (OTLP request → "
         "`convert` → pricing processor → `insert_arrow` into `otel_traces`, which feeds the "
         "`trace_summary` materialized view), not over the network: 1M spans over OTLP would take "
         "too long on 2 cores. Then a real collector process was started on that directory and "
@@ -96,6 +96,9 @@ def run(ctx: Context) -> Section:
         if r.error:
             notes.append(f"{LABELS[name]}: failed: {r.error}")
             continue
+        if r.detail.get("reused_from"):
+            notes.append(f"{LABELS[name]}: load and timings reused from the run of "
+                         f"{r.detail['reused_from']} (`--peers-from`; same corpus and budget).")  # fmt: skip
         notes.append(
             f"{LABELS[name]}: {r.load_how}; acknowledged {r.detail.get('acknowledged_spans', 0):,} "
             f"spans, stored {r.spans:,} ({r.traces:,} traces queried) in {r.load_seconds:.0f} s — "

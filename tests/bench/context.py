@@ -20,6 +20,9 @@ class Context:
     full: bool
     cache: Path
     pythons: dict[str, Path]  # peer venv name -> python; "spanwise" -> ours
+    # benchmarks 4/5: reuse the peers' loads and timings of an earlier run (its
+    # .bench-cache/query/last-results.json) instead of loading them again
+    peers_from: Path | None = None
 
     @property
     def rounds(self) -> int:

@@ -29,9 +29,10 @@ DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
 INSERT_SETTINGS: dict[str, Any] = {"throw_on_max_partitions_per_insert_block": 0}
-# The n-gram text indexes over prompts cost ~2/3 of an insert (measured, see
-# tests/bench/RESULTS.md §3): inserts skip them and merges build them. Search stays exact —
-# a part without the index is scanned instead of skipped — and fresh parts merge soon.
+# Building the text indexes over prompts at insert cost 2-3x the insert itself (3-grams,
+# then word tokens; docs/ingest-performance.md): inserts skip them and merges build them.
+# Search stays exact — a part without the index is scanned instead of skipped — and fresh
+# parts merge soon.
 DEFER_INDEXES_SETTING = "exclude_materialize_skip_indexes_on_insert"
 
 

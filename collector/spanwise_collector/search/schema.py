@@ -87,7 +87,7 @@ TRACE_WRAP = (
 )
 
 # Case-insensitive substring, written so ClickHouse's text index on lower(Input) /
-# lower(Output) (migration 3) serves it: LIKE with the value's %, _ and \ escaped.
+# lower(Output) (migrations 3, 4) serves it: LIKE with the value's %, _ and \ escaped.
 _TEXT_TEMPLATE = (
     "lower({column}) LIKE concat('%', "
     r"replaceRegexpAll(lower({value}), '([%_\\\\])', '\\\\\\1'), '%')"
