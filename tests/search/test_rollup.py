@@ -90,7 +90,7 @@ def _windows(rng: random.Random, end: datetime) -> list[tuple[object, object]]:
         (None, None),
         ((end - timedelta(days=30)).isoformat(), None),
     ]
-    for _ in range(4):
+    for _ in range(3):
         since = end - timedelta(
             seconds=rng.randrange(DAYS * 86_400), microseconds=rng.randrange(10**6)
         )
