@@ -222,3 +222,61 @@ ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_input_words lower
 ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_output_words lower(Output) TYPE text(tokenizer = splitByNonAlpha) GRANULARITY 64;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (4, 'text indexes over inputs/outputs: word tokens instead of 3-grams');
+
+-- migration 5: hourly span rollup for analytics
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`span_rollup_hourly` (
+    Project LowCardinality(String),
+    Hour DateTime('UTC'),
+    Model LowCardinality(String),
+    Provider LowCardinality(String),
+    SpanType LowCardinality(String),
+    SpanName LowCardinality(String),
+    StatusCode LowCardinality(String),
+    CostStatus LowCardinality(String),
+    RetentionDays UInt16,
+    SpanCount Int64,
+    PricedSpans Int64,
+    TotalCost Decimal(38, 9),
+    InputTokens Int64,
+    OutputTokens Int64,
+    CachedTokens Int64,
+    ReasoningTokens Int64
+) ENGINE = SummingMergeTree((SpanCount, PricedSpans, TotalCost, InputTokens, OutputTokens, CachedTokens, ReasoningTokens))
+PARTITION BY (toDate(Hour), RetentionDays)
+ORDER BY (Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostStatus, RetentionDays)
+TTL toDateTime(Hour) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `spanwise`.`span_rollup_hourly_mv` TO `spanwise`.`span_rollup_hourly` AS
+SELECT
+    Project,
+    toStartOfHour(Timestamp, 'UTC') AS Hour,
+    Model,
+    Provider,
+    SpanType,
+    SpanName,
+    StatusCode,
+    CostStatus,
+    RetentionDays,
+    toInt64(count()) AS SpanCount,
+    toInt64(countIf(Cost IS NOT NULL)) AS PricedSpans,
+    sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
+    toInt64(sum(InputTokens)) AS InputTokens,
+    toInt64(sum(OutputTokens)) AS OutputTokens,
+    toInt64(sum(CachedTokens)) AS CachedTokens,
+    toInt64(sum(ReasoningTokens)) AS ReasoningTokens
+FROM `spanwise`.`otel_traces`
+WHERE CostRevision = 0 AND Timestamp < toDateTime64('2106-01-01 00:00:00', 9, 'UTC')
+GROUP BY Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostStatus,
+    RetentionDays;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`span_rollup_coverage` (
+    CompleteFrom DateTime('UTC'),
+    RecordedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = MergeTree
+ORDER BY RecordedAt;
+
+INSERT INTO `spanwise`.span_rollup_coverage (CompleteFrom) SELECT if(count() = 0, toDateTime(0, 'UTC'), toStartOfHour(greatest(max(Timestamp), now64(9)), 'UTC') + toIntervalHour(1)) FROM `spanwise`.otel_traces;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (5, 'hourly span rollup for analytics');

@@ -35,8 +35,8 @@ def test_every_cluster_statement_is_on_cluster_and_layout_is_consistent():
     distributed: dict[str, tuple[str, str]] = {}  # name → (local table, sharding key)
     everywhere: set[str] = set()
     for stmt in stmts:
-        if stmt.startswith("INSERT"):
-            assert "`obs`.schema_migrations" in stmt
+        if stmt.startswith("INSERT"):  # version rows; migration 5 records rollup coverage
+            assert re.match(r"INSERT INTO `obs`\.(schema_migrations|span_rollup_coverage) ", stmt)
             continue
         assert " ON CLUSTER `prod`" in stmt, stmt[:80]
         table = CREATE_TABLE.match(stmt)
@@ -66,7 +66,7 @@ def test_every_cluster_statement_is_on_cluster_and_layout_is_consistent():
     # every Distributed table (incl. later migrations) points at its own local table
     assert {target for target, _ in distributed.values()} == {f"{n}_local" for n in distributed}
     assert set(local) == {f"{n}_local" for n in distributed}
-    assert everywhere == {"schema_migrations"}
+    assert everywhere == {"schema_migrations", "span_rollup_coverage"}
     # the Distributed tables carry the single-node names: readers and writers don't change
     single = {
         m.group(2)
@@ -87,8 +87,8 @@ def test_single_node_ddl_has_no_cluster_parts():
 def test_retention_renders_as_column_default_and_ttl():
     script = schema_print("--retention-days", "30", "--retention", "it's=7", "--cluster", "c")
     assert "RetentionDays UInt16 DEFAULT multiIf(Project = 'it\\'s', 7, 30)" in script
-    assert script.count("TTL toDateTime(") == 2  # spans and trace summary
-    assert script.count("ttl_only_drop_parts = 1") == 2
+    assert script.count("TTL toDateTime(") == 3  # spans, trace summary, span rollup
+    assert script.count("ttl_only_drop_parts = 1") == 3
     bad = CliRunner().invoke(cli, ["schema", "print", "--retention", "nodays"])
     assert bad.exit_code == 2 and "PROJECT=DAYS" in bad.output
     with pytest.raises(ValueError, match=r"0\.\.36500"):

@@ -7,7 +7,8 @@ import uuid
 from pathlib import Path
 
 
-def embedded_store(chdb_path: str | Path, prefix: str = "t"):
+def embedded_store(chdb_path: str | Path, prefix: str = "t", migrations=None):
+    """``migrations``: a prefix of ``ddl.MIGRATIONS`` to leave the store at an old schema."""
     from spanwise_collector.store import ClickHouseStore
     from spanwise_collector.store.clickhouse import create_database
     from spanwise_collector.store.location import StoreLocation
@@ -17,5 +18,5 @@ def embedded_store(chdb_path: str | Path, prefix: str = "t"):
     )
     create_database(location)
     store = ClickHouseStore(location)
-    store.migrate()
+    store.migrate() if migrations is None else store.migrate(migrations)
     return store

@@ -12,6 +12,9 @@ How (docs/pricing.md, "Repricing"):
    trace (new cost - old cost, signed Decimal) is inserted into ``trace_summary``, whose
    readers sum partial rows. So trace totals are right after reprice, and again after a
    second reprice.
+4. Likewise the hourly span rollup (``store/rollup_ddl.py``): per changed span the old
+   version is retracted (-1 span, -old cost, -tokens under its old cost status) and the
+   new one added, summed per rollup key so unchanged parts cancel out.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ _EPOCH = datetime(1970, 1, 1)
 
 _CANDIDATES = """
 SELECT TraceId, SpanId, toUnixTimestamp64Nano(Timestamp) AS ts, Project, Model, Provider,
-       InputTokens, OutputTokens, CachedTokens, CacheWriteTokens, ReasoningTokens,
+       SpanType, SpanName, StatusCode, RetentionDays, InputTokens, OutputTokens, CachedTokens, CacheWriteTokens, ReasoningTokens,
        Cost, CostBreakdown, CostStatus, PricingVersion, CostRevision,
        toUnixTimestamp64Milli(IngestedAt) AS ingested_ms
 FROM otel_traces
@@ -77,6 +80,10 @@ class _Change:
     version: str
     revision: int
     ingested_ms: int
+    old_status: str
+    # rollup key columns other than project/hour/cost status, and the token sums
+    dims: tuple[str, str, str, str, str, int]
+    tokens: tuple[int, int, int, int]
 
 
 def _new_cost(book: PriceBook, row: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -145,11 +152,27 @@ def reprice(
                 version,
                 int(row["CostRevision"]) + 1,
                 int(row["ingested_ms"]),
+                row["CostStatus"],
+                (
+                    row["Model"],
+                    row["Provider"],
+                    row["SpanType"],
+                    row["SpanName"],
+                    row["StatusCode"],
+                    int(row["RetentionDays"]),
+                ),
+                (
+                    int(row["InputTokens"]),
+                    int(row["OutputTokens"]),
+                    int(row["CachedTokens"]),
+                    int(row["ReasoningTokens"]),
+                ),
             )
         )
     for chunk in _chunks(changes, _CHUNK):
         _write_versions(store, chunk)
         _write_summary_deltas(store, chunk)
+        _write_rollup_deltas(store, chunk)
     before = sum((c.old_cost for c in changes if c.old_cost is not None), _ZERO)
     after = sum((c.cost for c in changes if c.cost is not None), _ZERO)
     return RepriceReport(
@@ -216,3 +239,28 @@ def _write_summary_deltas(store: ClickHouseStore, changes: list[_Change]) -> Non
         rows,
         ["Project", "TraceId", "Start", "End", "TotalCost", "PricedSpans"],
     )
+
+
+_HOUR_END_NS = 4_291_747_200 * 10**9  # 2106-01-01
+_ROLLUP_COLUMNS = ["Project", "Hour", "Model", "Provider", "SpanType", "SpanName", "StatusCode",
+                   "RetentionDays", "CostStatus", "SpanCount", "PricedSpans", "TotalCost",
+                   "InputTokens", "OutputTokens", "CachedTokens", "ReasoningTokens"]  # fmt: skip
+
+
+def _write_rollup_deltas(store: ClickHouseStore, changes: list[_Change]) -> None:
+    """Signed rows into span_rollup_hourly: each changed span's old version out, new in."""
+    sums: dict[tuple[Any, ...], list[Any]] = {}
+    for c in changes:
+        if c.ts >= _HOUR_END_NS:
+            continue  # the rollup's DateTime ends in 2106; its view skips these too
+        hour = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=c.ts // 3_600_000_000_000)
+        for sign, status, cost in ((-1, c.old_status, c.old_cost), (1, c.status, c.cost)):
+            acc = sums.setdefault((c.project, hour, *c.dims, status), [0, 0, _ZERO, 0, 0, 0, 0])
+            acc[0] += sign
+            acc[1] += sign * (cost is not None)
+            acc[2] += sign * (cost or _ZERO)
+            for n, tokens in enumerate(c.tokens):
+                acc[3 + n] += sign * tokens
+    rows = [[*key, *acc] for key, acc in sums.items() if any(acc)]
+    if rows:
+        store.insert_rows("span_rollup_hourly", rows, _ROLLUP_COLUMNS)

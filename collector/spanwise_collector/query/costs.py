@@ -16,6 +16,7 @@ from typing import Any
 from ..pipeline.normalize import PRICED_TYPES
 from ..store import ClickHouseStore
 from .errors import QueryError
+from .rollup import EDGE_HOURS, hour_params, newest_spans, rollup_hours
 
 __all__ = ["GROUP_KEYS", "cost_summary", "parse_time", "unknown_models"]
 
@@ -34,14 +35,16 @@ _RELATIVE = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 # The newest version of every model-call span in [since, until) that carries its call's cost.
-_CALLS = """
-SELECT TraceId, SpanId, Timestamp, Project, Model, Provider, InputTokens, OutputTokens,
-       CachedTokens, ReasoningTokens, Cost, CostStatus
-FROM otel_traces
-WHERE Timestamp >= {since:DateTime64(9)} AND Timestamp < {until:DateTime64(9)}
-  AND SpanType IN {priced:Array(String)} %s
-ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId
-"""
+_CALL_COLUMNS = ("TraceId, SpanId, Timestamp, Project, Model, Provider, InputTokens, OutputTokens,"
+                 " CachedTokens, ReasoningTokens, Cost, CostStatus")  # fmt: skip
+_CALL_WINDOW = (
+    "Timestamp >= {since:DateTime64(9)} AND Timestamp < {until:DateTime64(9)}"
+    " AND SpanType IN {priced:Array(String)}"
+)
+_CALLS = (
+    f"SELECT {_CALL_COLUMNS} FROM otel_traces WHERE {_CALL_WINDOW} %s"
+    " ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId"
+)
 _COUNTED = "CostStatus NOT IN ('counted_in_child', 'counted_in_parent', '')"
 
 
@@ -98,8 +101,10 @@ def cost_summary(
     since: datetime,
     until: datetime,
     project: str | None = None,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
-    """Totals per group: cost (Decimal as string), tokens, calls, calls without a price."""
+    """Totals per group: cost (Decimal as string), tokens, calls, calls without a price.
+    ``use_rollup=False`` forces the span scan (tests compare the two paths)."""
     if since >= until:
         raise QueryError("since must be before until")
     params: dict[str, Any] = {
@@ -111,7 +116,14 @@ def cost_summary(
     if project:
         where = "AND Project = {project:String}"
         params["project"] = project
-    calls = _CALLS % where
+    # Whole hours from the hourly rollup when no trace attribute is needed; edges scanned.
+    hours = rollup_hours(store, since, until) if use_rollup and not needs_trace else None
+    if hours is None:
+        calls = _CALLS % where
+    else:  # the edge hours only, without the dedup sort (see newest_spans)
+        params.update(hour_params(hours))
+        cond = f"{_CALL_WINDOW} {where} AND {EDGE_HOURS}"
+        calls = newest_spans(store, _CALL_COLUMNS, cond, params)
     source = f"(SELECT * FROM ({calls}) WHERE {_COUNTED}) AS c"
     if needs_trace:
         # User, session and tags are trace attributes set on any span: join the summary.
@@ -120,16 +132,29 @@ def cost_summary(
             " maxMap(Tags) AS tags FROM trace_summary WHERE TraceId IN"
             f" (SELECT TraceId FROM ({calls})) GROUP BY TraceId) AS t ON c.TraceId = t.TraceId"
         )
-    keys = ", ".join(f"{expr} AS k{n}" for n, (_, expr) in enumerate(exprs))
-    select = (
-        f"SELECT {keys + ', ' if keys else ''}sum(ifNull(c.Cost, toDecimal64(0, 9))) AS cost,"
-        " sum(c.InputTokens) AS input_tokens, sum(c.OutputTokens) AS output_tokens,"
-        " sum(c.CachedTokens) AS cached_tokens, sum(c.ReasoningTokens) AS reasoning_tokens,"
-        " count() AS calls, countIf(c.Cost IS NULL) AS unpriced_calls"
-        f" FROM {source}"
-    )
+    names = [f"k{n}" for n in range(len(exprs))]
+    if hours is None:
+        cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(exprs)]
+        cols += [f"{scan} AS {name}" for name, (scan, _) in _TOTALS.items()]
+        select = f"SELECT {', '.join(cols)} FROM {source}"
+    else:  # partial totals p_* of the edge scan and of the rollup, summed per group
+        scan = [f"toString({expr}) AS p_{k}" for (_, expr), k in zip(exprs, names)]
+        scan += [f"{_int64(name, sql)} AS p_{name}" for name, (sql, _) in _TOTALS.items()]
+        rollup = [f"toString({_ROLLUP_KEYS[key]}) AS p_{k}" for (key, _), k in zip(exprs, names)]
+        rollup += [f"{sql} AS p_{name}" for name, (_, sql) in _TOTALS.items()]
+        group = (" GROUP BY " + ", ".join(f"p_{k}" for k in names)) if names else ""
+        parts = (
+            f"SELECT {', '.join(scan)} FROM {source}{group} UNION ALL "
+            f"SELECT {', '.join(rollup)} FROM span_rollup_hourly WHERE {_ROLLUP_WHERE}"
+            + (" AND Project = {project:String}" if project else "")
+            + group
+        )
+        outer = [f"p_{k} AS {k}" for k in names] + [f"sum(p_{t}) AS {t}" for t in _TOTALS]
+        select = f"SELECT {', '.join(outer)} FROM ({parts})"
     if exprs:
-        select += " GROUP BY " + ", ".join(f"k{n}" for n in range(len(exprs)))
+        select += " GROUP BY " + ", ".join(names)
+        if hours is not None:
+            select += " HAVING calls != 0"  # rollup rows that cancelled out
         select += f" ORDER BY cost DESC, calls DESC LIMIT {MAX_GROUP_ROWS}"
     rows = store.query_dicts(select, params)
     out_rows = []
@@ -165,6 +190,30 @@ def cost_summary(
         "rows": out_rows,
         "total": total,
     }
+
+
+# total -> (over the scanned calls, over the rollup rows)
+_TOTALS = {
+    "cost": ("sum(ifNull(c.Cost, toDecimal64(0, 9)))", "sum(TotalCost)"),
+    "input_tokens": ("sum(c.InputTokens)", "sum(InputTokens)"),
+    "output_tokens": ("sum(c.OutputTokens)", "sum(OutputTokens)"),
+    "cached_tokens": ("sum(c.CachedTokens)", "sum(CachedTokens)"),
+    "reasoning_tokens": ("sum(c.ReasoningTokens)", "sum(ReasoningTokens)"),
+    "calls": ("count()", "sum(SpanCount)"),
+    "unpriced_calls": ("countIf(c.Cost IS NULL)", "sum(SpanCount - PricedSpans)"),
+}
+# Same text as the scan's keys; `day` is the server's date of the hour, as toDate(Timestamp).
+_ROLLUP_KEYS = {"model": "Model", "provider": "Provider", "project": "Project",
+                "day": "toDate(Hour)"}  # fmt: skip
+_ROLLUP_WHERE = (
+    "Hour >= {r_from:DateTime('UTC')} AND Hour < {r_until:DateTime('UTC')}"
+    f" AND SpanType IN {{priced:Array(String)}} AND {_COUNTED}"
+)
+
+
+def _int64(name: str, sql: str) -> str:
+    """Typed like the rollup's signed sums, for UNION ALL (cost is Decimal on both sides)."""
+    return sql if name == "cost" else f"toInt64({sql})"
 
 
 def unknown_models(

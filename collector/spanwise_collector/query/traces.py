@@ -156,6 +156,20 @@ def public_span(span: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in span.items() if not k.startswith("_")}
 
 
+# The spans table is ordered by (TraceId, SpanId) but partitioned by day: a lookup by id
+# alone reads a granule in every part of every day. trace_summary knows each trace's
+# [first span start, last span end] (every span's Timestamp is inside it: the summary view
+# sees every span's first version, and new versions keep the Timestamp); this scalar
+# subquery (same round trip, evaluated once) lets ClickHouse skip the parts whose
+# Timestamp range is outside. No summary row (not through the collector): no bound.
+_TRACE_BOUNDS = (
+    "WITH (SELECT (ifNull(minOrNull(Start), toDateTime64(0, 9)),"
+    " ifNull(maxOrNull(End), toDateTime64('2262-04-11 00:00:00', 9, 'UTC')))"
+    " FROM trace_summary WHERE TraceId IN {ids:Array(String)}) AS bounds "
+)
+_IN_BOUNDS = "Timestamp >= bounds.1 AND Timestamp <= bounds.2"
+
+
 def attach_spans(store: ClickHouseStore, traces: list[dict[str, Any]]) -> None:
     """Add ``spans`` to each ``{"info": ...}`` trace (one query for all of them)."""
     spans = fetch_spans(store, [t["info"]["trace_id"] for t in traces])
@@ -168,8 +182,8 @@ def fetch_spans(store: ClickHouseStore, trace_ids: list[str]) -> dict[str, list[
     if not trace_ids:
         return {}
     rows = store.query_dicts(
-        f"SELECT {SPAN_COLUMNS} FROM otel_traces WHERE TraceId IN {{ids:Array(String)}} "
-        "ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId",
+        f"{_TRACE_BOUNDS}SELECT {SPAN_COLUMNS} FROM otel_traces WHERE TraceId IN "
+        f"{{ids:Array(String)}} AND {_IN_BOUNDS} ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId",
         {"ids": trace_ids},
     )
     out: dict[str, list[dict[str, Any]]] = {}

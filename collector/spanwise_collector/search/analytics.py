@@ -7,6 +7,10 @@ rows collapse), filtered with the span schema; user, session, trace name and tag
 trace attributes read from the grouped summary. level="trace": one row per trace from
 the grouped summary, filtered with the trace schema. A call recorded twice (framework
 span + client span) counts its tokens once, as in the cost totals.
+
+Span-level requests without a filter whose keys and metrics the hourly rollup keeps
+(count, cost, tokens, errors by model/provider/span name/type/project/hour/day) read
+whole hours from the rollup and scan only the edge hours (``query/rollup.py``): same result.
 """
 
 from __future__ import annotations
@@ -19,6 +23,16 @@ from typing import Any
 from spanwise_collector.filters import compile_filter
 
 from ..query.errors import QueryError
+from ..query.rollup import (
+    EDGE_HOURS,
+    ROLLUP_KEYS,
+    ROLLUP_NEEDS,
+    hour_params,
+    newest_spans,
+    rollup_hours,
+    rollup_select,
+    scan_metric,
+)
 from ..query.traces import money
 from ..store import ClickHouseStore
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
@@ -110,7 +124,9 @@ def analytics(
     project: str | None = None,
     level: str = "span",
     limit: int = 1000,
+    use_rollup: bool = True,
 ) -> dict[str, Any]:
+    """``use_rollup=False`` forces the span scan (tests compare the two paths)."""
     if level not in ("span", "trace"):
         raise QueryError(f"level must be 'span' or 'trace', not {level!r}")
     wanted = list(metrics) if metrics else list(METRICS)
@@ -123,10 +139,20 @@ def analytics(
                          project=project, page_token=None, max_results=1)  # fmt: skip
     params: dict[str, Any] = {**window.params, "limit": limit}
     keys = _keys(group_by, level, params)
+    needed = ["count", *sorted({n for m in wanted for n in _NEEDS[m]})]
+    hours = None
+    if (level == "span" and use_rollup and not (filter or "").strip()
+            and all(k in ROLLUP_KEYS for k, _ in keys) and set(needed) <= ROLLUP_NEEDS):  # fmt: skip
+        hours = rollup_hours(store, window.since, window.until)
     if level == "span":
         where = compile_filter(filter or None, SPAN_SCHEMA)
-        source = _span_source(where.sql, window.project, needs_trace=any(
-            e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
+        if hours is None:
+            source = _span_source(where.sql, window.project, needs_trace=any(
+                e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
+        else:  # the edge hours: no FINAL (see newest_spans)
+            params.update(hour_params(hours))
+            cond = " AND ".join(_span_conditions(where.sql, window.project, skip_hours=True))
+            source = f"({newest_spans(store, _SPAN_COLS, cond, params)}) AS s"
         agg = _SPAN_METRICS
     else:
         where = compile_filter(filter or None, TRACE_SCHEMA)
@@ -138,16 +164,29 @@ def analytics(
         source = f"(SELECT * FROM {source})"
         agg = _TRACE_METRICS
     params.update(where.params)
-    needed = {"count"} | {n for m in wanted for n in _NEEDS[m]}
-    cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
-    cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+    if hours is None:
+        cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
+        cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+    else:  # partial aggregates p_*, typed like the rollup's, summed below
+        cols = [f"toString({expr}) AS p_k{n}" for n, (_, expr) in enumerate(keys)]
+        cols += [f"{scan_metric(name, agg[name])} AS p_{name}" for name in needed]
     if level == "span":  # read only the span columns this query uses
         used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
         source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
+    if hours is not None:
+        if keys:
+            sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
+        parts = f"{sql} UNION ALL {rollup_select([k for k, _ in keys], needed, window.project)}"
+        outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
+        outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
+        sql = f"SELECT {', '.join(outer)} FROM ({parts})"
     if keys:
         order = ", ".join(f"k{n}" for n in range(len(keys)))
-        sql += f" GROUP BY {order} ORDER BY {order}"
+        sql += f" GROUP BY {order}"
+        if hours is not None:  # rollup rows that cancelled out (reprice deltas) are no group
+            sql += " HAVING m_count != 0"
+        sql += f" ORDER BY {order}"
     sql += " LIMIT {limit:UInt32}"
     if level == "span":
         sql += _FINAL_SETTINGS
@@ -167,11 +206,18 @@ def analytics(
     }
 
 
-def _span_source(where: str, project: str, needs_trace: bool) -> str:
+def _span_conditions(where: str, project: str, skip_hours: bool = False) -> list[str]:
     conditions = ["Timestamp >= {w_since:DateTime64(9)}", "Timestamp < {w_until:DateTime64(9)}"]
+    if skip_hours:  # the rollup answers [r_from, r_until)
+        conditions.append(EDGE_HOURS)
     if project:
         conditions.append("Project = {w_project:String}")
     conditions.append(f"({where})")
+    return conditions
+
+
+def _span_source(where: str, project: str, needs_trace: bool) -> str:
+    conditions = _span_conditions(where, project)
     # The newest version of each span (re-deliveries, repriced rows). A span's versions
     # share its Timestamp, hence its daily partition, so FINAL need not merge across
     # partitions (see _FINAL_SETTINGS): measured at 1M spans, 2x the cost of no dedup,

@@ -46,6 +46,7 @@ IF EXISTS): two collectors may run a migration at the same time.
 from __future__ import annotations
 
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
+from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
 
 __all__ = [
@@ -266,4 +267,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4, "text indexes over inputs/outputs: word tokens instead of 3-grams", TEXT_INDEX_SWAP
     ),
+    Migration(5, "hourly span rollup for analytics", ROLLUP_STATEMENTS, ROLLUP_RECORD),
 )

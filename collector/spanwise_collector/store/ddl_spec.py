@@ -96,6 +96,10 @@ class Migration:
     version: int
     description: str
     statements: tuple[Statement, ...]
+    # Data statements (``INSERT … SELECT``) run after the DDL, before the version is
+    # recorded; not idempotent, so their readers must tolerate a repeat (e.g. take max).
+    # Rendered as-is (``{db}``) on a single node and a cluster: name logical tables only.
+    record: tuple[str, ...] = ()
 
 
 def _engine_parts(engine: str) -> tuple[str, str]:

@@ -69,6 +69,8 @@ def apply(
             continue
         for statement in statements:
             store.command(statement)
+        for statement in migration.record:
+            store.command(statement.format(db=target.db))
         store.insert_rows(
             "schema_migrations",
             [[migration.version, migration.description]],
@@ -123,6 +125,7 @@ def schema_script(
     for migration, statements in render_all(migrations, target):
         parts.append(f"-- migration {migration.version}: {migration.description}")
         parts += statements
+        parts += [s.format(db=target.db).strip() for s in migration.record]
         desc = migration.description.replace("\\", "\\\\").replace("'", "\\'")
         parts.append(
             f"INSERT INTO {target.db}.schema_migrations (Version, Description) "

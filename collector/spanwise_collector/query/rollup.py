@@ -1,0 +1,144 @@
+"""Reading the hourly span rollup (``store/rollup_ddl.py``): span analytics
+(``search/analytics.py``: no filter, group keys and metrics the rollup keeps) and cost
+totals (``costs.py``: no trace-level keys) use it where it gives the scan's answer.
+
+The window is split at whole hours: hours inside it (and inside the rollup's coverage)
+are read from ``span_rollup_hourly``, the partial edge hours are scanned from
+``otel_traces`` as before, and the two partial aggregates are summed per group. So the
+result is exact for any since/until and costs one scan of at most two hours plus a few
+rows per hour, whatever the window length.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..store import ClickHouseStore
+from ..store.rollup_ddl import COVERAGE_TABLE, DEFERRED_STATUSES, ROLLUP_TABLE
+
+__all__ = [
+    "EDGE_HOURS",
+    "ROLLUP_KEYS",
+    "ROLLUP_NEEDS",
+    "hour_params",
+    "newest_spans",
+    "rollup_hours",
+    "rollup_select",
+    "scan_metric",
+]  # fmt: skip
+
+# group key -> expression over the rollup (same text and type as the scan's key)
+ROLLUP_KEYS = {
+    "model": "toString(Model)",
+    "provider": "toString(Provider)",
+    "span_name": "toString(SpanName)",
+    "span_type": "toString(SpanType)",
+    "project": "toString(Project)",
+    "hour": "formatDateTime(Hour, '%Y-%m-%dT%H:00:00Z', 'UTC')",
+    "day": "toString(toDate(Hour, 'UTC'))",
+}
+_DEFERRED = "(" + ", ".join(f"'{s}'" for s in DEFERRED_STATUSES) + ")"
+# aggregate (m_<name> of analytics) -> its sum over rollup rows
+_ROLLUP_AGGS = {
+    "count": "sum(SpanCount)",
+    "cost": "sum(TotalCost)",
+    "priced": "sum(PricedSpans)",
+    "input_tokens": f"sumIf(InputTokens, CostStatus NOT IN {_DEFERRED})",
+    "output_tokens": f"sumIf(OutputTokens, CostStatus NOT IN {_DEFERRED})",
+    "errors": "sumIf(SpanCount, StatusCode = 'Error')",
+}
+ROLLUP_NEEDS = frozenset(_ROLLUP_AGGS)
+# DateTime (the Hour column) ends in 2106; the view skips later (bogus) timestamps.
+_HOUR_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR_MAX = datetime(2106, 1, 1, tzinfo=UTC)
+
+_coverage: weakref.WeakKeyDictionary[ClickHouseStore, datetime] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _complete_from(store: ClickHouseStore) -> datetime | None:
+    """The first hour the rollup holds every span of (recorded by migration 5)."""
+    with _lock:
+        known = _coverage.get(store)
+    if known is not None:
+        return known
+    rows = store.query(f"SELECT count(), toUnixTimestamp(max(CompleteFrom)) FROM {COVERAGE_TABLE}")
+    if not rows or not rows[0][0]:
+        return None  # migration 5 has not finished: scan
+    value = datetime.fromtimestamp(int(rows[0][1]), tz=UTC)
+    with _lock:
+        _coverage[store] = value  # set once, by the migration: safe to keep
+    return value
+
+
+def rollup_hours(
+    store: ClickHouseStore, since: datetime, until: datetime
+) -> tuple[datetime, datetime] | None:
+    """[first, end): the whole hours of [since, until) the rollup answers; None if none."""
+    first = since.replace(minute=0, second=0, microsecond=0)
+    if first < since:
+        first += timedelta(hours=1)
+    end = min(until.replace(minute=0, second=0, microsecond=0), _HOUR_MAX)
+    first = max(first, _HOUR_MIN)
+    if first >= end:
+        return None
+    complete = _complete_from(store)
+    if complete is None:
+        return None
+    first = max(first, complete)
+    return (first, end) if first < end else None
+
+
+# Spans outside the hours the rollup answers (hour_params).
+EDGE_HOURS = "(Timestamp < {r_from:DateTime('UTC')} OR Timestamp >= {r_until:DateTime('UTC')})"
+
+
+def newest_spans(store: ClickHouseStore, columns: str, cond: str, params: dict[str, Any]) -> str:
+    """SQL of the newest version of each span matching ``cond``, without FINAL or a sort.
+
+    The edge hours' partitions are whole days (ORDER BY TraceId: no time index inside),
+    so at scale FINAL there would cost more than the rollup saves. The rollup's own
+    premise makes it unnecessary: a span is stored once (re-deliveries are dropped at
+    ingest) plus the versions ``reprice`` adds (``CostRevision`` > 0, the highest is the
+    newest). Most windows hold no repriced span: one cheap count says so.
+    """
+    base = f"SELECT {columns} FROM otel_traces WHERE {cond} AND "
+    revised = store.query(
+        f"SELECT count() FROM otel_traces WHERE {cond} AND CostRevision > 0", params
+    )
+    if not revised or not revised[0][0]:
+        return base + "CostRevision = 0"
+    newest = (
+        f"SELECT TraceId, SpanId, max(CostRevision) FROM otel_traces WHERE {cond}"
+        " AND CostRevision > 0 GROUP BY TraceId, SpanId"
+    )
+    return base + (
+        f"(CostRevision = 0 AND (TraceId, SpanId) NOT IN (SELECT TraceId, SpanId FROM ({newest}))"
+        f" OR (TraceId, SpanId, CostRevision) IN ({newest}))"
+    )
+
+
+def scan_metric(name: str, sql: str) -> str:
+    """A scan aggregate typed like its rollup counterpart (Int64 counts), for UNION ALL."""
+    return sql if name == "cost" else f"toInt64({sql})"
+
+
+def rollup_select(keys: Sequence[str], needed: Sequence[str], project: str) -> str:
+    """Partial aggregates of the rollup hours [{r_from}, {r_until}) as p_k<n>/p_<metric>."""
+    cols = [f"{ROLLUP_KEYS[k]} AS p_k{n}" for n, k in enumerate(keys)]
+    cols += [f"{_ROLLUP_AGGS[m]} AS p_{m}" for m in needed]
+    where = "Hour >= {r_from:DateTime('UTC')} AND Hour < {r_until:DateTime('UTC')}"
+    if project:
+        where += " AND Project = {w_project:String}"
+    sql = f"SELECT {', '.join(cols)} FROM {ROLLUP_TABLE} WHERE {where}"
+    if keys:
+        sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
+    return sql
+
+
+def hour_params(hours: tuple[datetime, datetime]) -> dict[str, Any]:
+    return {"r_from": hours[0].replace(tzinfo=None), "r_until": hours[1].replace(tzinfo=None)}
