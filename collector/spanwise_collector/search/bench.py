@@ -75,6 +75,9 @@ def load_synthetic(
 def _add_trace(batch: SpanBatch, rng: random.Random, trace_id: str, start: int, project: str,
                n: int) -> None:  # fmt: skip
     c = batch.columns
+    if not batch.resources:
+        batch.resources.append([("service.name", "bench")])
+    offsets, attr_keys, attr_values = batch.attributes
     root = f"{rng.getrandbits(64):016x}"
     session, user = f"s{n // 5}", f"u{n % 997}"
     error_trace = rng.random() < 0.03
@@ -98,10 +101,13 @@ def _add_trace(batch: SpanBatch, rng: random.Random, trace_id: str, start: int, 
         c["SpanName"].append("agent" if i == 0 else ("chat" if is_llm else f"tool-{i}"))
         c["SpanKind"].append("SPAN_KIND_INTERNAL")
         c["ServiceName"].append("bench")
-        c["ResourceAttributes"].append([("service.name", "bench")])
+        batch.resource_of.append(0)
         c["ScopeName"].append("spanwise")
         c["ScopeVersion"].append("0")
-        c["SpanAttributes"].append([("gen_ai.request.model", model)] if is_llm else [])
+        if is_llm:
+            attr_keys.append("gen_ai.request.model")
+            attr_values.append(model)
+        offsets.append(len(attr_keys))
         c["Duration"].append(duration)
         c["StatusCode"].append("Error" if error_trace and i in (0, 5) else "Unset")
         c["StatusMessage"].append("")
