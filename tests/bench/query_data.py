@@ -109,7 +109,7 @@ def _spanwise(ctx: Context, corpus: Any, p: Plan, root: Path) -> SystemResult:
     for label, key in (("as loaded", "sizes_loaded"), ("after OPTIMIZE FINAL", "sizes_optimized")):
         tables = res.detail[key].get("tables", [])
         res.bytes[label] = sum(int(t["bytes"]) for t in tables)
-    res.bytes["whole directory (incl. chDB system logs)"] = dir_bytes(store)
+    res.bytes["whole directory (incl. replaced parts not yet deleted)"] = dir_bytes(store)
     return res
 
 
