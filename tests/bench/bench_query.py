@@ -124,7 +124,8 @@ def run(ctx: Context) -> Section:
         "tests/bench/QUERY-PROFILE.md.",
     ]
     return Section(
-        title="4. Query latency",
+        # --full has its own section (4b), so the default run's 4 stays in the report
+        title="4b. Query latency at 10M spans (--full)" if ctx.full else "4. Query latency",
         intro=(
             f"The same corpus of LLM traces (tests/bench/tracegen.py: an agent root and 5–20 "
             "children, 10–30 attributes per span, prompts of 200–2,000 characters, start times "
