@@ -98,19 +98,21 @@ def paired_table(results: dict[str, list[dict[str, Any]]]) -> Table:
             _stats(results, system, "added_cpu_us"),
         )
         if wall is None or cpu is None:
-            rows.append((label, "—", "—", "—", "—", "—", "—", "—", _not_run(results, system)))
+            rows.append((label, *("—",) * 8, _not_run(results, system)))
             continue
         base_wall, base_cpu = (
             _stats(results, system, "base_wall_us"),
             _stats(results, system, "base_cpu_us"),
         )
         background = _stats(results, system, "background_cpu_us")
+        mean = _stats(results, system, "added_cpu_mean_us")
         if system == "none":
             label += " (on/off do nothing: the noise floor)"
         rows.append(
             (label, fmt(base_wall.median if base_wall else None), fmt(base_cpu.median if base_cpu else None),
              _ranged(wall), ratio(system, "added_wall_us"), _ranged(cpu),
              fmt(background.median if background else None), ratio(system, "added_cpu_us"),
+             fmt(mean.median if mean else None),
              _spans(results.get(system, [])))
         )  # fmt: skip
     cols = (
@@ -122,6 +124,7 @@ def paired_table(results: dict[str, list[dict[str, Any]]]) -> Table:
         "added CPU µs (median (min–max))",
         "of which background CPU µs",
         f"added CPU × {BASELINE}",
+        "added CPU µs, mean of pairs",
         "spans received (worst run)",
     )
     return Table(cols, tuple(rows))
@@ -196,7 +199,9 @@ PAIRED_NOTES = (
     "the CPU of every other thread of the process (batching exporters, gRPC) from the first "
     "block to the end of a final flush, and the calling thread's CPU in that flush, per "
     "instrumented call. Table cells: median (min–max) of the per-process figures; ratio "
-    f"columns: ÷ {BASELINE}'s median.",
+    f"columns: ÷ {BASELINE}'s median. `mean of pairs`: the same CPU figure with the mean "
+    "instead of the median of the pairs' differences, so it keeps rare costs the median "
+    "drops (a full GC pass brought on by spans waiting for export), and more noise.",
     "`uninstrumented` = the same process's off blocks: mostly the `openai` client's own cost. "
     "The first row toggles nothing; its `added` figures show what noise alone gives.",
     "`spans received` counts at the sink: exactly the calls made while on (warm-up included) "
