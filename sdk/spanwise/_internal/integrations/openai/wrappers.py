@@ -94,13 +94,27 @@ def _fail(span: Span, exc: BaseException) -> None:
         span.end()
 
 
+# Whether results of a type are raw responses, by type: asking a pydantic result for a
+# missing attribute goes through its ``__getattr__`` and an exception (~2 µs a call).
+_RAW_TYPES: dict[type, bool] = {}
+
+
+def _is_raw(result: Any) -> bool:
+    kind = type(result)
+    raw = _RAW_TYPES.get(kind)
+    if raw is None:
+        raw = callable(getattr(result, "parse", None)) and hasattr(result, "http_response")
+        if len(_RAW_TYPES) < 256:
+            _RAW_TYPES[kind] = raw
+    return raw
+
+
 def _parsed(result: Any, stream_type: type) -> Any:
     """``with_raw_response`` (used by langchain-openai) returns a raw response; its
     ``parse()`` is cached by openai, so reading usage from it doesn't change the
     user's result. Raw streams are left alone."""
-    parse = getattr(result, "parse", None)
-    if callable(parse) and hasattr(result, "http_response"):
-        parsed = parse()
+    if _is_raw(result):
+        parsed = result.parse()
         if hasattr(parsed, "__await__"):  # async APIResponse.parse(): nothing to read now
             parsed.close()
             return result
