@@ -78,13 +78,13 @@ class ChatAccumulator:
                     buf.role = delta.role
                 if delta.tool_calls or getattr(delta, "refusal", None):
                     token = True
-                    self._rare(buf, delta)
+                    self._tools_or_refusal(buf, delta)
             if choice.finish_reason:
                 buf.finish_reason = choice.finish_reason
         return token
 
     @staticmethod
-    def _rare(buf: _Choice, delta: Any) -> None:
+    def _tools_or_refusal(buf: _Choice, delta: Any) -> None:
         refusal = getattr(delta, "refusal", None)
         if refusal:
             buf.refusal.append(refusal)
