@@ -60,41 +60,48 @@ class ChatAccumulator:
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self.usage = usage  # the final chunk when stream_options.include_usage
+        choices = getattr(chunk, "choices", None)
+        if not choices:
+            return False
         token = False
-        for choice in getattr(chunk, "choices", None) or ():
+        for choice in choices:
             buf = self.choices.get(choice.index)
             if buf is None:
                 buf = self.choices[choice.index] = _Choice()
             delta = choice.delta
             if delta is not None:
+                content = delta.content
+                if content:  # the common chunk: one more piece of text
+                    buf.content.append(content)
+                    token = True
                 if delta.role:
                     buf.role = delta.role
-                if delta.content:
-                    buf.content.append(delta.content)
+                if delta.tool_calls or getattr(delta, "refusal", None):
                     token = True
-                refusal = getattr(delta, "refusal", None)
-                if refusal:
-                    buf.refusal.append(refusal)
-                    token = True
-                if delta.tool_calls:
-                    token = True
-                    for call in delta.tool_calls:
-                        slot = buf.tools.get(call.index)
-                        if slot is None:
-                            slot = buf.tools[call.index] = [None, None, None, []]
-                        if call.id:
-                            slot[0] = call.id
-                        if call.type:
-                            slot[1] = call.type
-                        function = call.function
-                        if function is not None:
-                            if function.name:
-                                slot[2] = function.name
-                            if function.arguments:
-                                slot[3].append(function.arguments)
+                    self._tools_or_refusal(buf, delta)
             if choice.finish_reason:
                 buf.finish_reason = choice.finish_reason
         return token
+
+    @staticmethod
+    def _tools_or_refusal(buf: _Choice, delta: Any) -> None:
+        refusal = getattr(delta, "refusal", None)
+        if refusal:
+            buf.refusal.append(refusal)
+        for call in delta.tool_calls or ():
+            slot = buf.tools.get(call.index)
+            if slot is None:
+                slot = buf.tools[call.index] = [None, None, None, []]
+            if call.id:
+                slot[0] = call.id
+            if call.type:
+                slot[1] = call.type
+            function = call.function
+            if function is not None:
+                if function.name:
+                    slot[2] = function.name
+                if function.arguments:
+                    slot[3].append(function.arguments)
 
     def finish(self, out: dict[str, Any]) -> Any:
         if self.model:

@@ -22,26 +22,39 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
         out[key] = value
 
 
+_CHAT_USAGE = (
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+)
+_RESPONSES_USAGE = (
+    "input_tokens",
+    "output_tokens",
+    "input_tokens_details",
+    "output_tokens_details",
+)
+
+
 def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     """Token counts from either usage shape (chat: prompt/completion; responses: input/output)."""
     if usage is None:
         return
-    input_tokens = _int(getattr(usage, "prompt_tokens", None))
-    if input_tokens is None:
-        input_tokens = _int(getattr(usage, "input_tokens", None))
-    output_tokens = _int(getattr(usage, "completion_tokens", None))
-    if output_tokens is None:
-        output_tokens = _int(getattr(usage, "output_tokens", None))
-    _put(out, attrs.GEN_AI_USAGE_INPUT_TOKENS, input_tokens)
-    _put(out, attrs.GEN_AI_USAGE_OUTPUT_TOKENS, output_tokens)
-    details = getattr(usage, "prompt_tokens_details", None) or getattr(
-        usage, "input_tokens_details", None
+    # Pick the shape first: asking a pydantic model for a field it lacks costs ~2 µs.
+    fields = getattr(usage, "__dict__", None)
+    if isinstance(fields, dict):
+        responses = "input_tokens" in fields and "prompt_tokens" not in fields
+    else:
+        responses = _int(getattr(usage, "prompt_tokens", None)) is None
+    input_key, output_key, input_details, output_details = (
+        _RESPONSES_USAGE if responses else _CHAT_USAGE
     )
+    _put(out, attrs.GEN_AI_USAGE_INPUT_TOKENS, _int(getattr(usage, input_key, None)))
+    _put(out, attrs.GEN_AI_USAGE_OUTPUT_TOKENS, _int(getattr(usage, output_key, None)))
+    details = getattr(usage, input_details, None)
     if details is not None:
         _put(out, attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, _int(details.cached_tokens))
-    details = getattr(usage, "completion_tokens_details", None) or getattr(
-        usage, "output_tokens_details", None
-    )
+    details = getattr(usage, output_details, None)
     if details is not None:
         _put(out, attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, _int(details.reasoning_tokens))
 

@@ -29,6 +29,18 @@ _HELPER_RECORDERS: ContextVar[list[StreamRecorder] | None] = ContextVar(
 )
 
 
+def put_output(out: dict[str, Any], output: Any) -> None:
+    """The captured output into ``out`` when output capture is on. A failing redact
+    hook costs the output only, not the span's other attributes."""
+    options = CURRENT.options
+    if options is None or not options.log_outputs or not STATE.settings.capture_outputs:
+        return
+    try:
+        out[attrs.OUTPUTS] = capture(output)
+    except Exception:
+        log_internal_error("capturing OpenAI call outputs")
+
+
 class StreamRecorder:
     """The span of one streamed call and what its chunks said so far."""
 
@@ -66,17 +78,12 @@ class StreamRecorder:
                     out[attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN] = (
                         self.first_token_ns - start
                     ) / 1e9
-            span.set_attributes(out)
-            options = CURRENT.options
-            if (
-                output is not None
-                and options is not None
-                and options.log_outputs
-                and STATE.settings.capture_outputs
-            ):
-                span.set_attribute(attrs.OUTPUTS, capture(output))
+            if output is not None:
+                put_output(out, output)
             if exc is not None:
-                span.set_attribute(attrs.ERROR_TYPE, type(exc).__qualname__)
+                out[attrs.ERROR_TYPE] = type(exc).__qualname__
+            span.set_attributes(out)
+            if exc is not None:
                 record_error(span, exc)
             elif attrs.ERROR_TYPE in out:
                 span.set_status(Status(StatusCode.ERROR, str(out[attrs.ERROR_TYPE])))

@@ -9,6 +9,7 @@ unchanged after being recorded on the span.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import context as context_api
@@ -28,15 +29,15 @@ from .streams import (
     StreamRecorder,
     SyncHelperProxy,
     SyncStreamProxy,
+    put_output,
 )
 
-# Set in the context while a traced call runs: a traced method that calls another
-# (e.g. beta helpers delegating to create in some client versions) makes one span.
-_IN_CALL = context_api.create_key("spanwise-openai-call")
+# Set while a traced call runs: a traced method that calls another (e.g. beta helpers
+# delegating to create in some client versions) makes one span. A ContextVar of our
+# own: cheaper than a second OTel context copy, same scoping (threads, tasks).
+_IN_CALL: ContextVar[bool] = ContextVar("spanwise_openai_in_call", default=False)
 
 _CLIENT = SpanKind.CLIENT
-_get_value = context_api.get_value
-_set_value = context_api.set_value
 _attach = context_api.attach
 _detach = context_api.detach
 _set_span_in_context = trace_api.set_span_in_context
@@ -45,7 +46,7 @@ Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], A
 
 
 def _bypass() -> bool:
-    return CURRENT.options is None or bool(_get_value(_IN_CALL))
+    return CURRENT.options is None or _IN_CALL.get()
 
 
 def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | None:
@@ -62,18 +63,22 @@ def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | No
             name = op.name
         attributes.update(provider_attributes(instance))
         op.request(kwargs, attributes)
-        span = get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
     except Exception:
         log_internal_error("starting an OpenAI span")
         return None
     options = CURRENT.options
     if options is not None and options.log_inputs and STATE.settings.capture_inputs:
+        # Captured before the span starts so that it goes in with the other attributes
+        # (one pass through the SDK's attribute checks); a sampled-out call wastes it.
         try:
-            if span.is_recording():
-                span.set_attribute(attrs.INPUTS, capture(op.inputs(kwargs)))
+            attributes[attrs.INPUTS] = capture(op.inputs(kwargs))
         except Exception:
             log_internal_error("capturing OpenAI call inputs")
-    return span
+    try:
+        return get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
+    except Exception:
+        log_internal_error("starting an OpenAI span")
+        return None
 
 
 def _fail(span: Span, exc: BaseException) -> None:
@@ -89,13 +94,27 @@ def _fail(span: Span, exc: BaseException) -> None:
         span.end()
 
 
+# Whether results of a type are raw responses, by type: asking a pydantic result for a
+# missing attribute goes through its ``__getattr__`` and an exception (~2 µs a call).
+_RAW_TYPES: dict[type, bool] = {}
+
+
+def _is_raw(result: Any) -> bool:
+    kind = type(result)
+    raw = _RAW_TYPES.get(kind)
+    if raw is None:
+        raw = callable(getattr(result, "parse", None)) and hasattr(result, "http_response")
+        if len(_RAW_TYPES) < 256:
+            _RAW_TYPES[kind] = raw
+    return raw
+
+
 def _parsed(result: Any, stream_type: type) -> Any:
     """``with_raw_response`` (used by langchain-openai) returns a raw response; its
     ``parse()`` is cached by openai, so reading usage from it doesn't change the
     user's result. Raw streams are left alone."""
-    parse = getattr(result, "parse", None)
-    if callable(parse) and hasattr(result, "http_response"):
-        parsed = parse()
+    if _is_raw(result):
+        parsed = result.parse()
         if hasattr(parsed, "__await__"):  # async APIResponse.parse(): nothing to read now
             parsed.close()
             return result
@@ -118,11 +137,8 @@ def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: t
     try:
         if span.is_recording():
             out: dict[str, Any] = {}
-            output = op.response(_parsed(result, stream_type), out)
+            put_output(out, op.response(_parsed(result, stream_type), out))
             span.set_attributes(out)
-            options = CURRENT.options
-            if options is not None and options.log_outputs and STATE.settings.capture_outputs:
-                span.set_attribute(attrs.OUTPUTS, capture(output))
     except Exception:
         log_internal_error("recording an OpenAI response")
     finally:
@@ -137,13 +153,15 @@ def sync_call(op: Operation, stream_type: type) -> Wrapper:
         span = _start(op, instance, kwargs)
         if span is None:
             return wrapped(*args, **kwargs)
-        token = _attach(_set_value(_IN_CALL, True, _set_span_in_context(span)))
+        token = _attach(_set_span_in_context(span))
+        in_call = _IN_CALL.set(True)
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
             _fail(span, exc)
             raise
         finally:
+            _IN_CALL.reset(in_call)
             _detach(token)
         return _succeed(span, op, result, stream_type, SyncStreamProxy)
 
@@ -157,13 +175,15 @@ def async_call(op: Operation, stream_type: type) -> Wrapper:
         span = _start(op, instance, kwargs)
         if span is None:
             return await wrapped(*args, **kwargs)
-        token = _attach(_set_value(_IN_CALL, True, _set_span_in_context(span)))
+        token = _attach(_set_span_in_context(span))
+        in_call = _IN_CALL.set(True)
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
             _fail(span, exc)
             raise
         finally:
+            _IN_CALL.reset(in_call)
             _detach(token)
         return _succeed(span, op, result, stream_type, AsyncStreamProxy)
 
