@@ -197,10 +197,6 @@ INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (2, 'expe
 
 -- migration 3: search indexes: text over inputs/outputs, model/type/status
 
-ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_input_text lower(Input) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64;
-
-ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_output_text lower(Output) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64;
-
 ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_model Model TYPE set(256) GRANULARITY 4;
 
 ALTER TABLE `spanwise`.otel_traces ADD INDEX IF NOT EXISTS idx_span_type SpanType TYPE set(32) GRANULARITY 4;

@@ -204,21 +204,16 @@ GROUP BY Project, TraceId, RetentionDays
 )
 
 # Issue 6 (trace search). `trace.text` compiles to `lower(Input) LIKE '%…%'`, which the
-# inverted text index answers without scanning prompts (3-grams; word tokens since
-# migration 4); set indexes skip
-# granules without a rare model / span type / error. Parts written before this migration
-# are not indexed (no MATERIALIZE INDEX mutation on big tables); merges index them.
+# text index over lower(Input)/lower(Output) answers without scanning prompts (migration 4);
+# set indexes skip granules without a rare model / span type / error. Parts written before
+# a migration are not indexed (no MATERIALIZE INDEX mutation on big tables); merges index
+# them. Up to migration 4's release this migration also created 3-gram text indexes
+# (idx_input_text, idx_output_text); migration 4 drops them where they exist. New stores
+# never create them: a collector still running migration 3 would otherwise re-add one
+# after a racing collector's migration 4 had dropped it, and a column takes one text index.
 SEARCH_INDEXES: tuple[str, ...] = tuple(
     f"ALTER TABLE {{db}}.{table} ADD INDEX IF NOT EXISTS {index}"
     for table, index in (
-        (
-            "otel_traces",
-            "idx_input_text lower(Input) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64",
-        ),
-        (
-            "otel_traces",
-            "idx_output_text lower(Output) TYPE text(tokenizer = ngrams(3)) GRANULARITY 64",
-        ),
         ("otel_traces", "idx_model Model TYPE set(256) GRANULARITY 4"),
         ("otel_traces", "idx_span_type SpanType TYPE set(32) GRANULARITY 4"),
         ("otel_traces", "idx_status StatusCode TYPE set(8) GRANULARITY 4"),
