@@ -173,16 +173,18 @@ def _server_tables(ctx: Context) -> list[tuple[str, Table]]:
         for shape, n in (("flat", n_flat), ("nested", n_nested)):
             ctx.log(f"sdk/servers/{shape}: {len(labels)} variants × {ctx.rounds} rounds, N={n}")
             before = sdk_servers.settled_counts(backends, {}, timeout=0)
+            asides_before = _asides(backends)
             vs = sdk_servers.variants(ctx, backends, shape, n)
             res = run_interleaved(vs, ctx.rounds, progress=ctx.log)
             sent = {s: sum(r.get("expected_spans", 0) for r in runs) for s, runs in res.items()}
             targets = {s: int(before[s]) + sent[s] for s in backends if isinstance(before[s], int)}
             after = sdk_servers.settled_counts(backends, targets, timeout=120)
-            ctx.log(f"sdk/servers/{shape}: stored {after} (before {before}), sent {sent}")
+            asides = {k: (w, n - asides_before[k][1]) for k, (w, n) in _asides(backends).items()}
+            ctx.log(f"sdk/servers/{shape}: stored {after} (before {before}), sent {sent}, {asides}")
 
             extra: tuple[Column, ...] = (
                 ("flush s (median)", _flush_cell),
-                ("spans stored/sent (all runs)", _stored_cell(before, after, sent)),
+                ("spans stored/sent (all runs)", _stored_cell(before, after, sent, asides)),
             )
             tables.append(
                 (f"real servers, {_caption(shape, n, ctx.rounds)}", table(res, labels, extra))
@@ -190,8 +192,15 @@ def _server_tables(ctx: Context) -> list[tuple[str, Table]]:
     return tables
 
 
+def _asides(backends: Mapping[str, sdk_servers.Backend]) -> dict[str, tuple[str, int]]:
+    return {k: (b.aside[0], b.aside[1]()) for k, b in backends.items() if b.aside}
+
+
 def _stored_cell(
-    before: Mapping[str, int | str], after: Mapping[str, int | str], sent: Mapping[str, int]
+    before: Mapping[str, int | str],
+    after: Mapping[str, int | str],
+    sent: Mapping[str, int],
+    asides: Mapping[str, tuple[str, int]],
 ) -> Callable[[str, Runs], str]:
     def cell(system: str, runs: Runs) -> str:
         b, a = before.get(system), after.get(system)
@@ -199,7 +208,8 @@ def _stored_cell(
             return "n/a"
         if not isinstance(a, int) or not isinstance(b, int):
             return str(a if not isinstance(a, int) else b)[:120]
-        return f"{a - b:,}/{sent[system]:,}"
+        what, n = asides.get(system, ("", 0))
+        return f"{a - b:,}/{sent[system]:,}" + (f" ({n:,} {what})" if n else "")
 
     return cell
 
@@ -237,6 +247,11 @@ def run(ctx: Context) -> Section:
             "figure). `spans stored/sent` counts what the server stored over all runs of the table once its "
             "count settled (Spanwise: `POST /api/v1/analytics` per project; MLflow and Phoenix: their "
             "SQLite `spans` table) against the spans the runs created (warm-up included).",
+            "MLflow: its server runs with 1 worker (as in benchmarks 4 and 5) and its client's default "
+            "async trace logging (10 threads, a queue of 1,000 export tasks that drops when full). Before "
+            "logging spans to the server's `spans` table the client asks the server's version with a 3 s "
+            "timeout; when a busy server misses it, that process stores whole traces as `traces.json` "
+            "artifacts instead (counted too, and shown in brackets), a slower path for the client.",
             "Langfuse is not in the real-server tables: its server needs Postgres, ClickHouse and Redis, "
             "which this machine does not run; it stays on the sink.",
         ),
