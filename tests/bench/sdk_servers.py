@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import tempfile
 import time
 import urllib.request
@@ -85,19 +86,28 @@ def _collector(ctx: Context, root: Path) -> Iterator[dict[str, Backend]]:
         }
 
 
-def _artifact_spans(mlflow_dir: Path) -> int:
-    """Spans of the traces MLflow's client stored as ``traces.json`` artifacts: its
-    fallback when it cannot learn the server's version within 3 s (a busy server), which
-    it needs before logging spans to the server's `spans` table."""
-    return sum(
+def _mlflow_spans(mlflow_dir: Path) -> tuple[int, int]:
+    """(distinct spans stored, of which only in ``traces.json`` artifacts).
+
+    MLflow's client logs spans to the server's `spans` table and, in a separate request,
+    the trace; when the trace request is answered before its spans are stored (or the
+    client could not learn the server's version within 3 s, which span logging needs),
+    it also uploads the whole trace as an artifact. Traces are counted once."""
+    with sqlite3.connect(f"file:{mlflow_dir / 'mlflow.db'}?mode=ro", uri=True, timeout=30) as c:
+        in_table = dict(c.execute("SELECT trace_id, count(*) FROM spans GROUP BY trace_id"))
+    only_artifacts = sum(
         len(json.loads(f.read_text())["spans"])
         for f in (mlflow_dir / "artifacts").rglob("traces.json")
+        if f.parent.parent.name not in in_table  # .../traces/<trace id>/artifacts/traces.json
     )
+    return sum(in_table.values()) + only_artifacts, only_artifacts
 
 
-def _stop_started(fut: Future[tuple[Any, ...]]) -> None:
-    if fut.exception() is None:
-        fut.result()[0].stop()
+def _stop_started(*futures: Future[tuple[Any, ...]]) -> None:
+    """Stop the servers that started, in parallel (each may take seconds to drain)."""
+    started = [f.result()[0] for f in futures if f.exception() is None]
+    with ThreadPoolExecutor(max(1, len(started))) as pool:
+        list(pool.map(lambda svc: svc.stop(), started))
 
 
 @contextlib.contextmanager
@@ -111,16 +121,15 @@ def real_backends(ctx: Context) -> Iterator[dict[str, Backend]]:
             phoenix_f = pool.submit(
                 start_phoenix, ctx, root / "phoenix", phoenix_grpc, "sdk-phoenix-server.log"
             )
-            for fut in (mlflow_f, phoenix_f):  # stop whichever started, whatever fails
-                stack.callback(_stop_started, fut)
+            stack.callback(_stop_started, mlflow_f, phoenix_f)  # whatever fails below
             backends = dict(stack.enter_context(_collector(ctx, root)))
             mlflow_url, experiment = mlflow_f.result()[1:]
             phoenix_f.result()
         mlflow_dir = root / "mlflow"
         backends["mlflow"] = Backend(
             {"BENCH_MLFLOW_URI": mlflow_url, "BENCH_MLFLOW_EXPERIMENT_ID": experiment},
-            lambda: table_count(mlflow_dir / "mlflow.db", "spans") + _artifact_spans(mlflow_dir),
-            ("as trace artifacts", lambda: _artifact_spans(mlflow_dir)),
+            lambda: _mlflow_spans(mlflow_dir)[0],
+            ("only as trace artifacts", lambda: _mlflow_spans(mlflow_dir)[1]),
         )
         backends["phoenix"] = Backend(
             {"BENCH_GRPC_ENDPOINT": f"http://127.0.0.1:{phoenix_grpc}"},
