@@ -46,7 +46,9 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int
         return exc.code
 
 
-def start_mlflow(ctx: Context, workdir: Path) -> tuple[Service, str, str]:
+def start_mlflow(
+    ctx: Context, workdir: Path, log: str = "mlflow-server.log"
+) -> tuple[Service, str, str]:
     """`mlflow server` on SQLite; returns (service, url, experiment id)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -56,7 +58,7 @@ def start_mlflow(ctx: Context, workdir: Path) -> tuple[Service, str, str]:
            "--default-artifact-root", str(workdir / "artifacts")]  # fmt: skip
     # Without internet its cost code stalls each worker ~42 s fetching a price list.
     env = {"MLFLOW_MODEL_CATALOG_URI": ""}
-    svc = Service("mlflow", cmd, env=env, log=ctx.log_path("mlflow-server.log"))
+    svc = Service("mlflow", cmd, env=env, log=ctx.log_path(log))
     svc.start(read_first_line=False)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/health", 180, svc.proc)
@@ -71,15 +73,18 @@ def start_mlflow(ctx: Context, workdir: Path) -> tuple[Service, str, str]:
     return svc, url, experiment
 
 
-def start_phoenix(ctx: Context, workdir: Path) -> tuple[Service, str]:
-    """`phoenix serve` with its SQLite working dir; returns (service, url)."""
+def start_phoenix(
+    ctx: Context, workdir: Path, grpc: int | None = None, log: str = "phoenix-server.log"
+) -> tuple[Service, str]:
+    """`phoenix serve` with its SQLite working dir (OTLP/gRPC on ``grpc`` if given);
+    returns (service, url)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port, grpc = free_port(), free_port()
+    port, grpc = free_port(), grpc or free_port()
     cmd = [str(ctx.python("phoenix").parent / "phoenix"), "serve"]
     env = {"PHOENIX_WORKING_DIR": str(workdir), "PHOENIX_PORT": str(port),
            "PHOENIX_GRPC_PORT": str(grpc), "PHOENIX_HOST": "127.0.0.1",
            "PHOENIX_TELEMETRY_ENABLED": "false"}  # fmt: skip
-    svc = Service("phoenix", cmd, env=env, log=ctx.log_path("phoenix-server.log"))
+    svc = Service("phoenix", cmd, env=env, log=ctx.log_path(log))
     svc.start(read_first_line=False)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/healthz", 180, svc.proc)

@@ -96,24 +96,30 @@ def _sections(text: str) -> list[tuple[str, str]]:
     return [(title, "\n".join(lines).rstrip() + "\n") for title, lines in out]
 
 
+def _key(title: str) -> str:
+    """A numbered section is known by its number ("1."), so a retitled one replaces the old."""
+    head = title.split(" ", 1)[0]
+    return head if head[:1].isdigit() and head.endswith(".") else title
+
+
 def write_results(
     path: Path, header: Sequence[str], sections: Sequence[Section], merge: bool = True
 ) -> None:
     """Write the report. With ``merge``, sections of an earlier report that this run did
     not measure are kept (in their place), so `--only` runs add up to one report."""
-    new = {s.title: s.markdown() for s in sections}
+    new = {_key(s.title): (s.title, s.markdown()) for s in sections}
     old = _sections(path.read_text()) if merge and path.exists() else []
     blocks: list[tuple[str, str]] = []
     kept: list[str] = []
     for title, block in old:
-        if title in new:
-            blocks.append((title, new.pop(title)))
+        if _key(title) in new:
+            blocks.append(new.pop(_key(title)))
         else:
             blocks.append((title, block))
             kept.append(title)
     # The rest go before the first numbered section with a larger number, or before
     # the unnumbered trailing sections ("Not measured yet").
-    for title, block in new.items():
+    for title, block in new.values():
         at = next(
             (i for i, (t, _) in enumerate(blocks)
              if (t[:1].isdigit() and t > title) or t == TRAILING),

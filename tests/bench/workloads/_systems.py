@@ -2,7 +2,9 @@
 
 Endpoints come from the environment the harness sets:
 BENCH_GRPC_ENDPOINT (OTLP/gRPC, ``http://127.0.0.1:P``), BENCH_HTTP_ENDPOINT (OTLP/HTTP
-base URL), BENCH_MLFLOW_URI (an MLflow tracking server; unset -> MLflow exports OTLP).
+base URL), BENCH_MLFLOW_URI (an MLflow tracking server; unset -> MLflow exports OTLP)
+with BENCH_MLFLOW_EXPERIMENT_ID (else an experiment named "bench"), BENCH_PROJECT (the
+Spanwise project; raw OTel names its project with OTEL_EXPORTER_OTLP_TRACES_HEADERS).
 Every system batches in the background (Phoenix: ``batch=True``).
 """
 
@@ -80,7 +82,7 @@ def _otel_grpc() -> Setup:
 def _spanwise() -> Setup:
     import spanwise
 
-    spanwise.configure(endpoint=_grpc(), project="bench")
+    spanwise.configure(endpoint=_grpc(), project=os.environ.get("BENCH_PROJECT", "bench"))
     return spanwise.trace, lambda: spanwise.flush(30)
 
 
@@ -88,8 +90,12 @@ def _mlflow() -> Setup:
     import mlflow
 
     if os.environ.get("BENCH_MLFLOW_URI"):
+        # Traces go to the server over its REST API (async logging, MLflow's default).
         mlflow.set_tracking_uri(os.environ["BENCH_MLFLOW_URI"])
-        mlflow.set_experiment("bench")
+        if os.environ.get("BENCH_MLFLOW_EXPERIMENT_ID"):
+            mlflow.set_experiment(experiment_id=os.environ["BENCH_MLFLOW_EXPERIMENT_ID"])
+        else:
+            mlflow.set_experiment("bench")
     # else: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set by the harness -> MLflow's OTLP exporter
 
     def flush() -> None:
