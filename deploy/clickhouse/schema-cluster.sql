@@ -303,3 +303,32 @@ ORDER BY RecordedAt;
 INSERT INTO `spanwise`.span_rollup_coverage (CompleteFrom) SELECT if(count() = 0, toDateTime(0, 'UTC'), toStartOfHour(greatest(max(Timestamp), now64(9)), 'UTC') + toIntervalHour(1)) FROM `spanwise`.otel_traces;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (5, 'hourly span rollup for analytics');
+
+-- migration 6: trace id -> time range lookup
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`trace_times_local` ON CLUSTER `spanwise` (
+    TraceId String,
+    Start SimpleAggregateFunction(min, DateTime64(9)),
+    End SimpleAggregateFunction(max, DateTime64(9)),
+    RetentionDays UInt16
+) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/spanwise/trace_times_local', '{replica}')
+PARTITION BY RetentionDays
+ORDER BY TraceId
+TTL toDateTime(End) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0
+SETTINGS index_granularity = 256;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`trace_times` ON CLUSTER `spanwise` AS `spanwise`.`trace_times_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'trace_times_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `spanwise`.`trace_times_mv` ON CLUSTER `spanwise` TO `spanwise`.`trace_times_local` AS
+SELECT
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp + toIntervalNanosecond(Duration)) AS End,
+    RetentionDays
+FROM `spanwise`.`otel_traces_local`
+GROUP BY TraceId, RetentionDays;
+
+INSERT INTO `spanwise`.trace_times (TraceId, Start, End, RetentionDays) SELECT TraceId, min(Start), max(End), RetentionDays FROM `spanwise`.trace_summary GROUP BY TraceId, RetentionDays;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (6, 'trace id -> time range lookup');

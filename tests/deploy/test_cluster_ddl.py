@@ -35,8 +35,10 @@ def test_every_cluster_statement_is_on_cluster_and_layout_is_consistent():
     distributed: dict[str, tuple[str, str]] = {}  # name → (local table, sharding key)
     everywhere: set[str] = set()
     for stmt in stmts:
-        if stmt.startswith("INSERT"):  # version rows; migration 5 records rollup coverage
-            assert re.match(r"INSERT INTO `obs`\.(schema_migrations|span_rollup_coverage) ", stmt)
+        if stmt.startswith("INSERT"):  # version rows; records of migrations 5 and 6
+            assert re.match(
+                r"INSERT INTO `obs`\.(schema_migrations|span_rollup_coverage|trace_times) ", stmt
+            )
             continue
         assert " ON CLUSTER `prod`" in stmt, stmt[:80]
         table = CREATE_TABLE.match(stmt)
@@ -87,8 +89,8 @@ def test_single_node_ddl_has_no_cluster_parts():
 def test_retention_renders_as_column_default_and_ttl():
     script = schema_print("--retention-days", "30", "--retention", "it's=7", "--cluster", "c")
     assert "RetentionDays UInt16 DEFAULT multiIf(Project = 'it\\'s', 7, 30)" in script
-    assert script.count("TTL toDateTime(") == 3  # spans, trace summary, span rollup
-    assert script.count("ttl_only_drop_parts = 1") == 3
+    assert script.count("TTL toDateTime(") == 4  # spans, trace summary, span rollup, trace times
+    assert script.count("ttl_only_drop_parts = 1") == 3  # trace_times: no time partitions
     bad = CliRunner().invoke(cli, ["schema", "print", "--retention", "nodays"])
     assert bad.exit_code == 2 and "PROJECT=DAYS" in bad.output
     with pytest.raises(ValueError, match=r"0\.\.36500"):

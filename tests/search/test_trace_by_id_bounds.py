@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import spanwise
 
 from tests.search.conftest import call
-from tests.search.dataset import S, build, llm, new_trace_id, send
+from tests.search.dataset import S, base_ns, build, llm, new_trace_id, send
 
 
 def test_trace_across_midnight_in_two_requests_comes_back_whole(collector):
@@ -38,3 +38,35 @@ def test_trace_across_midnight_in_two_requests_comes_back_whole(collector):
     assert status == 200 and len(body["spans"]) == 4
     status, _ = call(collector.http_url, "GET", f"/api/v1/traces/{new_trace_id()}")
     assert status == 404
+
+
+def test_a_store_upgraded_to_trace_times_still_finds_its_old_traces(embedded_chdb_path, tmp_path):
+    """Migration 6 backfills trace_times from the summaries of the traces already stored."""
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+    from opentelemetry.proto.trace.v1 import trace_pb2
+    from spanwise_collector.pipeline.pipeline import Pipeline
+    from spanwise_collector.query.traces import get_trace
+    from spanwise_collector.store import ddl
+
+    from tests.support.embedded import embedded_store
+
+    store = embedded_store(embedded_chdb_path, "times", migrations=ddl.MIGRATIONS[:5])
+    trace_id = new_trace_id()
+    root = S("old", "AGENT", 0, 3000, children=[llm("gpt-4o", "openai", 10, 5, start_ms=100)])
+    spans = build(trace_id, root, base_ns() - 3 * 86_400 * 10**9)
+    request = trace_service_pb2.ExportTraceServiceRequest(
+        resource_spans=[trace_pb2.ResourceSpans(scope_spans=[trace_pb2.ScopeSpans(spans=spans)])]
+    )
+    pipeline = Pipeline(store, [], spool_dir=tmp_path / "spool", linger=0)
+    try:
+        pipeline.consume(request, "p")
+    finally:
+        pipeline.close()
+
+    assert store.migrate() == [6]
+    rows = store.query(
+        "SELECT count() FROM trace_times WHERE TraceId = {t:String}", {"t": trace_id}
+    )
+    assert rows[0][0] >= 1
+    trace = get_trace(store, trace_id)
+    assert trace is not None and sorted(s["name"] for s in trace["spans"]) == ["chat", "old"]

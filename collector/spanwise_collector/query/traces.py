@@ -157,15 +157,14 @@ def public_span(span: dict[str, Any]) -> dict[str, Any]:
 
 
 # The spans table is ordered by (TraceId, SpanId) but partitioned by day: a lookup by id
-# alone reads a granule in every part of every day. trace_summary knows each trace's
-# [first span start, last span end] (every span's Timestamp is inside it: the summary view
-# sees every span's first version, and new versions keep the Timestamp); this scalar
-# subquery (same round trip, evaluated once) lets ClickHouse skip the parts whose
-# Timestamp range is outside. No summary row (not through the collector): no bound.
+# alone reads a granule in every part of every day. trace_times (migration 6) knows each
+# trace's [first span start, last span end] (every version of a span keeps its
+# Timestamp); this scalar subquery (same round trip, evaluated once) lets ClickHouse skip
+# the parts whose Timestamp range is outside. No row (not through the collector): no bound.
 _TRACE_BOUNDS = (
     "WITH (SELECT (ifNull(minOrNull(Start), toDateTime64(0, 9)),"
     " ifNull(maxOrNull(End), toDateTime64('2262-04-11 00:00:00', 9, 'UTC')))"
-    " FROM trace_summary WHERE TraceId IN {ids:Array(String)}) AS bounds "
+    " FROM trace_times WHERE TraceId IN {ids:Array(String)}) AS bounds "
 )
 _IN_BOUNDS = "Timestamp >= bounds.1 AND Timestamp <= bounds.2"
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
+from .trace_times_ddl import TRACE_TIMES_RECORD, TRACE_TIMES_STATEMENTS
 
 __all__ = [
     "MIGRATIONS",
@@ -263,4 +264,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         4, "text indexes over inputs/outputs: word tokens instead of 3-grams", TEXT_INDEX_SWAP
     ),
     Migration(5, "hourly span rollup for analytics", ROLLUP_STATEMENTS, ROLLUP_RECORD),
+    Migration(6, "trace id -> time range lookup", TRACE_TIMES_STATEMENTS, TRACE_TIMES_RECORD),
 )
