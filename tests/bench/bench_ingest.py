@@ -226,6 +226,7 @@ def run(ctx: Context) -> Section:
             results[system].append(res)
             ctx.log(f"    round {r + 1}/{rounds} {system}: {_show(res)}")
     loads = [r["load"] for rs in results.values() for r in rs if "load" in r]
+    verdict = _targets(results)
     return Section(
         title="3. Ingest throughput (OTLP receivers, fresh store each run)",
         intro=(
@@ -252,8 +253,38 @@ def run(ctx: Context) -> Section:
             "of the budget until the last reply; µs/span = that CPU time ÷ spans stored.",
             "The load generators run on the same 2 cores as the receiver; 1-minute load average at "
             f"the start of the runs: {min(loads, default=0):.1f}–{max(loads, default=0):.1f}.",
+            *verdict,
         ),
     )
+
+
+TARGET_SPANS_PER_S = 50_000
+TARGET_RATIO = 20
+
+
+def _targets(results: dict[str, list[dict[str, Any]]]) -> tuple[str, ...]:
+    """Issue 9's ingest targets, judged on this run's medians."""
+    ok = {s: [r for r in rs if "error" not in r] for s, rs in results.items()}
+    ours = _stats(ok.get("spanwise", []), "stored_per_s")
+    if ours is None:
+        return ()
+    speed = "met" if ours.median >= TARGET_SPANS_PER_S else "**missed**"
+    lines = [
+        f"Target (issue 9) ≥ {TARGET_SPANS_PER_S:,} spans/s acknowledged and durable: {speed} "
+        f"({fmt(ours.median)} stored spans/s, "
+        f"{fmt(statistics.median(r['cpu_us_per_span'] for r in ok['spanwise']))} µs of collector "
+        "CPU per span; where it goes: docs/ingest-performance.md)."
+    ]
+    for peer in (s for s in SYSTEMS if s != "spanwise"):
+        theirs = _stats(ok.get(peer, []), "stored_per_s")
+        if theirs is None or not theirs.median:
+            continue
+        ratio = ours.median / theirs.median
+        lines.append(
+            f"Target ≥ {TARGET_RATIO}× {LABELS[peer].split(' (')[0]}: "
+            f"{'met' if ratio >= TARGET_RATIO else '**missed**'} ({ratio:.1f}×)."
+        )
+    return tuple(lines)
 
 
 if __name__ == "__main__":  # one system by hand: python -m tests.bench.bench_ingest spanwise 10
