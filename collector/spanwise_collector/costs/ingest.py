@@ -53,7 +53,10 @@ class PricingProcessor:
         self.store = store
         # Structure of recently priced traces, so two batches of one trace in flight at the
         # same time (two exporters) see each other before either is in the store.
-        self._recent: OrderedDict[str, dict[str, Known]] = OrderedDict()
+        # Values are packed strings (see _pack): a dict of strings is not tracked by the
+        # cyclic GC, tuples are — 20k traces of tuples made every full collection walk
+        # ~300k objects (~3 µs per ingested span, measured).
+        self._recent: OrderedDict[str, dict[str, str]] = OrderedDict()
         self._recent_max = recent_traces
         self._lock = threading.Lock()
 
@@ -104,7 +107,9 @@ class PricingProcessor:
         deferred: dict[tuple[str, str], str] = {}
         for tid in traces:
             known = dict(stored.get(tid, ()))
-            known.update(self._recent.get(tid, ()))  # newer than the store's copy
+            recent = self._recent.get(tid)
+            if recent:  # newer than the store's copy
+                known.update((sid, _unpack(v)) for sid, v in recent.items())
             batch_parents = parents[tid]
             for sid in batch_parents:
                 known.pop(sid, None)
@@ -130,7 +135,7 @@ class PricingProcessor:
             else:
                 recent.move_to_end(tid)
             has_usage = types[i] in PRICED_TYPES and bool(inp[i] or out[i])
-            spans[span_ids[i]] = (parent_ids[i], has_usage, cost[i] is not None, status[i])
+            spans[span_ids[i]] = _pack(parent_ids[i], has_usage, cost[i] is not None, status[i])
         while len(recent) > self._recent_max:
             recent.popitem(last=False)
 
@@ -169,6 +174,16 @@ class PricingProcessor:
             if res.total is not None:
                 cost[i] = res.total.quantize(CENT_BILLIONTH)
                 breakdown[i] = [(k, v.quantize(CENT_BILLIONTH)) for k, v in res.breakdown.items()]
+
+
+def _pack(parent: str, has_usage: bool, has_cost: bool, status: str) -> str:
+    """A `Known` as one string: usage flag, cost flag, parent id, NUL, cost status."""
+    return f"{'1' if has_usage else '0'}{'1' if has_cost else '0'}{parent}\x00{status}"
+
+
+def _unpack(packed: str) -> Known:
+    parent, _, status = packed[2:].partition("\x00")
+    return (parent, packed[0] == "1", packed[1] == "1", status)
 
 
 def _ns(moment: Any) -> int:
