@@ -6,6 +6,7 @@ Installs the peers (first run only), runs the benchmarks and writes tests/bench/
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,21 +87,30 @@ def main(argv: list[str] | None = None) -> int:
         peers_from=Path(args.peers_from).resolve() if args.peers_from else None,
     )
 
+    load_at_start = os.getloadavg()[0]
     sections: list[Section] = []
     for name in names:
         ctx.log(f"== {name}")
         sections.append(BENCHMARKS[name].run(ctx))
     sections.append(NOT_YET)
-    mode = "quick" if args.quick else ("full" if args.full else "default")
+    machine = machine_info()  # [date and commit, machine, python]
     header = [
-        *machine_info(),
-        f"- Mode: {mode} (`python -m tests.bench{' --quick' if args.quick else ''}{' --full' if args.full else ''}`), "
-        f"benchmarks: {', '.join(names)}; took {time.monotonic() - started:.0f} s",
+        *machine[1:],
         *_versions(ctx),
         "- Every measurement runs in a fresh process; variants are interleaved A B C … A B C …; "
         "figures are min / median / max over those processes.",
+        "- Each section ends with the run that measured it (date, commit, command, machine "
+        "load): `--only` runs replace their own sections and keep the others.",
     ]
-    write_results(Path(args.output), header, sections)
+    flags = "".join(f" {f}" for f, on in (("--quick", args.quick), ("--full", args.full)) if on)
+    if args.peers_from:
+        flags += f" --peers-from {args.peers_from}"
+    stamp = (
+        f"{machine[0][2:]}; `python -m tests.bench{flags} --only {','.join(names)}` "
+        f"({time.monotonic() - started:.0f} s); 1-minute load average at the start "
+        f"{load_at_start:.1f}"
+    )
+    write_results(Path(args.output), header, sections, stamp=stamp)
     ctx.log(f"wrote {args.output}")
     return 0
 

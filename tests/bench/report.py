@@ -103,20 +103,31 @@ def _key(title: str) -> str:
 
 
 def write_results(
-    path: Path, header: Sequence[str], sections: Sequence[Section], merge: bool = True
+    path: Path,
+    header: Sequence[str],
+    sections: Sequence[Section],
+    merge: bool = True,
+    stamp: str = "",
 ) -> None:
     """Write the report. With ``merge``, sections of an earlier report that this run did
-    not measure are kept (in their place), so `--only` runs add up to one report."""
-    new = {_key(s.title): (s.title, s.markdown()) for s in sections}
+    not measure are kept (in their place), so `--only` runs add up to one report; each
+    section measured now ends with ``stamp`` (date, commit, mode, load), so a kept one
+    still says which run it comes from."""
+    ending = f"\n_{stamp}_\n" if stamp else ""
+    new = {
+        _key(s.title): (
+            s.title,
+            s.markdown().rstrip() + "\n" + (ending if s.title != TRAILING else ""),
+        )
+        for s in sections
+    }
     old = _sections(path.read_text()) if merge and path.exists() else []
     blocks: list[tuple[str, str]] = []
-    kept: list[str] = []
     for title, block in old:
         if _key(title) in new:
             blocks.append(new.pop(_key(title)))
         else:
             blocks.append((title, block))
-            kept.append(title)
     # The rest go before the first numbered section with a larger number, or before
     # the unnumbered trailing sections ("Not measured yet").
     for title, block in new.values():
@@ -127,9 +138,6 @@ def write_results(
         )  # fmt: skip
         blocks.insert(at, (title, block))
     lines = list(header)
-    if kept:
-        lines.append("- Sections kept from earlier runs (their own figures; see git history for "
-                     f"those runs' headers): {', '.join(kept)}")  # fmt: skip
     text = "\n".join(["# Spanwise benchmark results", "", *lines, ""]) + "\n"
     text += "\n".join(b for _, b in blocks)
     path.write_text(text)
