@@ -87,8 +87,20 @@ def _mlflow() -> System:
     )
 
 
-def _openinference() -> System:
+def _instrumented(tp: Any, instrumentor: Any) -> System:
+    """An OTel-style instrumentor (instrument/uninstrument) on its own tracer provider."""
     import openai
+
+    instrumentor.instrument(tracer_provider=tp)
+    return System(
+        openai,
+        tp.force_flush,
+        on=lambda: instrumentor.instrument(tracer_provider=tp),
+        off=instrumentor.uninstrument,
+    )
+
+
+def _openinference() -> System:
     from openinference.instrumentation.openai import OpenAIInstrumentor
     from phoenix.otel import register
 
@@ -100,14 +112,7 @@ def _openinference() -> System:
         set_global_tracer_provider=False,
         verbose=False,
     )
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tp)
-    return System(
-        openai,
-        tp.force_flush,
-        on=lambda: instrumentor.instrument(tracer_provider=tp),
-        off=instrumentor.uninstrument,
-    )
+    return _instrumented(tp, OpenAIInstrumentor())
 
 
 def _otel_v2() -> System:
@@ -121,7 +126,6 @@ def _otel_v2() -> System:
     except ImportError:
         capture = "true"
     os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = capture
-    import openai
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
     from opentelemetry.sdk.trace import TracerProvider
@@ -129,14 +133,7 @@ def _otel_v2() -> System:
 
     tp = TracerProvider()
     tp.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=_grpc(), insecure=True)))
-    instrumentor = OpenAIInstrumentor()
-    instrumentor.instrument(tracer_provider=tp)
-    return System(
-        openai,
-        tp.force_flush,
-        on=lambda: instrumentor.instrument(tracer_provider=tp),
-        off=instrumentor.uninstrument,
-    )
+    return _instrumented(tp, OpenAIInstrumentor())
 
 
 def _langfuse() -> System:
