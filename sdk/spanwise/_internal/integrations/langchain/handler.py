@@ -8,9 +8,10 @@ AGENT, LangGraph nodes → CHAIN. Every callback swallows its own failures
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -24,6 +25,27 @@ from .serialize import message_to_dict, to_jsonable
 from .usage import request_attributes, response_attributes, usage_attributes
 
 __all__ = ["SpanwiseCallbackHandler"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _guarded(what: str) -> Callable[[_Method], _Method]:
+    """A callback that logs its own failure (``log_internal_error``) instead of raising
+    into the chain it observes."""
+
+    def decorate(method: _Method) -> _Method:
+        @functools.wraps(method)
+        def callback(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                log_internal_error(what)
+                return None
+
+        return callback  # type: ignore[return-value]
+
+    return decorate
+
 
 # One registry for every handler instance: a run seen by two handlers (autolog and
 # an explicit ``callbacks=[...]``) gets one span, and parents resolve across them.
@@ -183,6 +205,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     # --- chains ---------------------------------------------------------------------
 
+    @_guarded("starting a LangChain chain span")
     def on_chain_start(
         self,
         serialized: dict[str, Any] | None,
@@ -194,33 +217,26 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        try:
-            if not self._begins(run_id):
-                return
-            if _HIDDEN_TAG in (tags or ()):
-                RUNS.skip(run_id, parent_run_id)
-                return
-            name = _run_name(kwargs.get("name"), serialized, "chain")
-            span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
-            # Streaming runs start with an empty input and report it at the end.
-            shown = None if inputs == "" else to_jsonable(inputs)
-            self._start(run_id, parent_run_id, name, span_type, extra, shown)
-        except Exception:
-            log_internal_error("starting a LangChain chain span")
+        if not self._begins(run_id):
+            return
+        if _HIDDEN_TAG in (tags or ()):
+            RUNS.skip(run_id, parent_run_id)
+            return
+        name = _run_name(kwargs.get("name"), serialized, "chain")
+        span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
+        # Streaming runs start with an empty input and report it at the end.
+        shown = None if inputs == "" else to_jsonable(inputs)
+        self._start(run_id, parent_run_id, name, span_type, extra, shown)
 
+    @_guarded("ending a LangChain chain span")
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._set_inputs(run_id, kwargs.get("inputs"))
-            self._end(run_id, to_jsonable(outputs))
-        except Exception:
-            log_internal_error("ending a LangChain chain span")
+        self._set_inputs(run_id, kwargs.get("inputs"))
+        self._end(run_id, to_jsonable(outputs))
 
+    @_guarded("ending a failed LangChain chain span")
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._set_inputs(run_id, kwargs.get("inputs"))
-            self._end(run_id, error=error)
-        except Exception:
-            log_internal_error("ending a failed LangChain chain span")
+        self._set_inputs(run_id, kwargs.get("inputs"))
+        self._end(run_id, error=error)
 
     def on_agent_action(self, action: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._event(
@@ -246,6 +262,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     # --- chat models and LLMs -------------------------------------------------------
 
+    @_guarded("starting a LangChain chat model span")
     def on_chat_model_start(
         self,
         serialized: dict[str, Any] | None,
@@ -257,19 +274,15 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        try:
-            if not self._begins(run_id):
-                return
-            name = _run_name(kwargs.get("name"), serialized, "chat_model")
-            request = request_attributes(
-                serialized, kwargs.get("invocation_params"), metadata, "chat"
-            )
-            turns = [[message_to_dict(m) for m in turn] for turn in messages]
-            shown = turns[0] if len(turns) == 1 else turns
-            self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
-        except Exception:
-            log_internal_error("starting a LangChain chat model span")
+        if not self._begins(run_id):
+            return
+        name = _run_name(kwargs.get("name"), serialized, "chat_model")
+        request = request_attributes(serialized, kwargs.get("invocation_params"), metadata, "chat")
+        turns = [[message_to_dict(m) for m in turn] for turn in messages]
+        shown = turns[0] if len(turns) == 1 else turns
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
 
+    @_guarded("starting a LangChain LLM span")
     def on_llm_start(
         self,
         serialized: dict[str, Any] | None,
@@ -281,48 +294,40 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        try:
-            if not self._begins(run_id):
-                return
-            name = _run_name(kwargs.get("name"), serialized, "llm")
-            request = request_attributes(
-                serialized, kwargs.get("invocation_params"), metadata, "text_completion"
-            )
-            shown = prompts[0] if len(prompts) == 1 else list(prompts)
-            self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
-        except Exception:
-            log_internal_error("starting a LangChain LLM span")
+        if not self._begins(run_id):
+            return
+        name = _run_name(kwargs.get("name"), serialized, "llm")
+        request = request_attributes(
+            serialized, kwargs.get("invocation_params"), metadata, "text_completion"
+        )
+        shown = prompts[0] if len(prompts) == 1 else list(prompts)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
 
+    @_guarded("recording a LangChain first token")
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            record = RUNS.get(run_id)
-            if record is None or record.first_token_ns is not None:
-                return
-            record.first_token_ns = time.time_ns()
-            seconds = (record.first_token_ns - record.start_ns) / 1e9
-            record.span.set_attribute(attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, seconds)
-            record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
-        except Exception:
-            log_internal_error("recording a LangChain first token")
+        record = RUNS.get(run_id)
+        if record is None or record.first_token_ns is not None:
+            return
+        record.first_token_ns = time.time_ns()
+        seconds = (record.first_token_ns - record.start_ns) / 1e9
+        record.span.set_attribute(attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, seconds)
+        record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
 
+    @_guarded("ending a LangChain LLM span")
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            if RUNS.get(run_id) is None:
-                RUNS.forget_skipped(run_id)
-                return
-            extra = {**response_attributes(response), **usage_attributes(response)}
-            self._end(run_id, _llm_outputs(response), extra)
-        except Exception:
-            log_internal_error("ending a LangChain LLM span")
+        if RUNS.get(run_id) is None:
+            RUNS.forget_skipped(run_id)
+            return
+        extra = {**response_attributes(response), **usage_attributes(response)}
+        self._end(run_id, _llm_outputs(response), extra)
 
+    @_guarded("ending a failed LangChain LLM span")
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
-        except Exception:
-            log_internal_error("ending a failed LangChain LLM span")
+        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
 
     # --- tools ----------------------------------------------------------------------
 
+    @_guarded("starting a LangChain tool span")
     def on_tool_start(
         self,
         serialized: dict[str, Any] | None,
@@ -335,36 +340,30 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         inputs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        try:
-            if not self._begins(run_id):
-                return
-            name = _run_name(kwargs.get("name"), serialized, "tool")
-            extra: dict[str, Any] = {
-                attrs.GEN_AI_OPERATION_NAME: "execute_tool",
-                attrs.GEN_AI_TOOL_NAME: name,
-            }
-            if kwargs.get("tool_call_id"):
-                extra[attrs.GEN_AI_TOOL_CALL_ID] = str(kwargs["tool_call_id"])
-            shown = to_jsonable(inputs) if inputs is not None else input_str
-            self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown)
-        except Exception:
-            log_internal_error("starting a LangChain tool span")
+        if not self._begins(run_id):
+            return
+        name = _run_name(kwargs.get("name"), serialized, "tool")
+        extra: dict[str, Any] = {
+            attrs.GEN_AI_OPERATION_NAME: "execute_tool",
+            attrs.GEN_AI_TOOL_NAME: name,
+        }
+        if kwargs.get("tool_call_id"):
+            extra[attrs.GEN_AI_TOOL_CALL_ID] = str(kwargs["tool_call_id"])
+        shown = to_jsonable(inputs) if inputs is not None else input_str
+        self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown)
 
+    @_guarded("ending a LangChain tool span")
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            content = getattr(output, "content", output) if _is_tool_message(output) else output
-            self._end(run_id, to_jsonable(content))
-        except Exception:
-            log_internal_error("ending a LangChain tool span")
+        content = getattr(output, "content", output) if _is_tool_message(output) else output
+        self._end(run_id, to_jsonable(content))
 
+    @_guarded("ending a failed LangChain tool span")
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
-        except Exception:
-            log_internal_error("ending a failed LangChain tool span")
+        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
 
     # --- retrievers -----------------------------------------------------------------
 
+    @_guarded("starting a LangChain retriever span")
     def on_retriever_start(
         self,
         serialized: dict[str, Any] | None,
@@ -376,26 +375,19 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        try:
-            if not self._begins(run_id):
-                return
-            name = _run_name(kwargs.get("name"), serialized, "retriever")
-            inputs = {"query": query}
-            self._start(run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs)
-        except Exception:
-            log_internal_error("starting a LangChain retriever span")
+        if not self._begins(run_id):
+            return
+        name = _run_name(kwargs.get("name"), serialized, "retriever")
+        inputs = {"query": query}
+        self._start(run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs)
 
+    @_guarded("ending a LangChain retriever span")
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._end(run_id, to_jsonable(list(documents)))
-        except Exception:
-            log_internal_error("ending a LangChain retriever span")
+        self._end(run_id, to_jsonable(list(documents)))
 
+    @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        try:
-            self._end(run_id, error=error)
-        except Exception:
-            log_internal_error("ending a failed LangChain retriever span")
+        self._end(run_id, error=error)
 
 
 def _is_tool_message(value: Any) -> bool:
