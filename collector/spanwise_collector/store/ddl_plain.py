@@ -18,6 +18,7 @@ Anything else raises ``ClusterDDLError``: declare it with ``Table``/``Materializ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Table
@@ -121,11 +122,10 @@ def _default_sharding(columns: tuple[str, ...], order_by: str) -> str:
     return "rand()" if key in ("", "tuple()") else f"cityHash64({key})"
 
 
-def _clauses(text: str) -> dict[str, str]:
-    """Split ``XMergeTree(a) PARTITION BY … ORDER BY …`` at top-level clause keywords."""
-    positions = []
-    depth, quote, i = 0, "", 0
-    upper = text.upper()
+def _unquoted(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth) of every character outside quotes, from ``start``: the
+    parenthesis depth after the character (an opening one counts itself)."""
+    depth, quote, i = 0, "", start
     while i < len(text):
         ch = text[i]
         if quote:
@@ -135,17 +135,23 @@ def _clauses(text: str) -> dict[str, str]:
                 quote = ""
         elif ch in "'`\"":
             quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0 and (i == 0 or not text[i - 1].isalnum()):
-            for kw in _CLAUSES:
-                if upper.startswith(kw, i) and not upper[i + len(kw) : i + len(kw) + 1].isalnum():
-                    positions.append((i, kw))
-                    i += len(kw) - 1
-                    break
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield i, ch, depth
         i += 1
+
+
+def _clauses(text: str) -> dict[str, str]:
+    """Split ``XMergeTree(a) PARTITION BY … ORDER BY …`` at top-level clause keywords."""
+    positions = []
+    upper = text.upper()
+    for i, ch, depth in _unquoted(text):
+        if depth or ch in "()" or (i and text[i - 1].isalnum()):
+            continue
+        for kw in _CLAUSES:
+            if upper.startswith(kw, i) and not upper[i + len(kw) : i + len(kw) + 1].isalnum():
+                positions.append((i, kw))
+                break
     out = {"ENGINE": text[: positions[0][0]] if positions else text}
     for n, (start, kw) in enumerate(positions):
         end = positions[n + 1][0] if n + 1 < len(positions) else len(text)
@@ -154,44 +160,17 @@ def _clauses(text: str) -> dict[str, str]:
 
 
 def _split_top(text: str, sep: str) -> list[str]:
-    parts, depth, quote, start, i = [], 0, "", 0, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'`\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == sep and depth == 0:
+    parts, start = [], 0
+    for i, ch, depth in _unquoted(text):
+        if ch == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-        i += 1
     parts.append(text[start:])
     return [p.strip() for p in parts if p.strip()]
 
 
 def _matching_paren(text: str, open_at: int) -> int:
-    depth, quote, i = 0, "", open_at
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'`\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    for i, ch, depth in _unquoted(text, open_at):
+        if ch == ")" and depth == 0:
+            return i
     raise ClusterDDLError("unbalanced parentheses in CREATE TABLE")
