@@ -12,13 +12,12 @@ from typing import Any
 
 from spanwise_collector.filters import compile_filter
 
-from ..query.errors import QueryError
 from ..query.traces import SPAN_COLUMNS, span_to_json
 from ..query.traces import public_span as query_public_span
 from ..store import ClickHouseStore
 from .keyset import build_ordering
 from .schema import SPAN_SCHEMA
-from .window import open_window
+from .window import check_fields, open_window
 
 __all__ = ["SPAN_FIELDS", "search_spans"]
 
@@ -46,10 +45,7 @@ def search_spans(
     fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One page of spans, newest first by default."""
-    if fields is not None:
-        unknown = sorted(set(fields) - set(SPAN_FIELDS))
-        if unknown:
-            raise QueryError(f"unknown fields {unknown}; choose from {', '.join(SPAN_FIELDS)}")
+    check_fields(fields, SPAN_FIELDS)
     window = open_window("spans", filter=filter, order_by=order_by, since=since, until=until,
                          project=project, page_token=page_token, max_results=max_results)  # fmt: skip
     where = compile_filter(filter or None, SPAN_SCHEMA)

@@ -14,12 +14,11 @@ from typing import Any
 
 from spanwise_collector.filters import compile_filter
 
-from ..query.errors import QueryError
 from ..query.traces import attach_spans, summary_to_info
 from ..store import ClickHouseStore
 from .keyset import build_ordering
 from .schema import TRACE_AGGREGATES, TRACE_SCHEMA, grouped_summary_sql
-from .window import open_window
+from .window import check_fields, open_window
 
 __all__ = ["TRACE_FIELDS", "search_traces"]
 
@@ -64,10 +63,7 @@ def search_traces(
     include_spans: bool = False,
 ) -> dict[str, Any]:
     """One page of traces; FilterError/InvalidPageToken/QueryError on bad arguments."""
-    if fields is not None:
-        unknown = sorted(set(fields) - set(TRACE_FIELDS))
-        if unknown:
-            raise QueryError(f"unknown fields {unknown}; choose from {', '.join(TRACE_FIELDS)}")
+    check_fields(fields, TRACE_FIELDS)
     window = open_window("traces", filter=filter, order_by=order_by, since=since, until=until,
                          project=project, page_token=page_token, max_results=max_results)  # fmt: skip
     where = compile_filter(filter or None, TRACE_SCHEMA)

@@ -17,7 +17,7 @@ from spanwise_collector.filters import InvalidPageToken, decode_page_token, enco
 from ..query.costs import parse_time
 from ..query.errors import QueryError
 
-__all__ = ["MAX_RESULTS", "Window", "open_window", "time_value"]
+__all__ = ["MAX_RESULTS", "Window", "check_fields", "open_window", "time_value"]
 
 MAX_RESULTS = 1000
 # DateTime64(9) spans 1900..2262; these stand for "unbounded".
@@ -105,3 +105,11 @@ def open_window(
     if start >= end:
         raise QueryError("since must be before until")
     return Window(start, end, project or "", None, fingerprint)
+
+
+def check_fields(fields: Any, known: tuple[str, ...]) -> None:
+    """QueryError if ``fields`` (None: all) names a field a result does not have."""
+    if fields is not None:
+        unknown = sorted(set(fields) - set(known))
+        if unknown:
+            raise QueryError(f"unknown fields {unknown}; choose from {', '.join(known)}")
