@@ -59,6 +59,18 @@ def _write_csv(rows: Iterable[dict[str, Any]], columns: list[str]) -> None:
         writer.writerow([_cell(row.get(c)) for c in columns])
 
 
+def _search(url: str, kind: str, filter_string: str, order_by: tuple[str, ...], limit: int,
+            page_token: str | None, since: str | None, until: str | None,
+            project: str | None) -> dict:  # fmt: skip
+    """One page of ``POST /api/v1/{kind}/search`` with the command's options."""
+    from spanwise import Client
+
+    body = {"filter": filter_string or None, "order_by": list(order_by) or None,
+            "max_results": limit, "page_token": page_token, "since": since, "until": until,
+            "project": project}  # fmt: skip
+    return Client(url)._request("POST", f"/api/v1/{kind}/search", body=body)
+
+
 def _more(token: str | None) -> None:
     if token:
         from .render import console
@@ -77,12 +89,8 @@ def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
                   until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                   page_token: str | None) -> None:  # fmt: skip
     """Traces matching FILTER, e.g. "span.model = 'gpt-4o' AND trace.cost > 0.01"."""
-    from spanwise import Client
-
-    body = {"filter": filter_string or None, "order_by": list(order_by) or None,
-            "max_results": limit, "page_token": page_token, "since": since, "until": until,
-            "project": project}  # fmt: skip
-    payload = Client(url)._request("POST", "/api/v1/traces/search", body=body)
+    payload = _search(url, "traces", filter_string, order_by, limit, page_token, since, until,
+                      project)  # fmt: skip
     infos = [t["info"] for t in payload["traces"]]
     if as_json:
         print_json(payload)
@@ -120,12 +128,8 @@ def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sinc
                  until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                  page_token: str | None) -> None:  # fmt: skip
     """Spans matching FILTER, e.g. "span.type = 'LLM' AND span.model = 'gpt-4o'"."""
-    from spanwise import Client
-
-    body = {"filter": filter_string or None, "order_by": list(order_by) or None,
-            "max_results": limit, "page_token": page_token, "since": since, "until": until,
-            "project": project}  # fmt: skip
-    payload = Client(url)._request("POST", "/api/v1/spans/search", body=body)
+    payload = _search(url, "spans", filter_string, order_by, limit, page_token, since, until,
+                      project)  # fmt: skip
     rows = payload["spans"]
     if as_json:
         print_json(payload)
