@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from ..query import experiments as qe
 from ..query import runs as q
 from ..query.errors import NotFound
+from ..query.offset_page import MAX_RESULTS
 from ..runs.artifacts import ArtifactStore, ArtifactTooLarge, default_root
 from ..store import ClickHouseStore
 from .deps import get_store
@@ -33,7 +34,7 @@ async def search_experiments(
     name: str | None = None,
     filter_string: str = "",
     order_by: list[str] = Query(default=[]),
-    max_results: int = Query(1000, ge=1, le=qe.MAX_RESULTS),
+    max_results: int = Query(1000, ge=1, le=MAX_RESULTS),
     page_token: str | None = None,
     store: ClickHouseStore = Depends(get_store),
 ) -> dict[str, Any]:
@@ -61,7 +62,7 @@ async def search_runs(
     experiment_ids: list[str] = Body(default=[]),
     filter_string: str = Body(default=""),
     order_by: list[str] = Body(default=[]),
-    max_results: int = Body(default=1000, ge=1, le=q.MAX_RESULTS),
+    max_results: int = Body(default=1000, ge=1, le=MAX_RESULTS),
     page_token: str | None = Body(default=None),
     store: ClickHouseStore = Depends(get_store),
 ) -> dict[str, Any]:

@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from spanwise_collector.filters import (
-    FilterError,
-    compile_filter,
-    compile_order_by,
-    decode_page_token,
-    encode_page_token,
-)
-
 from ..store import ClickHouseStore
 from .errors import QueryError
+from .offset_page import open_offset_page
 from .run_schema import EXPERIMENT_SCHEMA
 
 __all__ = ["get_experiment", "search_experiments"]
 
-MAX_RESULTS = 50_000
 
 # Re-deliveries of the creation event collapse by id; the first creation wins.
 _EXPERIMENTS = """
@@ -65,27 +57,13 @@ def search_experiments(
     page_token: str | None = None,
 ) -> dict[str, Any]:
     """Experiments matching ``filter_string`` (``name LIKE 'house%'``, ``tags.team = 'x'``)."""
-    if not 1 <= max_results <= MAX_RESULTS:
-        raise QueryError(f"max_results must be between 1 and {MAX_RESULTS}, got {max_results}")
     fingerprint = json.dumps([filter_string or "", order_by or []])
-    try:
-        where = compile_filter(filter_string or "", EXPERIMENT_SCHEMA, param_prefix="f")
-        order = compile_order_by(order_by or [], EXPERIMENT_SCHEMA, param_prefix="o")
-        offset = 0
-        if page_token:
-            offset = decode_page_token(page_token, ("offset",), query=fingerprint)["offset"]
-            if not isinstance(offset, int) or offset < 0:
-                raise FilterError("invalid page token: bad offset")
-    except FilterError as err:
-        raise QueryError(str(err)) from None
-    ordering = f"{order.sql}, " if order.sql else "CreationTime DESC, "
-    rows = store.query_dicts(
-        f"SELECT * FROM ({_EXPERIMENTS}) WHERE {where.sql} "
+    page = open_offset_page(EXPERIMENT_SCHEMA, filter_string, order_by or [], max_results,
+                            page_token, fingerprint)  # fmt: skip
+    ordering = f"{page.order.sql}, " if page.order.sql else "CreationTime DESC, "
+    rows, token = page.cut(store.query_dicts(
+        f"SELECT * FROM ({_EXPERIMENTS}) WHERE {page.where.sql} "
         f"ORDER BY {ordering}ExperimentId LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}",
-        {**where.params, **order.params, "limit": max_results + 1, "offset": offset},
-    )
-    token = None
-    if len(rows) > max_results:
-        rows = rows[:max_results]
-        token = encode_page_token({"offset": offset + max_results}, query=fingerprint)
+        page.params(),
+    ))  # fmt: skip
     return {"experiments": [experiment_to_json(r) for r in rows], "next_page_token": token}

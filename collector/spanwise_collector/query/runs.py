@@ -17,14 +17,13 @@ from typing import Any
 
 from spanwise_collector.filters import (
     FilterError,
-    compile_filter,
-    compile_order_by,
     decode_page_token,
     encode_page_token,
 )
 
 from ..store import ClickHouseStore
 from .errors import QueryError
+from .offset_page import MAX_RESULTS, open_offset_page
 from .run_schema import RUN_SCHEMA
 from .traces import SUMMARY_COLUMNS, summary_to_info
 
@@ -37,7 +36,6 @@ __all__ = [
     "validate_run_id",
 ]
 
-MAX_RESULTS = 50_000
 MAX_HISTORY = 1_000_000
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -139,37 +137,22 @@ def search_runs(
     Default order: newest start first. Page tokens are offsets bound to the query
     (a token of another filter/order is refused).
     """
-    if not 1 <= max_results <= MAX_RESULTS:
-        raise QueryError(f"max_results must be between 1 and {MAX_RESULTS}, got {max_results}")
     experiment_ids = [str(e) for e in experiment_ids]
     order_by = list(order_by or ())
     fingerprint = json.dumps([sorted(experiment_ids), filter_string or "", order_by])
-    try:
-        where = compile_filter(filter_string or "", RUN_SCHEMA, param_prefix="f")
-        order = compile_order_by(order_by, RUN_SCHEMA, param_prefix="o")
-        offset = 0
-        if page_token:
-            offset = decode_page_token(page_token, ("offset",), query=fingerprint)["offset"]
-            if not isinstance(offset, int) or offset < 0:
-                raise FilterError("invalid page token: bad offset")
-    except FilterError as err:
-        raise QueryError(str(err)) from None
-    params: dict[str, Any] = {**where.params, **order.params}
+    page = open_offset_page(RUN_SCHEMA, filter_string, order_by, max_results, page_token,
+                            fingerprint)  # fmt: skip
+    params = page.params()
     scope = "1"
     if experiment_ids:
         scope = "ExperimentId IN {experiment_ids:Array(String)}"
         params["experiment_ids"] = experiment_ids
-    ordering = f"{order.sql}, " if order.sql else "StartTime DESC, "
+    ordering = f"{page.order.sql}, " if page.order.sql else "StartTime DESC, "
     sql = (
-        f"SELECT * FROM ({_runs_sql(scope)}) WHERE {where.sql} "
+        f"SELECT * FROM ({_runs_sql(scope)}) WHERE {page.where.sql} "
         f"ORDER BY {ordering}RunId ASC LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}"
     )
-    params.update(limit=max_results + 1, offset=offset)
-    rows = store.query_dicts(sql, params)
-    token = None
-    if len(rows) > max_results:
-        rows = rows[:max_results]
-        token = encode_page_token({"offset": offset + max_results}, query=fingerprint)
+    rows, token = page.cut(store.query_dicts(sql, params))
     return {"runs": [run_to_json(r) for r in rows], "next_page_token": token}
 
 
