@@ -56,8 +56,21 @@ def json_float(value: float) -> float | str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+def _key_values(alias: str, column: str, table: str, value: str, scope: str) -> str:
+    """LEFT JOIN of one run map (``column``) built from ``table``'s rows per key."""
+    return f"""LEFT JOIN (
+    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS {column}
+    FROM (
+        SELECT RunId, Key, {value} AS Value
+        FROM {table} WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
+        GROUP BY RunId, Key
+    ) GROUP BY RunId
+) AS {alias} ON {alias}.RunId = r.RunId"""
+
+
 def _runs_sql(scope: str) -> str:
-    """One row per run in ``scope`` (a predicate on RunId/ExperimentId) with its maps."""
+    """One row per run in ``scope`` (a predicate on RunId/ExperimentId) with its maps:
+    the latest value of each metric, the first of each param, the newest of each tag."""
     return f"""
 SELECT
     r.RunId AS RunId, r.experiment AS ExperimentId,
@@ -71,30 +84,9 @@ FROM (
            argMax((RunName, Status, StartTime, EndTime, ParentRunId), Version) AS s
     FROM runs WHERE {scope} GROUP BY RunId
 ) AS r
-LEFT JOIN (
-    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Metrics
-    FROM (
-        SELECT RunId, Key, tupleElement(argMaxMerge(Latest), 1) AS Value
-        FROM run_latest_metrics WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
-        GROUP BY RunId, Key
-    ) GROUP BY RunId
-) AS m ON m.RunId = r.RunId
-LEFT JOIN (
-    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Params
-    FROM (
-        SELECT RunId, Key, argMin(Value, LoggedAt) AS Value
-        FROM run_params WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
-        GROUP BY RunId, Key
-    ) GROUP BY RunId
-) AS p ON p.RunId = r.RunId
-LEFT JOIN (
-    SELECT RunId, mapFromArrays(groupArray(Key), groupArray(Value)) AS Tags
-    FROM (
-        SELECT RunId, Key, argMax(Value, Version) AS Value
-        FROM run_tags WHERE RunId IN (SELECT RunId FROM runs WHERE {scope})
-        GROUP BY RunId, Key
-    ) GROUP BY RunId
-) AS t ON t.RunId = r.RunId
+{_key_values("m", "Metrics", "run_latest_metrics", "tupleElement(argMaxMerge(Latest), 1)", scope)}
+{_key_values("p", "Params", "run_params", "argMin(Value, LoggedAt)", scope)}
+{_key_values("t", "Tags", "run_tags", "argMax(Value, Version)", scope)}
 """
 
 
