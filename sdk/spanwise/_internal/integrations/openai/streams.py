@@ -93,20 +93,23 @@ class StreamRecorder:
             span.end()
 
 
-def _finish_on_del(proxy: Any) -> None:
-    try:
-        recorder = proxy._self_recorder
-    except AttributeError:  # __init__ never completed
-        return
-    recorder.finish()
-
-
-class SyncStreamProxy(wrapt.ObjectProxy):
-    """Behaves as the wrapped ``openai.Stream``; feeds each chunk to the recorder."""
+class _RecordingProxy(wrapt.ObjectProxy):
+    """A stream proxy with its recorder; a stream dropped unfinished ends its span."""
 
     def __init__(self, stream: Any, recorder: StreamRecorder) -> None:
         super().__init__(stream)
         self._self_recorder = recorder
+
+    def __del__(self) -> None:
+        try:
+            recorder = self._self_recorder
+        except AttributeError:  # __init__ never completed
+            return
+        recorder.finish()
+
+
+class SyncStreamProxy(_RecordingProxy):
+    """Behaves as the wrapped ``openai.Stream``; feeds each chunk to the recorder."""
 
     def __iter__(self) -> SyncStreamProxy:
         return self
@@ -139,16 +142,9 @@ class SyncStreamProxy(wrapt.ObjectProxy):
         finally:
             self._self_recorder.finish()
 
-    def __del__(self) -> None:
-        _finish_on_del(self)
 
-
-class AsyncStreamProxy(wrapt.ObjectProxy):
+class AsyncStreamProxy(_RecordingProxy):
     """Behaves as the wrapped ``openai.AsyncStream``; feeds each chunk to the recorder."""
-
-    def __init__(self, stream: Any, recorder: StreamRecorder) -> None:
-        super().__init__(stream)
-        self._self_recorder = recorder
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
@@ -188,21 +184,22 @@ class AsyncStreamProxy(wrapt.ObjectProxy):
         finally:
             self._self_recorder.finish()
 
-    def __del__(self) -> None:
-        _finish_on_del(self)
-
 
 def _finish_all(recorders: list[StreamRecorder]) -> None:
     for recorder in recorders:
         recorder.finish()
 
 
-class SyncHelperProxy(wrapt.ObjectProxy):
-    """The manager ``chat.completions.stream(...)`` returns; its exit ends the span."""
+class _HelperProxy(wrapt.ObjectProxy):
+    """A ``.stream(...)`` manager with the recorders of the streams it opens."""
 
     def __init__(self, manager: Any) -> None:
         super().__init__(manager)
         self._self_recorders: list[StreamRecorder] = []
+
+
+class SyncHelperProxy(_HelperProxy):
+    """The manager ``chat.completions.stream(...)`` returns; its exit ends the span."""
 
     def __enter__(self) -> Any:
         token = _HELPER_RECORDERS.set(self._self_recorders)
@@ -218,12 +215,8 @@ class SyncHelperProxy(wrapt.ObjectProxy):
             _finish_all(self._self_recorders)
 
 
-class AsyncHelperProxy(wrapt.ObjectProxy):
+class AsyncHelperProxy(_HelperProxy):
     """The async manager of ``.stream(...)``; its exit ends the span."""
-
-    def __init__(self, manager: Any) -> None:
-        super().__init__(manager)
-        self._self_recorders: list[StreamRecorder] = []
 
     async def __aenter__(self) -> Any:
         token = _HELPER_RECORDERS.set(self._self_recorders)
