@@ -83,30 +83,26 @@ class BatchWriter:
             return [], True
         items = [first]
         rows = first[0].num_rows
-        stop = False
+        linger_until = None
         while rows < self._max_rows:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                break
-            if item is None:
-                stop = True
-                break
-            items.append(item)
-            rows += item[0].num_rows
-        if not stop and self._pending is not None:
-            deadline = time.monotonic() + self._linger
-            while rows < self._max_rows and self._pending() > 0:
+                # Nothing queued: wait (up to the linger) only for requests still being
+                # converted, so the insert is bigger; a lone request never waits.
+                if self._pending is None or self._pending() <= 0:
+                    break
+                if linger_until is None:
+                    linger_until = time.monotonic() + self._linger
                 try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    item = self._queue.get(timeout=max(0.0, linger_until - time.monotonic()))
                 except queue.Empty:
                     break
-                if item is None:
-                    stop = True
-                    break
-                items.append(item)
-                rows += item[0].num_rows
-        return items, stop
+            if item is None:
+                return items, True
+            items.append(item)
+            rows += item[0].num_rows
+        return items, False
 
     def _run(self) -> None:
         while True:
