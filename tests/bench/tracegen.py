@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.otlp import key_value
+
 __all__ = ["MODELS", "Corpus", "trace_id"]
 
 # (provider, model): all priced by spanwise_pricing's built-in tables.
@@ -130,14 +132,14 @@ class Corpus:
 
         resource = resource_pb2.Resource(
             attributes=[
-                _kv(common_pb2, "service.name", self.service),
-                _kv(common_pb2, "telemetry.sdk.language", "python"),
-                _kv(common_pb2, "deployment.environment", "prod"),
+                key_value("service.name", self.service),
+                key_value("telemetry.sdk.language", "python"),
+                key_value("deployment.environment", "prod"),
             ]
         )
         spans: list[Any] = []
         for i in indices:
-            spans.extend(self._trace(i, trace_pb2, common_pb2))
+            spans.extend(self._trace(i, trace_pb2))
         scope = trace_pb2.ScopeSpans(
             scope=common_pb2.InstrumentationScope(name="bench.tracegen", version="1"),
             spans=spans,
@@ -152,7 +154,7 @@ class Corpus:
                    for i in range(start, stop))  # fmt: skip
 
     # -- one trace ---------------------------------------------------------------------
-    def _trace(self, i: int, pb: Any, common: Any) -> list[Any]:
+    def _trace(self, i: int, pb: Any) -> list[Any]:
         n_children = random.Random(_digest(self.seed, i, "n", size=8)).randint(5, 20)
         rng = random.Random(_digest(self.seed, i, "body", size=16))
         tid = _digest(self.seed, i, size=16)
@@ -179,7 +181,7 @@ class Corpus:
                 attrs, dur = self._retriever(rng)
                 name = "retrieve"
             failed = error and j == n_children
-            spans.append(_span(pb, common, tid, span_id, root_id, name, t, t + dur, attrs, failed))
+            spans.append(_span(pb, tid, span_id, root_id, name, t, t + dur, attrs, failed))
             t += dur + rng.randrange(1, 30) * 10**6
         root_attrs = {
             "openinference.span.kind": "AGENT",
@@ -194,7 +196,7 @@ class Corpus:
             "spanwise.trace.tags.env": rng.choice(("prod", "prod", "staging")),
             "spanwise.trace.tags.release": f"v1.{rng.randrange(40)}",
         }
-        root = _span(pb, common, tid, root_id, b"", agent, start, t, root_attrs, error)
+        root = _span(pb, tid, root_id, b"", agent, start, t, root_attrs, error)
         return [root, *spans]
 
     def _llm(self, rng: random.Random, question: str, step: int) -> tuple[dict[str, Any], int]:
@@ -261,19 +263,7 @@ class Corpus:
         return attrs, rng.randrange(10, 400) * 10**6
 
 
-def _kv(common: Any, key: str, value: Any) -> Any:
-    if isinstance(value, bool):
-        v = common.AnyValue(bool_value=value)
-    elif isinstance(value, int):
-        v = common.AnyValue(int_value=value)
-    elif isinstance(value, float):
-        v = common.AnyValue(double_value=value)
-    else:
-        v = common.AnyValue(string_value=value)
-    return common.KeyValue(key=key, value=v)
-
-
-def _span(pb: Any, common: Any, tid: bytes, sid: bytes, parent: bytes, name: str, start: int,
+def _span(pb: Any, tid: bytes, sid: bytes, parent: bytes, name: str, start: int,
           end: int, attrs: dict[str, Any], error: bool) -> Any:  # fmt: skip
     status = (
         pb.Status(code=pb.Status.STATUS_CODE_ERROR, message="tool failed: timeout")
@@ -288,6 +278,6 @@ def _span(pb: Any, common: Any, tid: bytes, sid: bytes, parent: bytes, name: str
         kind=pb.Span.SPAN_KIND_INTERNAL if parent else pb.Span.SPAN_KIND_SERVER,
         start_time_unix_nano=start,
         end_time_unix_nano=end,
-        attributes=[_kv(common, k, v) for k, v in attrs.items()],
+        attributes=[key_value(k, v) for k, v in attrs.items()],
         status=status,
     )

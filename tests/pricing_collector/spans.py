@@ -8,25 +8,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
-from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
+
+from tests.support.otlp import key_value
 
 AT = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def ns(at: datetime) -> int:
     return int(at.timestamp()) * 1_000_000_000
-
-
-def _value(v: Any) -> common_pb2.AnyValue:
-    if isinstance(v, bool):
-        return common_pb2.AnyValue(bool_value=v)
-    if isinstance(v, int):
-        return common_pb2.AnyValue(int_value=v)
-    if isinstance(v, float):
-        return common_pb2.AnyValue(double_value=v)
-    return common_pb2.AnyValue(string_value=str(v))
 
 
 def span(
@@ -46,7 +37,7 @@ def span(
         name=name,
         start_time_unix_nano=start,
         end_time_unix_nano=start + 1_000_000_000,
-        attributes=[common_pb2.KeyValue(key=k, value=_value(v)) for k, v in attrs.items()],
+        attributes=[key_value(k, v) for k, v in attrs.items()],
     )
 
 
@@ -68,8 +59,8 @@ def send(http_url: str, spans: list[trace_pb2.Span], project: str = "pricing-tes
             trace_pb2.ResourceSpans(
                 resource=resource_pb2.Resource(
                     attributes=[
-                        common_pb2.KeyValue(key="service.name", value=_value("pricing-tests")),
-                        common_pb2.KeyValue(key="spanwise.project", value=_value(project)),
+                        key_value("service.name", "pricing-tests"),
+                        key_value("spanwise.project", project),
                     ]
                 ),
                 scope_spans=[trace_pb2.ScopeSpans(spans=spans)],

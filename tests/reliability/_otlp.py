@@ -7,21 +7,10 @@ import time
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-
-def attr(key: str, value: Any) -> common_pb2.KeyValue:
-    if isinstance(value, bool):
-        v = common_pb2.AnyValue(bool_value=value)
-    elif isinstance(value, int):
-        v = common_pb2.AnyValue(int_value=value)
-    elif isinstance(value, float):
-        v = common_pb2.AnyValue(double_value=value)
-    else:
-        v = common_pb2.AnyValue(string_value=str(value))
-    return common_pb2.KeyValue(key=key, value=v)
+from tests.support.otlp import key_value as attr
 
 
 def new_trace_id() -> bytes:

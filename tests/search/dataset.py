@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
-from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
+
+from tests.support.otlp import key_value
 
 HOUR_NS = 3_600 * 10**9
 
@@ -35,16 +36,6 @@ def llm(model: str, provider: str, tokens_in: int, tokens_out: int, **kw: object
     return S(name=str(kw.pop("name", "chat")), type="LLM", attrs=attrs, **kw)  # type: ignore[arg-type]
 
 
-def _value(v: object) -> common_pb2.AnyValue:
-    if isinstance(v, bool):
-        return common_pb2.AnyValue(bool_value=v)
-    if isinstance(v, int):
-        return common_pb2.AnyValue(int_value=v)
-    if isinstance(v, float):
-        return common_pb2.AnyValue(double_value=v)
-    return common_pb2.AnyValue(string_value=str(v))
-
-
 def new_trace_id() -> str:
     return os.urandom(16).hex()
 
@@ -62,7 +53,7 @@ def build(trace_id: str, root: S, start_ns: int) -> list[trace_pb2.Span]:
         )  # fmt: skip
         attrs = {"spanwise.span.type": span.type, **span.attrs}
         for key, value in attrs.items():
-            pb.attributes.append(common_pb2.KeyValue(key=key, value=_value(value)))
+            pb.attributes.append(key_value(key, value))
         if span.error:
             pb.status.code = trace_pb2.Status.STATUS_CODE_ERROR
         out.append(pb)

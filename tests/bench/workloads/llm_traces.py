@@ -19,6 +19,8 @@ import random
 import time
 from dataclasses import dataclass
 
+from tests.support.otlp import key_value
+
 __all__ = ["Template", "build_templates", "fresh_request"]
 
 MODELS = (
@@ -73,22 +75,8 @@ def _text(rng: random.Random, lo: int, hi: int) -> str:
     return " ".join(out)[:n]
 
 
-def _attr(key: str, value: object) -> object:
-    from opentelemetry.proto.common.v1 import common_pb2
-
-    if isinstance(value, bool):
-        v = common_pb2.AnyValue(bool_value=value)
-    elif isinstance(value, int):
-        v = common_pb2.AnyValue(int_value=value)
-    elif isinstance(value, float):
-        v = common_pb2.AnyValue(double_value=value)
-    else:
-        v = common_pb2.AnyValue(string_value=str(value))
-    return common_pb2.KeyValue(key=key, value=v)
-
-
 def _padding(rng: random.Random, have: int, want: int) -> list[object]:
-    return [_attr(f"app.meta.{k}", _text(rng, 5, 40)) for k in range(max(0, want - have))]
+    return [key_value(f"app.meta.{k}", _text(rng, 5, 40)) for k in range(max(0, want - have))]
 
 
 def _llm_attrs(rng: random.Random, i: int) -> list[object]:
@@ -99,20 +87,20 @@ def _llm_attrs(rng: random.Random, i: int) -> list[object]:
                 {"role": "user", "content": prompt}]  # fmt: skip
     inp = rng.randint(50, 4000)
     attrs = [
-        _attr("spanwise.span.type", "LLM"),
-        _attr("gen_ai.operation.name", "chat"),
-        _attr("gen_ai.system", provider),
-        _attr("gen_ai.request.model", model),
-        _attr("gen_ai.response.model", model),
-        _attr("gen_ai.request.temperature", round(rng.random(), 2)),
-        _attr("gen_ai.request.max_tokens", 1024),
-        _attr("gen_ai.usage.input_tokens", inp),
-        _attr("gen_ai.usage.output_tokens", rng.randint(10, 800)),
-        _attr("gen_ai.usage.cache_read.input_tokens", rng.choice((0, 0, inp // 2))),
-        _attr("gen_ai.response.finish_reasons", "stop"),
-        _attr("gen_ai.response.id", f"chatcmpl-{rng.getrandbits(64):016x}"),
-        _attr("spanwise.inputs", json.dumps({"messages": messages})),
-        _attr("spanwise.outputs", json.dumps({"role": "assistant", "content": answer})),
+        key_value("spanwise.span.type", "LLM"),
+        key_value("gen_ai.operation.name", "chat"),
+        key_value("gen_ai.system", provider),
+        key_value("gen_ai.request.model", model),
+        key_value("gen_ai.response.model", model),
+        key_value("gen_ai.request.temperature", round(rng.random(), 2)),
+        key_value("gen_ai.request.max_tokens", 1024),
+        key_value("gen_ai.usage.input_tokens", inp),
+        key_value("gen_ai.usage.output_tokens", rng.randint(10, 800)),
+        key_value("gen_ai.usage.cache_read.input_tokens", rng.choice((0, 0, inp // 2))),
+        key_value("gen_ai.response.finish_reasons", "stop"),
+        key_value("gen_ai.response.id", f"chatcmpl-{rng.getrandbits(64):016x}"),
+        key_value("spanwise.inputs", json.dumps({"messages": messages})),
+        key_value("spanwise.outputs", json.dumps({"role": "assistant", "content": answer})),
     ]
     return attrs + _padding(rng, len(attrs), rng.randint(14, 30))
 
@@ -120,12 +108,12 @@ def _llm_attrs(rng: random.Random, i: int) -> list[object]:
 def _tool_attrs(rng: random.Random, i: int) -> list[object]:
     kind = rng.choice(("TOOL", "RETRIEVER"))
     attrs = [
-        _attr("spanwise.span.type", kind),
-        _attr("gen_ai.tool.name", rng.choice(TOOLS)),
-        _attr("spanwise.inputs", json.dumps({"query": _text(rng, 20, 200)})),
-        _attr("spanwise.outputs", json.dumps({"result": _text(rng, 100, 1500)})),
-        _attr("tool.duration_ms", rng.randint(1, 900)),
-        _attr("tool.success", True),
+        key_value("spanwise.span.type", kind),
+        key_value("gen_ai.tool.name", rng.choice(TOOLS)),
+        key_value("spanwise.inputs", json.dumps({"query": _text(rng, 20, 200)})),
+        key_value("spanwise.outputs", json.dumps({"result": _text(rng, 100, 1500)})),
+        key_value("tool.duration_ms", rng.randint(1, 900)),
+        key_value("tool.success", True),
     ]
     return attrs + _padding(rng, len(attrs), rng.randint(10, 20))
 
@@ -136,13 +124,13 @@ def _trace(rng: random.Random, trace_id: bytes, start: int) -> list[object]:
     root = rng.randbytes(8)
     n_children = rng.randint(5, 20)
     root_attrs = [
-        _attr("spanwise.span.type", "AGENT"),
-        _attr("session.id", f"session-{rng.randrange(1000)}"),
-        _attr("user.id", f"user-{rng.randrange(200)}"),
-        _attr("spanwise.trace.tags.env", "bench"),
-        _attr("spanwise.trace.metadata.release", "2026.11"),
-        _attr("spanwise.inputs", json.dumps({"question": _text(rng, 200, 2000)})),
-        _attr("spanwise.outputs", json.dumps({"answer": _text(rng, 100, 800)})),
+        key_value("spanwise.span.type", "AGENT"),
+        key_value("session.id", f"session-{rng.randrange(1000)}"),
+        key_value("user.id", f"user-{rng.randrange(200)}"),
+        key_value("spanwise.trace.tags.env", "bench"),
+        key_value("spanwise.trace.metadata.release", "2026.11"),
+        key_value("spanwise.inputs", json.dumps({"question": _text(rng, 200, 2000)})),
+        key_value("spanwise.outputs", json.dumps({"answer": _text(rng, 100, 800)})),
     ]
     root_attrs += _padding(rng, len(root_attrs), rng.randint(10, 16))
     end = start + (n_children + 1) * 2_000_000
@@ -177,9 +165,9 @@ def build_templates(seed: int, count: int, spans_per_request: int) -> list[Templ
 
     rng = random.Random(seed)
     resource = resource_pb2.Resource(attributes=[
-        _attr("service.name", "bench-agent"), _attr("telemetry.sdk.language", "python"),
-        _attr("telemetry.sdk.name", "opentelemetry"), _attr("telemetry.sdk.version", "1.38.0"),
-        _attr("spanwise.project", "bench"),
+        key_value("service.name", "bench-agent"), key_value("telemetry.sdk.language", "python"),
+        key_value("telemetry.sdk.name", "opentelemetry"), key_value("telemetry.sdk.version", "1.38.0"),
+        key_value("spanwise.project", "bench"),
     ])  # fmt: skip
     now = time.time_ns()
     out = []
