@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import spanwise
+
+from tests.support.fork import in_forked_child
 
 
 def test_forked_child_sends_its_own_run_events(sdk, client):
@@ -14,26 +14,14 @@ def test_forked_child_sends_its_own_run_events(sdk, client):
         parent_run = run.info.run_id
     assert spanwise.flush(15)
 
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: no pytest machinery from here on, only os._exit
-        code = 1
-        try:
-            os.close(read_fd)
-            with spanwise.start_run(run_name="child-after-fork", experiment_name="fork-test") as r:
-                spanwise.log_param("who", "child")
-                spanwise.log_metric("m", 2.0, step=3)
-                child_run = r.info.run_id
-            ok = spanwise.flush(15)
-            os.write(write_fd, f"{child_run} {ok}".encode())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        report = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, report
+    def child() -> str:
+        with spanwise.start_run(run_name="child-after-fork", experiment_name="fork-test") as r:
+            spanwise.log_param("who", "child")
+            spanwise.log_metric("m", 2.0, step=3)
+            child_run = r.info.run_id
+        return f"{child_run} {spanwise.flush(15)}"
+
+    report = in_forked_child(child)
     child_run, ok = report.split()
     assert ok == "True", report
     child = client.get_run(child_run)
