@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tests.bench.bench_sdk import received_cell
+from tests.bench.bench_sdk import table as sdk_table
 from tests.bench.context import Context
 from tests.bench.harness import Stats, Variant, run_interleaved, sink_probe
 from tests.bench.report import Section, Table, fmt
@@ -73,11 +75,6 @@ def _not_run(results: dict[str, list[dict[str, Any]]], system: str) -> str:
     return str(why).splitlines()[-1][:120]
 
 
-def _spans(runs: list[dict[str, Any]]) -> str:
-    received = [r["received_spans"] for r in runs if "received_spans" in r]
-    return f"{min(received):,}/{runs[-1].get('expected_spans', 0):,}" if received else "n/a"
-
-
 def _ranged(s: Stats) -> str:
     return f"{fmt(s.median)} ({fmt(s.min)}–{fmt(s.max)})" if len(s.values) > 1 else fmt(s.median)
 
@@ -113,7 +110,7 @@ def paired_table(results: dict[str, list[dict[str, Any]]]) -> Table:
              _ranged(wall), ratio(system, "added_wall_us"), _ranged(cpu),
              fmt(background.median if background else None), ratio(system, "added_cpu_us"),
              fmt(mean.median if mean else None),
-             _spans(results.get(system, [])))
+             received_cell(system, results.get(system, [])))
         )  # fmt: skip
     cols = (
         "variant",
@@ -132,51 +129,8 @@ def paired_table(results: dict[str, list[dict[str, Any]]]) -> Table:
 
 def separate_table(results: dict[str, list[dict[str, Any]]]) -> Table:
     """SPANWISE_BENCH_AUTOLOG_MODE=separate: each system in its own processes, minus the
-    uninstrumented processes' median."""
-    cpu_none, cpu_base = (
-        _stats(results, "none", "cpu_us_per_call"),
-        _stats(results, BASELINE, "cpu_us_per_call"),
-    )
-    cpu_floor = cpu_none.median if cpu_none else 0.0
-    cpu_base_added = cpu_base.median - cpu_floor if cpu_base else None
-
-    def cpu_cells(system: str) -> tuple[str, str]:
-        c = _stats(results, system, "cpu_us_per_call")
-        if c is None:
-            return "—", "—"
-        if system == "none":
-            return fmt(c.median), "—"
-        added = c.median - cpu_floor
-        ratio = added / cpu_base_added if cpu_base_added and cpu_base_added > 0 else None
-        return fmt(added), fmt(ratio, 2) if ratio is not None else "—"
-
-    none, base = _stats(results, "none", "us_per_call"), _stats(results, BASELINE, "us_per_call")
-    floor = none.median if none else 0.0
-    base_added = base.median - floor if base else None
-    rows = []
-    for system, (_, label) in SYSTEMS.items():
-        s = _stats(results, system, "us_per_call")
-        if s is None:
-            rows.append((label, "—", "—", "—", "—", "—", "—", "—", _not_run(results, system)))
-            continue
-        added = s.median - floor
-        ratio = added / base_added if base_added and base_added > 0 and system != "none" else None
-        rows.append(
-            (label, fmt(s.min), fmt(s.median), fmt(s.max), "—" if system == "none" else fmt(added),
-             fmt(ratio, 2) if ratio is not None else "—", *cpu_cells(system), _spans(results.get(system, [])))
-        )  # fmt: skip
-    cols = (
-        "variant",
-        "min µs",
-        "median µs",
-        "max µs",
-        "added µs (median)",
-        f"added × {BASELINE}",
-        "added CPU µs (median; none: its CPU)",
-        f"added CPU × {BASELINE}",
-        "spans received (worst run)",
-    )
-    return Table(cols, tuple(rows))
+    uninstrumented processes' median (benchmark 1's table)."""
+    return sdk_table(results, {s: label for s, (_, label) in SYSTEMS.items()}, baseline=BASELINE)
 
 
 def _mode() -> str:

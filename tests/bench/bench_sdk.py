@@ -84,9 +84,13 @@ RECEIVED: tuple[Column, ...] = (("spans received (worst run)", received_cell),)
 
 
 def table(
-    results: dict[str, Runs], labels: Mapping[str, str], extra: Sequence[Column] = RECEIVED
+    results: dict[str, Runs],
+    labels: Mapping[str, str],
+    extra: Sequence[Column] = RECEIVED,
+    baseline: str = BASELINE,
 ) -> Table:
-    """Wall and CPU figures per system, then the ``extra`` columns."""
+    """Wall and CPU figures per system (ratios against ``baseline``), then the ``extra``
+    columns."""
 
     def stats(name: str, key: str = "us_per_call") -> Stats | None:
         vals = [r[key] for r in results.get(name, []) if key in r]
@@ -95,7 +99,7 @@ def table(
     # Process CPU (all threads) over the loop and the flush that exports its spans:
     # steadier than wall time on a shared machine, and it counts background export
     # whatever each system's batching delay.
-    cpu_none, cpu_base = stats("none", "cpu_us_per_call"), stats(BASELINE, "cpu_us_per_call")
+    cpu_none, cpu_base = stats("none", "cpu_us_per_call"), stats(baseline, "cpu_us_per_call")
     cpu_floor = cpu_none.median if cpu_none else 0.0
     cpu_base_added = cpu_base.median - cpu_floor if cpu_base else None
 
@@ -110,7 +114,7 @@ def table(
         return fmt(added), fmt(ratio, 2) if ratio is not None else "—"
 
     none = stats("none")
-    base = stats(BASELINE)
+    base = stats(baseline)
     floor = none.median if none else 0.0
     base_added = (base.median - floor) if base else None
     rows = []
@@ -135,9 +139,9 @@ def table(
         "median µs",
         "max µs",
         "added µs (median)",
-        f"added × {BASELINE}",
+        f"added × {baseline}",
         "added CPU µs (median; none: its CPU)",
-        f"added CPU × {BASELINE}",
+        f"added CPU × {baseline}",
         *(heading for heading, _ in extra),
     )
     return Table(cols, tuple(rows))
