@@ -45,6 +45,7 @@ class Collector:
         self.config = config
         self.store: Any = None
         self.pipeline: Any = None
+        self.stored_traces: Any = None
         self.grpc_port = 0
         self.http_port = 0
         self._grpc: Any = None
@@ -66,9 +67,11 @@ class Collector:
             cluster=self.config.cluster,
             retention=retention,
         )
+        self.stored_traces = self._stored_traces()
         self.pipeline = Pipeline(
             self.store,
             processors=self._processors(),
+            stored_traces=self.stored_traces,
             spool_dir=self.config.spool_dir,
             spool_max_bytes=self.config.spool_max_bytes,
             max_inflight_bytes=self.config.max_inflight_bytes,
@@ -87,7 +90,21 @@ class Collector:
         from .costs import PricingProcessor
 
         book = PriceBook.load(overrides=self.config.prices)
-        return [PricingProcessor(book, self.store)]
+        return [PricingProcessor(book, self.store, stored_traces=self.stored_traces)]
+
+    def _stored_traces(self) -> Any:
+        """For an embedded store, which this process alone writes: the traces it holds,
+        kept in memory so count-once lookups skip the store (pipeline/stored_traces.py).
+        The earlier traces load in the background; until then lookups ask the store."""
+        if self.store.location.kind != "chdb" or self.config.cluster:
+            return None
+        from .pipeline.stored_traces import StoredTraces
+
+        stored = StoredTraces()
+        threading.Thread(
+            target=stored.load, args=(self.store,), name="spanwise-stored-traces", daemon=True
+        ).start()
+        return stored
 
     def _start_grpc(self) -> None:
         import grpc

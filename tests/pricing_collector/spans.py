@@ -53,8 +53,10 @@ def llm(model: str, provider: str, inp: int, out: int, **extra: Any) -> dict[str
     }
 
 
-def send(http_url: str, spans: list[trace_pb2.Span], project: str = "pricing-tests") -> None:
-    request = trace_service_pb2.ExportTraceServiceRequest(
+def request(
+    spans: list[trace_pb2.Span], project: str = "pricing-tests"
+) -> trace_service_pb2.ExportTraceServiceRequest:
+    return trace_service_pb2.ExportTraceServiceRequest(
         resource_spans=[
             trace_pb2.ResourceSpans(
                 resource=resource_pb2.Resource(
@@ -67,9 +69,12 @@ def send(http_url: str, spans: list[trace_pb2.Span], project: str = "pricing-tes
             )
         ]
     )
+
+
+def send(http_url: str, spans: list[trace_pb2.Span], project: str = "pricing-tests") -> None:
     req = urllib.request.Request(
         f"{http_url}/v1/traces",
-        data=request.SerializeToString(),
+        data=request(spans, project).SerializeToString(),
         method="POST",
         headers={"content-type": "application/x-protobuf"},
     )

@@ -8,7 +8,8 @@ price version and its project the project-scoped overrides. Statuses: the price 
 an empty status: they are not model calls.
 
 Hot path: one pass over plain column lists, the book's cached model matching, and one
-primary-key read of the store per batch (only for traces that contain a usage span).
+primary-key read of the store per batch (only for traces that contain a usage span and,
+on a single-writer store, that the store may hold: `StoredTraces`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from spanwise_pricing import PriceBook, Usage
 
 from ..pipeline.batch import SpanBatch
 from ..pipeline.normalize import PRICED_TYPES
+from ..pipeline.stored_traces import StoredTraces
 from .carriers import Known, decide
 
 __all__ = ["CENT_BILLIONTH", "PricingProcessor"]
@@ -48,9 +50,18 @@ _CALL_MARGIN_NS = 3600 * 10**9
 class PricingProcessor:
     """Prices a `SpanBatch` in place. ``store`` (optional) answers the cross-batch check."""
 
-    def __init__(self, book: PriceBook, store: Any = None, recent_traces: int = 20_000) -> None:
+    def __init__(
+        self,
+        book: PriceBook,
+        store: Any = None,
+        recent_traces: int = 20_000,
+        stored_traces: StoredTraces | None = None,
+    ) -> None:
         self.book = book
         self.store = store
+        # Single-writer stores: the traces the store may hold, so the lookup only asks
+        # about those (pipeline/stored_traces.py).
+        self.stored_traces = stored_traces
         # Structure of recently priced traces, so two batches of one trace in flight at the
         # same time (two exporters) see each other before either is in the store.
         # Values are packed strings (see _pack): a dict of strings is not tracked by the
@@ -83,6 +94,10 @@ class PricingProcessor:
 
     def _stored(self, traces: set[str], first: Any, last: Any) -> dict[str, dict[str, Known]]:
         lo, hi = _ns(first) - _CALL_MARGIN_NS, _ns(last) + _CALL_MARGIN_NS
+        if self.stored_traces is not None:
+            traces = self.stored_traces.maybe_stored(traces, lo)
+            if not traces:
+                return {}
         rows = self.store.query(_KNOWN_SQL, {"ids": sorted(traces), "lo": lo, "hi": hi})
         known: dict[str, dict[str, Known]] = {}
         for tid, sid, parent, has_usage, has_cost, status in rows:

@@ -21,6 +21,7 @@ from .batch import SpanBatch
 from .convert import convert
 from .dedup import SPANS_TABLE, drop_duplicates
 from .spool import Spool
+from .stored_traces import StoredTraces
 from .writer import BatchWriter
 
 logger = logging.getLogger("spanwise.collector")
@@ -68,8 +69,11 @@ class Pipeline:
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         retry_interval: float = 1.0,
         linger: float = 0.2,
+        stored_traces: StoredTraces | None = None,
     ) -> None:
         self.store = store
+        # Told about every table before it is inserted (spool replays too).
+        self.stored_traces = stored_traces
         self.processors = list(processors)
         self.write_timeout = write_timeout
         self.limiter = InflightLimiter(max_inflight_bytes)
@@ -88,6 +92,8 @@ class Pipeline:
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
         """Insert the rows of ``table`` not stored yet; returns how many were new."""
+        if self.stored_traces is not None:
+            self.stored_traces.add(table)
         fresh = drop_duplicates(self.store, table)
         self.stats["duplicates"] += table.num_rows - fresh.num_rows
         if fresh.num_rows:
