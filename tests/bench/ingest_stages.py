@@ -25,6 +25,7 @@ def main() -> None:
     from spanwise_collector.pipeline.batch import SpanBatch
     from spanwise_collector.pipeline.convert import convert
     from spanwise_collector.pipeline.dedup import drop_duplicates
+    from spanwise_collector.pipeline.stored_traces import StoredTraces
     from spanwise_collector.receiver.decode import parse_request
     from spanwise_collector.store import open_store
     from spanwise_pricing import PriceBook
@@ -33,7 +34,10 @@ def main() -> None:
 
     templates = build_templates(1, 8, args.spans)
     store = open_store(f"chdb://{tempfile.mkdtemp(prefix='ingest-stages-')}")
-    pricing = PricingProcessor(PriceBook.load(), store)
+    # As the collector on an embedded store: lookups only for traces it may have stored.
+    stored = StoredTraces()
+    stored.load(store)
+    pricing = PricingProcessor(PriceBook.load(), store, stored_traces=stored)
     for r in range(args.rounds):
         bodies = [fresh_request(templates[i % len(templates)]) for i in range(args.requests)]
         t = {k: 0.0 for k in ("parse", "convert", "pricing", "merge", "arrow", "dedup", "insert")}
@@ -55,6 +59,7 @@ def main() -> None:
         t0 = time.perf_counter()
         table = merged.to_arrow()
         t1 = time.perf_counter()
+        stored.add(table)
         fresh = drop_duplicates(store, table)
         t2 = time.perf_counter()
         store.insert_arrow("otel_traces", fresh)
