@@ -16,6 +16,7 @@ it twice (documented in docs/reliability.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..store import ClickHouseStore
@@ -23,8 +24,15 @@ from ..store import ClickHouseStore
 SPANS_TABLE = "otel_traces"
 
 
-def drop_duplicates(store: ClickHouseStore, table: Any) -> Any:
-    """``table`` (Arrow) without rows repeated inside it or already in the store."""
+def drop_duplicates(
+    store: ClickHouseStore,
+    table: Any,
+    maybe_stored: Callable[[set[str], int], set[str]] | None = None,
+) -> Any:
+    """``table`` (Arrow) without rows repeated inside it or already in the store.
+
+    ``maybe_stored(trace_ids, since_ns)``: the traces that may have spans stored from
+    ``since_ns`` on (`StoredTraces.maybe_stored`); the store is asked about those only."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -38,13 +46,17 @@ def drop_duplicates(store: ClickHouseStore, table: Any) -> Any:
         keep.append(key not in seen)
         seen.add(key)
     bounds = pc.min_max(table.column("Timestamp").cast(pa.int64()))
-    rows = store.query(
+    lo, hi = bounds["min"].as_py(), bounds["max"].as_py()
+    ids = set(trace_ids)
+    if maybe_stored is not None:
+        ids = maybe_stored(ids, lo)
+    rows = () if not ids else store.query(
         f"SELECT TraceId, SpanId FROM {SPANS_TABLE} "
         "WHERE TraceId IN {ids:Array(String)} "
         "AND Timestamp BETWEEN fromUnixTimestamp64Nano({lo:Int64}) "
         "AND fromUnixTimestamp64Nano({hi:Int64})",
-        {"ids": sorted(set(trace_ids)), "lo": bounds["min"].as_py(), "hi": bounds["max"].as_py()},
-    )
+        {"ids": sorted(ids), "lo": lo, "hi": hi},
+    )  # fmt: skip
     stored = {(t, s) for t, s in rows}
     if stored:
         keep = [k and key not in stored for k, key in zip(keep, zip(trace_ids, span_ids))]

@@ -92,10 +92,11 @@ class Pipeline:
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
         """Insert the rows of ``table`` not stored yet; returns how many were new."""
-        if self.stored_traces is not None:
-            self.stored_traces.add(table)
-        fresh = drop_duplicates(self.store, table)
+        known = self.stored_traces
+        fresh = drop_duplicates(self.store, table, known.maybe_stored if known else None)
         self.stats["duplicates"] += table.num_rows - fresh.num_rows
+        if known is not None:  # after the check above, before the rows are in the store
+            known.add(table)
         if fresh.num_rows:
             self.store.insert_arrow(SPANS_TABLE, fresh, settings=self.insert_settings)
             self.stats["inserts"] += 1
