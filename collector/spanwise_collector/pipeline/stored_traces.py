@@ -83,7 +83,10 @@ class StoredTraces:
         if start is None or since_ns < start:
             return set(trace_ids)
         blooms = [live.bloom, *(g.bloom for g in older)]
-        return {t for t in trace_ids if any(t in b for b in blooms)}
+        try:
+            return {t for t in trace_ids if any(t in b for b in blooms)}
+        except RuntimeError:  # a filter busy in another thread (not seen): ask the store
+            return set(trace_ids)
 
     # -- writer ----------------------------------------------------------------------
     def add(self, table: Any) -> None:
@@ -108,8 +111,12 @@ class StoredTraces:
                     self._floor = max(self._floor, dropped.max_ns + 1)
                 if start is not None:
                     start = max(start, self._floor)
-            # Before publishing a new live generation, so readers see the ids at once.
-            live.bloom.update(ids)
+            try:
+                live.bloom.update(ids)
+            except Exception:  # the filters would miss these: cover nothing from now on
+                logger.exception("stored-trace filter update failed; lookups stay on")
+                self._floor = 2**63
+                start = None
             live.count += len(ids)
             live.max_ns = max(live.max_ns, newest_ns)
             self._state = (live, older, start)
