@@ -1,0 +1,351 @@
+"""A lean span for Spanwise's hot integration paths (the OpenAI wrappers).
+
+Why: creating and ending an OTel SDK ``Span`` costs ~30 µs (sampler objects, a lock,
+``BoundedAttributes`` re-validating every attribute, span metrics, a ``ReadableSpan``
+copy at ``end()``), most of an instrumented OpenAI call's overhead. ``LeanSpan`` does
+what that path does for Spanwise's own provider, directly:
+
+* the same sampling (``ParentBased(TraceIdRatioBased)`` as set up by ``provider``),
+  ids from the provider's id generator, trace flags and trace state as the SDK sets them;
+* the same attribute rules (cleaning, count limit, drop-oldest, re-set moves last),
+  with values that are already plain ``str``/``bool``/``int``/``float`` taken as is;
+* the processor's ``on_start``/``on_end`` (project, start hooks, queue);
+* it reads like a ``ReadableSpan`` for the exporter, and it is an OTel API ``Span``,
+  so other instrumentation nests under it through the context.
+
+Used only while the SDK path would do exactly the same: Spanwise made the provider,
+its processor is the provider's only one and the span limits are the defaults
+(attribute values uncut). Otherwise ``start_client_span`` returns an SDK span
+(e.g. when Spanwise joined the application's own provider, whose processors must see
+every span).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from time import time_ns
+from typing import Any
+
+from opentelemetry import attributes as otel_attributes
+from opentelemetry import trace as trace_api
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+
+from .provider import STATE, get_tracer
+
+__all__ = ["LeanSpan", "start_client_span"]
+
+logger = logging.getLogger("opentelemetry.sdk.trace")  # the SDK span's own warnings
+
+_clean_value = getattr(otel_attributes, "_clean_attribute_value", None)
+_PLAIN = frozenset({str, bool, int, float, type(None), bytes})  # stored as given
+_UNSET_STATUS = Status(StatusCode.UNSET)
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
+_TRACE_ID_LIMIT = (1 << 64) - 1
+_CLIENT = SpanKind.CLIENT
+_get_current_span = trace_api.get_current_span
+
+
+class _Pipeline:
+    """What a lean span needs from the provider, read once per set-up."""
+
+    __slots__ = (
+        "bound",
+        "id_generator",
+        "limits",
+        "processor",
+        "processors",
+        "resource",
+        "scope",
+        "tracer",
+    )
+
+    def __init__(self, tracer: Any, processor: Any, sampler_root: Any) -> None:
+        self.tracer = tracer
+        self.processor = processor
+        self.processors = tracer.span_processor  # the provider's active multi-processor
+        self.bound = sampler_root.bound
+        self.id_generator = tracer.id_generator
+        self.resource = tracer.resource
+        self.scope = tracer._instrumentation_scope
+        self.limits = tracer._span_limits
+
+    def usable(self) -> bool:
+        """The SDK path would do exactly what a lean span does (checked per span: an
+        application may add a processor to Spanwise's provider at any time)."""
+        return STATE.tracer is self.tracer and self.processors._span_processors == (self.processor,)
+
+
+def _pipeline() -> _Pipeline | None:
+    """The lean pipeline for the current set-up, or ``None`` to use the SDK span."""
+    get_tracer()
+    own = STATE.own
+    if own is None or STATE.tracer is not own[0]:
+        return None
+    cached = STATE.lean
+    if cached is not None and cached.tracer is own[0]:
+        return cached
+    if STATE.lean_tried is own[0]:
+        return None
+    pipeline: _Pipeline | None = None
+    try:
+        pipeline = _Pipeline(*own)
+        limits = pipeline.limits
+        if not (
+            _clean_value is not None
+            and limits.max_attribute_length is None
+            and limits.max_span_attribute_length is None
+            and limits.max_span_attributes is not None
+            and limits.max_span_attributes >= 32
+        ):
+            pipeline = None
+    except Exception:  # another SDK version: its own spans then
+        pipeline = None
+    STATE.lean, STATE.lean_tried = pipeline, own[0]
+    return pipeline
+
+
+def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
+    """A CLIENT span under the current context with ``attributes`` (a fresh dict the span
+    may keep). Lean when possible, else the SDK's."""
+    pipeline = STATE.lean
+    if pipeline is None or not pipeline.usable():
+        pipeline = _pipeline()
+        if pipeline is None or not pipeline.usable():
+            return get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
+    parent = _get_current_span().get_span_context()
+    ids = pipeline.id_generator
+    if parent.is_valid:
+        trace_id = parent.trace_id
+        flags = _SAMPLED if parent.trace_flags.sampled else _NOT_SAMPLED
+        if _RANDOM and parent.trace_flags & _RANDOM:
+            flags = TraceFlags(flags | _RANDOM)
+        state = parent.trace_state
+        parent_ctx: SpanContext | None = parent
+    else:
+        trace_id = ids.generate_trace_id()
+        flags = _SAMPLED if (trace_id & _TRACE_ID_LIMIT) < pipeline.bound else _NOT_SAMPLED
+        if _RANDOM and ids.is_trace_id_random():
+            flags = TraceFlags(flags | _RANDOM)
+        state = None
+        parent_ctx = None
+    context = SpanContext(
+        trace_id, ids.generate_span_id(), is_remote=False, trace_flags=flags, trace_state=state
+    )
+    if not flags & TraceFlags.SAMPLED:
+        return trace_api.NonRecordingSpan(context)
+    span = LeanSpan(name, context, parent_ctx, attributes, pipeline)
+    pipeline.processor.on_start(span, parent_context=None)
+    return span
+
+
+def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``attributes`` as ``BoundedAttributes`` stores them: the mapping itself when every
+    key is a non-empty ``str`` and every value plain (our own attributes), else the
+    SDK's own cleaning of the mapping."""
+    for key, value in attributes.items():
+        if value.__class__ not in _PLAIN or key.__class__ is not str or not key:
+            return _clean_value(attributes, None)  # type: ignore[misc]
+    return attributes
+
+
+class LeanSpan(trace_api.Span):
+    """A recording span of Spanwise's provider; see the module docstring."""
+
+    __slots__ = (
+        "_attributes",
+        "_events",
+        "_links",
+        "_pipeline",
+        "context",
+        "dropped_attributes",
+        "dropped_events",
+        "dropped_links",
+        "end_time",
+        "name",
+        "parent",
+        "start_time",
+        "status",
+    )
+
+    kind = _CLIENT
+
+    def __init__(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        attributes: dict[str, Any],
+        pipeline: _Pipeline,
+    ) -> None:
+        self.name = name
+        self.context = context
+        self.parent = parent
+        self._pipeline = pipeline
+        cleaned = _cleaned(attributes)
+        self._attributes = cleaned if cleaned is attributes else dict(cleaned)
+        self._events: list[Any] = []
+        self._links: list[Any] = []
+        self.status = _UNSET_STATUS
+        self.dropped_attributes = len(attributes) - len(self._attributes)
+        self.dropped_events = self.dropped_links = 0
+        self.end_time: int | None = None
+        self.start_time = time_ns()
+        limit = pipeline.limits.max_span_attributes
+        while len(self._attributes) > limit:
+            del self._attributes[next(iter(self._attributes))]
+            self.dropped_attributes += 1
+
+    # -- ReadableSpan, for the exporter ----------------------------------------------
+    @property
+    def attributes(self) -> Mapping[str, Any]:
+        return self._attributes
+
+    @property
+    def events(self) -> tuple[Any, ...]:
+        return tuple(self._events)
+
+    @property
+    def links(self) -> tuple[Any, ...]:
+        return tuple(self._links)
+
+    @property
+    def resource(self) -> Any:
+        return self._pipeline.resource
+
+    @property
+    def instrumentation_scope(self) -> Any:
+        return self._pipeline.scope
+
+    # -- the OTel API Span ---------------------------------------------------------------
+    def get_span_context(self) -> SpanContext:
+        return self.context
+
+    def is_recording(self) -> bool:
+        return self.end_time is None
+
+    def _ended(self) -> bool:
+        if self.end_time is not None:
+            logger.warning("Setting attribute on ended span.")
+            return True
+        return False
+
+    def _put(self, key: str, value: Any) -> None:
+        attributes = self._attributes
+        if key in attributes:
+            del attributes[key]  # as BoundedAttributes: a re-set key moves last
+        else:
+            if len(attributes) >= self._pipeline.limits.max_span_attributes:
+                del attributes[next(iter(attributes))]
+                self.dropped_attributes += 1
+        attributes[key] = value
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if self._ended():
+            return
+        if not key or not isinstance(key, str):
+            logger.warning("invalid key `%s`. must be non-empty string. Dropping key.", key)
+            self.dropped_attributes += 1
+            return
+        self._put(key, value if value.__class__ in _PLAIN else _clean_value(value, None))  # type: ignore[misc]
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        if self._ended():
+            return
+        cleaned = _cleaned(attributes)
+        self.dropped_attributes += len(attributes) - len(cleaned)
+        for key, value in cleaned.items():
+            self._put(key, value)
+
+    def add_event(self, name: str, attributes: Any = None, timestamp: int | None = None) -> None:
+        from opentelemetry.attributes import BoundedAttributes
+        from opentelemetry.sdk.trace import Event
+
+        if self.end_time is not None:
+            logger.warning("Calling add_event() on an ended span.")
+            return
+        limits = self._pipeline.limits
+        bounded = BoundedAttributes(
+            limits.max_event_attributes, attributes, max_value_len=None, immutable=True
+        )
+        event = Event(name=name, attributes=bounded, timestamp=timestamp or time_ns())
+        if limits.max_events is not None and len(self._events) >= limits.max_events:
+            self._events.pop(0)  # as the SDK's BoundedList: the oldest goes
+            self.dropped_events += 1
+        self._events.append(event)
+
+    def add_link(self, context: SpanContext, attributes: Any = None) -> None:
+        from opentelemetry.attributes import BoundedAttributes
+
+        if self.end_time is not None:
+            logger.warning("Calling add_link() on an ended span.")
+            return
+        if context is None or (not context.is_valid and not attributes):
+            return
+        limits = self._pipeline.limits
+        bounded = BoundedAttributes(
+            limits.max_link_attributes, attributes, max_value_len=None, immutable=True
+        )
+        if limits.max_links is not None and len(self._links) >= limits.max_links:
+            self._links.pop(0)
+            self.dropped_links += 1
+        self._links.append(trace_api.Link(context=context, attributes=bounded))
+
+    def update_name(self, name: str) -> None:
+        if self.end_time is None:
+            self.name = name
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        if self.end_time is not None:
+            logger.warning("Calling set_status() on an ended span.")
+            return
+        current_ok = self.status.status_code is StatusCode.OK
+        if isinstance(status, Status):
+            if current_ok or status.status_code is StatusCode.UNSET:
+                return
+            if description is not None:
+                logger.warning(
+                    "Description %s ignored. Use either `Status` or `(StatusCode, Description)`",
+                    description,
+                )
+            self.status = status
+        elif isinstance(status, StatusCode):
+            if current_ok or status is StatusCode.UNSET:
+                return
+            self.status = Status(status, description)
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: Any = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        module = type(exception).__module__
+        qualname = type(exception).__qualname__
+        values: dict[str, Any] = {
+            "exception.type": f"{module}.{qualname}"
+            if module and module != "builtins"
+            else qualname,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(
+                traceback.format_exception(type(exception), exception, exception.__traceback__)
+            ),
+            "exception.escaped": str(escaped),
+        }
+        if attributes:
+            values.update(attributes)
+        self.add_event("exception", values, timestamp)
+
+    def end(self, end_time: int | None = None) -> None:
+        if self.end_time is not None:
+            logger.warning("Calling end() on an ended span.")
+            return
+        self.end_time = end_time if end_time is not None else time_ns()
+        self._pipeline.processor.on_end(self)
+
+    def __repr__(self) -> str:
+        return f'LeanSpan(name="{self.name}", context={self.context})'
