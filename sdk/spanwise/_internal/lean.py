@@ -41,9 +41,15 @@ logger = logging.getLogger("opentelemetry.sdk.trace")  # the SDK span's own warn
 _clean_value = getattr(otel_attributes, "_clean_attribute_value", None)
 _PLAIN = frozenset({str, bool, int, float, type(None), bytes})  # stored as given
 _UNSET_STATUS = Status(StatusCode.UNSET)
-_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
-_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _RANDOM = getattr(TraceFlags, "RANDOM_TRACE_ID", 0)
+# trace flags by (sampled, random trace id), built once
+_FLAGS = {
+    (sampled, random): TraceFlags(
+        (TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT) | (_RANDOM if random else 0)
+    )
+    for sampled in (False, True)
+    for random in (False, True)
+}
 _TRACE_ID_LIMIT = (1 << 64) - 1
 _CLIENT = SpanKind.CLIENT
 _get_current_span = trace_api.get_current_span
@@ -120,16 +126,14 @@ def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
     ids = pipeline.id_generator
     if parent.is_valid:
         trace_id = parent.trace_id
-        flags = _SAMPLED if parent.trace_flags.sampled else _NOT_SAMPLED
-        if _RANDOM and parent.trace_flags & _RANDOM:
-            flags = TraceFlags(flags | _RANDOM)
+        parent_flags = parent.trace_flags
+        flags = _FLAGS[parent_flags.sampled, bool(parent_flags & _RANDOM)]
         state = parent.trace_state
         parent_ctx: SpanContext | None = parent
     else:
         trace_id = ids.generate_trace_id()
-        flags = _SAMPLED if (trace_id & _TRACE_ID_LIMIT) < pipeline.bound else _NOT_SAMPLED
-        if _RANDOM and ids.is_trace_id_random():
-            flags = TraceFlags(flags | _RANDOM)
+        sampled = (trace_id & _TRACE_ID_LIMIT) < pipeline.bound
+        flags = _FLAGS[sampled, bool(_RANDOM) and ids.is_trace_id_random()]
         state = None
         parent_ctx = None
     context = SpanContext(
@@ -144,12 +148,20 @@ def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
 
 def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
     """``attributes`` as ``BoundedAttributes`` stores them: the mapping itself when every
-    key is a non-empty ``str`` and every value plain (our own attributes), else the
-    SDK's own cleaning of the mapping."""
+    key is a non-empty ``str`` and every value plain (our own attributes), else a copy
+    with keys and values cleaned by the SDK's own rules."""
     for key, value in attributes.items():
         if value.__class__ not in _PLAIN or key.__class__ is not str or not key:
-            return _clean_value(attributes, None)  # type: ignore[misc]
-    return attributes
+            break
+    else:
+        return attributes
+    out: dict[str, Any] = {}
+    for key, value in attributes.items():
+        if value.__class__ in _PLAIN and key.__class__ is str and key:
+            out[key] = value
+        else:  # the SDK's cleaning of a one-item mapping: key checks, then the value
+            out.update(_clean_value({key: value}, None))  # type: ignore[misc]
+    return out
 
 
 class LeanSpan(trace_api.Span):
@@ -257,6 +269,12 @@ class LeanSpan(trace_api.Span):
             return
         cleaned = _cleaned(attributes)
         self.dropped_attributes += len(attributes) - len(cleaned)
+        mine = self._attributes
+        if len(mine) + len(
+            cleaned
+        ) <= self._pipeline.limits.max_span_attributes and mine.keys().isdisjoint(cleaned):
+            mine.update(cleaned)  # all new keys, room for them: what _put would do
+            return
         for key, value in cleaned.items():
             self._put(key, value)
 

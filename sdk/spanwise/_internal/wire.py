@@ -118,28 +118,67 @@ def _key_value(key: str, value: Any) -> bytes:
     return prefix + _field(b"\x12", _any_value(value))
 
 
+def _len(n: int) -> bytes:
+    """A length as a varint; lengths below 16384 (nearly all) take at most two bytes."""
+    if n < 128:
+        return _ONE_BYTE[n]
+    if n < 16384:
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
+    return _varint(n)
+
+
+def _kv_field(tag: bytes, key: str, value: Any) -> bytes:
+    """One attribute as a KeyValue field ``tag``; raises for a value OTLP cannot carry."""
+    prefix = _KEYS.get(key)
+    if prefix is None:
+        prefix = _key(key)
+    if value.__class__ is str:
+        body = _STRINGS.get(value)
+        if body is None:
+            if len(value) > _SHORT:  # long (captured inputs/outputs): one copy, no cache
+                data = value.encode("utf-8")
+                n = len(data)
+                head = b"\x0a" + _len(n)
+                m = len(head) + n
+                kv_len = len(prefix) + 1 + len(_len(m)) + m
+                return b"".join((tag, _len(kv_len), prefix, b"\x12", _len(m), head, data))
+            body = _string_value(value)
+    else:
+        body = _any_value(value)
+    kv = prefix + b"\x12" + _len(len(body)) + body
+    return tag + _len(len(kv)) + kv
+
+
+# Whole encoded attribute fields by (key, value), for short strings, ints and floats:
+# a span's attributes mostly repeat (span type, model, provider, project, token
+# counts…). One dict per field tag and value class, so 1, 1.0 and True never meet.
+_FIELDS: dict[bytes, tuple[dict[tuple[str, Any], bytes], ...]] = {}
+_CACHED_CLASS = {str: 0, int: 1, float: 2}
+
+
 def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
     """Append each attribute as a repeated KeyValue field ``tag``; like OTel's encoder,
     an attribute that cannot be encoded is logged and left out."""
     if not attributes:
         return
-    keys, strings = _KEYS, _STRINGS
+    caches = _FIELDS.get(tag)
+    if caches is None:
+        caches = _FIELDS[tag] = ({}, {}, {})
+    which = _CACHED_CLASS.get
     for key, value in attributes.items():
         try:
-            prefix = keys.get(key)
-            if prefix is None:
-                prefix = _key(key)
-            # Inlined for the common case, a string value: KeyValue{key, AnyValue{str}}.
-            if value.__class__ is str:
-                body = strings.get(value)
-                if body is None:
-                    body = _string_value(value)
-            else:
-                body = _any_value(value)
-            n = len(body)
-            kv = prefix + b"\x12" + (_ONE_BYTE[n] if n < 128 else _varint(n)) + body
-            n = len(kv)
-            out.append(tag + (_ONE_BYTE[n] if n < 128 else _varint(n)) + kv)
+            slot = which(value.__class__)
+            if slot is None or (slot == 0 and len(value) > _SHORT):
+                out.append(_kv_field(tag, key, value))
+                continue
+            cache = caches[slot]
+            field = cache.get((key, value))
+            if field is None:
+                field = _kv_field(tag, key, value)
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[(key, value)] = field
+            out.append(field)
         except Exception as exc:
             logger.exception("Failed to encode key %s: %s", key, exc)
 
