@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import deque
 from collections.abc import Mapping
 from time import time_ns
 from typing import Any
@@ -146,10 +147,21 @@ def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
     return span
 
 
+def _clean_one(value: Any) -> Any:
+    """One value as ``BoundedAttributes`` stores it (sequences become tuples); plain
+    values and lists/tuples of them without the SDK's generic walk."""
+    cls = value.__class__
+    if cls in _PLAIN:
+        return value
+    if (cls is tuple or cls is list) and all(v.__class__ in _PLAIN for v in value):
+        return tuple(value)
+    return _clean_value(value, None)  # type: ignore[misc]
+
+
 def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
     """``attributes`` as ``BoundedAttributes`` stores them: the mapping itself when every
     key is a non-empty ``str`` and every value plain (our own attributes), else a copy
-    with keys and values cleaned by the SDK's own rules."""
+    with keys and values cleaned by the SDK's rules."""
     for key, value in attributes.items():
         if value.__class__ not in _PLAIN or key.__class__ is not str or not key:
             break
@@ -157,9 +169,9 @@ def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
         return attributes
     out: dict[str, Any] = {}
     for key, value in attributes.items():
-        if value.__class__ in _PLAIN and key.__class__ is str and key:
-            out[key] = value
-        else:  # the SDK's cleaning of a one-item mapping: key checks, then the value
+        if key.__class__ is str and key:
+            out[key] = _clean_one(value)
+        else:  # the SDK's cleaning of a one-item mapping: its key checks, then the value
             out.update(_clean_value({key: value}, None))  # type: ignore[misc]
     return out
 
@@ -199,8 +211,8 @@ class LeanSpan(trace_api.Span):
         self._pipeline = pipeline
         cleaned = _cleaned(attributes)
         self._attributes = cleaned if cleaned is attributes else dict(cleaned)
-        self._events: list[Any] = []
-        self._links: list[Any] = []
+        self._events: Any = ()  # a bounded deque once there is one
+        self._links: Any = ()
         self.status = _UNSET_STATUS
         self.dropped_attributes = len(attributes) - len(self._attributes)
         self.dropped_events = self.dropped_links = 0
@@ -262,7 +274,7 @@ class LeanSpan(trace_api.Span):
             logger.warning("invalid key `%s`. must be non-empty string. Dropping key.", key)
             self.dropped_attributes += 1
             return
-        self._put(key, value if value.__class__ in _PLAIN else _clean_value(value, None))  # type: ignore[misc]
+        self._put(key, _clean_one(value))
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
         if self._ended():
@@ -290,10 +302,7 @@ class LeanSpan(trace_api.Span):
             limits.max_event_attributes, attributes, max_value_len=None, immutable=True
         )
         event = Event(name=name, attributes=bounded, timestamp=timestamp or time_ns())
-        if limits.max_events is not None and len(self._events) >= limits.max_events:
-            self._events.pop(0)  # as the SDK's BoundedList: the oldest goes
-            self.dropped_events += 1
-        self._events.append(event)
+        self._events = self._bounded_append(self._events, limits.max_events, event, "events")
 
     def add_link(self, context: SpanContext, attributes: Any = None) -> None:
         from opentelemetry.attributes import BoundedAttributes
@@ -307,10 +316,20 @@ class LeanSpan(trace_api.Span):
         bounded = BoundedAttributes(
             limits.max_link_attributes, attributes, max_value_len=None, immutable=True
         )
-        if limits.max_links is not None and len(self._links) >= limits.max_links:
-            self._links.pop(0)
-            self.dropped_links += 1
-        self._links.append(trace_api.Link(context=context, attributes=bounded))
+        link = trace_api.Link(context=context, attributes=bounded)
+        self._links = self._bounded_append(self._links, limits.max_links, link, "links")
+
+    def _bounded_append(self, items: Any, maxlen: int | None, item: Any, what: str) -> Any:
+        """As the SDK's ``BoundedList``: past ``maxlen`` the oldest item goes (counted)."""
+        if not isinstance(items, deque):
+            items = deque(items, maxlen=maxlen)
+        if maxlen is not None and len(items) >= maxlen:
+            if what == "events":
+                self.dropped_events += 1
+            else:
+                self.dropped_links += 1
+        items.append(item)
+        return items
 
     def update_name(self, name: str) -> None:
         if self.end_time is None:
