@@ -132,7 +132,7 @@ def test_values_repeated_across_spans_and_requests_keep_their_types():
     and a second request encodes the same as the first."""
     provider, exporter = _provider(Resource.create({}))
     tracer = provider.get_tracer("t")
-    values = [1, True, 1.0, "1", 0, False, 0.0, "", "é" * 200, "x" * 20_000, 2**40]
+    values = [1, True, 1.0, "1", 0, False, 0.0, "", "é" * 200, "x" * 20_000, 2**40, -0.0]
     for value in values * 2:
         with tracer.start_as_current_span("s") as span:
             span.set_attribute("v", value)
@@ -145,8 +145,9 @@ def test_values_repeated_across_spans_and_requests_keep_their_types():
     assert kinds == [
         "int_value", "bool_value", "double_value", "string_value",
         "int_value", "bool_value", "double_value", "string_value", "string_value",
-        "string_value", "int_value",
+        "string_value", "int_value", "double_value",
     ]  # fmt: skip
+    assert str(encoded[-1].attributes[0].value.double_value) == "-0.0"
 
 
 def test_empty_batch_is_an_empty_request():

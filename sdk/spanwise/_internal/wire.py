@@ -149,11 +149,28 @@ def _kv_field(tag: bytes, key: str, value: Any) -> bytes:
     return tag + _len(len(kv)) + kv
 
 
-# Whole encoded attribute fields by (key, value), for short strings, ints and floats:
-# a span's attributes mostly repeat (span type, model, provider, project, token
-# counts…). One dict per field tag and value class, so 1, 1.0 and True never meet.
-_FIELDS: dict[bytes, tuple[dict[tuple[str, Any], bytes], ...]] = {}
-_CACHED_CLASS = {str: 0, int: 1, float: 2}
+# Whole encoded attribute fields, by field tag, value class, key, then value: a span's
+# attributes mostly repeat (span type, model, provider, project, token counts…). By
+# class so that 1, 1.0 and True never meet; per key so a lookup builds no tuple.
+_FIELDS: dict[tuple[bytes, type], dict[str, dict[Any, bytes]]] = {}
+
+
+def _fields(tag: bytes, cls: type) -> dict[str, dict[Any, bytes]]:
+    if len(_FIELDS) >= 64:
+        _FIELDS.clear()
+    by_key = _FIELDS[tag, cls] = {}
+    return by_key
+
+
+def _remember(by_key: dict[str, dict[Any, bytes]], key: str, value: Any, field: bytes) -> None:
+    values = by_key.get(key)
+    if values is None:
+        if len(by_key) >= _CACHE_MAX:
+            by_key.clear()
+        values = by_key[key] = {}
+    elif len(values) >= _CACHE_MAX:
+        values.clear()
+    values[value] = field
 
 
 def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
@@ -161,24 +178,42 @@ def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
     an attribute that cannot be encoded is logged and left out."""
     if not attributes:
         return
-    caches = _FIELDS.get(tag)
-    if caches is None:
-        caches = _FIELDS[tag] = ({}, {}, {})
-    which = _CACHED_CLASS.get
+    str_fields = _FIELDS.get((tag, str)) or _fields(tag, str)
+    keys, strings = _KEYS, _STRINGS
     for key, value in attributes.items():
         try:
-            slot = which(value.__class__)
-            if slot is None or (slot == 0 and len(value) > _SHORT):
+            cls = value.__class__
+            if cls is str:
+                if len(value) > _SHORT:  # long (captured inputs/outputs): not cached
+                    out.append(_kv_field(tag, key, value))
+                    continue
+                values = str_fields.get(key)
+                field = values.get(value) if values is not None else None
+                if field is None:
+                    # Kept on a value's second sighting only (its body is cached on the
+                    # first), so one-off values (ids, captured JSON) churn nothing.
+                    body = strings.get(value)
+                    seen = body is not None
+                    if not seen:
+                        body = _string_value(value)
+                    prefix = keys.get(key)
+                    if prefix is None:
+                        prefix = _key(key)
+                    kv = prefix + b"\x12" + _len(len(body)) + body
+                    field = tag + _len(len(kv)) + kv
+                    if seen:
+                        _remember(str_fields, key, value, field)
+                out.append(field)
+            elif cls is int or (cls is float and value != 0.0):  # 0.0 == -0.0: not cached
+                by_key = _FIELDS.get((tag, cls)) or _fields(tag, cls)
+                values = by_key.get(key)
+                field = values.get(value) if values is not None else None
+                if field is None:
+                    field = _kv_field(tag, key, value)
+                    _remember(by_key, key, value, field)
+                out.append(field)
+            else:
                 out.append(_kv_field(tag, key, value))
-                continue
-            cache = caches[slot]
-            field = cache.get((key, value))
-            if field is None:
-                field = _kv_field(tag, key, value)
-                if len(cache) >= _CACHE_MAX:
-                    cache.clear()
-                cache[(key, value)] = field
-            out.append(field)
         except Exception as exc:
             logger.exception("Failed to encode key %s: %s", key, exc)
 
