@@ -79,6 +79,8 @@ class _Pipeline:
         self.resource = tracer.resource
         self.scope = tracer._instrumentation_scope
         self.limits = tracer._span_limits
+        if not isinstance(self.processors._span_processors, tuple):
+            raise TypeError("unknown multi-processor")  # usable() could not tell
 
     def usable(self) -> bool:
         """The SDK path would do exactly what a lean span does (checked per span: an
