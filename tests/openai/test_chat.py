@@ -71,6 +71,18 @@ def test_chat_completion_span(oai, fake, traced):
     assert span.outputs == {"role": "assistant", "content": "echo: what is the answer"}
 
 
+def test_a_client_pointed_elsewhere_reports_its_new_server(oai, fake, traced):
+    def two_calls():
+        oai.chat.completions.create(model=MODEL, messages=messages())
+        oai.base_url = f"http://localhost:{fake.port}/v1"  # the same server, another name
+        oai.chat.completions.create(model=MODEL, messages=messages())
+
+    _, _, (before, after) = traced(two_calls)
+    assert before.attributes["server.address"] == "127.0.0.1"
+    assert after.attributes["server.address"] == "localhost"
+    assert after.attributes["gen_ai.provider.name"] == "localhost"
+
+
 def test_tool_calls_in_request_and_response(oai, traced):
     def agent():
         first = oai.chat.completions.create(

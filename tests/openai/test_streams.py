@@ -189,6 +189,26 @@ def test_stream_broken_mid_way_ends_its_span_as_error(oai, traced):
     assert span.outputs == {"role": "assistant", "content": partial}
 
 
+def test_stream_resumed_after_leaving_a_loop_records_every_chunk(oai, traced):
+    def consume():
+        stream = oai.chat.completions.create(
+            model=MODEL, messages=messages("one two three"), stream=True
+        )
+        got = []
+        for chunk in stream:
+            got.append(chunk)
+            if len(got) == 2:
+                break  # left early, then resumed: the span must not end here
+        got.append(next(stream))
+        got.extend(stream)
+        return got
+
+    got, _, [span] = traced(consume)
+    assert span.outputs["content"] == "".join(c.choices[0].delta.content or "" for c in got)
+    assert span.outputs["content"] == "echo: one two three"
+    assert span.status != "ERROR"
+
+
 def test_async_stream_garbage_collected_half_way_ends_its_span(aoai, traced):
     async def consume():
         stream = await aoai.chat.completions.create(

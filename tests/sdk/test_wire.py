@@ -127,6 +127,29 @@ def test_many_spans_of_one_trace():
     _same_as_otel(exporter.get_finished_spans())
 
 
+def test_values_repeated_across_spans_and_requests_keep_their_types():
+    """Encoded attributes are reused by (key, value): 1, 1.0, True and "1" stay apart,
+    and a second request encodes the same as the first."""
+    provider, exporter = _provider(Resource.create({}))
+    tracer = provider.get_tracer("t")
+    values = [1, True, 1.0, "1", 0, False, 0.0, "", "é" * 200, "x" * 20_000, 2**40, -0.0]
+    for value in values * 2:
+        with tracer.start_as_current_span("s") as span:
+            span.set_attribute("v", value)
+            span.set_attribute("spanwise.project", "p")
+    spans = exporter.get_finished_spans()
+    first = _same_as_otel(spans)
+    assert _same_as_otel(spans) == first
+    encoded = first.resource_spans[0].scope_spans[0].spans
+    kinds = [s.attributes[0].value.WhichOneof("value") for s in encoded[: len(values)]]
+    assert kinds == [
+        "int_value", "bool_value", "double_value", "string_value",
+        "int_value", "bool_value", "double_value", "string_value", "string_value",
+        "string_value", "int_value", "double_value",
+    ]  # fmt: skip
+    assert str(encoded[-1].attributes[0].value.double_value) == "-0.0"
+
+
 def test_empty_batch_is_an_empty_request():
     assert encode_request([]) == b""
     assert encode_spans([]) == ExportTraceServiceRequest()

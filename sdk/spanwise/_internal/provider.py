@@ -40,6 +40,11 @@ class _State:
         self.lock = threading.RLock()
         self.tracer: trace_api.Tracer | None = None
         self.processor: SpanwiseSpanProcessor | None = None
+        # (tracer, processor, root sampler) when Spanwise made the provider: what a
+        # lean span (lean.py) needs; None when it joined the application's provider.
+        self.own: tuple[Any, Any, Any] | None = None
+        self.lean: Any = None  # lean._Pipeline, built on first use
+        self.lean_tried: Any = None  # the tracer it was last tried for
 
 
 STATE = _State()
@@ -174,7 +179,8 @@ def _as_sdk_processor(settings: Settings) -> SpanwiseSpanProcessor:
     return cls(settings)
 
 
-def _make_provider(settings: Settings) -> Any:
+def _make_provider(settings: Settings) -> tuple[Any, Any]:
+    """A new SDK provider and the root sampler its ``ParentBased`` sampler delegates to."""
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
@@ -184,8 +190,8 @@ def _make_provider(settings: Settings) -> Any:
         resource_attrs[SERVICE_NAME] = settings.service_name
     # Resource.create() merges OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
     resource = Resource.create(resource_attrs)
-    sampler = ParentBased(TraceIdRatioBased(settings.sample_rate))
-    return TracerProvider(resource=resource, sampler=sampler)
+    root = TraceIdRatioBased(settings.sample_rate)
+    return TracerProvider(resource=resource, sampler=ParentBased(root)), root
 
 
 def get_tracer() -> trace_api.Tracer:
@@ -206,19 +212,22 @@ def _setup(settings: Settings) -> None:
         STATE.tracer = trace_api.NoOpTracer()
         return
     current = trace_api.get_tracer_provider()
+    root = None
     if isinstance(current, TracerProvider):
         provider = current  # the app's own provider: join it
     else:
-        provider = _make_provider(settings)
+        provider, root = _make_provider(settings)
         trace_api.set_tracer_provider(provider)
         if trace_api.get_tracer_provider() is not provider:
             # Someone else won the race to set the global provider.
             other = trace_api.get_tracer_provider()
-            provider = other if isinstance(other, TracerProvider) else provider
+            if isinstance(other, TracerProvider):
+                provider, root = other, None
     processor = _as_sdk_processor(settings)
     provider.add_span_processor(processor)
     STATE.processor = processor
     STATE.tracer = provider.get_tracer(TRACER_NAME)
+    STATE.own = (STATE.tracer, processor, root) if root is not None else None
     atexit.register(_shutdown_at_exit)
 
 

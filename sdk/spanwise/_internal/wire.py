@@ -118,28 +118,102 @@ def _key_value(key: str, value: Any) -> bytes:
     return prefix + _field(b"\x12", _any_value(value))
 
 
+def _len(n: int) -> bytes:
+    """A length as a varint; lengths below 16384 (nearly all) take at most two bytes."""
+    if n < 128:
+        return _ONE_BYTE[n]
+    if n < 16384:
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
+    return _varint(n)
+
+
+def _kv_field(tag: bytes, key: str, value: Any) -> bytes:
+    """One attribute as a KeyValue field ``tag``; raises for a value OTLP cannot carry."""
+    prefix = _KEYS.get(key)
+    if prefix is None:
+        prefix = _key(key)
+    if value.__class__ is str:
+        body = _STRINGS.get(value)
+        if body is None:
+            if len(value) > _SHORT:  # long (captured inputs/outputs): one copy, no cache
+                data = value.encode("utf-8")
+                n = len(data)
+                head = b"\x0a" + _len(n)
+                m = len(head) + n
+                kv_len = len(prefix) + 1 + len(_len(m)) + m
+                return b"".join((tag, _len(kv_len), prefix, b"\x12", _len(m), head, data))
+            body = _string_value(value)
+    else:
+        body = _any_value(value)
+    kv = prefix + b"\x12" + _len(len(body)) + body
+    return tag + _len(len(kv)) + kv
+
+
+# Whole encoded attribute fields, by field tag, value class, key, then value: a span's
+# attributes mostly repeat (span type, model, provider, project, token counts…). By
+# class so that 1, 1.0 and True never meet; per key so a lookup builds no tuple.
+_FIELDS: dict[tuple[bytes, type], dict[str, dict[Any, bytes]]] = {}
+
+
+def _fields(tag: bytes, cls: type) -> dict[str, dict[Any, bytes]]:
+    if len(_FIELDS) >= 64:
+        _FIELDS.clear()
+    by_key = _FIELDS[tag, cls] = {}
+    return by_key
+
+
+def _remember(by_key: dict[str, dict[Any, bytes]], key: str, value: Any, field: bytes) -> None:
+    values = by_key.get(key)
+    if values is None:
+        if len(by_key) >= _CACHE_MAX:
+            by_key.clear()
+        values = by_key[key] = {}
+    elif len(values) >= _CACHE_MAX:
+        values.clear()
+    values[value] = field
+
+
 def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
     """Append each attribute as a repeated KeyValue field ``tag``; like OTel's encoder,
     an attribute that cannot be encoded is logged and left out."""
     if not attributes:
         return
+    str_fields = _FIELDS.get((tag, str)) or _fields(tag, str)
     keys, strings = _KEYS, _STRINGS
     for key, value in attributes.items():
         try:
-            prefix = keys.get(key)
-            if prefix is None:
-                prefix = _key(key)
-            # Inlined for the common case, a string value: KeyValue{key, AnyValue{str}}.
-            if value.__class__ is str:
-                body = strings.get(value)
-                if body is None:
-                    body = _string_value(value)
+            cls = value.__class__
+            if cls is str:
+                if len(value) > _SHORT:  # long (captured inputs/outputs): not cached
+                    out.append(_kv_field(tag, key, value))
+                    continue
+                values = str_fields.get(key)
+                field = values.get(value) if values is not None else None
+                if field is None:
+                    # Kept on a value's second sighting only (its body is cached on the
+                    # first), so one-off values (ids, captured JSON) churn nothing.
+                    body = strings.get(value)
+                    seen = body is not None
+                    if not seen:
+                        body = _string_value(value)
+                    prefix = keys.get(key)
+                    if prefix is None:
+                        prefix = _key(key)
+                    kv = prefix + b"\x12" + _len(len(body)) + body
+                    field = tag + _len(len(kv)) + kv
+                    if seen:
+                        _remember(str_fields, key, value, field)
+                out.append(field)
+            elif cls is int or (cls is float and value != 0.0):  # 0.0 == -0.0: not cached
+                by_key = _FIELDS.get((tag, cls)) or _fields(tag, cls)
+                values = by_key.get(key)
+                field = values.get(value) if values is not None else None
+                if field is None:
+                    field = _kv_field(tag, key, value)
+                    _remember(by_key, key, value, field)
+                out.append(field)
             else:
-                body = _any_value(value)
-            n = len(body)
-            kv = prefix + b"\x12" + (_ONE_BYTE[n] if n < 128 else _varint(n)) + body
-            n = len(kv)
-            out.append(tag + (_ONE_BYTE[n] if n < 128 else _varint(n)) + kv)
+                out.append(_kv_field(tag, key, value))
         except Exception as exc:
             logger.exception("Failed to encode key %s: %s", key, exc)
 

@@ -152,10 +152,12 @@ def embeddings_inputs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- provider and server, from the client's base URL ----------------------------------
 
-# id(client) -> (weak reference, the base_url object it was computed from, attributes).
-# Plain dict operations are atomic under the GIL: no lock needed.
-_PROVIDER_CACHE: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
+# id(client) -> (weak reference, the base_url object it was computed from, attributes,
+# whether that object is the client's own ``_base_url``). Plain dict operations are
+# atomic under the GIL: no lock needed.
+_PROVIDER_CACHE: dict[int, tuple[Any, Any, dict[str, Any], bool]] = {}
 _CACHE_LIMIT = 256
+_NO_FIELDS: dict[str, Any] = {}
 
 
 def provider_attributes(resource: Any) -> dict[str, Any]:
@@ -163,15 +165,26 @@ def provider_attributes(resource: Any) -> dict[str, Any]:
     client = getattr(resource, "_client", None)
     if client is None:
         return {attrs.GEN_AI_PROVIDER_NAME: "openai", attrs.GEN_AI_SYSTEM: "openai"}
-    base_url = getattr(client, "base_url", None)
     cached = _PROVIDER_CACHE.get(id(client))
-    if cached is not None and cached[0]() is client and cached[1] is base_url:
-        return cached[2]
+    if cached is not None and cached[0]() is client:
+        # The public ``base_url`` property imports a module on every read in recent
+        # clients; when it was seen to return the client's stored URL object, that
+        # object (replaced by the setter) tells whether the URL is still the same.
+        if cached[3]:
+            if getattr(client, "__dict__", _NO_FIELDS).get("_base_url") is cached[1]:
+                return cached[2]
+        elif getattr(client, "base_url", None) is cached[1]:
+            return cached[2]
+    base_url = getattr(client, "base_url", None)
     found = _compute(client, base_url)
+    stored = (
+        base_url is not None
+        and getattr(client, "__dict__", _NO_FIELDS).get("_base_url") is base_url
+    )
     if len(_PROVIDER_CACHE) >= _CACHE_LIMIT:
         _PROVIDER_CACHE.clear()
     try:
-        _PROVIDER_CACHE[id(client)] = (weakref.ref(client), base_url, found)
+        _PROVIDER_CACHE[id(client)] = (weakref.ref(client), base_url, found, stored)
     except TypeError:  # not weak-referenceable: just don't cache
         pass
     return found

@@ -14,11 +14,12 @@ from typing import Any
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
-from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace import Span
 
 from ... import attributes as attrs
 from ...errors import log_internal_error
-from ...provider import STATE, get_tracer
+from ...lean import start_client_span
+from ...provider import STATE
 from ...spans import capture, record_error
 from .operations import Operation
 from .request import provider_attributes
@@ -37,7 +38,6 @@ from .streams import (
 # own: cheaper than a second OTel context copy, same scoping (threads, tasks).
 _IN_CALL: ContextVar[bool] = ContextVar("spanwise_openai_in_call", default=False)
 
-_CLIENT = SpanKind.CLIENT
 _attach = context_api.attach
 _detach = context_api.detach
 _set_span_in_context = trace_api.set_span_in_context
@@ -75,7 +75,7 @@ def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | No
         except Exception:
             log_internal_error("capturing OpenAI call inputs")
     try:
-        return get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
+        return start_client_span(name, attributes)
     except Exception:
         log_internal_error("starting an OpenAI span")
         return None
