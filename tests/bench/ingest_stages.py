@@ -4,7 +4,8 @@
 
 Builds the ingest benchmark's LLM traces (workloads/llm_traces.py), then times on a
 fresh embedded store: protobuf parse, convert (+normalise), pricing, Arrow conversion,
-dedup lookup and the insert, per span. Run it under py-spy for the function-level view.
+dedup lookup and the insert (with the collector's insert settings), per span. Run it
+under py-spy for the function-level view.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     from spanwise_collector.pipeline.batch import SpanBatch
     from spanwise_collector.pipeline.convert import convert
     from spanwise_collector.pipeline.dedup import drop_duplicates
+    from spanwise_collector.pipeline.pipeline import insert_settings
     from spanwise_collector.receiver.decode import parse_request
     from spanwise_collector.store import open_store
     from spanwise_pricing import PriceBook
@@ -34,6 +36,7 @@ def main() -> None:
     templates = build_templates(1, 8, args.spans)
     store = open_store(f"chdb://{tempfile.mkdtemp(prefix='ingest-stages-')}")
     pricing = PricingProcessor(PriceBook.load(), store)
+    settings = insert_settings(store)  # as the collector inserts (text indexes deferred)
     for r in range(args.rounds):
         bodies = [fresh_request(templates[i % len(templates)]) for i in range(args.requests)]
         t = {k: 0.0 for k in ("parse", "convert", "pricing", "merge", "arrow", "dedup", "insert")}
@@ -57,7 +60,7 @@ def main() -> None:
         t1 = time.perf_counter()
         fresh = drop_duplicates(store, table)
         t2 = time.perf_counter()
-        store.insert_arrow("otel_traces", fresh)
+        store.insert_arrow("otel_traces", fresh, settings=settings)
         t3 = time.perf_counter()
         t["arrow"], t["dedup"], t["insert"] = t1 - t0, t2 - t1, t3 - t2
         n = len(merged)

@@ -17,7 +17,7 @@ whichever insert runs next) and run afterwards.
 Prints per variant: wall µs/span and CPU µs/span of the process (all engine threads)
 for the insert, min and median over rounds; then bytes per span on disk after
 ``OPTIMIZE TABLE otel_traces FINAL`` (active parts' bytes_on_disk incl. skip indexes,
-and the column data alone).
+and the column data alone), and the CPU the OPTIMIZE took per span (merge cost).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Variant:
     settings: dict[str, Any] = field(default_factory=dict)  # on top of the collector's
     build_text_indexes: bool = False  # True: no deferral, indexes built at insert
     method: str = "cc"  # cc: clickhouse-connect insert_arrow; python: Python(tbl)
+    table: str = "otel_traces"  # another table made by ``alters`` (e.g. a Null engine copy)
 
 
 def _drop_views(*views: str) -> tuple[str, ...]:
@@ -56,28 +57,50 @@ def _drop_indexes(*names: str) -> tuple[str, ...]:
 
 
 def _codec(columns: tuple[str, ...], codec: str) -> tuple[str, ...]:
-    return tuple(f"ALTER TABLE {{db}}.otel_traces MODIFY COLUMN {c} CODEC({codec})" for c in columns)
+    return tuple(
+        f"ALTER TABLE {{db}}.otel_traces MODIFY COLUMN {c} CODEC({codec})" for c in columns
+    )
 
 
 ALL_LZ4 = "__all_lz4__"  # marker: every column's ZSTD(n) becomes LZ4 (built from system.columns)
 
+# Explicit both ways, so the table stays meaningful whatever the deployed schema says.
+_OOI0 = {"optimize_on_insert": 0}
+_OOI1 = {"optimize_on_insert": 1}
+
 VARIANTS: tuple[Variant, ...] = (
-    Variant("full"),
+    Variant("full"),  # as deployed: all migrations, the collector's insert settings
     Variant("full_text_at_insert", build_text_indexes=True),
+    Variant("optimize_on_insert_1", settings=_OOI1),
+    Variant("optimize_on_insert_0", settings=_OOI0),
     Variant("no_mvs", _drop_views(*_VIEWS)),
     Variant("no_summary_mv", _drop_views("trace_summary_mv")),
     Variant("no_rollup_mv", _drop_views("span_rollup_hourly_mv")),
     Variant("no_times_mv", _drop_views("trace_times_mv")),
     Variant("no_blooms", _drop_indexes(*_BLOOMS)),
+    Variant("no_id_blooms", _drop_indexes("idx_session", "idx_user", "idx_run")),
     Variant("no_attr_value_bloom", _drop_indexes("idx_span_attr_value")),
     Variant("no_attr_blooms", _drop_indexes("idx_span_attr_key", "idx_span_attr_value")),
     Variant("no_set_minmax", _drop_indexes(*_SETS, *_MINMAX)),
+    Variant("io_zstd3", _codec(("Input", "Output"), "ZSTD(3)")),
     Variant("io_zstd1", _codec(("Input", "Output"), "ZSTD(1)")),
     Variant("io_lz4", _codec(("Input", "Output"), "LZ4")),
     Variant("all_lz4", (ALL_LZ4,)),
-    Variant("no_optimize_on_insert", settings={"optimize_on_insert": 0}),
+    Variant("io_zstd3_ooi1", _codec(("Input", "Output"), "ZSTD(3)"), settings=_OOI1),
+    Variant("io_zstd1_ooi0", _codec(("Input", "Output"), "ZSTD(1)"), settings=_OOI0),
+    Variant("parallel_views", settings={"parallel_view_processing": 1}),
+    Variant(
+        "compact_parts",
+        ("ALTER TABLE {db}.otel_traces MODIFY SETTING min_bytes_for_wide_part = 1000000000",),
+    ),
     Variant("python_tf", method="python"),
     Variant("bare", (*_drop_views(*_VIEWS), *_drop_indexes(*_BLOOMS, *_SETS, *_MINMAX))),
+    # The floor: Arrow parsing and defaults only, nothing sorted, compressed or written.
+    Variant(
+        "null_engine",
+        ("CREATE TABLE IF NOT EXISTS {db}.spans_null AS {db}.otel_traces ENGINE = Null",),
+        table="spans_null",
+    ),
 )
 
 
@@ -141,7 +164,7 @@ class Target:
         self._chdb: Any = None
 
     def _cc_insert(self, table: Any) -> None:
-        self.store.insert_arrow("otel_traces", table, settings=self.settings)
+        self.store.insert_arrow(self.variant.table, table, settings=self.settings)
 
     def _python_insert(self, table: Any) -> None:
         # chDB's Python() table function reads the Arrow table in place (no IPC file);
@@ -154,19 +177,24 @@ class Target:
         cols = ", ".join(f"`{n}`" for n in table.schema.names)
         opts = ", ".join(f"{k} = {_sql_value(v)}" for k, v in self.settings.items())
         self._chdb.query(
-            f"INSERT INTO {self.db}.otel_traces ({cols}) SELECT {cols} FROM Python(tbl) "
+            f"INSERT INTO {self.db}.{self.variant.table} ({cols}) SELECT {cols} FROM Python(tbl) "
             f"SETTINGS {opts}"
         )
 
-    def sizes(self) -> tuple[int, float, float]:
+    def sizes(self) -> tuple[float, float, float]:
+        """(OPTIMIZE FINAL CPU µs/span, bytes on disk per span, column data per span)."""
+        if self.variant.table != "otel_traces":
+            return 0.0, 0.0, 0.0
         self.store.command(f"SYSTEM START MERGES {self.db}.otel_traces")
+        c0 = time.process_time()
         self.store.command(f"OPTIMIZE TABLE {self.db}.otel_traces FINAL")
+        c1 = time.process_time()
         rows, disk, data = self.store.query(
             "SELECT sum(rows), sum(bytes_on_disk), sum(data_compressed_bytes) FROM system.parts "
             "WHERE active AND database = {db:String} AND table = 'otel_traces'",
             {"db": self.store.database},
         )[0]
-        return int(rows), disk / rows, data / rows
+        return (c1 - c0) / rows * 1e6, disk / rows, data / rows
 
 
 def _sql_value(v: Any) -> str:
@@ -197,7 +225,8 @@ def main() -> None:
     gc.freeze()
     for r, tables in enumerate(rounds):
         n = sum(t.num_rows for t in tables)
-        for target in targets:
+        # Rotated each round: no variant always runs first (or right after another).
+        for target in targets[r % len(targets) :] + targets[: r % len(targets)]:
             w0, c0 = time.perf_counter(), time.process_time()
             for table in tables:
                 target.insert(table)
@@ -207,13 +236,17 @@ def main() -> None:
         print(f"round {r + 1} done, load {os.getloadavg()[0]:.1f}", flush=True)
 
     print("\n| variant | wall µs/span min | median | CPU µs/span min | median | B/span disk | "
-          "B/span data |\n|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
+          "B/span data | OPTIMIZE CPU µs/span |\n|---|---:|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     for target in targets:
         name = target.variant.name
-        size = "| — | —" if args.no_sizes else "| {1:.0f} | {2:.0f}".format(*target.sizes())
+        size = "| — | — | —"
+        if not args.no_sizes:
+            size = "| {1:.0f} | {2:.0f} | {0:.1f}".format(*target.sizes())
         print(f"| {name} | {min(wall[name]):.1f} | {statistics.median(wall[name]):.1f} | "
               f"{min(cpu[name]):.1f} | {statistics.median(cpu[name]):.1f} {size} |")  # fmt: skip
     for target in targets:
+        if target._chdb is not None:
+            target._chdb.close()
         target.store.close()
 
 
