@@ -302,11 +302,3 @@ GROUP BY TraceId, RetentionDays;
 INSERT INTO `spanwise`.trace_times (TraceId, Start, End, RetentionDays) SELECT TraceId, min(Start), max(End), RetentionDays FROM `spanwise`.trace_summary GROUP BY TraceId, RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (6, 'trace id -> time range lookup');
-
--- migration 7: inputs/outputs compressed with ZSTD(1): cheaper inserts
-
-ALTER TABLE `spanwise`.otel_traces MODIFY COLUMN Input CODEC(ZSTD(1));
-
-ALTER TABLE `spanwise`.otel_traces MODIFY COLUMN Output CODEC(ZSTD(1));
-
-INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (7, 'inputs/outputs compressed with ZSTD(1): cheaper inserts');

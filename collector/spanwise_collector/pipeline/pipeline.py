@@ -31,8 +31,8 @@ DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # optimize_on_insert = 0: the ReplacingMergeTree would otherwise collapse rows of equal
 # (TraceId, SpanId) inside each insert block, copying every column row by row — work with
 # nothing to do, since `drop_duplicates` already left one row per span (and the views'
-# targets get rows grouped by their keys). ~3-4 µs/span of the ~22 the engine's insert
-# costs (tests/bench/insert_parts.py, docs/ingest-performance.md). Merges still replace.
+# targets get rows grouped by their keys). 5 of the ~23 µs/span the engine's insert cost
+# (tests/bench/insert_parts.py, docs/ingest-performance.md). Merges still replace.
 INSERT_SETTINGS: dict[str, Any] = {
     "throw_on_max_partitions_per_insert_block": 0,
     "optimize_on_insert": 0,

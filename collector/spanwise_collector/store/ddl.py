@@ -240,17 +240,6 @@ TEXT_INDEX_SWAP: tuple[str, ...] = (
 # Inserts leave these to merges (see pipeline.py): a part not indexed yet is scanned.
 TEXT_INDEXES: tuple[str, ...] = tuple(i.split()[0] for i in WORD_TEXT_INDEXES)
 
-# Migration 7: inputs/outputs compressed with ZSTD(1) instead of ZSTD(3). They are ~2/3 of
-# a span's raw bytes, so their compression level is the insert's biggest knob: on the 108k
-# spans of the storage benchmark's corpus the insert took 24-34 instead of 27-39 µs/span
-# for 648 instead of 630 bytes/span on disk (+3%; docs/ingest-performance.md, session 3).
-# A codec-only MODIFY COLUMN changes metadata: new parts and merges use ZSTD(1), nothing
-# is rewritten now.
-PROMPT_CODECS: tuple[str, ...] = tuple(
-    f"ALTER TABLE {{db}}.otel_traces MODIFY COLUMN {column} CODEC(ZSTD(1))"
-    for column in ("Input", "Output")
-)
-
 # Created before anything else (bootstrap). On a cluster: one replicated copy on
 # every node, so any collector, whichever node it talks to, sees every version.
 MIGRATIONS_TABLE = Table(
@@ -276,5 +265,4 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "hourly span rollup for analytics", ROLLUP_STATEMENTS, ROLLUP_RECORD),
     Migration(6, "trace id -> time range lookup", TRACE_TIMES_STATEMENTS, TRACE_TIMES_RECORD),
-    Migration(7, "inputs/outputs compressed with ZSTD(1): cheaper inserts", PROMPT_CODECS),
 )
