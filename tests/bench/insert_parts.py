@@ -8,7 +8,8 @@ convert → pricing → ``SpanBatch.to_arrow``; ~20k spans per round, fresh temp
 round so no prompt repeats), then inserts the same Arrow batches (``--batch`` rows per
 insert, as the collector does at load) into variants of the schema, each variant in its
 own database of ONE chDB store (one engine per process). Variants run interleaved,
-round by round (A B C … A B C …), so a load change on the shared machine hits all alike.
+round by round (A B C … then B C … A, rotated so none always goes first), so a load
+change on the shared machine hits all alike.
 Each variant is the deployed schema (all migrations) plus a few ALTER/DROP statements,
 inserted with the collector's insert settings (text indexes deferred to merges) unless
 the variant says otherwise. Merges are stopped while timing (their CPU would land on
