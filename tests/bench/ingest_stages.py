@@ -4,7 +4,8 @@
 
 Builds the ingest benchmark's LLM traces (workloads/llm_traces.py), then times on a
 fresh embedded store: protobuf parse, convert (+normalise), pricing, Arrow conversion,
-dedup lookup and the insert, per span. Run it under py-spy for the function-level view.
+dedup lookup and the insert (with the collector's insert settings), per span. Run it
+under py-spy for the function-level view.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     from spanwise_collector.pipeline.batch import SpanBatch
     from spanwise_collector.pipeline.convert import convert
     from spanwise_collector.pipeline.dedup import drop_duplicates
+    from spanwise_collector.pipeline.pipeline import insert_settings
     from spanwise_collector.pipeline.stored_traces import StoredTraces
     from spanwise_collector.receiver.decode import parse_request
     from spanwise_collector.store import open_store
@@ -38,6 +40,7 @@ def main() -> None:
     stored = StoredTraces()
     stored.load(store)
     pricing = PricingProcessor(PriceBook.load(), store, stored_traces=stored)
+    settings = insert_settings(store)  # as the collector inserts (text indexes deferred)
     for r in range(args.rounds):
         bodies = [fresh_request(templates[i % len(templates)]) for i in range(args.requests)]
         t = {k: 0.0 for k in ("parse", "convert", "pricing", "merge", "arrow", "dedup", "insert")}
@@ -62,7 +65,7 @@ def main() -> None:
         fresh = drop_duplicates(store, table, stored.maybe_stored)
         stored.add(table)
         t2 = time.perf_counter()
-        store.insert_arrow("otel_traces", fresh)
+        store.insert_arrow("otel_traces", fresh, settings=settings)
         t3 = time.perf_counter()
         t["arrow"], t["dedup"], t["insert"] = t1 - t0, t2 - t1, t3 - t2
         n = len(merged)

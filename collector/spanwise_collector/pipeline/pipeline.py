@@ -29,7 +29,15 @@ logger = logging.getLogger("spanwise.collector")
 DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
-INSERT_SETTINGS: dict[str, Any] = {"throw_on_max_partitions_per_insert_block": 0}
+# optimize_on_insert = 0: the ReplacingMergeTree would otherwise collapse rows of equal
+# (TraceId, SpanId) inside each insert block, copying every column row by row — work with
+# nothing to do, since `drop_duplicates` already left one row per span (and the views'
+# targets get rows grouped by their keys). 5 of the ~23 µs/span the engine's insert cost
+# (tests/bench/insert_parts.py, docs/ingest-performance.md). Merges still replace.
+INSERT_SETTINGS: dict[str, Any] = {
+    "throw_on_max_partitions_per_insert_block": 0,
+    "optimize_on_insert": 0,
+}
 # Building the text indexes over prompts at insert cost 2-3x the insert itself (3-grams,
 # then word tokens; docs/ingest-performance.md): inserts skip them and merges build them.
 # Search stays exact — a part without the index is scanned instead of skipped — and fresh
