@@ -332,3 +332,9 @@ GROUP BY TraceId, RetentionDays;
 INSERT INTO `spanwise`.trace_times (TraceId, Start, End, RetentionDays) SELECT TraceId, min(Start), max(End), RetentionDays FROM `spanwise`.trace_summary GROUP BY TraceId, RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (6, 'trace id -> time range lookup');
+
+-- migration 7: spans table merges with less write amplification
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` MODIFY SETTING merge_selector_base = 10;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (7, 'spans table merges with less write amplification');
