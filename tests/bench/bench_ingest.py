@@ -287,7 +287,9 @@ def _targets(results: dict[str, list[dict[str, Any]]]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-if __name__ == "__main__":  # one system by hand: python -m tests.bench.bench_ingest spanwise 10
+if (
+    __name__ == "__main__"
+):  # by hand: python -m tests.bench.bench_ingest SYSTEM [S [PROCS [IN_FLIGHT]]]
     import sys
 
     from tests.bench.peers import cache_dir, peer_python
@@ -298,4 +300,6 @@ if __name__ == "__main__":  # one system by hand: python -m tests.bench.bench_in
                          "phoenix": peer_python("phoenix", cache), "spanwise": MAIN_PYTHON})  # fmt: skip
     system = sys.argv[1] if len(sys.argv) > 1 else "spanwise"
     secs = float(sys.argv[2]) if len(sys.argv) > 2 else 10.0
-    print(_show(measure(c, system, secs, 512, 4, 2)), flush=True)
+    procs = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+    in_flight = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    print(_show(measure(c, system, secs, 512, procs, in_flight)), flush=True)
