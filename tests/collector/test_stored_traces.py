@@ -119,3 +119,24 @@ def test_a_restarted_collector_knows_the_traces_stored_before(embedded_chdb_path
     cost, status = _status(store, tid.hex(), "ChatOpenAI")
     assert status == "ok" and cost is not None
     assert _status(store, tid.hex(), "openai.chat") == (None, "counted_in_parent")
+
+
+def test_the_load_pages_through_every_recent_trace(embedded_chdb_path, tmp_path, monkeypatch):
+    from spanwise_collector.pipeline import stored_traces
+
+    store = embedded_store(embedded_chdb_path, "stored_pages")
+    now = datetime.now(UTC)
+    tids = [os.urandom(16) for _ in range(5)]
+    first = _pipeline(store, tmp_path, StoredTraces())
+    first.consume(request([span(t, "agent", {}, at=now) for t in tids]))
+    first.close()
+
+    monkeypatch.setattr(stored_traces, "_LOAD_PAGE_ROWS", 2)  # three pages
+    stored = StoredTraces()
+    assert stored.load(store)
+    hexes = {t.hex() for t in tids}
+    assert stored.maybe_stored(hexes, time.time_ns() - HOUR) == hexes
+
+    too_small = StoredTraces(capacity=2, generations=2)  # holds 2 loaded traces at most
+    assert not too_small.load(store)
+    assert too_small.coverage_start is None  # so every lookup still asks the store

@@ -36,11 +36,15 @@ _FALSE_POSITIVE_RATE = 0.01
 # within an hour of the batch's LLM calls (costs/ingest.py), so live traffic is covered.
 _LOAD_WINDOW_NS = 3 * 3600 * 10**9
 
-_LOAD_SQL = """
+# Paged by trace id (the table's order) so the load never holds more than a page of
+# rows in Python; a trace repeated across unmerged parts may be skipped at a page
+# boundary only after it was added.
+_LOAD_PAGE_SQL = """
 SELECT TraceId, toUnixTimestamp64Nano(End) FROM trace_times
-WHERE End >= fromUnixTimestamp64Nano({since:Int64})
-LIMIT {limit:UInt64}
+WHERE End >= fromUnixTimestamp64Nano({since:Int64}) AND TraceId > {after:String}
+ORDER BY TraceId LIMIT {page:UInt64}
 """
+_LOAD_PAGE_ROWS = 100_000
 
 
 class _Generation:
@@ -135,19 +139,23 @@ class StoredTraces:
         than the filters hold; the pricing stage then keeps asking the store."""
         since = (now_ns or time.time_ns()) - _LOAD_WINDOW_NS
         limit = self.capacity * (self.max_generations - 1)
-        try:
-            rows = store.query(_LOAD_SQL, {"since": since, "limit": limit + 1})
-        except Exception as exc:  # the store answers lookups as before
-            logger.warning("could not load the stored trace ids (lookups stay on): %s", exc)
-            return False
-        if len(rows) > limit:
-            logger.info("more than %d recent traces stored: count-once lookups stay on", limit)
-            return False
-        # Rows repeat a trace (one per insert block until merged): harmless in a filter.
-        ids = [r[0] for r in rows]
-        # A trace's spans start at or before its End, so max(End) bounds them all.
-        newest = max((r[1] for r in rows), default=0)
-        for start in range(0, len(ids), self.capacity):
-            self._add(ids[start : start + self.capacity], newest)
+        loaded, after = 0, ""
+        while True:
+            try:
+                rows = store.query(
+                    _LOAD_PAGE_SQL, {"since": since, "after": after, "page": _LOAD_PAGE_ROWS}
+                )
+            except Exception as exc:  # the store answers lookups as before
+                logger.warning("could not load the stored trace ids (lookups stay on): %s", exc)
+                return False
+            if not rows:
+                break
+            loaded += len(rows)
+            if loaded > limit:
+                logger.info("more than %d recent traces stored: count-once lookups stay on", limit)
+                return False
+            # A trace's spans start at or before its End, so max(End) bounds them all.
+            self._add([r[0] for r in rows], max(r[1] for r in rows))
+            after = rows[-1][0]
         self._cover_from(since)
         return True
