@@ -16,7 +16,8 @@ from opentelemetry import trace as trace_api
 
 from . import attributes as attrs
 from .errors import log_internal_error
-from .provider import STATE, get_tracer
+from .lean import start_lean_span
+from .provider import STATE
 from .spans import capture, record_error, span_attributes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,7 +100,8 @@ class _Spec:
 
     def start(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> trace_api.Span | None:
         try:
-            span = get_tracer().start_span(self.name, attributes=self.attributes)
+            # A copy: the span may keep (and add to) the dict it is given.
+            span = start_lean_span(self.name, dict(self.attributes))
         except Exception:
             log_internal_error("starting a traced call")
             return None

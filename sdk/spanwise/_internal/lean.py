@@ -1,4 +1,4 @@
-"""A lean span for Spanwise's hot integration paths (the OpenAI wrappers).
+"""A lean span for Spanwise's hot paths (``@spanwise.trace``, ``start_span``, OpenAI calls).
 
 Why: creating and ending an OTel SDK ``Span`` costs ~30 µs (sampler objects, a lock,
 ``BoundedAttributes`` re-validating every attribute, span metrics, a ``ReadableSpan``
@@ -35,7 +35,7 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 
 from .provider import STATE, get_tracer
 
-__all__ = ["LeanSpan", "start_client_span"]
+__all__ = ["LeanSpan", "start_client_span", "start_lean_span"]
 
 logger = logging.getLogger("opentelemetry.sdk.trace")  # the SDK span's own warnings
 
@@ -53,6 +53,7 @@ _FLAGS = {
 }
 _TRACE_ID_LIMIT = (1 << 64) - 1
 _CLIENT = SpanKind.CLIENT
+_INTERNAL = SpanKind.INTERNAL
 _get_current_span = trace_api.get_current_span
 
 
@@ -118,13 +119,20 @@ def _pipeline() -> _Pipeline | None:
 
 
 def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
-    """A CLIENT span under the current context with ``attributes`` (a fresh dict the span
+    """A CLIENT span (a model call); see `start_lean_span`."""
+    return start_lean_span(name, attributes, _CLIENT)
+
+
+def start_lean_span(
+    name: str, attributes: dict[str, Any], kind: SpanKind = _INTERNAL
+) -> trace_api.Span:
+    """A span under the current context with ``attributes`` (a fresh dict the span
     may keep). Lean when possible, else the SDK's."""
     pipeline = STATE.lean
     if pipeline is None or not pipeline.usable():
         pipeline = _pipeline()
         if pipeline is None or not pipeline.usable():
-            return get_tracer().start_span(name, kind=_CLIENT, attributes=attributes)
+            return get_tracer().start_span(name, kind=kind, attributes=attributes)
     parent = _get_current_span().get_span_context()
     ids = pipeline.id_generator
     if parent.is_valid:
@@ -144,7 +152,7 @@ def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
     )
     if not flags & TraceFlags.SAMPLED:
         return trace_api.NonRecordingSpan(context)
-    span = LeanSpan(name, context, parent_ctx, attributes, pipeline)
+    span = LeanSpan(name, context, parent_ctx, attributes, pipeline, kind)
     pipeline.processor.on_start(span, parent_context=None)
     return span
 
@@ -191,13 +199,12 @@ class LeanSpan(trace_api.Span):
         "dropped_events",
         "dropped_links",
         "end_time",
+        "kind",
         "name",
         "parent",
         "start_time",
         "status",
     )
-
-    kind = _CLIENT
 
     def __init__(
         self,
@@ -206,8 +213,10 @@ class LeanSpan(trace_api.Span):
         parent: SpanContext | None,
         attributes: dict[str, Any],
         pipeline: _Pipeline,
+        kind: SpanKind = _CLIENT,
     ) -> None:
         self.name = name
+        self.kind = kind
         self.context = context
         self.parent = parent
         self._pipeline = pipeline

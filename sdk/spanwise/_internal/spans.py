@@ -12,7 +12,8 @@ from opentelemetry.trace import Status, StatusCode
 
 from . import attributes as attrs
 from .errors import log_internal_error
-from .provider import STATE, get_tracer
+from .lean import start_lean_span
+from .provider import STATE
 from .serialize import to_json
 
 AttributeValue = Any
@@ -112,7 +113,7 @@ def span_attributes(
 def start_otel_span(
     name: str, span_type: str | None, attributes: Mapping[str, Any] | None
 ) -> trace_api.Span:
-    return get_tracer().start_span(name, attributes=span_attributes(span_type, attributes))
+    return start_lean_span(name, span_attributes(span_type, attributes))
 
 
 @contextlib.contextmanager
