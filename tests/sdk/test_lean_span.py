@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
-from spanwise._internal.lean import LeanSpan, start_client_span
+from spanwise._internal.lean import LeanSpan, start_client_span, start_lean_span
 
 
 class Odd:
@@ -59,16 +59,17 @@ def _comparable(span) -> dict:
     return message
 
 
-def test_lean_span_matches_the_sdk_span(sdk, caplog):
+@pytest.mark.parametrize("kind", [SpanKind.CLIENT, SpanKind.INTERNAL])  # OpenAI / @trace
+def test_lean_span_matches_the_sdk_span(sdk, caplog, kind):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     initial = {"spanwise.span.type": "LLM", "stop": ["x"], "t": 0.5}
     with trace_api.use_span(trace_api.NonRecordingSpan(trace_api.INVALID_SPAN_CONTEXT)):
-        lean = start_client_span("chat m", dict(initial))
+        lean = start_lean_span("chat m", dict(initial), kind)
     assert isinstance(lean, LeanSpan), "Spanwise should own the provider in this process"
     reference = provider.get_tracer("spanwise").start_span(
-        "chat m", kind=SpanKind.CLIENT, attributes={**initial, "spanwise.project": "tests"}
+        "chat m", kind=kind, attributes={**initial, "spanwise.project": "tests"}
     )
     for span in (lean, reference):
         _operations(span)
@@ -90,3 +91,24 @@ def test_a_child_follows_its_parents_sampling_and_trace(sdk, sampled):
     if sampled:
         assert child.parent == parent and child.kind is SpanKind.CLIENT
     child.end()
+
+
+def test_a_decorated_call_leaves_its_shared_attributes_alone(sdk):
+    # The decorator starts every call's span from one dict; a lean span keeps the dict it
+    # is given, so it must get a copy: inputs of one call must not show up in the next.
+    import spanwise
+
+    seen = []
+
+    @spanwise.trace(attributes={"fixed": "yes"})
+    def work(x: int) -> int:
+        span = trace_api.get_current_span()
+        assert isinstance(span, LeanSpan)
+        seen.append(dict(span.attributes))
+        return x
+
+    work(1)
+    work(2)
+    assert seen[0]["fixed"] == seen[1]["fixed"] == "yes"
+    assert '"x": 1' in seen[0]["spanwise.inputs"] and '"x": 2' in seen[1]["spanwise.inputs"]
+    assert "spanwise.outputs" not in seen[1]  # the first call's output did not leak
