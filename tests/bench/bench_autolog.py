@@ -8,7 +8,7 @@ from typing import Any
 from tests.bench.bench_sdk import received_cell
 from tests.bench.bench_sdk import table as sdk_table
 from tests.bench.context import Context
-from tests.bench.harness import Stats, Variant, run_interleaved, sink_probe
+from tests.bench.harness import Stats, Variant, run_interleaved, sink_env, sink_probe
 from tests.bench.report import Section, Table, fmt
 
 __all__ = ["NAME", "run"]
@@ -33,7 +33,6 @@ SYSTEMS: dict[str, tuple[str, str]] = {
 def variants(
     ctx: Context, stream: bool, base_url: str, grpc: int, http: int, size: dict[str, str]
 ) -> list[Variant]:
-    endpoint = f"http://127.0.0.1:{grpc}"
     out = []
     for system, (venv, _) in SYSTEMS.items():
         env = {
@@ -41,15 +40,7 @@ def variants(
             "BENCH_STREAM": "1" if stream else "0",
             **size,
             "BENCH_OPENAI_BASE_URL": base_url,
-            "BENCH_GRPC_ENDPOINT": endpoint,
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc",
-            "LANGFUSE_PUBLIC_KEY": "pk-lf-bench",
-            "LANGFUSE_SECRET_KEY": "sk-lf-bench",
-            "LANGFUSE_BASE_URL": f"http://127.0.0.1:{http}",
-            "LANGFUSE_HOST": f"http://127.0.0.1:{http}",
-            "PHOENIX_TELEMETRY_ENABLED": "false",
-            "MLFLOW_MODEL_CATALOG_URI": "",
+            **sink_env(grpc, http),
             "MLFLOW_TRACKING_URI": f"sqlite:///{ctx.cache / 'mlflow-bench-unused.db'}",
         }
         out.append(

@@ -12,7 +12,7 @@ from typing import Any
 
 from tests.bench import sdk_servers
 from tests.bench.context import Context
-from tests.bench.harness import Stats, Variant, run_interleaved, sink_probe
+from tests.bench.harness import Stats, Variant, run_interleaved, sink_env, sink_probe
 from tests.bench.report import Section, Table, fmt
 
 __all__ = ["NAME", "run"]
@@ -37,22 +37,13 @@ SYSTEMS: dict[str, tuple[str, str]] = {
 
 
 def variants(ctx: Context, shape: str, grpc: int, http: int, n: int) -> list[Variant]:
-    endpoint = f"http://127.0.0.1:{grpc}"
     out = []
     for system, (venv, _) in SYSTEMS.items():
         env = {
             "BENCH_SYSTEM": system,
             "BENCH_SHAPE": shape,
             "BENCH_N": str(n),
-            "BENCH_GRPC_ENDPOINT": endpoint,
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc",
-            "LANGFUSE_PUBLIC_KEY": "pk-lf-bench",
-            "LANGFUSE_SECRET_KEY": "sk-lf-bench",
-            "LANGFUSE_BASE_URL": f"http://127.0.0.1:{http}",
-            "LANGFUSE_HOST": f"http://127.0.0.1:{http}",
-            "PHOENIX_TELEMETRY_ENABLED": "false",
-            "MLFLOW_MODEL_CATALOG_URI": "",
+            **sink_env(grpc, http),
         }
         if system == "mlflow":
             env["MLFLOW_TRACKING_URI"] = f"sqlite:///{ctx.cache / 'mlflow-bench-unused.db'}"

@@ -238,3 +238,23 @@ def sink_probe(http_port: int) -> Callable[[], dict[str, Any]]:
             return json.loads(r.read())
 
     return probe
+
+
+# Peers' own phone-home and catalog fetches off in every workload process.
+QUIET_PEERS: dict[str, str] = {"PHOENIX_TELEMETRY_ENABLED": "false", "MLFLOW_MODEL_CATALOG_URI": ""}
+
+
+def sink_env(grpc_port: int, http_port: int) -> dict[str, str]:
+    """Environment pointing every system's exporter at the discarding sink (tests/bench/
+    sinks.py): OTLP/gRPC for the OTel-based ones, OTLP/HTTP for Langfuse."""
+    endpoint = f"http://127.0.0.1:{grpc_port}"
+    return {
+        "BENCH_GRPC_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc",
+        "LANGFUSE_PUBLIC_KEY": "pk-lf-bench",
+        "LANGFUSE_SECRET_KEY": "sk-lf-bench",
+        "LANGFUSE_BASE_URL": f"http://127.0.0.1:{http_port}",
+        "LANGFUSE_HOST": f"http://127.0.0.1:{http_port}",
+        **QUIET_PEERS,
+    }

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.context import Context
-from tests.bench.harness import MAIN_PYTHON, Service, Variant, free_port, wait_http
+from tests.bench.harness import (
+    MAIN_PYTHON,
+    QUIET_PEERS,
+    Service,
+    Variant,
+    free_port,
+    wait_http,
+)
 from tests.bench.peer_servers import start_mlflow, start_phoenix, table_count
 
 __all__ = ["SYSTEMS", "Backend", "real_backends", "settled_counts", "variants"]
@@ -170,8 +177,7 @@ def variants(ctx: Context, backends: Mapping[str, Backend], shape: str, n: int) 
             "BENCH_SYSTEM": system,
             "BENCH_SHAPE": shape,
             "BENCH_N": str(n),
-            "PHOENIX_TELEMETRY_ENABLED": "false",
-            "MLFLOW_MODEL_CATALOG_URI": "",
+            **QUIET_PEERS,
             **(backends[system].env if system in backends else {}),
         }
         out.append(

@@ -17,14 +17,28 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DECORATORS", "Setup"]
+__all__ = ["DECORATORS", "Setup", "grpc_endpoint", "phoenix_provider"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 Setup = tuple[Decorator, Callable[[], None]]
 
 
-def _grpc() -> str:
+def grpc_endpoint() -> str:
     return os.environ["BENCH_GRPC_ENDPOINT"]
+
+
+def phoenix_provider() -> Any:
+    """phoenix.otel's tracer provider as both workloads use it: gRPC, batching, not global."""
+    from phoenix.otel import register
+
+    return register(
+        endpoint=grpc_endpoint(),
+        protocol="grpc",
+        batch=True,
+        project_name="bench",
+        set_global_tracer_provider=False,
+        verbose=False,
+    )
 
 
 def _none() -> Setup:
@@ -75,14 +89,14 @@ def _otel_memory() -> Setup:
 def _otel_grpc() -> Setup:
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
-    provider = _otel_provider(OTLPSpanExporter(endpoint=_grpc(), insecure=True))
+    provider = _otel_provider(OTLPSpanExporter(endpoint=grpc_endpoint(), insecure=True))
     return _otel_capture_decorator(provider.get_tracer("bench")), lambda: provider.force_flush()
 
 
 def _spanwise() -> Setup:
     import spanwise
 
-    spanwise.configure(endpoint=_grpc(), project=os.environ.get("BENCH_PROJECT", "bench"))
+    spanwise.configure(endpoint=grpc_endpoint(), project=os.environ.get("BENCH_PROJECT", "bench"))
     return spanwise.trace, lambda: spanwise.flush(30)
 
 
@@ -117,16 +131,7 @@ def _langfuse() -> Setup:
 
 
 def _phoenix() -> Setup:
-    from phoenix.otel import register
-
-    provider = register(
-        endpoint=_grpc(),
-        protocol="grpc",
-        batch=True,
-        project_name="bench",
-        set_global_tracer_provider=False,
-        verbose=False,
-    )
+    provider = phoenix_provider()
     tracer = provider.get_tracer("bench")
     return tracer.chain, lambda: provider.force_flush()
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.bench.workloads._paired import measure_paired
+from tests.bench.workloads._systems import grpc_endpoint, phoenix_provider
 
 MESSAGES = [
     {"role": "system", "content": "You are a concise assistant. " * 4},
@@ -27,10 +28,6 @@ MESSAGES = [
         "content": "Summarise the causes of the French revolution in two sentences. " * 3,
     },
 ]
-
-
-def _grpc() -> str:
-    return os.environ["BENCH_GRPC_ENDPOINT"]
 
 
 def _nothing() -> None:
@@ -58,7 +55,7 @@ def _spanwise() -> System:
             sys.exit(0)
     import openai
 
-    spanwise.configure(endpoint=_grpc(), project="bench")
+    spanwise.configure(endpoint=grpc_endpoint(), project="bench")
     spanwise.openai.autolog()
     return System(
         openai,
@@ -102,17 +99,8 @@ def _instrumented(tp: Any, instrumentor: Any) -> System:
 
 def _openinference() -> System:
     from openinference.instrumentation.openai import OpenAIInstrumentor
-    from phoenix.otel import register
 
-    tp = register(
-        endpoint=_grpc(),
-        protocol="grpc",
-        batch=True,
-        project_name="bench",
-        set_global_tracer_provider=False,
-        verbose=False,
-    )
-    return _instrumented(tp, OpenAIInstrumentor())
+    return _instrumented(phoenix_provider(), OpenAIInstrumentor())
 
 
 def _otel_v2() -> System:
@@ -132,7 +120,9 @@ def _otel_v2() -> System:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     tp = TracerProvider()
-    tp.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=_grpc(), insecure=True)))
+    tp.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=grpc_endpoint(), insecure=True))
+    )
     return _instrumented(tp, OpenAIInstrumentor())
 
 
