@@ -43,16 +43,8 @@ def variants(
             **sink_env(grpc, http),
             "MLFLOW_TRACKING_URI": f"sqlite:///{ctx.cache / 'mlflow-bench-unused.db'}",
         }
-        out.append(
-            Variant(
-                name=system,
-                python=ctx.python(venv),
-                module="tests.bench.workloads.autolog",
-                env=env,
-                spanwise_sources=venv == "spanwise",
-                probe=sink_probe(http) if system != "none" else None,
-            )
-        )
+        probe = sink_probe(http) if system != "none" else None
+        out.append(ctx.variant(system, venv, "tests.bench.workloads.autolog", env, probe))
     return out
 
 

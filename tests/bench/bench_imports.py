@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.bench.context import Context
 from tests.bench.footprint import closure_bytes, site_packages
-from tests.bench.harness import REPO_ROOT, Stats, Variant, run_interleaved
+from tests.bench.harness import REPO_ROOT, Stats, run_interleaved
 from tests.bench.report import Section, Table, fmt
 
 __all__ = ["NAME", "run"]
@@ -45,10 +45,9 @@ def _footprint(ctx: Context, system: str) -> tuple[int, int]:
 
 def run(ctx: Context) -> Section:
     variants = [
-        Variant(name=s, python=ctx.python(v), module="tests.bench.workloads.importtime",
-                env={"BENCH_IMPORT": mods}, spanwise_sources=v == "spanwise")
+        ctx.variant(s, v, "tests.bench.workloads.importtime", {"BENCH_IMPORT": mods})
         for s, (v, mods, _, _) in SYSTEMS.items()
-    ]  # fmt: skip
+    ]
     rounds = 3 if ctx.quick else 7
     ctx.log(f"imports: {len(variants)} variants × {rounds} rounds")
     res = run_interleaved(variants, rounds, progress=ctx.log)

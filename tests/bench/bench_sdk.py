@@ -47,16 +47,8 @@ def variants(ctx: Context, shape: str, grpc: int, http: int, n: int) -> list[Var
         }
         if system == "mlflow":
             env["MLFLOW_TRACKING_URI"] = f"sqlite:///{ctx.cache / 'mlflow-bench-unused.db'}"
-        out.append(
-            Variant(
-                name=system,
-                python=ctx.python(venv),
-                module="tests.bench.workloads.decorator",
-                env=env,
-                spanwise_sources=venv == "spanwise",
-                probe=sink_probe(http) if system not in ("none", "otel-memory") else None,
-            )
-        )
+        probe = sink_probe(http) if system not in ("none", "otel-memory") else None
+        out.append(ctx.variant(system, venv, "tests.bench.workloads.decorator", env, probe))
     return out
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tests.bench.harness import MAIN_PYTHON, Service
+from tests.bench.harness import MAIN_PYTHON, Service, Variant
 
 __all__ = ["Context"]
 
@@ -30,6 +31,19 @@ class Context:
 
     def python(self, system: str) -> Path:
         return self.pythons.get(system, MAIN_PYTHON)
+
+    def variant(
+        self,
+        name: str,
+        venv: str,
+        module: str,
+        env: Mapping[str, str],
+        probe: Callable[[], dict[str, Any]] | None = None,
+    ) -> Variant:
+        """One system's workload ``module`` in its venv's interpreter (ours: this checkout's
+        sources first)."""
+        return Variant(name=name, python=self.python(venv), module=module, env=env,
+                       spanwise_sources=venv == "spanwise", probe=probe)  # fmt: skip
 
     def log(self, msg: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)

@@ -180,13 +180,5 @@ def variants(ctx: Context, backends: Mapping[str, Backend], shape: str, n: int) 
             **QUIET_PEERS,
             **(backends[system].env if system in backends else {}),
         }
-        out.append(
-            Variant(
-                name=system,
-                python=ctx.python(venv),
-                module="tests.bench.workloads.decorator",
-                env=env,
-                spanwise_sources=venv == "spanwise",
-            )
-        )
+        out.append(ctx.variant(system, venv, "tests.bench.workloads.decorator", env))
     return out
