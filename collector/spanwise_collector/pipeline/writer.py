@@ -39,15 +39,22 @@ class BatchWriter:
         idle_interval: float = 1.0,
         pending: Callable[[], int] | None = None,
         linger: float = 0.2,
+        linger_rows: int = 2048,
     ) -> None:
         self._insert = insert
         self._max_rows = max_rows
         # ``pending()``: requests admitted and being converted right now. While there are
         # some, the writer waits (at most ``linger`` s) for them to join the batch: every
         # insert makes a part that merges rewrite later, so fewer, bigger inserts cost less
-        # CPU per span; with nothing being converted it never waits.
+        # CPU per span; with nothing being converted it never waits. It stops waiting once
+        # the batch holds ``linger_rows``: the requests still converting then form the next
+        # batch while this one is inserted, so the Python work (GIL) overlaps the engine's
+        # insert instead of alternating with it — with every request waiting for one group
+        # commit, a closed loop of senders kept ~1.2 of 2 cores busy; 2,048 rows (four
+        # 512-span exports) kept ~1.6 (docs/ingest-performance.md, session 4).
         self._pending = pending
         self._linger = linger
+        self._linger_rows = linger_rows
         # Called on the writer thread when no batch arrived for ``idle_interval``
         # seconds (spool replay runs here, so one thread does every insert).
         self._idle = idle
@@ -89,8 +96,8 @@ class BatchWriter:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 # Nothing queued: wait (up to the linger) only for requests still being
-                # converted, so the insert is bigger; a lone request never waits.
-                if self._pending is None or self._pending() <= 0:
+                # converted, and only while the batch is small; a lone request never waits.
+                if rows >= self._linger_rows or self._pending is None or self._pending() <= 0:
                     break
                 if linger_until is None:
                     linger_until = time.monotonic() + self._linger
