@@ -11,13 +11,11 @@ default ``http://localhost:4317``); ``spanwise.Client`` reads them back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._internal import config as _config
 from ._internal import provider as _provider
 from ._internal.attributes import SpanType
-from ._internal.client import Client, SpanwiseAPIError
-from ._internal.costs import CostRow, CostSummary
 from ._internal.decorator import trace
 from ._internal.exceptions import InvalidParameterError, SpanwiseError
 from ._internal.export import SpanStats
@@ -39,18 +37,36 @@ from ._internal.runs.frame import search_runs
 from ._internal.runs.state import ActiveRun
 from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
-from ._internal.types import (
-    AnalyticsResult,
-    AnalyticsRow,
-    PagedList,
-    Session,
-    SessionInfo,
-    Span,
-    SpanEvent,
-    Trace,
-    TraceData,
-    TraceInfo,
-)
+
+if TYPE_CHECKING:
+    from ._internal.client import Client, SpanwiseAPIError
+    from ._internal.costs import CostRow, CostSummary
+    from ._internal.types import (
+        AnalyticsResult,
+        AnalyticsRow,
+        PagedList,
+        Session,
+        SessionInfo,
+        Span,
+        SpanEvent,
+        Trace,
+        TraceData,
+        TraceInfo,
+    )
+
+# The read side (the HTTP client and the types it returns) loads on first use: an app
+# that only traces never needs it, and it was a third of `import spanwise`.
+_READ_TYPES = (
+    "AnalyticsResult", "AnalyticsRow", "PagedList", "Session", "SessionInfo", "Span",
+    "SpanEvent", "Trace", "TraceData", "TraceInfo",
+)  # fmt: skip
+_LAZY = {
+    "Client": "client",
+    "SpanwiseAPIError": "client",
+    "CostRow": "costs",
+    "CostSummary": "costs",
+    **dict.fromkeys(_READ_TYPES, "types"),
+}
 
 __version__ = "0.1.0"
 
@@ -188,9 +204,14 @@ _SUBMODULES = frozenset({"openai", "langchain"})
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        import importlib
+    import importlib
 
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}._internal.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBMODULES:
         try:
             return importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

@@ -20,3 +20,18 @@ def test_import_spanwise_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, env=source_env(), check=True
     )
     assert json.loads(out.stdout) == []
+
+
+def test_read_side_loads_on_first_use_and_every_public_name_resolves():
+    code = (
+        "import sys, json, spanwise\n"
+        "before = 'spanwise._internal.client' in sys.modules\n"
+        "ns = {}\n"
+        "exec('from spanwise import *', ns)\n"
+        "missing = [n for n in spanwise.__all__ if n not in ns]\n"
+        "print(json.dumps([before, missing, spanwise.Client.__name__, spanwise.TraceInfo.__module__]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=source_env(), check=True
+    )
+    assert json.loads(out.stdout) == [False, [], "Client", "spanwise._internal.types"]
