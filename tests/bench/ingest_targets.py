@@ -35,6 +35,17 @@ class Target:
     headers: dict[str, str]
     service: Service
     store: Path
+    query_url: str | None = None  # Spanwise: its HTTP API
+
+    def wait_written(self) -> None:
+        """Spanwise acknowledges from its spool and inserts after: a read waits until every
+        acknowledged span is in the store (the API's read-your-writes barrier)."""
+        if self.query_url:
+            import urllib.request
+
+            urllib.request.urlopen(
+                f"{self.query_url}/api/v1/traces?max_results=1", timeout=60
+            ).read()
 
     @property
     def pid(self) -> int:
@@ -86,7 +97,13 @@ def _spanwise(ctx: Context, work: Path) -> Target:
     f = svc.fields()
     wait_http(f"http://127.0.0.1:{f['http']}/healthz", 60, svc.proc)
     return Target(
-        "spanwise", "grpc", f"127.0.0.1:{f['grpc']}", {"x-spanwise-project": "bench"}, svc, store
+        "spanwise",
+        "grpc",
+        f"127.0.0.1:{f['grpc']}",
+        {"x-spanwise-project": "bench"},
+        svc,
+        store,
+        query_url=f"http://127.0.0.1:{f['http']}",
     )
 
 

@@ -1,64 +1,80 @@
-"""The group-commit writer: small batches wait briefly for requests still being
-converted (fewer, bigger inserts); a batch that is already big goes at once, so the
-requests still converting overlap its insert instead of waiting for it."""
+"""The group-commit writer: batches queued while an insert runs share the next one; a
+small batch lingers for more (bigger parts), a big one or a reader's nudge does not."""
 
 from __future__ import annotations
 
 import threading
-import time
 
-import pyarrow as pa
 from spanwise_collector.pipeline.writer import BatchWriter
 
 
-def _table(rows: int) -> pa.Table:
-    return pa.table({"x": list(range(rows))})
-
-
 class _Recorder:
-    def __init__(self) -> None:
-        self.inserts: list[int] = []
-        self.done = threading.Event()
+    """A write function that records each group and can hold the first one."""
 
-    def __call__(self, table: pa.Table) -> None:
-        self.inserts.append(table.num_rows)
-        self.done.set()
+    def __init__(self, hold_first: bool = False) -> None:
+        self.groups: list[list[str]] = []
+        self.written = threading.Semaphore(0)
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        if not hold_first:
+            self.release.set()
+
+    def __call__(self, items: list[str]) -> None:
+        self.entered.set()
+        self.release.wait(30)
+        self.groups.append(list(items))
+        for _ in items:
+            self.written.release()
+
+    def wait(self, n: int) -> None:
+        for _ in range(n):
+            assert self.written.acquire(timeout=30)
 
 
-def test_big_batch_is_inserted_without_waiting_for_conversions() -> None:
-    rec = _Recorder()
-    converting = 1  # a request that never finishes converting
-    writer = BatchWriter(rec, pending=lambda: converting, linger=30.0, linger_rows=1000)
+def test_batches_queued_during_an_insert_share_the_next_one() -> None:
+    rec = _Recorder(hold_first=True)
+    writer = BatchWriter(rec, linger=0)
     try:
-        started = time.monotonic()
-        writer.submit(_table(1500)).result(timeout=10)
-        assert time.monotonic() - started < 10
-        assert rec.inserts == [1500]
+        writer.submit("a", 10)
+        assert rec.entered.wait(30)  # "a" is being inserted
+        for name in "bcd":
+            writer.submit(name, 10)
+        rec.release.set()
+        rec.wait(4)
+        assert rec.groups == [["a"], ["b", "c", "d"]]
     finally:
-        converting = 0
+        writer.close()
+
+
+def test_small_batch_lingers_until_a_nudge() -> None:
+    rec = _Recorder()
+    writer = BatchWriter(rec, linger=60.0, linger_rows=1000)
+    try:
+        writer.submit("a", 10)
+        writer.submit("b", 10)
+        assert not rec.written.acquire(timeout=0.3)  # lingering for more rows
+        writer.nudge()
+        rec.wait(2)
+        assert rec.groups == [["a", "b"]]
+    finally:
         writer.close()
 
 
-def test_small_batches_wait_for_conversions_and_share_one_insert() -> None:
+def test_batch_at_linger_rows_is_written_without_lingering() -> None:
     rec = _Recorder()
-    converting = [1]
-    writer = BatchWriter(rec, pending=lambda: converting[0], linger=1.0, linger_rows=1000)
+    writer = BatchWriter(rec, linger=60.0, linger_rows=1000)
     try:
-        first = writer.submit(_table(100))
-        second = writer.submit(_table(200))  # joins while the writer lingers
-        converting[0] = 0
-        first.result(timeout=10)
-        second.result(timeout=10)
-        assert rec.inserts == [300]
+        writer.submit("big", 1500)
+        rec.wait(1)
+        assert rec.groups == [["big"]]
     finally:
         writer.close()
 
 
-def test_lone_request_never_waits() -> None:
+def test_close_writes_what_is_queued() -> None:
     rec = _Recorder()
-    writer = BatchWriter(rec, pending=lambda: 0, linger=30.0)
-    try:
-        writer.submit(_table(10)).result(timeout=10)
-        assert rec.inserts == [10]
-    finally:
-        writer.close()
+    writer = BatchWriter(rec, linger=60.0, linger_rows=1000)
+    writer.submit("a", 10)
+    writer.submit("b", 10)
+    writer.close()
+    assert [name for group in rec.groups for name in group] == ["a", "b"]

@@ -58,10 +58,12 @@ def test_store_outage_is_spooled_acknowledged_and_replayed_in_order(store, tmp_p
     receiver = Receiver(pipeline)
     try:
         receiver.export.Export(trace_request(new_trace_id(), 3), timeout=30)
+        assert pipeline.sync()  # in the store
         store.command("DETACH TABLE otel_traces")  # a real store failure: inserts now fail
         outage = [new_trace_id() for _ in range(5)]
         for trace_id in outage:
             receiver.export.Export(trace_request(trace_id, 4), timeout=30)  # acknowledged
+        assert pipeline.sync()  # the writer tried, and left them in the spool
         assert len(pipeline.spool) == 5 and pipeline.stats["spooled"] == 20
         store.command("ATTACH TABLE otel_traces")
         assert wait_for(lambda: len(pipeline.spool) == 0)
@@ -112,7 +114,7 @@ def test_spool_left_by_a_crash_is_replayed_on_restart(store, tmp_path):
     store.command("DETACH TABLE otel_traces")
     trace_id = new_trace_id()
     first.consume(trace_request(trace_id, 6))
-    assert len(first.spool) == 1
+    assert first.sync() and len(first.spool) == 1
     store.command("ATTACH TABLE otel_traces")
     # The first pipeline "crashed" (never closed); a new one finds the spool.
     second = Pipeline(store, spool_dir=tmp_path / "spool", retry_interval=0.05)
@@ -150,6 +152,7 @@ def test_in_flight_byte_limit_refuses_with_retryable_code(store, tmp_path):
         assert "in flight" in refused.value.details()
         gate.open.set()
         first.result(30)
+        assert pipeline.sync()  # bytes count as in flight until they are in the store
         assert pipeline.limiter.inflight == 0
         receiver.export.Export(trace_request(new_trace_id(), 10), timeout=30)  # admitted again
     finally:

@@ -137,12 +137,14 @@ def test_rollup_equals_scan_with_redelivery_and_reprice(store, tmp_path):
         for request in requests:
             pipeline.consume(request, "p1")
         pipeline.consume(_batches(rng, end_ns, 10)[0], "p2")  # another project, same hours
+        assert pipeline.sync()
         assert _assert_same(store, rng, end, "p1") >= 3
         assert _assert_same(store, rng, end, "") >= 3
 
         # A client retry: the whole batch again. Dropped at ingest; totals unchanged.
         before = analytics(store, group_by=["model"], project="p1")
         pipeline.consume(requests[3], "p1")
+        assert pipeline.sync()
         assert pipeline.stats["duplicates"] > 0
         assert analytics(store, group_by=["model"], project="p1") == before
         _assert_same(store, rng, end, "p1")
@@ -173,12 +175,14 @@ def test_store_with_spans_before_the_rollup_scans_those_hours(embedded_chdb_path
     try:
         for request in _batches(rng, int(end.timestamp()) * 10**9, 30):
             pipeline.consume(request, "old")
+        assert pipeline.sync()
         assert store.migrate() == [m.version for m in MIGRATIONS[3:]]
         assert rollup_hours(store, end - timedelta(days=DAYS + 1), end) is None
         later = end + timedelta(hours=6)
         assert rollup_hours(store, end, later) is not None
         for request in _batches(rng, int(later.timestamp()) * 10**9, 30, hours=8):
             pipeline.consume(request, "old")  # the view sees these, old hours and new
+        assert pipeline.sync()
         _assert_same(store, rng, later, "old")
         for since in (None, (end - timedelta(minutes=7)).isoformat()):
             kw = dict(group_by=["hour", "model"], since=since, until=later.isoformat(),

@@ -62,8 +62,11 @@ class PricingProcessor:
         # Single-writer stores: the traces the store may hold, so the lookup only asks
         # about those (pipeline/stored_traces.py).
         self.stored_traces = stored_traces
-        # Structure of recently priced traces, so two batches of one trace in flight at the
-        # same time (two exporters) see each other before either is in the store.
+        # Structure of the recently seen traces (every span, usage or not), so batches of
+        # one trace see each other before they are in the store: requests are acknowledged
+        # from the spool and the writer inserts them later (and two exporters may send one
+        # trace at the same time). A plain wrapper span sent alone links a call to its
+        # costed ancestor, so traces without usage are remembered too.
         # Values are packed strings (see _pack): a dict of strings is not tracked by the
         # cyclic GC, tuples are — 20k traces of tuples made every full collection walk
         # ~300k objects (~3 µs per ingested span, measured).
@@ -76,6 +79,8 @@ class PricingProcessor:
         types = col["SpanType"]
         priced = [i for i, t in enumerate(types) if t in PRICED_TYPES]
         if not priced:
+            with self._lock:
+                self._remember(col)
             return
         inp, out = col["InputTokens"], col["OutputTokens"]
         trace_ids = col["TraceId"]
@@ -88,7 +93,7 @@ class PricingProcessor:
         with self._lock:
             deferred = self._count_once(col, traces, usage_idx, stored)
             self._price(col, priced, deferred)
-            self._remember(col, traces)
+            self._remember(col)
 
     # -- the count-once rule -------------------------------------------------------------
 
@@ -134,7 +139,7 @@ class PricingProcessor:
                 deferred[(tid, sid)] = status
         return deferred
 
-    def _remember(self, col: dict[str, list[Any]], traces: set[str]) -> None:
+    def _remember(self, col: dict[str, list[Any]]) -> None:
         recent = self._recent
         trace_ids, span_ids, parent_ids = col["TraceId"], col["SpanId"], col["ParentSpanId"]
         types, inp, out, cost, status = (
@@ -142,8 +147,6 @@ class PricingProcessor:
             col["CostStatus"],
         )  # fmt: skip
         for i, tid in enumerate(trace_ids):
-            if tid not in traces:
-                continue
             spans = recent.get(tid)
             if spans is None:
                 spans = recent[tid] = {}

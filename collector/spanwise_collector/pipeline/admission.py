@@ -1,4 +1,4 @@
-"""Backpressure: a limit on request bytes in flight (received, not yet acknowledged).
+"""Backpressure: a limit on request bytes in flight (received, not yet in the store).
 
 Over the limit a request is refused with a retryable code (gRPC
 RESOURCE_EXHAUSTED with RetryInfo, HTTP 429 with Retry-After) instead of

@@ -1,8 +1,9 @@
-"""receive → convert/normalise → processors (pricing, …) → group-commit writer → store.
+"""receive → convert/normalise → processors (pricing, …) → spool → group-commit writer → store.
 
-Guarantees (docs/reliability.md): a request is acknowledged only once its spans
-are in the store or fsynced to the spool; spans are stored once however often
-they are delivered; request bytes in flight are bounded.
+Guarantees (docs/reliability.md): a request is acknowledged only once its spans are
+fsynced to the spool (the ingest write-ahead log), from which the writer moves them into
+the store; spans are stored once however often they are delivered; request bytes not yet
+in the store are bounded; `Pipeline.sync` lets readers see everything acknowledged.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,9 +22,9 @@ from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
 from .dedup import SPANS_TABLE, drop_duplicates
-from .spool import Spool
+from .spool import Spool, SpoolDamaged
 from .stored_traces import StoredTraces
-from .writer import BatchWriter
+from .writer import BatchWriter, WriterClosed
 
 logger = logging.getLogger("spanwise.collector")
 
@@ -45,6 +47,12 @@ INSERT_SETTINGS: dict[str, Any] = {
 DEFER_INDEXES_SETTING = "exclude_materialize_skip_indexes_on_insert"
 
 
+# Requests converted at once (the rest wait their turn, still admitted): conversion is
+# Python holding the GIL, so more at once only take turns — and starve the writer thread
+# of the GIL it needs between inserts.
+CONVERTING_AT_ONCE = 2
+
+
 def insert_settings(store: ClickHouseStore) -> dict[str, Any]:
     """INSERT_SETTINGS, plus deferred text indexes where the server knows the setting."""
     settings = dict(INSERT_SETTINGS)
@@ -59,6 +67,16 @@ class BatchProcessor(Protocol):
     def process(self, batch: SpanBatch) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Acked:
+    """A request's batch: acknowledged, in the spool at ``path``, not yet in the store."""
+
+    table: Any
+    path: Path
+    size: int  # request bytes held in the in-flight limit until the batch is stored
+    seq: int  # acknowledgement order, for `Pipeline.sync`
+
+
 def default_spool_dir(store: ClickHouseStore) -> Path:
     loc = store.location
     if loc.kind == "chdb":
@@ -71,31 +89,36 @@ class Pipeline:
         self,
         store: ClickHouseStore,
         processors: Sequence[BatchProcessor] = (),
-        write_timeout: float = 60.0,
         spool_dir: str | Path | None = None,
         spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         retry_interval: float = 1.0,
-        linger: float = 0.2,
+        linger: float = 0.5,
         stored_traces: StoredTraces | None = None,
     ) -> None:
         self.store = store
         # Told about every table before it is inserted (spool replays too).
         self.stored_traces = stored_traces
         self.processors = list(processors)
-        self.write_timeout = write_timeout
         self.limiter = InflightLimiter(max_inflight_bytes)
         self.spool = Spool(spool_dir or default_spool_dir(store), spool_max_bytes)
         self.retry_interval = retry_interval
         self.insert_settings = insert_settings(store)
         self._next_retry = 0.0
-        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0}
-        self._converting = 0  # requests between admission and hand-over to the writer
-        self._converting_lock = threading.Lock()
-        self.writer = BatchWriter(
-            self._write, idle=self._replay, idle_interval=retry_interval,
-            pending=lambda: self._converting, linger=linger,
-        )  # fmt: skip
+        self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0,
+                      "rejected": 0}  # fmt: skip
+        # Acknowledged vs written (stored, or left in the spool for replay), in order.
+        self._acked_seq = 0
+        self._written_seq = 0
+        self._seq = threading.Condition()
+        self._down = False  # the last insert failed with a retryable error
+        # Set once the writer has tried the spool found at start: those batches were
+        # acknowledged by an earlier run, so readers wait for them too (`sync`).
+        self._started = threading.Event()
+        self._converting = threading.BoundedSemaphore(CONVERTING_AT_ONCE)
+        self.writer: BatchWriter[_Acked] = BatchWriter(
+            self._write, linger=linger, idle=self._idle, idle_interval=retry_interval
+        )
 
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
@@ -111,27 +134,65 @@ class Pipeline:
         self.stats["stored"] += fresh.num_rows
         return fresh.num_rows
 
-    def _write(self, table: Any) -> None:
-        if len(self.spool):
-            self._replay()  # keep order: older spooled batches go first
-        if not len(self.spool):
-            try:
-                self._insert_table(table)
-                return
-            except StoreError as exc:
-                if not exc.retryable:
-                    raise
-                logger.warning("store unavailable, spooling to %s: %s", self.spool.directory, exc)
-                self._next_retry = time.monotonic() + self.retry_interval
-        self.spool.append(table)  # raises SpoolFull past the limit
-        self.stats["spooled"] += table.num_rows
+    def _write(self, items: list[_Acked]) -> None:
+        """Move a group of acknowledged batches from memory into the store."""
+        paths = [item.path for item in items]
+        try:
+            if len(self.spool):
+                self._replay()  # keep order: batches spooled earlier go first
+            if len(self.spool):
+                raise StoreError("the spool is still being replayed", retryable=True)
+            if len(items) == 1:
+                table = items[0].table
+            else:
+                import pyarrow as pa
+
+                table = pa.concat_tables([item.table for item in items])
+            self._insert_table(table)
+            for path in paths:
+                self.spool.remove(path)
+            if self._down:
+                self._down = False
+                logger.info("store available again; writing to it directly")
+        except Exception as exc:
+            # Already on disk: leave them in the spool, replayed when the store is back (a
+            # batch the store refuses for good is set aside by the replay).
+            self.spool.release(paths)
+            self.stats["spooled"] += sum(item.table.num_rows for item in items)
+            if not (isinstance(exc, StoreError) and exc.retryable):
+                logger.error("writing %d batches failed; they wait in the spool: %s",
+                             len(items), exc)  # fmt: skip
+            elif not self._down:
+                self._down = True
+                logger.warning(
+                    "store unavailable, batches wait in the spool at %s: %s",
+                    self.spool.directory, exc,
+                )  # fmt: skip
+            self._next_retry = time.monotonic() + self.retry_interval
+        finally:
+            for item in items:
+                self.limiter.release(item.size)
+            with self._seq:
+                self._written_seq = max(self._written_seq, items[-1].seq)
+                self._seq.notify_all()
+
+    def _idle(self) -> None:
+        try:
+            self._replay()
+        finally:
+            self._started.set()
 
     def _replay(self) -> None:
         """Move spooled batches into the store, oldest first, while it takes them."""
         if not len(self.spool) or time.monotonic() < self._next_retry:
             return
         while True:
-            item = self.spool.oldest()
+            try:
+                item = self.spool.oldest()
+            except SpoolDamaged as exc:
+                target = self.spool.reject(exc.path)  # would block every later batch
+                logger.error("unreadable spool file moved to %s: %s", target, exc)
+                continue
             if item is None:
                 logger.info("spool replayed; writing to the store directly again")
                 return
@@ -139,40 +200,71 @@ class Pipeline:
             try:
                 self._insert_table(table)
             except StoreError as exc:
-                self._next_retry = time.monotonic() + self.retry_interval
-                logger.debug(
-                    "store still unavailable (%d batches spooled): %s", len(self.spool), exc
-                )
-                return
+                if exc.retryable:
+                    self._next_retry = time.monotonic() + self.retry_interval
+                    logger.debug(
+                        "store still unavailable (%d batches spooled): %s", len(self.spool), exc
+                    )
+                    return
+                target = self.spool.reject(path)  # would block every later batch
+                self.stats["rejected"] += table.num_rows
+                logger.error("the store refused a spooled batch (kept in %s): %s", target, exc)
+                continue
             self.spool.remove(path)
             self.stats["replayed"] += table.num_rows
 
     # -- request threads -------------------------------------------------------------
     def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:
-        """Convert and store one OTLP request; returns the number of spans stored.
+        """Convert one OTLP request and make it durable; returns the number of spans.
 
-        Raises ``InvalidSpans`` for malformed input (nothing stored), ``Overloaded``
-        when too many bytes are in flight, ``SpoolFull`` when the store is down and
-        the spool is full, ``StoreError`` when the store could not take the batch.
+        When this returns, the spans are fsynced to the spool and the writer will move
+        them into the store (`sync` waits for that). Raises ``InvalidSpans`` for malformed
+        input (nothing stored), ``Overloaded`` when too many bytes are not stored yet,
+        ``SpoolFull`` when the spool is full (store down), ``WriterClosed`` at shutdown.
         """
         if size is None:
             size = request.ByteSize()
         self.limiter.acquire(size)
         try:
-            with self._converting_lock:
-                self._converting += 1
-            try:
+            with self._converting:
                 batch = convert(request, default_project=project)
                 for processor in self.processors:
                     processor.process(batch)
-                future = self.writer.submit(batch.to_arrow())
-            finally:
-                with self._converting_lock:
-                    self._converting -= 1
-            future.result(self.write_timeout)
-            return len(batch)
-        finally:
+                table = batch.to_arrow()
+            if not table.num_rows:
+                self.limiter.release(size)
+                return 0
+            path = self.spool.append(table, held=True)
+        except BaseException:
             self.limiter.release(size)
+            raise
+        try:
+            with self._seq:  # numbered in queue order, so `sync` can trust the order
+                self.writer.submit(_Acked(table, path, size, self._acked_seq + 1), table.num_rows)
+                self._acked_seq += 1
+        except WriterClosed:
+            # Durable already: the next start replays it. Not acknowledged, so the sender
+            # retries too; the replay and the retry dedup to one copy.
+            self.spool.release([path])
+            self.limiter.release(size)
+            raise
+        return len(batch)
+
+    def sync(self, timeout: float = 10.0) -> bool:
+        """Wait until every batch acknowledged before this call is written (stored, or in
+        the spool while the store is down); ``False`` if ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        if not self._started.wait(timeout):
+            return False
+        with self._seq:
+            target = self._acked_seq
+            if self._written_seq >= target:
+                return True
+        self.writer.nudge()
+        with self._seq:
+            return self._seq.wait_for(
+                lambda: self._written_seq >= target, max(0.0, deadline - time.monotonic())
+            )
 
     def close(self) -> None:
         self.writer.close()

@@ -1,11 +1,14 @@
-"""A bounded on-disk spool for batches the store could not take.
+"""A bounded on-disk spool: every acknowledged batch until it is in the store.
 
-While the store is down (remote ClickHouse unreachable, disk full, chDB error)
-batches are written here — one Arrow IPC file each, fsynced before the request
-is acknowledged — and replayed oldest first when the store is back. Past
-``max_bytes`` the spool refuses (``SpoolFull``) so senders back off instead of
-the collector growing without bound. Files left by a crashed collector are
-replayed after restart; replay is idempotent (see dedup.py).
+Each request's batch is written here — one Arrow IPC file, fsynced — before the request
+is acknowledged (the write-ahead log of the ingest path). A batch the writer still holds
+in memory is *held*: the writer inserts it from memory and then removes its file. When
+the store cannot take it (remote ClickHouse unreachable, disk full, chDB error) the
+writer releases it, and released files are replayed oldest first when the store is back.
+Past ``max_bytes`` the spool refuses (``SpoolFull``) so senders back off instead of the
+collector growing without bound. Files left by a crashed collector are replayed after
+restart; replay is idempotent (see dedup.py). A batch the store rejects for good is moved
+to ``rejected/`` (kept, never replayed).
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ class SpoolFull(RuntimeError):
     """The store is down and the spool reached its size limit."""
 
 
+class SpoolDamaged(RuntimeError):
+    """A spool file cannot be read back (damaged on disk)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+
+
 class Spool:
     def __init__(self, directory: str | os.PathLike[str], max_bytes: int) -> None:
         self.directory = Path(directory)
@@ -35,16 +46,20 @@ class Spool:
         self._bytes = sum(f.stat().st_size for f in self._files)
         last = int(self._files[-1].stem) if self._files else 0
         self._seq = itertools.count(last + 1)
+        self._held: set[Path] = set()  # in the writer's memory, not to be replayed
 
     def __len__(self) -> int:
-        return len(self._files)
+        """Batches waiting to be replayed from disk (not held by the writer)."""
+        with self._lock:
+            return len(self._files) - len(self._held)
 
     @property
     def bytes(self) -> int:
         return self._bytes
 
-    def append(self, table: Any) -> None:
-        """Write ``table`` durably; raises ``SpoolFull`` past the limit."""
+    def append(self, table: Any, held: bool = False) -> Path:
+        """Write ``table`` durably; raises ``SpoolFull`` past the limit. ``held``: the
+        caller keeps the table and will `remove` or `release` the file."""
         import pyarrow as pa
 
         sink = pa.BufferOutputStream()
@@ -67,23 +82,49 @@ class Spool:
             _fsync_dir(self.directory)
             self._files.append(path)
             self._bytes += data.size
+            if held:
+                self._held.add(path)
+        return path
 
     def oldest(self) -> tuple[Path, Any] | None:
         import pyarrow as pa
 
         with self._lock:
-            if not self._files:
+            path = next((f for f in self._files if f not in self._held), None)
+            if path is None:
                 return None
-            path = self._files[0]
-        with pa.memory_map(str(path)) as source:
-            return path, pa.ipc.open_stream(source).read_all()
+        try:
+            with pa.memory_map(str(path)) as source:
+                return path, pa.ipc.open_stream(source).read_all()
+        except (OSError, pa.ArrowException) as exc:
+            raise SpoolDamaged(path, str(exc)) from exc
 
     def remove(self, path: Path) -> None:
+        """The batch is in the store: forget it."""
         with self._lock:
             size = path.stat().st_size
             path.unlink()
             self._files.remove(path)
+            self._held.discard(path)
             self._bytes -= size
+
+    def release(self, paths: list[Path]) -> None:
+        """The writer could not insert these held batches: replay them from disk."""
+        with self._lock:
+            self._held.difference_update(paths)
+
+    def reject(self, path: Path) -> Path:
+        """The store refuses this batch for good: keep it aside, never replay it."""
+        rejected = self.directory / "rejected"
+        rejected.mkdir(exist_ok=True)
+        with self._lock:
+            size = path.stat().st_size
+            target = rejected / path.name
+            os.replace(path, target)
+            self._files.remove(path)
+            self._held.discard(path)
+            self._bytes -= size
+        return target
 
 
 def _fsync_dir(directory: Path) -> None:

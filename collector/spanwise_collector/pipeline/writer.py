@@ -1,13 +1,17 @@
-"""Group commit: many OTLP requests share one insert; each caller waits for its rows.
+"""Group commit: the batches of many requests go into the store in one insert.
 
-A request is acknowledged only after the insert that carried it returned, so an
-acknowledged span is in the store. While one insert runs, new requests queue
-up and go together in the next one, so batches grow with load without adding
-a fixed linger delay to every reply.
+A request's batch is durable in the spool before the request is acknowledged
+(spool.py), so nobody waits for the insert: the writer thread takes whatever has
+queued up and inserts it in one go, lingering a little for more while the batch is
+small. Two gains over acknowledging after the insert (measured in
+docs/ingest-performance.md, session 4):
+- every insert writes a part into ``otel_traces`` and into each view's table, a fixed
+  engine cost of tens of ms whatever the rows; bigger inserts spread it thinner and
+  leave fewer parts for merges to rewrite;
+- converting the next requests (Python) overlaps the insert (engine) instead of
+  alternating with it, as it did when every sender waited for its group commit.
 
-Items are Arrow tables, built on the request threads: the writer thread only
-concatenates (zero-copy), deduplicates and inserts, so the Python work of the next
-requests overlaps the insert running (GIL released) in the store.
+One thread does every insert, so the dedup check before it is exact (dedup.py).
 """
 
 from __future__ import annotations
@@ -17,128 +21,120 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 logger = logging.getLogger("spanwise.collector")
 
-InsertFn = Callable[[Any], None]  # takes a pyarrow.Table
+T = TypeVar("T")
 IdleFn = Callable[[], None]
+
+_NUDGE = object()  # queued by `nudge`: insert what is held now, don't linger
+_STOP = object()
 
 
 class WriterClosed(RuntimeError):
     """The writer is shutting down and takes no new batches."""
 
 
-class BatchWriter:
+class BatchWriter(Generic[T]):
     def __init__(
         self,
-        insert: InsertFn,
+        write: Callable[[list[T]], None],
         max_rows: int = 50_000,
+        linger: float = 0.5,
+        linger_rows: int = 20_000,
         idle: IdleFn | None = None,
         idle_interval: float = 1.0,
-        pending: Callable[[], int] | None = None,
-        linger: float = 0.2,
-        linger_rows: int = 2048,
     ) -> None:
-        self._insert = insert
+        # ``write(items)`` stores one group; it handles its own failures (it must not raise).
+        self._write = write
         self._max_rows = max_rows
-        # ``pending()``: requests admitted and being converted right now. While there are
-        # some, the writer waits (at most ``linger`` s) for them to join the batch: every
-        # insert makes a part that merges rewrite later, so fewer, bigger inserts cost less
-        # CPU per span; with nothing being converted it never waits. It stops waiting once
-        # the batch holds ``linger_rows``: the requests still converting then form the next
-        # batch while this one is inserted, so the Python work (GIL) overlaps the engine's
-        # insert instead of alternating with it — with every request waiting for one group
-        # commit, a closed loop of senders kept ~1.2 of 2 cores busy; 2,048 rows (four
-        # 512-span exports) kept ~1.6 (docs/ingest-performance.md, session 4).
-        self._pending = pending
+        # While the batch holds fewer than ``linger_rows`` rows and nothing else is queued,
+        # wait up to ``linger`` s for more: fewer, bigger parts. Costs visibility latency
+        # only; a reader that needs everything acknowledged calls `nudge` (Pipeline.sync).
         self._linger = linger
         self._linger_rows = linger_rows
-        # Called on the writer thread when no batch arrived for ``idle_interval``
-        # seconds (spool replay runs here, so one thread does every insert).
+        # Called on the writer thread when nothing arrived for ``idle_interval`` seconds
+        # (spool replay runs here, so one thread does every insert).
         self._idle = idle
         self._idle_interval = idle_interval
-        self._queue: queue.Queue[tuple[Any, Future[None]] | None] = queue.Queue()
+        self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="spanwise-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, table: Any) -> Future[None]:
-        future: Future[None] = Future()
+    def submit(self, item: T, rows: int) -> None:
         if self._closed:
-            future.set_exception(WriterClosed("the collector is shutting down"))
-            return future
-        if table.num_rows == 0:
-            future.set_result(None)
-            return future
-        self._queue.put((table, future))
-        return future
+            raise WriterClosed("the collector is shutting down")
+        self._queue.put((item, rows))
 
-    def _take(self) -> tuple[list[tuple[Any, Future[None]]], bool]:
+    def nudge(self) -> None:
+        """Stop lingering: insert what is queued now."""
+        self._queue.put(_NUDGE)
+
+    def _next(self, timeout: float | None) -> Any:
+        """The next queued entry (``queue.Empty`` after ``timeout``)."""
+        if timeout is None:
+            return self._queue.get()
+        return self._queue.get(timeout=max(0.0, timeout))
+
+    def _take(self) -> tuple[list[T], bool]:
         while True:
             try:
-                first = self._queue.get(timeout=self._idle_interval if self._idle else None)
-                break
+                first = self._next(self._idle_interval if self._idle else None)
             except queue.Empty:
                 assert self._idle is not None
                 try:
                     self._idle()
                 except Exception:
                     logger.exception("writer idle task failed")
-        if first is None:
-            return [], True
-        items = [first]
-        rows = first[0].num_rows
-        linger_until = None
+                continue
+            if first is _STOP:
+                return [], True
+            if first is not _NUDGE:  # a nudge with nothing held: nothing to hurry
+                break
+        item, rows = first
+        items = [item]
+        linger_until = time.monotonic() + self._linger
         while rows < self._max_rows:
             try:
-                item = self._queue.get_nowait()
+                entry = self._queue.get_nowait()
             except queue.Empty:
-                # Nothing queued: wait (up to the linger) only for requests still being
-                # converted, and only while the batch is small; a lone request never waits.
-                if rows >= self._linger_rows or self._pending is None or self._pending() <= 0:
+                if rows >= self._linger_rows:
                     break
-                if linger_until is None:
-                    linger_until = time.monotonic() + self._linger
                 try:
-                    item = self._queue.get(timeout=max(0.0, linger_until - time.monotonic()))
+                    entry = self._next(linger_until - time.monotonic())
                 except queue.Empty:
                     break
-            if item is None:
+            if entry is _STOP:
                 return items, True
+            if entry is _NUDGE:
+                break
+            item, n = entry
             items.append(item)
-            rows += item[0].num_rows
+            rows += n
         return items, False
 
     def _run(self) -> None:
+        if self._idle is not None:  # first the spool a previous run left (crash, outage)
+            try:
+                self._idle()
+            except Exception:
+                logger.exception("writer idle task failed")
         while True:
             items, stop = self._take()
             if items:
-                self._flush(items)
+                try:
+                    self._write(items)
+                except Exception:  # write() handles failures; this is a bug, keep going
+                    logger.exception("writer failed to write %d batches", len(items))
             if stop:
                 return
 
-    def _flush(self, items: list[tuple[Any, Future[None]]]) -> None:
-        if len(items) == 1:
-            merged = items[0][0]
-        else:
-            import pyarrow as pa
-
-            merged = pa.concat_tables([table for table, _ in items])
-        try:
-            self._insert(merged)
-        except BaseException as exc:
-            for _, future in items:
-                future.set_exception(exc)
-            return
-        for _, future in items:
-            future.set_result(None)
-
     def close(self, timeout: float = 30.0) -> None:
-        """Stop taking batches; drain what is queued (SIGTERM path)."""
+        """Stop taking batches; write what is queued (SIGTERM path)."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(None)
+        self._queue.put(_STOP)
         self._thread.join(timeout)

@@ -1,0 +1,59 @@
+"""Requests are acknowledged once fsynced to the spool, before the insert; reads wait for
+every acknowledged span (read-your-writes); a damaged spool file is set aside, not
+retried forever in front of every later batch."""
+
+from __future__ import annotations
+
+import pytest
+from spanwise_collector.pipeline.pipeline import Pipeline
+
+from tests.reliability._otlp import new_trace_id, trace_request
+from tests.support.embedded import embedded_store
+
+
+@pytest.fixture
+def store(embedded_chdb_path):
+    s = embedded_store(embedded_chdb_path, "ack_spool")
+    yield s
+    s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+
+
+def _count(store, trace_id: bytes) -> int:
+    rows = store.query(
+        "SELECT count() FROM otel_traces WHERE TraceId = {t:String}", {"t": trace_id.hex()}
+    )
+    return rows[0][0]
+
+
+def test_acknowledged_from_the_spool_then_inserted_together(store, tmp_path):
+    spool = tmp_path / "spool"
+    pipeline = Pipeline(store, spool_dir=spool, linger=60)  # the writer lingers for more
+    try:
+        first, second = new_trace_id(), new_trace_id()
+        assert pipeline.consume(trace_request(first, 5)) == 5  # acknowledged
+        assert pipeline.consume(trace_request(second, 3)) == 3
+        assert len(list(spool.glob("*.arrow"))) == 2  # durable: one fsynced file each
+        assert _count(store, first) == 0  # not inserted yet
+        assert pipeline.sync(timeout=30)  # a reader: ends the linger, waits for the insert
+        assert (_count(store, first), _count(store, second)) == (5, 3)
+        assert pipeline.stats["inserts"] == 1  # both requests in one insert
+        assert list(spool.glob("*.arrow")) == []
+        assert pipeline.limiter.inflight == 0
+    finally:
+        pipeline.close()
+
+
+def test_damaged_spool_file_is_set_aside(store, tmp_path):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / f"{1:020d}.arrow").write_bytes(b"not an arrow stream")
+    pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
+    try:
+        trace_id = new_trace_id()
+        pipeline.consume(trace_request(trace_id, 4))
+        assert pipeline.sync(timeout=30)
+        assert _count(store, trace_id) == 4  # not blocked behind the damaged file
+        assert (spool / "rejected" / f"{1:020d}.arrow").read_bytes() == b"not an arrow stream"
+        assert len(pipeline.spool) == 0
+    finally:
+        pipeline.close()
