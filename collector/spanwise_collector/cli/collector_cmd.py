@@ -57,7 +57,8 @@ from .options import cluster_option, retention_from_options, retention_options
     "--spool-dir",
     default=None,
     envvar="SPANWISE_SPOOL_DIR",
-    help="Where batches wait while the store is down [default: <store>/spanwise-spool].",
+    help="Where acknowledged batches wait until they are in the store (fsynced before each "
+    "reply; replayed after a crash or an outage) [default: <store>/spanwise-spool].",
 )
 @click.option(
     "--spool-max-bytes",
@@ -71,7 +72,8 @@ from .options import cluster_option, retention_from_options, retention_options
     default=256 * 1024**2,
     show_default=True,
     type=click.IntRange(1),
-    help="Request bytes being processed at once; over it senders get RESOURCE_EXHAUSTED / 429.",
+    help="Request bytes received but not yet in the store; over it senders get "
+    "RESOURCE_EXHAUSTED / 429.",
 )
 @click.option(
     "--log-level",
