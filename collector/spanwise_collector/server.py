@@ -29,7 +29,7 @@ class CollectorConfig:
     grpc_workers: int = 16
     spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
     spool_max_bytes: int = 1024 * 1024 * 1024
-    max_inflight_bytes: int = 256 * 1024 * 1024
+    max_inflight_bytes: int = 128 * 1024 * 1024
     cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
     # Retention in days (0 = forever); None and no per-project overrides: leave the
     # stored setting alone. Per-project overrides: ((project, days), ...).

@@ -28,7 +28,9 @@ from .writer import BatchWriter, WriterClosed
 
 logger = logging.getLogger("spanwise.collector")
 
-DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
+# Request bytes not yet in the store (the writer holds their Arrow tables in memory): a
+# backlog of ~5 s at full load on 2 cores; past it senders back off.
+DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
 # optimize_on_insert = 0: the ReplacingMergeTree would otherwise collapse rows of equal
