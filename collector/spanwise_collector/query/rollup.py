@@ -22,6 +22,7 @@ from ..store.rollup_ddl import COVERAGE_TABLE, DEFERRED_STATUSES, ROLLUP_TABLE
 
 __all__ = [
     "EDGE_HOURS",
+    "REVISED",
     "ROLLUP_KEYS",
     "ROLLUP_NEEDS",
     "hour_params",
@@ -52,6 +53,10 @@ _ROLLUP_AGGS = {
     "errors": "sumIf(SpanCount, StatusCode = 'Error')",
 }
 ROLLUP_NEEDS = frozenset(_ROLLUP_AGGS)
+# Pseudo-aggregate of an optimistic edge scan (``newest_spans(..., optimistic=True)``):
+# the repriced versions it read. The rollup part has none.
+REVISED = "revised"
+_ROLLUP_AGGS[REVISED] = "toInt64(0)"
 # DateTime (the Hour column) ends in 2106; the view skips later (bogus) timestamps.
 _HOUR_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 _HOUR_MAX = datetime(2106, 1, 1, tzinfo=UTC)
@@ -97,7 +102,13 @@ def rollup_hours(
 EDGE_HOURS = "(Timestamp < {r_from:DateTime('UTC')} OR Timestamp >= {r_until:DateTime('UTC')})"
 
 
-def newest_spans(store: ClickHouseStore, columns: str, cond: str, params: dict[str, Any]) -> str:
+def newest_spans(
+    store: ClickHouseStore,
+    columns: str,
+    cond: str,
+    params: dict[str, Any],
+    optimistic: bool = False,
+) -> str:
     """SQL of the newest version of each span matching ``cond``, without FINAL or a sort.
 
     The edge hours' partitions are whole days (ORDER BY TraceId: no time index inside),
@@ -105,8 +116,16 @@ def newest_spans(store: ClickHouseStore, columns: str, cond: str, params: dict[s
     premise makes it unnecessary: a span is stored once (re-deliveries are dropped at
     ingest) plus the versions ``reprice`` adds (``CostRevision`` > 0, the highest is the
     newest). Most windows hold no repriced span: one cheap count says so.
+
+    ``optimistic``: no count query (each costs a round trip and a plan over the spans
+    table, ~5 ms); every version is read, and the caller's query must count the rows
+    with ``CostRevision > 0`` (``scan_metric(REVISED, ...)``) and, if there are any,
+    run again with ``optimistic=False``. ``columns`` must include CostRevision then.
     """
-    base = f"SELECT {columns} FROM otel_traces WHERE {cond} AND "
+    base = f"SELECT {columns} FROM otel_traces WHERE {cond}"
+    if optimistic:
+        return base
+    base += " AND "
     revised = store.query(
         f"SELECT count() FROM otel_traces WHERE {cond} AND CostRevision > 0", params
     )
