@@ -1,10 +1,9 @@
 """Trace search: filter, order, time window, keyset pages, chosen fields.
 
-The inner query reads only the aggregates the filter and the order need from the
-grouped summary (HAVING holds the trace-level predicates, span predicates are
-subqueries on the spans table within the window) and picks one page of trace ids; the
-outer one, in the same round trip, reads the full summary of just those traces (their
-spans, when asked, come from a second query).
+Phase 1 reads only the aggregates the filter and the order need from the grouped
+summary (HAVING holds the trace-level predicates, span predicates are subqueries on
+the spans table within the window) and returns one page of trace ids; phase 2 reads
+the full summary of just those traces (and their spans when asked).
 """
 
 from __future__ import annotations
@@ -81,25 +80,36 @@ def search_traces(
         f"SELECT * FROM ({grouped_summary_sql(aliases, summary_range_where(window.project))}) "
         f"WHERE {' AND '.join(f'({h})' for h in having)} "
     )
-    page = f"SELECT TraceId FROM ({sql}) ORDER BY {ordering.order_sql} LIMIT {{limit:UInt32}}"
-    # The page's full summaries in the same round trip (each query costs a plan, ~3-5 ms),
-    # with the cursor values of each row, computed over the grouped aliases.
-    infos = grouped_summary_sql(
-        None, summary_range_where(window.project) + f" AND TraceId IN ({page})"
+    # Outer select: the cursor values of each row, computed over the grouped aliases.
+    sql = (
+        f"SELECT TraceId, {ordering.select_sql} FROM ({sql}) "
+        f"ORDER BY {ordering.order_sql} LIMIT {{limit:UInt32}}"
     )
-    rows = store.query_dicts(
-        f"SELECT *, {ordering.select_sql} FROM ({infos}) ORDER BY {ordering.order_sql}", params
-    )
+    rows = store.query_dicts(sql, params)
     next_token = None
     if len(rows) > max_results:
         rows = rows[:max_results]
         next_token = window.next_token(ordering.cursor_of(rows[-1]))
+    ids = [r["TraceId"] for r in rows]
+    infos = _infos(store, ids, window.params, window.project)
     traces = []
-    for row in rows:
-        info = summary_to_info(row)
+    for trace_id in ids:
+        info = infos.get(trace_id)
+        if info is None:  # pragma: no cover - phase 2 reads the same rows as phase 1
+            continue
         if fields is not None:
             info = {k: v for k, v in info.items() if k in fields or k == "trace_id"}
         traces.append({"info": info})
     if include_spans and traces:
         attach_spans(store, traces)
     return {"traces": traces, "next_page_token": next_token}
+
+
+def _infos(
+    store: ClickHouseStore, ids: list[str], window_params: dict[str, Any], project: str
+) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    where = summary_range_where(project) + " AND TraceId IN {ids:Array(String)}"
+    rows = store.query_dicts(grouped_summary_sql(None, where), {**window_params, "ids": ids})
+    return {row["TraceId"]: summary_to_info(row) for row in rows}
