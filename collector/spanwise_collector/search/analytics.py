@@ -29,11 +29,11 @@ from ..query.rollup import (
     REVISED,
     ROLLUP_KEYS,
     ROLLUP_NEEDS,
+    edge_value,
     hour_params,
     newest_spans,
     rollup_hours,
-    rollup_select,
-    scan_metric,
+    rollup_rows,
 )
 from ..query.traces import money
 from ..store import ClickHouseStore
@@ -79,7 +79,6 @@ _SPAN_METRICS = {
     "output_tokens": f"sumIf(s.OutputTokens, NOT s.{_DEFERRED})",
     "quantiles": "quantilesExactInclusive(0.5, 0.9, 0.99)(s.Duration / 1e6)",
     "errors": "countIf(s.StatusCode = 'Error')",
-    REVISED: "countIf(s.CostRevision > 0)",
 }
 _TRACE_METRICS = {
     "count": "count()",
@@ -209,17 +208,15 @@ def _sql(
     if hours is None:
         cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
         cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
-    else:  # partial aggregates p_*, typed like the rollup's, summed below
+    else:  # one row per edge span, typed like a rollup row; both are summed below
         cols = [f"toString({expr}) AS p_k{n}" for n, (_, expr) in enumerate(keys)]
-        cols += [f"{scan_metric(name, agg[name])} AS p_{name}" for name in needed]
+        cols += [f"{edge_value(name)} AS p_{name}" for name in needed]
     if level == "span":  # read only the span columns this query uses
         used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
         source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
     if hours is not None:
-        if keys:
-            sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
-        parts = f"{sql} UNION ALL {rollup_select([k for k, _ in keys], needed, window.project)}"
+        parts = f"{sql} UNION ALL {rollup_rows([k for k, _ in keys], needed, window.project)}"
         outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
         outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
         # over all groups before LIMIT (HAVING drops only groups without edge spans)
