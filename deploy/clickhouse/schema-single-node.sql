@@ -308,3 +308,13 @@ INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (6, 'trac
 ALTER TABLE `spanwise`.otel_traces MODIFY SETTING merge_selector_base = 10;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (7, 'spans table merges with less write amplification');
+
+-- migration 8: spans' light columns in time order (projection)
+
+ALTER TABLE `spanwise`.otel_traces MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild';
+
+ALTER TABLE `spanwise`.otel_traces ADD PROJECTION IF NOT EXISTS p_time (SELECT Timestamp, TraceId, Project, SpanName, SpanType, Model, Provider, StatusCode, Duration, Cost, CostStatus, InputTokens, OutputTokens, CachedTokens, ReasoningTokens, CostRevision ORDER BY Timestamp);
+
+ALTER TABLE `spanwise`.otel_traces MATERIALIZE PROJECTION p_time;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (8, 'spans\' light columns in time order (projection)');

@@ -37,6 +37,8 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 # The newest version of every model-call span in [since, until) that carries its call's cost.
 _CALL_COLUMNS = ("TraceId, SpanId, Timestamp, Project, Model, Provider, InputTokens, OutputTokens,"
                  " CachedTokens, ReasoningTokens, Cost, CostStatus")  # fmt: skip
+# The rollup's edge hours: no SpanId (no dedup sort), so the time projection serves them.
+_EDGE_COLUMNS = _CALL_COLUMNS.replace("SpanId, ", "")
 _CALL_WINDOW = (
     "Timestamp >= {since:DateTime64(9)} AND Timestamp < {until:DateTime64(9)}"
     " AND SpanType IN {priced:Array(String)}"
@@ -123,7 +125,7 @@ def cost_summary(
     else:  # the edge hours only, without the dedup sort (see newest_spans)
         params.update(hour_params(hours))
         cond = f"{_CALL_WINDOW} {where} AND {EDGE_HOURS}"
-        calls = newest_spans(store, _CALL_COLUMNS, cond, params)
+        calls = newest_spans(store, _EDGE_COLUMNS, cond, params)
     source = f"(SELECT * FROM ({calls}) WHERE {_COUNTED}) AS c"
     if needs_trace:
         # User, session and tags are trace attributes set on any span: join the summary.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,19 +26,20 @@ from spanwise_collector.filters import compile_filter
 from ..query.errors import QueryError
 from ..query.rollup import (
     EDGE_HOURS,
+    REVISED,
     ROLLUP_KEYS,
     ROLLUP_NEEDS,
+    edge_value,
     hour_params,
     newest_spans,
     rollup_hours,
-    rollup_select,
-    scan_metric,
+    rollup_rows,
 )
 from ..query.traces import money
 from ..store import ClickHouseStore
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
 from .traces import SUMMARY_RANGE, summary_range_where
-from .window import open_window
+from .window import Window, open_window
 
 __all__ = ["GROUP_KEYS", "METRICS", "analytics"]
 
@@ -144,15 +146,54 @@ def analytics(
     if (level == "span" and use_rollup and not (filter or "").strip()
             and all(k in ROLLUP_KEYS for k, _ in keys) and set(needed) <= ROLLUP_NEEDS):  # fmt: skip
         hours = rollup_hours(store, window.since, window.until)
+    if hours is not None:
+        params.update(hour_params(hours))
+    # The edge scan first reads every version (no count query): redone exactly when it
+    # read a repriced one (see newest_spans).
+    found = store.query_dicts(_sql(store, keys, needed, filter, window, level, hours, params,
+                                   optimistic=True), params)  # fmt: skip
+    if hours is not None and found and found[0]["m_revised_all"]:
+        found = store.query_dicts(_sql(store, keys, needed, filter, window, level, hours, params,
+                                       optimistic=False), params)  # fmt: skip
+    rows = []
+    for row in found:
+        if not keys and not row["m_count"]:
+            continue
+        rows.append(_row(row, keys, wanted))
+    return {
+        "level": level,
+        "group_by": [k for k, _ in keys],
+        "metrics": wanted,
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "project": project or None,
+        "rows": rows,
+    }
+
+
+def _sql(
+    store: ClickHouseStore,
+    keys: list[tuple[str, str]],
+    needed: list[str],
+    filter: str | None,
+    window: Window,
+    level: str,
+    hours: tuple[datetime, datetime] | None,
+    params: dict[str, Any],
+    optimistic: bool,
+) -> str:
+    """The analytics query; with ``hours``, rollup rows plus the edge scan, whose
+    repriced rows (``optimistic``: all versions read) come back as ``m_revised_all``."""
     if level == "span":
         where = compile_filter(filter or None, SPAN_SCHEMA)
         if hours is None:
             source = _span_source(where.sql, window.project, needs_trace=any(
                 e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
         else:  # the edge hours: no FINAL (see newest_spans)
-            params.update(hour_params(hours))
             cond = " AND ".join(_span_conditions(where.sql, window.project, skip_hours=True))
-            source = f"({newest_spans(store, _SPAN_COLS, cond, params)}) AS s"
+            edge = newest_spans(store, _SPAN_COLS, cond, params, optimistic=optimistic)
+            source = f"({edge}) AS s"
+            needed = [*needed, REVISED]
         agg = _SPAN_METRICS
     else:
         where = compile_filter(filter or None, TRACE_SCHEMA)
@@ -167,19 +208,19 @@ def analytics(
     if hours is None:
         cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
         cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
-    else:  # partial aggregates p_*, typed like the rollup's, summed below
+    else:  # one row per edge span, typed like a rollup row; both are summed below
         cols = [f"toString({expr}) AS p_k{n}" for n, (_, expr) in enumerate(keys)]
-        cols += [f"{scan_metric(name, agg[name])} AS p_{name}" for name in needed]
+        cols += [f"{edge_value(name)} AS p_{name}" for name in needed]
     if level == "span":  # read only the span columns this query uses
         used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
         source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
     if hours is not None:
-        if keys:
-            sql += " GROUP BY " + ", ".join(f"p_k{n}" for n in range(len(keys)))
-        parts = f"{sql} UNION ALL {rollup_select([k for k, _ in keys], needed, window.project)}"
+        parts = f"{sql} UNION ALL {rollup_rows([k for k, _ in keys], needed, window.project)}"
         outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
         outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
+        # over all groups before LIMIT (HAVING drops only groups without edge spans)
+        outer.append(f"sum(sum(p_{REVISED})) OVER () AS m_revised_all")
         sql = f"SELECT {', '.join(outer)} FROM ({parts})"
     if keys:
         order = ", ".join(f"k{n}" for n in range(len(keys)))
@@ -190,20 +231,7 @@ def analytics(
     sql += " LIMIT {limit:UInt32}"
     if level == "span":
         sql += _FINAL_SETTINGS
-    rows = []
-    for row in store.query_dicts(sql, params):
-        if not keys and not row["m_count"]:
-            continue
-        rows.append(_row(row, keys, wanted))
-    return {
-        "level": level,
-        "group_by": [k for k, _ in keys],
-        "metrics": wanted,
-        "since": window.since.isoformat(),
-        "until": window.until.isoformat(),
-        "project": project or None,
-        "rows": rows,
-    }
+    return sql
 
 
 def _span_conditions(where: str, project: str, skip_hours: bool = False) -> list[str]:

