@@ -285,7 +285,8 @@ def _span_attributes(span: Any) -> Any:
     return span.attributes
 
 
-def _span(span: Any) -> bytes:
+def _span_body(span: Any) -> list[bytes]:
+    """The fields of one Span message, in order."""
     ctx = span.context
     parent = span.parent
     out = [
@@ -322,7 +323,7 @@ def _span(span: Any) -> bytes:
     out.append(_status(span.status))
     # flags (field 16, fixed32): whether the parent is remote is known, and its value
     out.append(_FLAGS_REMOTE if parent is not None and parent.is_remote else _FLAGS_LOCAL)
-    return _field(b"\x12", b"".join(out))  # ScopeSpans.spans = 2
+    return out
 
 
 def _scope(scope: Any) -> bytes:
@@ -344,8 +345,12 @@ def _schema_url(url: str | None) -> bytes:
 
 def encode_request(spans: Sequence[Any]) -> bytes:
     """``ExportTraceServiceRequest`` bytes for ``spans`` (SDK ``ReadableSpan``s),
-    grouped by resource, then instrumentation scope, in order of first appearance."""
-    groups: dict[int, tuple[Any, dict[int, tuple[Any, list[bytes]]]]] = {}
+    grouped by resource, then instrumentation scope, in order of first appearance.
+
+    Every span's fields go into one list with the enclosing messages' tags and
+    lengths computed from their sizes, joined once: nesting by concatenation would
+    copy a batch (hundreds of KB) once per level."""
+    groups: dict[int, tuple[Any, dict[int, tuple[Any, list[bytes], list[int]]]]] = {}
     for span in spans:
         resource = span.resource
         scope = span.instrumentation_scope or None
@@ -355,18 +360,34 @@ def encode_request(spans: Sequence[Any]) -> bytes:
         scopes = entry[1]
         bucket = scopes.get(id(scope))
         if bucket is None:
-            bucket = scopes[id(scope)] = (scope, [])
-        bucket[1].append(_span(span))
-    out = []
+            bucket = scopes[id(scope)] = (scope, [], [0])
+        body = _span_body(span)
+        n = sum(map(len, body))
+        head = b"\x12" + _len(n)  # ScopeSpans.spans = 2
+        parts = bucket[1]
+        parts.append(head)
+        parts += body
+        bucket[2][0] += len(head) + n
+    out: list[bytes] = []
     for resource, scopes in groups.values():
         attrs: list[bytes] = []
         _attributes(b"\x0a", resource.attributes, attrs)  # Resource.attributes = 1
-        body = [_field(b"\x0a", b"".join(attrs))]  # ResourceSpans.resource = 1
-        for scope, encoded in scopes.values():
-            scope_spans = _field(b"\x0a", _scope(scope)) + b"".join(encoded)
-            if scope is not None:
-                scope_spans += _schema_url(scope.schema_url)
-            body.append(_field(b"\x12", scope_spans))  # ResourceSpans.scope_spans = 2
-        body.append(_schema_url(resource.schema_url))
-        out.append(_field(b"\x0a", b"".join(body)))  # request.resource_spans = 1
+        resource_field = _field(b"\x0a", b"".join(attrs))  # ResourceSpans.resource = 1
+        pieces = [resource_field]
+        size = len(resource_field)
+        for scope, parts, spans_size in scopes.values():
+            scope_field = _field(b"\x0a", _scope(scope))  # ScopeSpans.scope = 1
+            schema = _schema_url(scope.schema_url) if scope is not None else b""
+            n = len(scope_field) + spans_size[0] + len(schema)
+            head = b"\x12" + _len(n)  # ResourceSpans.scope_spans = 2
+            pieces.append(head)
+            pieces.append(scope_field)
+            pieces += parts
+            pieces.append(schema)
+            size += len(head) + n
+        schema = _schema_url(resource.schema_url)
+        size += len(schema)
+        pieces.append(schema)
+        out.append(b"\x0a" + _len(size))  # request.resource_spans = 1
+        out += pieces
     return b"".join(out)
