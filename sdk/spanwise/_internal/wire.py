@@ -173,36 +173,61 @@ def _remember(by_key: dict[str, dict[Any, bytes]], key: str, value: Any, field: 
     values[value] = field
 
 
+# Whole encoded fields of string attributes (and tuples of strings), by field tag,
+# then (key, value): a span's attributes are all looked up in one C-level pass,
+# ``map`` over ``items()``. Only such values: ``(k, 1)``, ``(k, 1.0)`` and
+# ``(k, True)`` are equal keys, their encodings are not.
+_PAIRS: dict[bytes, dict[tuple[str, Any], bytes]] = {}
+_PAIRS_MAX = 16384
+
+
+def _pairs(tag: bytes) -> dict[tuple[str, Any], bytes]:
+    if len(_PAIRS) >= 64:
+        _PAIRS.clear()
+    pairs = _PAIRS[tag] = {}
+    return pairs
+
+
 def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
     """Append each attribute as a repeated KeyValue field ``tag``; like OTel's encoder,
     an attribute that cannot be encoded is logged and left out."""
     if not attributes:
         return
-    str_fields = _FIELDS.get((tag, str)) or _fields(tag, str)
+    pairs = _PAIRS.get(tag) or _pairs(tag)
+    items = attributes.items()
+    try:
+        found = list(map(pairs.get, items))
+    except TypeError:  # an unhashable value: each attribute on its own below
+        found = [None] * len(attributes)
+    if None not in found:
+        out += found
+        return
     keys, strings = _KEYS, _STRINGS
-    for key, value in attributes.items():
+    for (key, value), field in zip(items, found):
+        if field is not None:
+            out.append(field)
+            continue
         try:
             cls = value.__class__
             if cls is str:
                 if len(value) > _SHORT:  # long (captured inputs/outputs): not cached
                     out.append(_kv_field(tag, key, value))
                     continue
-                values = str_fields.get(key)
-                field = values.get(value) if values is not None else None
-                if field is None:
-                    # Kept on a value's second sighting only (its body is cached on the
-                    # first), so one-off values (ids, captured JSON) churn nothing.
-                    body = strings.get(value)
-                    seen = body is not None
-                    if not seen:
-                        body = _string_value(value)
-                    prefix = keys.get(key)
-                    if prefix is None:
-                        prefix = _key(key)
-                    kv = prefix + b"\x12" + _len(len(body)) + body
-                    field = tag + _len(len(kv)) + kv
-                    if seen:
-                        _remember(str_fields, key, value, field)
+                # Kept on a value's second sighting only (its body is cached on the
+                # first), so one-off values (ids) churn nothing.
+                body = strings.get(value)
+                seen = body is not None
+                if not seen:
+                    body = _string_value(value)
+                prefix = keys.get(key)
+                if prefix is None:
+                    prefix = _key(key)
+                kv = prefix + b"\x12" + _len(len(body)) + body
+                field = tag + _len(len(kv)) + kv
+                if seen and key.__class__ is str:
+                    if len(pairs) >= _PAIRS_MAX:
+                        pairs.clear()
+                    pairs[key, value] = field
                 out.append(field)
             elif cls is int or (cls is float and value != 0.0):  # 0.0 == -0.0: not cached
                 by_key = _FIELDS.get((tag, cls)) or _fields(tag, cls)
@@ -213,7 +238,12 @@ def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
                     _remember(by_key, key, value, field)
                 out.append(field)
             else:
-                out.append(_kv_field(tag, key, value))
+                field = _kv_field(tag, key, value)
+                if cls is tuple and key.__class__ is str and all(v.__class__ is str for v in value):
+                    if len(pairs) >= _PAIRS_MAX:
+                        pairs.clear()
+                    pairs[key, value] = field
+                out.append(field)
         except Exception as exc:
             logger.exception("Failed to encode key %s: %s", key, exc)
 
