@@ -227,7 +227,7 @@ def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
     out: dict[str, Any] = {}
     for key, value in attributes.items():
         if key.__class__ is str and key:
-            out[key] = _clean_one(value)
+            out[key] = value if value.__class__ in _PLAIN else _clean_one(value)
         else:  # the SDK's cleaning of a one-item mapping: its key checks, then the value
             out.update(_clean_value({key: value}, None))  # type: ignore[misc]
     return out

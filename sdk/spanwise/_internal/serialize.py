@@ -63,7 +63,7 @@ def to_json(value: Any, max_chars: int) -> str:
             text = json.dumps(repr(value), ensure_ascii=False)
         except Exception:
             text = json.dumps(f"<unrepresentable {type(value).__name__}>")
-    return truncate(text, max_chars)
+    return text if len(text) <= max_chars else truncate(text, max_chars)
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -49,14 +49,23 @@ def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     input_key, output_key, input_details, output_details = (
         _RESPONSES_USAGE if responses else _CHAT_USAGE
     )
-    _put(out, attrs.GEN_AI_USAGE_INPUT_TOKENS, _int(getattr(usage, input_key, None)))
-    _put(out, attrs.GEN_AI_USAGE_OUTPUT_TOKENS, _int(getattr(usage, output_key, None)))
+    # _put(out, key, _int(value)), inline: once per call, every call
+    value = getattr(usage, input_key, None)
+    if isinstance(value, int) and value.__class__ is not bool:
+        out[attrs.GEN_AI_USAGE_INPUT_TOKENS] = value
+    value = getattr(usage, output_key, None)
+    if isinstance(value, int) and value.__class__ is not bool:
+        out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = value
     details = getattr(usage, input_details, None)
     if details is not None:
-        _put(out, attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, _int(details.cached_tokens))
+        value = details.cached_tokens
+        if isinstance(value, int) and value.__class__ is not bool:
+            out[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = value
     details = getattr(usage, output_details, None)
     if details is not None:
-        _put(out, attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, _int(details.reasoning_tokens))
+        value = details.reasoning_tokens
+        if isinstance(value, int) and value.__class__ is not bool:
+            out[attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = value
 
 
 def _identity(result: Any, out: dict[str, Any]) -> None:
