@@ -15,9 +15,9 @@ from typing import Any
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 from opentelemetry.context.context import Context
-from opentelemetry.trace import INVALID_SPAN, Span
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, Span, SpanContext
 
-__all__ = ["attach_span", "current_span", "detach"]
+__all__ = ["attach_span", "current_span_context", "detach"]
 
 logger = logging.getLogger("opentelemetry.context")  # where OTel's detach logs
 
@@ -51,15 +51,17 @@ def _var() -> Any:
     return var
 
 
-def current_span() -> Span:
-    """``trace.get_current_span()``."""
-    var = _var()
-    if var is None:
-        return trace_api.get_current_span()
+def current_span_context() -> SpanContext:
+    """``trace.get_current_span().get_span_context()``."""
+    var = _VAR
+    if var is None or context_api._RUNTIME_CONTEXT is not _RUNTIME:
+        var = _default_var()
+        if var is None:
+            return trace_api.get_current_span().get_span_context()
     span = var.get().get(_SPAN_KEY)
     if span is None or not isinstance(span, Span):
-        return INVALID_SPAN
-    return span
+        return INVALID_SPAN_CONTEXT
+    return span.get_span_context()
 
 
 def attach_span(span: Span) -> Any:

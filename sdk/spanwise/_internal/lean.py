@@ -37,7 +37,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 from . import attributes as attrs
 from .errors import log_internal_error
-from .fastcontext import current_span
+from .fastcontext import current_span_context
 from .provider import START_HOOKS, STATE, get_tracer
 
 __all__ = ["LeanSpan", "start_client_span", "start_lean_span"]
@@ -79,6 +79,7 @@ class _Pipeline:
         "bound",
         "id_generator",
         "limits",
+        "only",
         "processor",
         "processors",
         "random_flag",
@@ -91,6 +92,7 @@ class _Pipeline:
     def __init__(self, tracer: Any, processor: Any, sampler_root: Any) -> None:
         self.tracer = tracer
         self.processor = processor
+        self.only = (processor,)
         self.processors = tracer.span_processor  # the provider's active multi-processor
         self.bound = sampler_root.bound
         self.id_generator = tracer.id_generator
@@ -107,7 +109,7 @@ class _Pipeline:
     def usable(self) -> bool:
         """The SDK path would do exactly what a lean span does (checked per span: an
         application may add a processor to Spanwise's provider at any time)."""
-        return STATE.tracer is self.tracer and self.processors._span_processors == (self.processor,)
+        return STATE.tracer is self.tracer and self.processors._span_processors == self.only
 
 
 def _pipeline() -> _Pipeline | None:
@@ -150,11 +152,15 @@ def start_lean_span(
     """A span under the current context with ``attributes`` (a fresh dict the span
     may keep). Lean when possible, else the SDK's."""
     pipeline = STATE.lean
-    if pipeline is None or not pipeline.usable():
+    if (
+        pipeline is None
+        or STATE.tracer is not pipeline.tracer
+        or pipeline.processors._span_processors != pipeline.only
+    ):  # not pipeline.usable(), inline
         pipeline = _pipeline()
         if pipeline is None or not pipeline.usable():
             return get_tracer().start_span(name, kind=kind, attributes=attributes)
-    parent = current_span().get_span_context()
+    parent = current_span_context()
     ids = pipeline.id_generator
     random_ids = pipeline.random_ids  # the SDK's generator: its own loops, inline
     if parent.is_valid:
@@ -217,11 +223,15 @@ def _clean_one(value: Any) -> Any:
 
 def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
     """``attributes`` as ``BoundedAttributes`` stores them: the mapping itself when every
-    key is a non-empty ``str`` and every value plain (our own attributes), else a copy
+    key is a non-empty ``str`` and every value plain or a tuple of plain values (our
+    own attributes), else a copy
     with keys and values cleaned by the SDK's rules."""
     for key, value in attributes.items():
-        if value.__class__ not in _PLAIN or key.__class__ is not str or not key:
+        if key.__class__ is not str or not key:
             break
+        cls = value.__class__
+        if cls not in _PLAIN and (cls is not tuple or not _PLAIN.issuperset(map(type, value))):
+            break  # tuples of plain values are kept as they are: what _clean_one makes
     else:
         return attributes
     out: dict[str, Any] = {}

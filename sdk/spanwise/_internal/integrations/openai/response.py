@@ -124,9 +124,13 @@ def chat_response(result: Any, out: dict[str, Any]) -> Any:
         out[attrs.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
     usage_attributes(getattr(result, "usage", None), out)
     choices = getattr(result, "choices", None) or ()
-    out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = [c.finish_reason or "" for c in choices]
-    messages = [_chat_message(c.message) for c in choices]
-    return messages[0] if len(messages) == 1 else messages
+    if len(choices) == 1:  # the usual case, without two comprehensions
+        choice = choices[0]
+        out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = (choice.finish_reason or "",)
+        return _chat_message(choice.message)
+    # a tuple: what span attributes keep a list as
+    out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = tuple([c.finish_reason or "" for c in choices])
+    return [_chat_message(c.message) for c in choices]
 
 
 # --- responses ----------------------------------------------------------------------
