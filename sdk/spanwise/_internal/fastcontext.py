@@ -15,15 +15,16 @@ from typing import Any
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
 from opentelemetry.context.context import Context
-from opentelemetry.trace import INVALID_SPAN_CONTEXT, Span, SpanContext
+from opentelemetry.trace import Span, SpanContext
 
-__all__ = ["attach_span", "current_span_context", "detach"]
+__all__ = ["attach_span", "detach", "parent_span_context"]
 
 logger = logging.getLogger("opentelemetry.context")  # where OTel's detach logs
 
 _SPAN_KEY: Any = None
+_UNSEEN = object()
 _VAR: Any = None  # the default runtime context's ContextVar, or None: use the API
-_RUNTIME: Any = None  # the runtime context _VAR was read from
+_RUNTIME: Any = _UNSEEN  # the runtime context _VAR was read from
 
 
 def _default_var() -> Any:
@@ -44,29 +45,22 @@ def _default_var() -> Any:
     return var
 
 
-def _var() -> Any:
-    var = _VAR
-    if var is None or context_api._RUNTIME_CONTEXT is not _RUNTIME:
-        var = _default_var()
-    return var
-
-
-def current_span_context() -> SpanContext:
-    """``trace.get_current_span().get_span_context()``."""
-    var = _VAR
-    if var is None or context_api._RUNTIME_CONTEXT is not _RUNTIME:
-        var = _default_var()
-        if var is None:
-            return trace_api.get_current_span().get_span_context()
+def parent_span_context() -> SpanContext | None:
+    """The current span's context if it is valid (a parent for a new span), else None."""
+    var = _VAR if context_api._RUNTIME_CONTEXT is _RUNTIME else _default_var()
+    if var is None:
+        context = trace_api.get_current_span().get_span_context()
+        return context if context.is_valid else None
     span = var.get().get(_SPAN_KEY)
     if span is None or not isinstance(span, Span):
-        return INVALID_SPAN_CONTEXT
-    return span.get_span_context()
+        return None
+    context = span.get_span_context()
+    return context if context.is_valid else None
 
 
 def attach_span(span: Span) -> Any:
     """``context.attach(trace.set_span_in_context(span))``: a token for `detach`."""
-    var = _var()
+    var = _VAR if context_api._RUNTIME_CONTEXT is _RUNTIME else _default_var()
     if var is None:
         return context_api.attach(trace_api.set_span_in_context(span))
     values = var.get().copy()
@@ -76,7 +70,7 @@ def attach_span(span: Span) -> Any:
 
 def detach(token: Any) -> None:
     """``context.detach(token)``: never raises."""
-    var = _var()
+    var = _VAR if context_api._RUNTIME_CONTEXT is _RUNTIME else _default_var()
     if var is None:
         context_api.detach(token)
         return

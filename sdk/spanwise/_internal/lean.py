@@ -37,7 +37,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 from . import attributes as attrs
 from .errors import log_internal_error
-from .fastcontext import current_span_context
+from .fastcontext import parent_span_context
 from .provider import START_HOOKS, STATE, get_tracer
 
 __all__ = ["LeanSpan", "start_client_span", "start_lean_span"]
@@ -160,10 +160,10 @@ def start_lean_span(
         pipeline = _pipeline()
         if pipeline is None or not pipeline.usable():
             return get_tracer().start_span(name, kind=kind, attributes=attributes)
-    parent = current_span_context()
+    parent = parent_span_context()
     ids = pipeline.id_generator
     random_ids = pipeline.random_ids  # the SDK's generator: its own loops, inline
-    if parent.is_valid:
+    if parent is not None:
         trace_id = parent.trace_id
         parent_flags = parent.trace_flags
         flags = _FLAGS[parent_flags.sampled, bool(parent_flags & _RANDOM)]
@@ -345,7 +345,8 @@ class LeanSpan(trace_api.Span):
         self._put(key, _clean_one(value))
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
-        if self._ended():
+        if self.end_time is not None:  # self._ended(), inline
+            logger.warning("Setting attribute on ended span.")
             return
         cleaned = _cleaned(attributes)
         self.dropped_attributes += len(attributes) - len(cleaned)
