@@ -25,11 +25,19 @@ class _BytesTraceServiceStub:
     sends them as they are)."""
 
     def __init__(self, channel: Any) -> None:
-        self.Export = channel.unary_unary(
-            _EXPORT_METHOD,
-            request_serializer=None,
-            response_deserializer=ExportTraceServiceResponse.FromString,
-        )
+        try:  # registered once with the channel, as the generated stub does
+            self.Export = channel.unary_unary(
+                _EXPORT_METHOD,
+                request_serializer=None,
+                response_deserializer=ExportTraceServiceResponse.FromString,
+                _registered_method=True,
+            )
+        except TypeError:  # a grpcio without registered methods
+            self.Export = channel.unary_unary(
+                _EXPORT_METHOD,
+                request_serializer=None,
+                response_deserializer=ExportTraceServiceResponse.FromString,
+            )
 
 
 class SpanwiseSpanExporter(OTLPSpanExporter):
