@@ -197,7 +197,18 @@ class ExportQueue:
                 self._drain()
 
     def _drain(self) -> None:
+        # The spans queued when the worker woke (and any a flush waits for); spans that
+        # arrive during the export wait for the next tick unless a full batch is
+        # queued: exporting each newcomer at once turned a steady stream of spans into
+        # one request per span (~250 µs of CPU each) instead of one per tick.
+        target = self._accepted
         while self._queue and not self._stopping:
+            if (
+                self._finished >= target
+                and self._finished >= self._flush_target
+                and len(self._queue) < self._max_batch
+            ):
+                return
             batch = []
             while self._queue and len(batch) < self._max_batch:
                 batch.append(self._queue.popleft())

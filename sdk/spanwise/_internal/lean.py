@@ -23,6 +23,7 @@ every span).
 from __future__ import annotations
 
 import logging
+import random
 import traceback
 from collections import deque
 from collections.abc import Mapping
@@ -32,8 +33,12 @@ from typing import Any
 from opentelemetry import attributes as otel_attributes
 from opentelemetry import trace as trace_api
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
-from .provider import STATE, get_tracer
+from . import attributes as attrs
+from .errors import log_internal_error
+from .fastcontext import parent_span_context
+from .provider import START_HOOKS, STATE, get_tracer
 
 __all__ = ["LeanSpan", "start_client_span", "start_lean_span"]
 
@@ -54,7 +59,17 @@ _FLAGS = {
 _TRACE_ID_LIMIT = (1 << 64) - 1
 _CLIENT = SpanKind.CLIENT
 _INTERNAL = SpanKind.INTERNAL
-_get_current_span = trace_api.get_current_span
+_SAMPLED = TraceFlags.SAMPLED
+_PROJECT = attrs.PROJECT
+_new_tuple = tuple.__new__
+
+
+def _random_id_generator_type() -> type | None:
+    try:
+        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+    except ImportError:
+        return None
+    return RandomIdGenerator
 
 
 class _Pipeline:
@@ -64,8 +79,11 @@ class _Pipeline:
         "bound",
         "id_generator",
         "limits",
+        "only",
         "processor",
         "processors",
+        "random_flag",
+        "random_ids",
         "resource",
         "scope",
         "tracer",
@@ -74,19 +92,24 @@ class _Pipeline:
     def __init__(self, tracer: Any, processor: Any, sampler_root: Any) -> None:
         self.tracer = tracer
         self.processor = processor
+        self.only = (processor,)
         self.processors = tracer.span_processor  # the provider's active multi-processor
         self.bound = sampler_root.bound
         self.id_generator = tracer.id_generator
         self.resource = tracer.resource
         self.scope = tracer._instrumentation_scope
         self.limits = tracer._span_limits
+        # The SDK's default generator: its ids straight from ``random`` (what its
+        # methods do), and every span context valid by construction.
+        self.random_ids = type(self.id_generator) is _random_id_generator_type()
+        self.random_flag = bool(_RANDOM) and self.random_ids
         if not isinstance(self.processors._span_processors, tuple):
             raise TypeError("unknown multi-processor")  # usable() could not tell
 
     def usable(self) -> bool:
         """The SDK path would do exactly what a lean span does (checked per span: an
         application may add a processor to Spanwise's provider at any time)."""
-        return STATE.tracer is self.tracer and self.processors._span_processors == (self.processor,)
+        return STATE.tracer is self.tracer and self.processors._span_processors == self.only
 
 
 def _pipeline() -> _Pipeline | None:
@@ -129,31 +152,61 @@ def start_lean_span(
     """A span under the current context with ``attributes`` (a fresh dict the span
     may keep). Lean when possible, else the SDK's."""
     pipeline = STATE.lean
-    if pipeline is None or not pipeline.usable():
+    if (
+        pipeline is None
+        or STATE.tracer is not pipeline.tracer
+        or pipeline.processors._span_processors != pipeline.only
+    ):  # not pipeline.usable(), inline
         pipeline = _pipeline()
         if pipeline is None or not pipeline.usable():
             return get_tracer().start_span(name, kind=kind, attributes=attributes)
-    parent = _get_current_span().get_span_context()
+    parent = parent_span_context()
     ids = pipeline.id_generator
-    if parent.is_valid:
+    random_ids = pipeline.random_ids  # the SDK's generator: its own loops, inline
+    if parent is not None:
         trace_id = parent.trace_id
         parent_flags = parent.trace_flags
         flags = _FLAGS[parent_flags.sampled, bool(parent_flags & _RANDOM)]
         state = parent.trace_state
         parent_ctx: SpanContext | None = parent
     else:
-        trace_id = ids.generate_trace_id()
-        sampled = (trace_id & _TRACE_ID_LIMIT) < pipeline.bound
-        flags = _FLAGS[sampled, bool(_RANDOM) and ids.is_trace_id_random()]
-        state = None
+        if random_ids:
+            trace_id = random.getrandbits(128)
+            while not trace_id:
+                trace_id = random.getrandbits(128)
+            random_flag = pipeline.random_flag
+        else:
+            trace_id = ids.generate_trace_id()
+            random_flag = bool(_RANDOM) and ids.is_trace_id_random()
+        flags = _FLAGS[(trace_id & _TRACE_ID_LIMIT) < pipeline.bound, random_flag]
+        state = DEFAULT_TRACE_STATE
         parent_ctx = None
-    context = SpanContext(
-        trace_id, ids.generate_span_id(), is_remote=False, trace_flags=flags, trace_state=state
-    )
-    if not flags & TraceFlags.SAMPLED:
+    if random_ids:
+        span_id = random.getrandbits(64)  # after the trace id, as the SDK draws them
+        while not span_id:
+            span_id = random.getrandbits(64)
+        # Valid by construction: SpanContext's checks (a Python ``__new__``) skipped.
+        context = _new_tuple(SpanContext, (trace_id, span_id, False, flags, state, True))
+    else:
+        context = SpanContext(
+            trace_id, ids.generate_span_id(), is_remote=False, trace_flags=flags, trace_state=state
+        )
+    if not flags & _SAMPLED:
         return trace_api.NonRecordingSpan(context)
     span = LeanSpan(name, context, parent_ctx, attributes, pipeline, kind)
-    pipeline.processor.on_start(span, parent_context=None)
+    # SpanwiseSpanProcessor.on_start (usable() checked that it is the only processor),
+    # inline: the project as ``set_attribute`` would put it, then the start hooks.
+    try:
+        project = pipeline.processor.project
+        if project:
+            if project.__class__ is str:
+                span._put(_PROJECT, project)
+            else:
+                span.set_attribute(_PROJECT, project)
+        for hook in START_HOOKS:
+            hook(span)
+    except Exception:
+        log_internal_error("starting a span (start hook)")
     return span
 
 
@@ -170,17 +223,21 @@ def _clean_one(value: Any) -> Any:
 
 def _cleaned(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
     """``attributes`` as ``BoundedAttributes`` stores them: the mapping itself when every
-    key is a non-empty ``str`` and every value plain (our own attributes), else a copy
+    key is a non-empty ``str`` and every value plain or a tuple of plain values (our
+    own attributes), else a copy
     with keys and values cleaned by the SDK's rules."""
     for key, value in attributes.items():
-        if value.__class__ not in _PLAIN or key.__class__ is not str or not key:
+        if key.__class__ is not str or not key:
             break
+        cls = value.__class__
+        if cls not in _PLAIN and (cls is not tuple or not _PLAIN.issuperset(map(type, value))):
+            break  # tuples of plain values are kept as they are: what _clean_one makes
     else:
         return attributes
     out: dict[str, Any] = {}
     for key, value in attributes.items():
         if key.__class__ is str and key:
-            out[key] = _clean_one(value)
+            out[key] = value if value.__class__ in _PLAIN else _clean_one(value)
         else:  # the SDK's cleaning of a one-item mapping: its key checks, then the value
             out.update(_clean_value({key: value}, None))  # type: ignore[misc]
     return out
@@ -288,7 +345,8 @@ class LeanSpan(trace_api.Span):
         self._put(key, _clean_one(value))
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
-        if self._ended():
+        if self.end_time is not None:  # self._ended(), inline
+            logger.warning("Setting attribute on ended span.")
             return
         cleaned = _cleaned(attributes)
         self.dropped_attributes += len(attributes) - len(cleaned)

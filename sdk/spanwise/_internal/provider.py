@@ -106,11 +106,13 @@ class SpanwiseSpanProcessor:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self.project = settings.project  # read by lean spans on start
         self._inner = _build_queue(settings)
         self._retiring: list[ExportQueue] = []
 
     def reconfigure(self, settings: Settings) -> None:
         previous, self._settings = self._settings, settings
+        self.project = settings.project
         if _export_key(previous) == _export_key(settings):
             return  # e.g. only redaction or capture switches changed: keep the queue
         old, self._inner = self._inner, _build_queue(settings)
@@ -146,7 +148,8 @@ class SpanwiseSpanProcessor:
     def on_end(self, span: ReadableSpan) -> None:
         try:
             ctx = span.context
-            if ctx is None or not sampled(ctx.trace_id, self._settings.sample_rate):
+            rate = self._settings.sample_rate
+            if ctx is None or (rate < 1.0 and not sampled(ctx.trace_id, rate)):
                 return
             self._inner.put(span)
         except Exception:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 TRUNCATION_MARKER = "...[truncated {n} chars]"
@@ -29,41 +29,42 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
-def _make_encode() -> Callable[[Any], str]:
+def _c_encoder() -> tuple[Any, tuple[Any, ...]] | None:
     """``json.dumps(value, default=_default, ensure_ascii=False)`` without the Python
     ``JSONEncoder`` built per call (half its cost for a small value): the C encoder
-    directly, with the arguments ``JSONEncoder.iterencode`` gives it. A fresh
-    ``markers`` dict per call keeps the circular-reference check and thread safety."""
-    encoder = json.JSONEncoder(default=_default, ensure_ascii=False)
+    maker and the arguments ``JSONEncoder.iterencode`` gives it, or ``None`` where
+    that is not what ``JSONEncoder`` would produce. A fresh ``markers`` dict per call
+    keeps the circular-reference check and thread safety."""
     make = getattr(json.encoder, "c_make_encoder", None)
     args = (_default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
     sample = {"a": [1.5, None, "é", float("inf")]}
     try:
-        if make is None or "".join(make({}, *args)(sample, 0)) != encoder.encode(sample):
-            return encoder.encode
+        if make is None or "".join(make({}, *args)(sample, 0)) != _ENCODER.encode(sample):
+            return None
     except Exception:  # another signature: the portable way
-        return encoder.encode
-
-    def encode(value: Any) -> str:
-        return "".join(make({}, *args)(value, 0))
-
-    return encode
+        return None
+    return make, args
 
 
-_encode = _make_encode()
+_ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False)
+_C_ENCODER = _c_encoder()
 
 
 def to_json(value: Any, max_chars: int) -> str:
     """Encode ``value`` as JSON; unencodable parts become their repr; cap the size."""
     try:
-        text = _encode(value)
+        if _C_ENCODER is not None:
+            make, args = _C_ENCODER
+            text = "".join(make({}, *args)(value, 0))
+        else:
+            text = _ENCODER.encode(value)
     except (TypeError, ValueError, RecursionError):
         # Circular structures or broken __repr__s: fall back to the top-level repr.
         try:
             text = json.dumps(repr(value), ensure_ascii=False)
         except Exception:
             text = json.dumps(f"<unrepresentable {type(value).__name__}>")
-    return truncate(text, max_chars)
+    return text if len(text) <= max_chars else truncate(text, max_chars)
 
 
 def truncate(text: str, max_chars: int) -> str:

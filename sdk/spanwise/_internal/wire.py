@@ -43,6 +43,7 @@ _FLAGS_REMOTE = b"\x85\x01" + struct.pack("<I", _HAS_IS_REMOTE | _IS_REMOTE)
 _CACHE_MAX = 4096
 _KEYS: dict[str, bytes] = {}
 _STRINGS: dict[str, bytes] = {}
+_NAMES: dict[str, bytes] = {}  # span name fields
 _SHORT = 128
 
 
@@ -149,28 +150,20 @@ def _kv_field(tag: bytes, key: str, value: Any) -> bytes:
     return tag + _len(len(kv)) + kv
 
 
-# Whole encoded attribute fields, by field tag, value class, key, then value: a span's
-# attributes mostly repeat (span type, model, provider, project, token counts…). By
-# class so that 1, 1.0 and True never meet; per key so a lookup builds no tuple.
-_FIELDS: dict[tuple[bytes, type], dict[str, dict[Any, bytes]]] = {}
+# Whole encoded attribute fields by field tag, then (key, value, type of the value):
+# a span's attributes are all looked up in one C-level pass (``map`` over ``zip``).
+# The type is in the key because ``1``, ``1.0`` and ``True`` are equal and encode
+# differently; only values whose equal same-type values encode the same are kept
+# (not ±0.0 or NaN; tuples only of strings, since ``(1,) == (True,)``).
+_PAIRS: dict[bytes, dict[tuple[Any, Any, type], bytes]] = {}
+_PAIRS_MAX = 16384
 
 
-def _fields(tag: bytes, cls: type) -> dict[str, dict[Any, bytes]]:
-    if len(_FIELDS) >= 64:
-        _FIELDS.clear()
-    by_key = _FIELDS[tag, cls] = {}
-    return by_key
-
-
-def _remember(by_key: dict[str, dict[Any, bytes]], key: str, value: Any, field: bytes) -> None:
-    values = by_key.get(key)
-    if values is None:
-        if len(by_key) >= _CACHE_MAX:
-            by_key.clear()
-        values = by_key[key] = {}
-    elif len(values) >= _CACHE_MAX:
-        values.clear()
-    values[value] = field
+def _pairs(tag: bytes) -> dict[tuple[Any, Any, type], bytes]:
+    if len(_PAIRS) >= 64:
+        _PAIRS.clear()
+    pairs = _PAIRS[tag] = {}
+    return pairs
 
 
 def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
@@ -178,44 +171,63 @@ def _attributes(tag: bytes, attributes: Any, out: list[bytes]) -> None:
     an attribute that cannot be encoded is logged and left out."""
     if not attributes:
         return
-    str_fields = _FIELDS.get((tag, str)) or _fields(tag, str)
+    pairs = _PAIRS.get(tag) or _pairs(tag)
+    values = attributes.values()
+    try:
+        found = list(map(pairs.get, zip(attributes.keys(), values, map(type, values))))
+    except TypeError:  # an unhashable value: each attribute on its own below
+        found = [None] * len(attributes)
+    if None in found:
+        _fill(tag, attributes, found, pairs)
+    out += found
+
+
+def _fill(tag: bytes, attributes: Any, found: list[Any], pairs: dict[Any, bytes]) -> None:
+    """Encode the attributes ``found`` has no field for (``None``), in place; one that
+    cannot be encoded becomes ``b""`` (nothing on the wire), logged as OTel does."""
+    items = list(attributes.items())
     keys, strings = _KEYS, _STRINGS
-    for key, value in attributes.items():
+    i = found.index(None)
+    while True:
+        key, value = items[i]
+        field = b""
         try:
-            cls = value.__class__
+            cls = type(value)
             if cls is str:
                 if len(value) > _SHORT:  # long (captured inputs/outputs): not cached
-                    out.append(_kv_field(tag, key, value))
-                    continue
-                values = str_fields.get(key)
-                field = values.get(value) if values is not None else None
-                if field is None:
-                    # Kept on a value's second sighting only (its body is cached on the
-                    # first), so one-off values (ids, captured JSON) churn nothing.
+                    field = _kv_field(tag, key, value)
+                    keep = False
+                else:
+                    # Kept on a value's second sighting only (its body is cached on
+                    # the first), so one-off values (ids) churn nothing.
                     body = strings.get(value)
-                    seen = body is not None
-                    if not seen:
+                    keep = body is not None
+                    if not keep:
                         body = _string_value(value)
                     prefix = keys.get(key)
                     if prefix is None:
                         prefix = _key(key)
                     kv = prefix + b"\x12" + _len(len(body)) + body
                     field = tag + _len(len(kv)) + kv
-                    if seen:
-                        _remember(str_fields, key, value, field)
-                out.append(field)
-            elif cls is int or (cls is float and value != 0.0):  # 0.0 == -0.0: not cached
-                by_key = _FIELDS.get((tag, cls)) or _fields(tag, cls)
-                values = by_key.get(key)
-                field = values.get(value) if values is not None else None
-                if field is None:
-                    field = _kv_field(tag, key, value)
-                    _remember(by_key, key, value, field)
-                out.append(field)
             else:
-                out.append(_kv_field(tag, key, value))
+                field = _kv_field(tag, key, value)
+                keep = (
+                    cls is int
+                    or cls is bool
+                    or (cls is float and value == value and value != 0.0)
+                    or (cls is tuple and all(type(v) is str for v in value))
+                )
+            if keep and key.__class__ is str:
+                if len(pairs) >= _PAIRS_MAX:
+                    pairs.clear()
+                pairs[key, value, cls] = field
         except Exception as exc:
             logger.exception("Failed to encode key %s: %s", key, exc)
+        found[i] = field
+        try:
+            i = found.index(None, i + 1)
+        except ValueError:
+            return
 
 
 def _span_id(tag: bytes, span_id: int) -> bytes:
@@ -279,13 +291,16 @@ def _span_attributes(span: Any) -> Any:
     ``end()`` on): the public read-only view costs a Python ``__getitem__`` per
     attribute, ~40% of this encoder's time. Any other span: its public attributes."""
     bounded = getattr(span, "_attributes", None)
+    if bounded.__class__ is dict:  # a lean span's own dict (asking it for _dict raises)
+        return span.attributes
     raw = getattr(bounded, "_dict", None)
     if type(raw) is dict and getattr(bounded, "_immutable", False) is True:
         return raw
     return span.attributes
 
 
-def _span(span: Any) -> bytes:
+def _span_body(span: Any) -> list[bytes]:
+    """The fields of one Span message, in order."""
     ctx = span.context
     parent = span.parent
     out = [
@@ -298,8 +313,14 @@ def _span(span: Any) -> bytes:
         out.append(_field(b"\x1a", text.encode("utf-8")))
     if parent is not None:
         out.append(b"\x22\x08" + parent.span_id.to_bytes(8, "big"))
-    if span.name:
-        out.append(_field(b"\x2a", span.name.encode("utf-8")))
+    name = span.name
+    if name:
+        field = _NAMES.get(name)
+        if field is None:
+            if len(_NAMES) >= _CACHE_MAX:
+                _NAMES.clear()
+            field = _NAMES[name] = _field(b"\x2a", name.encode("utf-8"))
+        out.append(field)
     kind = span.kind
     out.append(b"\x30\x01" if kind is _INTERNAL else b"\x30" + _ONE_BYTE[kind.value + 1])
     if span.start_time:
@@ -319,10 +340,14 @@ def _span(span: Any) -> bytes:
         out.extend([_field(b"\x6a", _link(link)) for link in links])
     if span.dropped_links:
         out.append(b"\x70" + _varint(span.dropped_links))
-    out.append(_status(span.status))
+    status = span.status
+    if status is not None and status.status_code is _UNSET and not status.description:
+        out.append(b"\x7a\x00")  # _status(status), the usual case
+    else:
+        out.append(_status(status))
     # flags (field 16, fixed32): whether the parent is remote is known, and its value
     out.append(_FLAGS_REMOTE if parent is not None and parent.is_remote else _FLAGS_LOCAL)
-    return _field(b"\x12", b"".join(out))  # ScopeSpans.spans = 2
+    return out
 
 
 def _scope(scope: Any) -> bytes:
@@ -344,8 +369,12 @@ def _schema_url(url: str | None) -> bytes:
 
 def encode_request(spans: Sequence[Any]) -> bytes:
     """``ExportTraceServiceRequest`` bytes for ``spans`` (SDK ``ReadableSpan``s),
-    grouped by resource, then instrumentation scope, in order of first appearance."""
-    groups: dict[int, tuple[Any, dict[int, tuple[Any, list[bytes]]]]] = {}
+    grouped by resource, then instrumentation scope, in order of first appearance.
+
+    Every span's fields go into one list with the enclosing messages' tags and
+    lengths computed from their sizes, joined once: nesting by concatenation would
+    copy a batch (hundreds of KB) once per level."""
+    groups: dict[int, tuple[Any, dict[int, tuple[Any, list[bytes], list[int]]]]] = {}
     for span in spans:
         resource = span.resource
         scope = span.instrumentation_scope or None
@@ -355,18 +384,34 @@ def encode_request(spans: Sequence[Any]) -> bytes:
         scopes = entry[1]
         bucket = scopes.get(id(scope))
         if bucket is None:
-            bucket = scopes[id(scope)] = (scope, [])
-        bucket[1].append(_span(span))
-    out = []
+            bucket = scopes[id(scope)] = (scope, [], [0])
+        body = _span_body(span)
+        n = sum(map(len, body))
+        head = b"\x12" + _len(n)  # ScopeSpans.spans = 2
+        parts = bucket[1]
+        parts.append(head)
+        parts += body
+        bucket[2][0] += len(head) + n
+    out: list[bytes] = []
     for resource, scopes in groups.values():
         attrs: list[bytes] = []
         _attributes(b"\x0a", resource.attributes, attrs)  # Resource.attributes = 1
-        body = [_field(b"\x0a", b"".join(attrs))]  # ResourceSpans.resource = 1
-        for scope, encoded in scopes.values():
-            scope_spans = _field(b"\x0a", _scope(scope)) + b"".join(encoded)
-            if scope is not None:
-                scope_spans += _schema_url(scope.schema_url)
-            body.append(_field(b"\x12", scope_spans))  # ResourceSpans.scope_spans = 2
-        body.append(_schema_url(resource.schema_url))
-        out.append(_field(b"\x0a", b"".join(body)))  # request.resource_spans = 1
+        resource_field = _field(b"\x0a", b"".join(attrs))  # ResourceSpans.resource = 1
+        pieces = [resource_field]
+        size = len(resource_field)
+        for scope, parts, spans_size in scopes.values():
+            scope_field = _field(b"\x0a", _scope(scope))  # ScopeSpans.scope = 1
+            schema = _schema_url(scope.schema_url) if scope is not None else b""
+            n = len(scope_field) + spans_size[0] + len(schema)
+            head = b"\x12" + _len(n)  # ResourceSpans.scope_spans = 2
+            pieces.append(head)
+            pieces.append(scope_field)
+            pieces += parts
+            pieces.append(schema)
+            size += len(head) + n
+        schema = _schema_url(resource.schema_url)
+        size += len(schema)
+        pieces.append(schema)
+        out.append(b"\x0a" + _len(size))  # request.resource_spans = 1
+        out += pieces
     return b"".join(out)

@@ -116,7 +116,7 @@ class ChatAccumulator:
         ordered = [self.choices[i] for i in sorted(self.choices)]
         reasons = [c.finish_reason for c in ordered if c.finish_reason]
         if reasons:
-            out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
+            out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(reasons)  # as spans keep it
         messages = [c.message() for c in ordered]
         if not messages:
             return None

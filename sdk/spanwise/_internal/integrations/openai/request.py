@@ -24,6 +24,9 @@ _OPENAI_HOST = "api.openai.com"
 AZURE_CLIENT_TYPES: tuple[type, ...] = ()
 
 
+_NUMBER = (int, float)
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -83,23 +86,37 @@ def _common(kwargs: Mapping[str, Any], out: dict[str, Any]) -> None:
 
 
 def chat_request(kwargs: Mapping[str, Any], out: dict[str, Any]) -> None:
-    _numbers(kwargs, out, _CHAT_NUMBERS)
-    n = kwargs.get("n")
-    if isinstance(n, int) and not isinstance(n, bool) and n != 1:
+    # Once per call among the client's own work: helpers are called only for
+    # parameters that are there (each call is a few cache misses).
+    get = kwargs.get
+    for key, attr in _CHAT_NUMBERS:
+        value = get(key)
+        if value is not None and isinstance(value, _NUMBER) and value.__class__ is not bool:
+            out[attr] = value
+    n = get("n")
+    if n is not None and isinstance(n, int) and n.__class__ is not bool and n != 1:
         out[attrs.GEN_AI_REQUEST_CHOICE_COUNT] = n
-    stop = _stop_sequences(kwargs.get("stop"))
-    if stop:
-        out[attrs.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
-    output_type = _output_type(kwargs.get("response_format"))
-    if output_type:
-        out[attrs.GEN_AI_OUTPUT_TYPE] = output_type
-    _common(kwargs, out)
+    stop = get("stop")
+    if stop is not None:
+        stop = _stop_sequences(stop)
+        if stop:
+            out[attrs.GEN_AI_REQUEST_STOP_SEQUENCES] = stop
+    response_format = get("response_format")
+    if response_format is not None:
+        output_type = _output_type(response_format)
+        if output_type:
+            out[attrs.GEN_AI_OUTPUT_TYPE] = output_type
+    if get("stream") is True:
+        out[attrs.GEN_AI_REQUEST_STREAM] = True
+    tier = get("service_tier")
+    if tier is not None and isinstance(tier, str):
+        out[attrs.OPENAI_REQUEST_SERVICE_TIER] = tier
 
 
 def chat_inputs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     inputs: dict[str, Any] = {"messages": kwargs.get("messages")}
     tools = kwargs.get("tools")
-    if _listed(tools):
+    if tools is not None and _listed(tools):
         inputs["tools"] = tools
     return inputs
 

@@ -49,14 +49,23 @@ def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     input_key, output_key, input_details, output_details = (
         _RESPONSES_USAGE if responses else _CHAT_USAGE
     )
-    _put(out, attrs.GEN_AI_USAGE_INPUT_TOKENS, _int(getattr(usage, input_key, None)))
-    _put(out, attrs.GEN_AI_USAGE_OUTPUT_TOKENS, _int(getattr(usage, output_key, None)))
+    # _put(out, key, _int(value)), inline: once per call, every call
+    value = getattr(usage, input_key, None)
+    if isinstance(value, int) and value.__class__ is not bool:
+        out[attrs.GEN_AI_USAGE_INPUT_TOKENS] = value
+    value = getattr(usage, output_key, None)
+    if isinstance(value, int) and value.__class__ is not bool:
+        out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = value
     details = getattr(usage, input_details, None)
     if details is not None:
-        _put(out, attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, _int(details.cached_tokens))
+        value = details.cached_tokens
+        if isinstance(value, int) and value.__class__ is not bool:
+            out[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = value
     details = getattr(usage, output_details, None)
     if details is not None:
-        _put(out, attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, _int(details.reasoning_tokens))
+        value = details.reasoning_tokens
+        if isinstance(value, int) and value.__class__ is not bool:
+            out[attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = value
 
 
 def _identity(result: Any, out: dict[str, Any]) -> None:
@@ -115,9 +124,13 @@ def chat_response(result: Any, out: dict[str, Any]) -> Any:
         out[attrs.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = fingerprint
     usage_attributes(getattr(result, "usage", None), out)
     choices = getattr(result, "choices", None) or ()
-    out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = [c.finish_reason or "" for c in choices]
-    messages = [_chat_message(c.message) for c in choices]
-    return messages[0] if len(messages) == 1 else messages
+    if len(choices) == 1:  # the usual case, without two comprehensions
+        choice = choices[0]
+        out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = (choice.finish_reason or "",)
+        return _chat_message(choice.message)
+    # a tuple: what span attributes keep a list as
+    out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = tuple([c.finish_reason or "" for c in choices])
+    return [_chat_message(c.message) for c in choices]
 
 
 # --- responses ----------------------------------------------------------------------

@@ -12,13 +12,12 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from opentelemetry import context as context_api
-from opentelemetry import trace as trace_api
-from opentelemetry.trace import Span
+from opentelemetry.trace import Span, SpanKind
 
 from ... import attributes as attrs
 from ...errors import log_internal_error
-from ...lean import start_client_span
+from ...fastcontext import attach_span, detach
+from ...lean import start_lean_span
 from ...provider import STATE
 from ...spans import capture, record_error
 from .operations import Operation
@@ -38,15 +37,9 @@ from .streams import (
 # own: cheaper than a second OTel context copy, same scoping (threads, tasks).
 _IN_CALL: ContextVar[bool] = ContextVar("spanwise_openai_in_call", default=False)
 
-_attach = context_api.attach
-_detach = context_api.detach
-_set_span_in_context = trace_api.set_span_in_context
+_CLIENT = SpanKind.CLIENT
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
-
-
-def _bypass() -> bool:
-    return CURRENT.options is None or _IN_CALL.get()
 
 
 def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | None:
@@ -75,7 +68,7 @@ def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | No
         except Exception:
             log_internal_error("capturing OpenAI call inputs")
     try:
-        return start_client_span(name, attributes)
+        return start_lean_span(name, attributes, _CLIENT)
     except Exception:
         log_internal_error("starting an OpenAI span")
         return None
@@ -137,7 +130,10 @@ def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: t
     try:
         if span.is_recording():
             out: dict[str, Any] = {}
-            put_output(out, op.response(_parsed(result, stream_type), out))
+            read = result
+            if _RAW_TYPES.get(type(result)) is not False:  # raw or not seen yet
+                read = _parsed(result, stream_type)
+            put_output(out, op.response(read, out))
             span.set_attributes(out)
     except Exception:
         log_internal_error("recording an OpenAI response")
@@ -148,12 +144,12 @@ def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: t
 
 def sync_call(op: Operation, stream_type: type) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        if _bypass():
+        if CURRENT.options is None or _IN_CALL.get():
             return wrapped(*args, **kwargs)
         span = _start(op, instance, kwargs)
         if span is None:
             return wrapped(*args, **kwargs)
-        token = _attach(_set_span_in_context(span))
+        token = attach_span(span)
         in_call = _IN_CALL.set(True)
         try:
             result = wrapped(*args, **kwargs)
@@ -162,7 +158,7 @@ def sync_call(op: Operation, stream_type: type) -> Wrapper:
             raise
         finally:
             _IN_CALL.reset(in_call)
-            _detach(token)
+            detach(token)
         return _succeed(span, op, result, stream_type, SyncStreamProxy)
 
     return wrapper
@@ -170,12 +166,12 @@ def sync_call(op: Operation, stream_type: type) -> Wrapper:
 
 def async_call(op: Operation, stream_type: type) -> Wrapper:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        if _bypass():
+        if CURRENT.options is None or _IN_CALL.get():
             return await wrapped(*args, **kwargs)
         span = _start(op, instance, kwargs)
         if span is None:
             return await wrapped(*args, **kwargs)
-        token = _attach(_set_span_in_context(span))
+        token = attach_span(span)
         in_call = _IN_CALL.set(True)
         try:
             result = await wrapped(*args, **kwargs)
@@ -184,7 +180,7 @@ def async_call(op: Operation, stream_type: type) -> Wrapper:
             raise
         finally:
             _IN_CALL.reset(in_call)
-            _detach(token)
+            detach(token)
         return _succeed(span, op, result, stream_type, AsyncStreamProxy)
 
     return wrapper
