@@ -192,8 +192,7 @@ class Pipeline:
             try:
                 item = self.spool.oldest()
             except SpoolDamaged as exc:
-                target = self.spool.reject(exc.path)  # would block every later batch
-                logger.error("unreadable spool file moved to %s: %s", target, exc)
+                self._set_aside(exc.path, 0, exc)
                 continue
             if item is None:
                 logger.info("spool replayed; writing to the store directly again")
@@ -208,12 +207,17 @@ class Pipeline:
                         "store still unavailable (%d batches spooled): %s", len(self.spool), exc
                     )
                     return
-                target = self.spool.reject(path)  # would block every later batch
-                self.stats["rejected"] += table.num_rows
-                logger.error("the store refused a spooled batch (kept in %s): %s", target, exc)
+                self._set_aside(path, table.num_rows, exc)
                 continue
             self.spool.remove(path)
             self.stats["replayed"] += table.num_rows
+
+    def _set_aside(self, path: Path, rows: int, error: Exception) -> None:
+        """A spooled batch that cannot be stored (unreadable, or refused for good) would
+        block every later one: move it to ``rejected/``, kept on disk, and say so."""
+        target = self.spool.reject(path)
+        self.stats["rejected"] += rows
+        logger.error("spooled batch moved to %s, it cannot be stored: %s", target, error)
 
     # -- request threads -------------------------------------------------------------
     def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:

@@ -32,18 +32,6 @@ class StoreError(Exception):
         self.retryable = retryable
 
 
-def _quote_name(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def _sql_literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int | float):
-        return str(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def _connect(loc: StoreLocation, database: str | None = None) -> Any:
     """A client whose default database is ``database`` (``loc.database`` if None;
     ``"__default__"``: the user's default, for creating ``loc.database``)."""
@@ -177,16 +165,18 @@ class ClickHouseStore:
         import tempfile
 
         import pyarrow as pa
+        from clickhouse_connect.driver.binding import format_query_value, quote_identifier
 
         fd, path = tempfile.mkstemp(prefix="spanwise-insert-", suffix=".arrow")
         os.close(fd)
         try:
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, arrow_table.schema) as w:
                 w.write_table(arrow_table)
-            cols = ", ".join(_quote_name(n) for n in arrow_table.schema.names)
-            clause = ", ".join(f"{k} = {_sql_literal(v)}" for k, v in settings.items())
+            cols = ", ".join(quote_identifier(n) for n in arrow_table.schema.names)
+            clause = ", ".join(f"{k} = {format_query_value(v)}" for k, v in settings.items())
+            target = f"{quote_identifier(self.database)}.{quote_identifier(table)}"
             sql = (
-                f"INSERT INTO `{self.database}`.`{table}` ({cols}) FROM INFILE {_sql_literal(path)}"
+                f"INSERT INTO {target} ({cols}) FROM INFILE {format_query_value(path)}"
                 + (f" SETTINGS {clause}" if clause else "")
                 + " FORMAT Arrow"
             )
