@@ -3,7 +3,9 @@ small batch lingers for more (bigger parts), a big one or a reader's nudge does 
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 from spanwise_collector.pipeline.writer import BatchWriter
 
@@ -31,10 +33,18 @@ class _Recorder:
             assert self.written.acquire(timeout=30)
 
 
+@contextlib.contextmanager
+def _writer(rec: _Recorder, **options: float) -> Iterator[BatchWriter[str]]:
+    writer: BatchWriter[str] = BatchWriter(rec, **options)
+    try:
+        yield writer
+    finally:
+        writer.close()
+
+
 def test_batches_queued_during_an_insert_share_the_next_one() -> None:
     rec = _Recorder(hold_first=True)
-    writer = BatchWriter(rec, linger=0)
-    try:
+    with _writer(rec, linger=0) as writer:
         writer.submit("a", 10)
         assert rec.entered.wait(30)  # "a" is being inserted
         for name in "bcd":
@@ -42,33 +52,25 @@ def test_batches_queued_during_an_insert_share_the_next_one() -> None:
         rec.release.set()
         rec.wait(4)
         assert rec.groups == [["a"], ["b", "c", "d"]]
-    finally:
-        writer.close()
 
 
 def test_small_batch_lingers_until_a_nudge() -> None:
     rec = _Recorder()
-    writer = BatchWriter(rec, linger=60.0, linger_rows=1000)
-    try:
+    with _writer(rec, linger=60.0, linger_rows=1000) as writer:
         writer.submit("a", 10)
         writer.submit("b", 10)
         assert not rec.written.acquire(timeout=0.3)  # lingering for more rows
         writer.nudge()
         rec.wait(2)
         assert rec.groups == [["a", "b"]]
-    finally:
-        writer.close()
 
 
 def test_batch_at_linger_rows_is_written_without_lingering() -> None:
     rec = _Recorder()
-    writer = BatchWriter(rec, linger=60.0, linger_rows=1000)
-    try:
+    with _writer(rec, linger=60.0, linger_rows=1000) as writer:
         writer.submit("big", 1500)
         rec.wait(1)
         assert rec.groups == [["big"]]
-    finally:
-        writer.close()
 
 
 def test_close_writes_what_is_queued() -> None:
