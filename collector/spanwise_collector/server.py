@@ -30,6 +30,9 @@ class CollectorConfig:
     spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
     spool_max_bytes: int = 1024 * 1024 * 1024
     max_inflight_bytes: int = 128 * 1024 * 1024
+    # Processes that decode OTLP/gRPC requests (pipeline/convert_pool.py); None: one per
+    # core beyond the first, up to 4; 0: decode in the collector process.
+    convert_workers: int | None = None
     cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
     # Retention in days (0 = forever); None and no per-project overrides: leave the
     # stored setting alone. Per-project overrides: ((project, days), ...).
@@ -75,6 +78,7 @@ class Collector:
             spool_dir=self.config.spool_dir,
             spool_max_bytes=self.config.spool_max_bytes,
             max_inflight_bytes=self.config.max_inflight_bytes,
+            convert_workers=self._convert_workers(),
         )
         self._start_grpc()
         self._start_http()
@@ -83,6 +87,12 @@ class Collector:
         # Freezing them keeps collections proportional to the garbage (chdb-findings.md).
         gc.freeze()
         return self
+
+    def _convert_workers(self) -> int:
+        from .pipeline.convert_pool import default_workers
+
+        workers = self.config.convert_workers
+        return default_workers() if workers is None else workers
 
     def _processors(self) -> list[Any]:
         from spanwise_pricing import PriceBook

@@ -50,6 +50,9 @@ _CALL_MARGIN_NS = 3600 * 10**9
 class PricingProcessor:
     """Prices a `SpanBatch` in place. ``store`` (optional) answers the cross-batch check."""
 
+    # The columns `process` fills (the pipeline copies only these back into Arrow).
+    writes = ("Cost", "CostBreakdown", "CostStatus", "PricingVersion")
+
     def __init__(
         self,
         book: PriceBook,

@@ -12,15 +12,18 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..store import ClickHouseStore, StoreError
+from ..receiver.decode import parse_request
 from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
+from .convert_pool import ConvertPool, convert_bytes
 from .dedup import SPANS_TABLE, drop_duplicates
 from .spool import Spool, SpoolDamaged
 from .stored_traces import StoredTraces
@@ -97,8 +100,11 @@ class Pipeline:
         retry_interval: float = 1.0,
         linger: float = 0.5,
         stored_traces: StoredTraces | None = None,
+        convert_workers: int = 0,
     ) -> None:
         self.store = store
+        # Worker processes that decode requests given as bytes (`consume_bytes`).
+        self.convert_pool = ConvertPool(convert_workers) if convert_workers > 0 else None
         # Told about every table before it is inserted (spool replays too).
         self.stored_traces = stored_traces
         self.processors = list(processors)
@@ -117,7 +123,7 @@ class Pipeline:
         # Set once the writer has tried the spool found at start: those batches were
         # acknowledged by an earlier run, so readers wait for them too (`sync`).
         self._started = threading.Event()
-        self._converting = threading.BoundedSemaphore(CONVERTING_AT_ONCE)
+        self._converting = threading.BoundedSemaphore(CONVERTING_AT_ONCE + convert_workers)
         self.writer: BatchWriter[_Acked] = BatchWriter(
             self._write, linger=linger, idle=self._idle, idle_interval=retry_interval
         )
@@ -237,9 +243,56 @@ class Pipeline:
                 for processor in self.processors:
                     processor.process(batch)
                 table = batch.to_arrow()
-            if not table.num_rows:
-                self.limiter.release(size)
-                return 0
+        except BaseException:
+            self.limiter.release(size)
+            raise
+        return self._accept(table, size)
+
+    def consume_bytes(self, data: bytes, project: str = "default") -> int:
+        """`consume` for a serialized request: decoded in a worker process when the
+        conversion pool is up (convert_pool.py), else in this one."""
+        pool = self.convert_pool
+        if pool is None or not pool.ready.is_set():
+            if pool is not None:
+                pool.start()
+            return self.consume(parse_request(data), project, size=len(data))
+        size = len(data)
+        self.limiter.acquire(size)
+        try:
+            with self._converting:
+                future = pool.submit(data, project)
+                try:
+                    table = future.result() if future is not None else None
+                except BrokenProcessPool:
+                    pool.broken()
+                    table = None
+                if table is None:
+                    pool.stats["fallbacks"] += 1
+                    table = convert_bytes(data, project)
+                else:
+                    pool.stats["converted"] += 1
+                if self.processors:
+                    table = self._process_arrow(table)
+        except BaseException:
+            self.limiter.release(size)
+            raise
+        return self._accept(table, size)
+
+    def _process_arrow(self, table: Any) -> Any:
+        """Run the processors over a decoded table; only the columns they read become
+        Python lists, and only the ones they fill go back (``writes``)."""
+        batch = SpanBatch.over_arrow(table)
+        for processor in self.processors:
+            processor.process(batch)
+        names = {n for p in self.processors for n in getattr(p, "writes", batch.columns)}
+        return batch.write_back(table, names)
+
+    def _accept(self, table: Any, size: int) -> int:
+        """Spool a converted table (the acknowledgement point) and queue it for the writer."""
+        if not table.num_rows:
+            self.limiter.release(size)
+            return 0
+        try:
             path = self.spool.append(table, held=True)
         except BaseException:
             self.limiter.release(size)
@@ -254,7 +307,7 @@ class Pipeline:
             self.spool.release([path])
             self.limiter.release(size)
             raise
-        return len(batch)
+        return table.num_rows
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until every batch acknowledged before this call is written (stored, or in
@@ -273,4 +326,6 @@ class Pipeline:
             )
 
     def close(self) -> None:
+        if self.convert_pool is not None:
+            self.convert_pool.close()
         self.writer.close()

@@ -9,7 +9,6 @@ import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from ..pipeline.pipeline import Pipeline
-from .decode import parse_request
 from .errors import classify
 
 logger = logging.getLogger("spanwise.collector")
@@ -44,8 +43,7 @@ class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
         # Raw bytes in: a malformed body is our INVALID_ARGUMENT with a message, not
         # gRPC's generic INTERNAL "exception deserializing request".
         try:
-            request = parse_request(data)
-            self.pipeline.consume(request, project=project_from_metadata(context), size=len(data))
+            self.pipeline.consume_bytes(data, project=project_from_metadata(context))
         except Exception as exc:
             outcome = classify(exc)
             if outcome.retryable:

@@ -1,0 +1,124 @@
+"""OTLP request bytes → Arrow tables, decoded in worker processes.
+
+Decoding OTLP in Python (`convert`) is the collector's largest cost: ~30 µs per span,
+every microsecond of it holding the GIL that the receivers, the pricing stage and the
+writer thread also need. Under load the collector used ~1.4 of 2 cores, capped by that
+one GIL (docs/ingest-performance.md, session 5). Worker processes have their own: the
+collector process keeps receiving, pricing and inserting while they decode, and on a
+bigger machine more workers decode more.
+
+Workers are spawned (never forked: the collector runs the chDB engine and gRPC threads)
+and import only the decoder — no store, no pricing tables. They start in the background
+on first use; until they are up, and whenever a worker dies, requests are decoded in
+the collector process as before, so nothing waits on them and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .convert import convert
+
+__all__ = ["ConvertPool", "convert_bytes", "default_workers"]
+
+logger = logging.getLogger("spanwise.collector")
+
+
+def convert_bytes(data: bytes, project: str) -> Any:
+    """One serialized ExportTraceServiceRequest → its Arrow table (raises InvalidSpans)."""
+    from ..receiver.decode import parse_request
+
+    return convert(parse_request(data), default_project=project).to_arrow()
+
+
+def _warm() -> int:
+    """Imported and first-called in each worker before it takes requests."""
+    convert_bytes(b"", "default")
+    return os.getpid()
+
+
+def default_workers() -> int:
+    """One per core beyond the collector's own, up to 4; none on a single core."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(0, min(cores - 1, 4))
+
+
+class ConvertPool:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._starting = False
+        self._closed = False
+        self.ready = threading.Event()
+        self.stats = {"converted": 0, "fallbacks": 0, "restarts": 0}
+
+    def start(self) -> None:
+        """Spawn the workers in the background (returns at once)."""
+        with self._lock:
+            if self._starting or self._closed or self.workers <= 0:
+                return
+            self._starting = True
+        threading.Thread(target=self._spawn, name="spanwise-convert-pool", daemon=True).start()
+
+    def _spawn(self) -> None:
+        try:
+            executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            for f in [executor.submit(_warm) for _ in range(self.workers)]:
+                f.result(timeout=120)
+        except Exception as exc:  # the collector works without workers, only slower
+            logger.warning("conversion workers did not start, decoding in-process: %s", exc)
+            with self._lock:
+                self._starting = False
+            return
+        with self._lock:
+            if self._closed:
+                executor.shutdown(wait=False, cancel_futures=True)
+                return
+            self._executor = executor
+            self._starting = False
+        self.ready.set()
+        logger.info("%d conversion worker process(es) decoding OTLP requests", self.workers)
+
+    def submit(self, data: bytes, project: str) -> Future | None:
+        """A future of `convert_bytes` in a worker, or None: decode in-process."""
+        executor = self._executor
+        if executor is None:
+            return None
+        try:
+            return executor.submit(convert_bytes, data, project)
+        except (BrokenProcessPool, RuntimeError):
+            self.broken(executor)
+            return None
+
+    def broken(self, executor: ProcessPoolExecutor | None = None) -> None:
+        """A worker died (killed, out of memory): start fresh ones in the background."""
+        with self._lock:
+            if executor is not None and executor is not self._executor:
+                return  # already replaced
+            old, self._executor = self._executor, None
+            self.ready.clear()
+            self.stats["restarts"] += 1
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+        logger.warning("a conversion worker stopped; decoding in-process until it is replaced")
+        self.start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        self.ready.clear()
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,111 @@
+"""Requests decoded in worker processes are stored exactly as when decoded in the
+collector process (priced too); bad input still fails cleanly; a killed worker loses
+nothing and is replaced."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+from spanwise_collector.costs import PricingProcessor
+from spanwise_collector.pipeline.convert import InvalidSpans
+from spanwise_collector.pipeline.pipeline import Pipeline
+from spanwise_pricing import PriceBook
+
+from tests.bench.workloads.llm_traces import build_templates, fresh_request
+from tests.support.embedded import embedded_store
+
+# Every column but the insert time; maps and arrays sorted into text for comparing.
+_ROWS = """
+SELECT * EXCEPT (IngestedAt) FROM otel_traces
+ORDER BY TraceId, SpanId FORMAT JSONEachRow
+"""
+
+
+@pytest.fixture(scope="module")
+def book():
+    return PriceBook.load()
+
+
+@pytest.fixture
+def stores(embedded_chdb_path):
+    made = [embedded_store(embedded_chdb_path, "pool") for _ in range(2)]
+    yield made
+    for s in made:
+        s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+
+
+def _pipeline(store, book, tmp_path, workers: int) -> Pipeline:
+    pipeline = Pipeline(
+        store, processors=[PricingProcessor(book, store)],
+        spool_dir=tmp_path / f"spool-{store.database}", convert_workers=workers,
+    )  # fmt: skip
+    if workers:
+        pipeline.convert_pool.start()
+        assert pipeline.convert_pool.ready.wait(120), "the conversion worker did not start"
+    return pipeline
+
+
+def _rows(store) -> str:
+    with store.client() as c:
+        return c.raw_query(_ROWS).decode()
+
+
+def test_worker_decoding_stores_what_in_process_decoding_stores(stores, book, tmp_path):
+    bodies = [fresh_request(t) for t in build_templates(7, 3, 120)]
+    in_process = _pipeline(stores[0], book, tmp_path, workers=0)
+    pooled = _pipeline(stores[1], book, tmp_path, workers=1)
+    try:
+        for body in bodies:
+            in_process.consume_bytes(body, project="p1")
+            pooled.consume_bytes(body, project="p1")
+        assert in_process.sync(30) and pooled.sync(30)
+        assert pooled.convert_pool.stats["converted"] == len(bodies)  # the workers did it
+        expected = _rows(stores[0])
+        assert expected.count("\n") == sum(t.spans for t in build_templates(7, 3, 120))
+        assert '"CostStatus":"ok"' in expected  # LLM spans were priced
+        assert _rows(stores[1]) == expected
+    finally:
+        in_process.close()
+        pooled.close()
+
+
+def test_bad_request_is_refused_and_stores_nothing(stores, book, tmp_path):
+    pooled = _pipeline(stores[0], book, tmp_path, workers=1)
+    try:
+        with pytest.raises(InvalidSpans, match="invalid protobuf"):
+            pooled.consume_bytes(b"\x0a\xff\xff\xff\xff\x0f garbage", project="p")
+        assert pooled.sync(30)
+        assert _rows(stores[0]) == ""
+        assert pooled.limiter.inflight == 0
+    finally:
+        pooled.close()
+
+
+def test_killed_worker_loses_nothing_and_is_replaced(stores, book, tmp_path):
+    templates = build_templates(11, 4, 40)
+    bodies = [fresh_request(t) for t in templates]
+    pooled = _pipeline(stores[0], book, tmp_path, workers=1)
+    pool = pooled.convert_pool
+    try:
+        sent = pooled.consume_bytes(bodies[0], project="p")
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+        for body in bodies[1:]:  # decoded in-process while the worker is replaced
+            sent += pooled.consume_bytes(body, project="p")
+        extra = build_templates(13, 1, 5)[0]
+        deadline = time.monotonic() + 120
+        while not (pool.stats["restarts"] and pool.ready.is_set()):
+            assert time.monotonic() < deadline, "the worker was not replaced"
+            sent += pooled.consume_bytes(fresh_request(extra), project="p")
+            time.sleep(0.2)
+        before = pool.stats["converted"]
+        pooled.consume_bytes(bodies[0], project="p")  # a duplicate: stored once
+        assert pool.stats["converted"] == before + 1  # through the new worker
+        assert pooled.sync(30)
+        assert stores[0].query("SELECT count() FROM otel_traces")[0][0] == sent
+    finally:
+        pooled.close()
