@@ -80,7 +80,7 @@ class ConvertPool:
         except Exception as exc:  # the collector works without workers, only slower
             logger.warning("conversion workers did not start, decoding in-process: %s", exc)
             with self._lock:
-                self._starting = False
+                self._closed = True  # don't try again on every request
             return
         with self._lock:
             if self._closed:
