@@ -95,7 +95,7 @@ class ClickHouseStore:
         self._lock = threading.Lock()
         self._pool.put(_connect(location))
         self._created = 1
-        self._unclassified: set[int] = set()  # error codes already warned about
+        self._unclassified: set[int | None] = set()  # error codes already warned about
 
     # -- connections -------------------------------------------------------------
     @contextlib.contextmanager
@@ -165,7 +165,7 @@ class ClickHouseStore:
         (errors.py): the pipeline sets such a batch aside instead of retrying it forever."""
         failure = classify_insert_error(exc)
         if not failure.classified and failure.code not in self._unclassified:
-            self._unclassified.add(failure.code)  # type: ignore[arg-type]  # not None here
+            self._unclassified.add(failure.code)
             logger.warning(
                 "insert into %s failed with ClickHouse error code %s, which Spanwise does not "
                 "classify: treated as retryable (the data is kept and retried). If it can "
