@@ -82,6 +82,14 @@ class _Acked:
     seq: int  # acknowledgement order, for `Pipeline.sync`
 
 
+def _concat(tables: list[Any]) -> Any:
+    if len(tables) == 1:
+        return tables[0]
+    import pyarrow as pa
+
+    return pa.concat_tables(tables)
+
+
 def default_spool_dir(store: ClickHouseStore) -> Path:
     loc = store.location
     if loc.kind == "chdb":
@@ -133,43 +141,43 @@ class Pipeline:
         """Insert the rows of ``table`` not stored yet; returns how many were new."""
         known = self.stored_traces
         fresh = drop_duplicates(self.store, table, known.maybe_stored if known else None)
-        self.stats["duplicates"] += table.num_rows - fresh.num_rows
         if known is not None:  # after the check above, before the rows are in the store
             known.add(table)
         if fresh.num_rows:
             self.store.insert_arrow(SPANS_TABLE, fresh, settings=self.insert_settings)
             self.stats["inserts"] += 1
         self.stats["stored"] += fresh.num_rows
+        self.stats["duplicates"] += table.num_rows - fresh.num_rows  # once, when it worked
         return fresh.num_rows
 
     def _write(self, items: list[_Acked]) -> None:
         """Move a group of acknowledged batches from memory into the store."""
-        paths = [item.path for item in items]
+        pending = list(items)  # neither stored nor set aside yet
         try:
             if len(self.spool):
                 self._replay()  # keep order: batches spooled earlier go first
             if len(self.spool):
                 raise StoreError("the spool is still being replayed", retryable=True)
-            if len(items) == 1:
-                table = items[0].table
+            try:
+                self._insert_table(_concat([item.table for item in items]))
+            except StoreError as exc:
+                if exc.retryable:
+                    raise
+                self._write_one_by_one(pending, exc)
             else:
-                import pyarrow as pa
-
-                table = pa.concat_tables([item.table for item in items])
-            self._insert_table(table)
-            for path in paths:
-                self.spool.remove(path)
+                for item in items:
+                    self.spool.remove(item.path)
+                pending.clear()
             if self._down:
                 self._down = False
                 logger.info("store available again; writing to it directly")
         except Exception as exc:
-            # Already on disk: leave them in the spool, replayed when the store is back (a
-            # batch the store refuses for good is set aside by the replay).
-            self.spool.release(paths)
-            self.stats["spooled"] += sum(item.table.num_rows for item in items)
+            # Already on disk: leave them in the spool, replayed when the store is back.
+            self.spool.release([item.path for item in pending])
+            self.stats["spooled"] += sum(item.table.num_rows for item in pending)
             if not (isinstance(exc, StoreError) and exc.retryable):
                 logger.error("writing %d batches failed; they wait in the spool: %s",
-                             len(items), exc)  # fmt: skip
+                             len(pending), exc)  # fmt: skip
             elif not self._down:
                 self._down = True
                 logger.warning(
@@ -180,9 +188,40 @@ class Pipeline:
         finally:
             for item in items:
                 self.limiter.release(item.size)
-            with self._seq:
+            with self._seq:  # stored, set aside or spooled: written, for `sync`
                 self._written_seq = max(self._written_seq, items[-1].seq)
                 self._seq.notify_all()
+
+    def _write_one_by_one(self, pending: list[_Acked], refusal: StoreError) -> None:
+        """The store refused the insert of ``pending`` for good: a batch in it holds data
+        the store cannot take. Insert each batch alone, in order, so only the refused ones
+        are set aside; each leaves ``pending`` once settled. A retryable error raises,
+        leaving the rest in ``pending`` (and so in the spool, in order)."""
+        if len(pending) > 1:
+            logger.warning(
+                "the store refused an insert of %d batches for good (%s); inserting them "
+                "one at a time to set aside only the refused ones", len(pending), refusal,
+            )  # fmt: skip
+        alone = len(pending) == 1
+        while pending:
+            item = pending[0]
+            error = refusal if alone else self._insert_or_refusal(item.table)
+            if error is None:
+                self.spool.remove(item.path)
+            else:
+                self._set_aside(item.path, item.table.num_rows, error)
+            pending.pop(0)
+
+    def _insert_or_refusal(self, table: Any) -> StoreError | None:
+        """Insert ``table``; the error if the store refuses it for good (None: stored).
+        A retryable error raises."""
+        try:
+            self._insert_table(table)
+        except StoreError as exc:
+            if exc.retryable:
+                raise
+            return exc
+        return None
 
     def _idle(self) -> None:
         try:
@@ -205,15 +244,15 @@ class Pipeline:
                 return
             path, table = item
             try:
-                self._insert_table(table)
+                error = self._insert_or_refusal(table)
             except StoreError as exc:
-                if exc.retryable:
-                    self._next_retry = time.monotonic() + self.retry_interval
-                    logger.debug(
-                        "store still unavailable (%d batches spooled): %s", len(self.spool), exc
-                    )
-                    return
-                self._set_aside(path, table.num_rows, exc)
+                self._next_retry = time.monotonic() + self.retry_interval
+                logger.debug(
+                    "store still unavailable (%d batches spooled): %s", len(self.spool), exc
+                )
+                return
+            if error is not None:
+                self._set_aside(path, table.num_rows, error)
                 continue
             self.spool.remove(path)
             self.stats["replayed"] += table.num_rows
@@ -223,7 +262,13 @@ class Pipeline:
         block every later one: move it to ``rejected/``, kept on disk, and say so."""
         target = self.spool.reject(path)
         self.stats["rejected"] += rows
-        logger.error("spooled batch moved to %s, it cannot be stored: %s", target, error)
+        logger.error(
+            "set aside an acknowledged batch (%d spans) the store cannot take: %s. It is kept "
+            "at %s, never retried, never deleted by Spanwise: an Arrow IPC stream file "
+            "(read it with pyarrow.ipc.open_stream). To store it once the cause is fixed, "
+            "move it back into %s and restart the collector (replay is idempotent).",
+            rows, error, target, self.spool.directory,
+        )  # fmt: skip
 
     # -- request threads -------------------------------------------------------------
     def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:

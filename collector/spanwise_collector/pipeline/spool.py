@@ -3,12 +3,12 @@
 Each request's batch is written here — one Arrow IPC file, fsynced — before the request
 is acknowledged (the write-ahead log of the ingest path). A batch the writer still holds
 in memory is *held*: the writer inserts it from memory and then removes its file. When
-the store cannot take it (remote ClickHouse unreachable, disk full, chDB error) the
+the store cannot take it for now (ClickHouse unreachable, overloaded, disk full) the
 writer releases it, and released files are replayed oldest first when the store is back.
 Past ``max_bytes`` the spool refuses (``SpoolFull``) so senders back off instead of the
 collector growing without bound. Files left by a crashed collector are replayed after
-restart; replay is idempotent (see dedup.py). A batch the store rejects for good is moved
-to ``rejected/`` (kept, never replayed).
+restart; replay is idempotent (see dedup.py). A batch the store rejects for good (its own
+data; store/errors.py) is moved to ``rejected/`` (kept, never replayed).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any
 from . import ddl
 from . import migrations as schema_migrations
 from .ddl_render import SchemaTarget
+from .errors import classify_insert_error
 from .location import StoreLocation, parse_store
 from .retention import Retention
 
@@ -25,11 +26,13 @@ logger = logging.getLogger("spanwise.collector")
 
 
 class StoreError(Exception):
-    """The store failed. ``retryable`` says whether trying again later may succeed."""
+    """The store failed. ``retryable`` says whether trying again later may succeed;
+    ``code`` is ClickHouse's error code when it gave one."""
 
-    def __init__(self, message: str, retryable: bool = True) -> None:
+    def __init__(self, message: str, retryable: bool = True, code: int | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.code = code
 
 
 def _connect(loc: StoreLocation, database: str | None = None) -> Any:
@@ -92,6 +95,7 @@ class ClickHouseStore:
         self._lock = threading.Lock()
         self._pool.put(_connect(location))
         self._created = 1
+        self._unclassified: set[int | None] = set()  # error codes already warned about
 
     # -- connections -------------------------------------------------------------
     @contextlib.contextmanager
@@ -154,7 +158,26 @@ class ClickHouseStore:
         except StoreError:
             raise
         except Exception as exc:
-            raise StoreError(f"insert into {table} failed: {exc}") from exc
+            raise self._insert_error(table, exc) from exc
+
+    def _insert_error(self, table: str, exc: Exception) -> StoreError:
+        """An insert failure as a StoreError, permanent when the data itself is refused
+        (errors.py): the pipeline sets such a batch aside instead of retrying it forever."""
+        failure = classify_insert_error(exc)
+        if not failure.classified and failure.code not in self._unclassified:
+            self._unclassified.add(failure.code)
+            logger.warning(
+                "insert into %s failed with ClickHouse error code %s, which Spanwise does not "
+                "classify: treated as retryable (the data is kept and retried). If it can "
+                "never succeed, batches queue behind it; please report it. %s",
+                table, failure.code, exc,
+            )  # fmt: skip
+        kind = "refused for good" if failure.permanent else "failed"
+        return StoreError(
+            f"insert into {table} {kind} ({failure}): {exc}",
+            retryable=not failure.permanent,
+            code=failure.code,
+        )
 
     def _insert_arrow_file(self, table: str, arrow_table: Any, settings: Mapping[str, Any]) -> None:
         """chDB reads an insert's data from a file. clickhouse-connect would serialise the
@@ -206,7 +229,7 @@ class ClickHouseStore:
                     settings=self.insert_settings,
                 )
         except Exception as exc:
-            raise StoreError(f"insert into {table} failed: {exc}") from exc
+            raise self._insert_error(table, exc) from exc
 
     # -- schema ------------------------------------------------------------------
     def migrate(self, migrations: Sequence[ddl.Migration] = ddl.MIGRATIONS) -> list[int]:
