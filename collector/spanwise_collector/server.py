@@ -31,8 +31,10 @@ class CollectorConfig:
     spool_max_bytes: int = 1024 * 1024 * 1024
     max_inflight_bytes: int = 128 * 1024 * 1024
     # Processes that decode OTLP/gRPC requests (pipeline/convert_pool.py); None: one per
-    # core beyond the first, up to 4; 0: decode in the collector process.
-    convert_workers: int | None = None
+    # core beyond the first, up to 4 (the CLI's default); 0: decode in this process. Not 0
+    # only where the main module is safe to import again (spawned workers import it, as
+    # with any multiprocessing program: the `spanwise` command, `if __name__ == "__main__"`).
+    convert_workers: int | None = 0
     cluster: str | None = None  # ClickHouse cluster name: ON CLUSTER DDL, Distributed tables
     # Retention in days (0 = forever); None and no per-project overrides: leave the
     # stored setting alone. Per-project overrides: ((project, days), ...).

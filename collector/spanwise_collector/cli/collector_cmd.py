@@ -76,6 +76,13 @@ from .options import cluster_option, retention_from_options, retention_options
     "RESOURCE_EXHAUSTED / 429.",
 )
 @click.option(
+    "--convert-workers",
+    default=None,
+    type=click.IntRange(0),
+    help="Processes that decode OTLP/gRPC requests beside the collector's own "
+    "[default: one per core beyond the first, up to 4]; 0 decodes in the collector process.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -84,7 +91,8 @@ from .options import cluster_option, retention_from_options, retention_options
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
               artifacts: str | None, prices: tuple[str, ...], spool_dir: str | None,
-              spool_max_bytes: int, max_inflight_bytes: int, log_level: str) -> None:  # fmt: skip
+              spool_max_bytes: int, max_inflight_bytes: int, convert_workers: int | None,
+              log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -98,7 +106,8 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
                              retention=tuple(policy.projects.items()) if policy else (),
                              artifacts=artifacts, prices=prices, spool_dir=spool_dir,
                              spool_max_bytes=spool_max_bytes,
-                             max_inflight_bytes=max_inflight_bytes)  # fmt: skip
+                             max_inflight_bytes=max_inflight_bytes,
+                             convert_workers=convert_workers)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
