@@ -10,7 +10,6 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
 from ..pipeline.convert import InvalidSpans
 from ..pipeline.pipeline import Pipeline
-from ..receiver.decode import parse_request
 from ..receiver.errors import classify
 from ..receiver.otlp_grpc import PROJECT_HEADER
 from ..receiver.otlp_json import parse_json_request
@@ -77,21 +76,21 @@ async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipel
     except _TooLarge:
         return _reply(content_type, 413, too_large)
     try:
+        project = request.headers.get(PROJECT_HEADER) or "default"
+        from starlette.concurrency import run_in_threadpool
+
         if content_type.startswith("application/json"):
             try:
                 payload = json.loads(body)
             except (ValueError, RecursionError) as exc:
                 raise InvalidSpans(f"invalid JSON: {exc}") from None
             otlp = parse_json_request(payload)
-        elif content_type.startswith(PROTOBUF):
-            otlp = parse_request(body)
+            await run_in_threadpool(pipeline.consume, otlp, project, len(body))
+        elif content_type.startswith(PROTOBUF):  # decoded where gRPC requests are
+            await run_in_threadpool(pipeline.consume_bytes, body, project)
         else:
             return _reply("application/json", 415, f"unsupported content type {content_type!r}; "
                           "use application/x-protobuf or application/json")  # fmt: skip
-        project = request.headers.get(PROJECT_HEADER) or "default"
-        from starlette.concurrency import run_in_threadpool
-
-        await run_in_threadpool(pipeline.consume, otlp, project, len(body))
     except Exception as exc:
         outcome = classify(exc)
         return _reply(content_type, outcome.http_status, outcome.message)

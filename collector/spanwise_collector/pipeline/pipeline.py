@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..store import ClickHouseStore, StoreError
 from ..receiver.decode import parse_request
+from ..store import ClickHouseStore, StoreError
 from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
