@@ -34,6 +34,9 @@ class Settings:
     max_export_batch_size: int = 1024
     schedule_delay_ms: int = 500
     export_timeout_ms: int = 10_000
+    # Queue full while export makes progress: the producing thread waits up to this long
+    # per stall for room (as Kafka's max.block.ms) instead of dropping; 0 = drop at once.
+    max_block_ms: int = 1_000
     # Longest wait for the collector at interpreter exit / configure(); unsent spans are dropped.
     shutdown_timeout_ms: int = 5_000
     extra_headers: tuple[tuple[str, str], ...] = field(default=())

@@ -79,6 +79,7 @@ def _build_queue(settings: Settings) -> ExportQueue:
         max_queue_size=settings.max_queue_size,
         max_batch_size=settings.max_export_batch_size,
         schedule_delay_s=settings.schedule_delay_ms / 1000,
+        max_block_s=settings.max_block_ms / 1000,
     )
 
 
@@ -87,7 +88,7 @@ def _export_key(settings: Settings) -> tuple[Any, ...]:
     return (
         settings.grpc_target, settings.insecure, settings.project, settings.api_key,
         settings.extra_headers, settings.max_queue_size, settings.max_export_batch_size,
-        settings.schedule_delay_ms, settings.export_timeout_ms,
+        settings.schedule_delay_ms, settings.export_timeout_ms, settings.max_block_ms,
     )  # fmt: skip
 
 

@@ -46,9 +46,15 @@ def main() -> None:
     flush_s = time.perf_counter() - t_flush
     cpu = time.process_time_ns() - cpu_start  # the loop + exporting its spans
     expected = 0 if system == "none" else (warmup + n) * spans_per_call
+    extra = {}
+    if system == "spanwise":  # what the SDK itself counted as dropped (queue full)
+        import spanwise
+
+        extra["dropped"] = spanwise.stats().dropped
     print(
         json.dumps(
             {
+                **extra,
                 "us_per_call": elapsed / n / 1000,
                 "cpu_us_per_call": cpu / n / 1000,
                 "calls": n,
