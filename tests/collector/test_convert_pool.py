@@ -109,3 +109,57 @@ def test_killed_worker_loses_nothing_and_is_replaced(stores, book, tmp_path):
         assert stores[0].query("SELECT count() FROM otel_traces")[0][0] == sent
     finally:
         pooled.close()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The conversion workers among ``pid``'s children."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"spawn_main" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_the_collector_is_killed(tmp_path):
+    import urllib.request
+
+    from tests.support.collector import CollectorProcess
+
+    body = fresh_request(build_templates(5, 1, 20)[0])
+    collector = CollectorProcess(tmp_path / "store", "--convert-workers", "1").start()
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 120
+        while not workers:  # the first request starts them
+            assert time.monotonic() < deadline, "no conversion worker started"
+            req = urllib.request.Request(
+                f"{collector.http_url}/v1/traces", data=body,
+                headers={"content-type": "application/x-protobuf"},
+            )  # fmt: skip
+            urllib.request.urlopen(req, timeout=30).read()
+            time.sleep(0.3)
+            workers = _workers_of(collector.proc.pid)
+    finally:
+        collector.kill()  # SIGKILL: the workers get no signal
+    deadline = time.monotonic() + 20
+    while any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived the collector"
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -35,6 +36,19 @@ def convert_bytes(data: bytes, project: str) -> Any:
     from ..receiver.decode import parse_request
 
     return convert(parse_request(data), default_project=project).to_arrow()
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the collector is gone. A SIGKILLed collector gives
+    its workers no signal, and they would wait for work forever; checking once a second
+    costs ~50 µs of CPU."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="spanwise-parent-watch", daemon=True).start()
 
 
 def _warm() -> int:
@@ -73,8 +87,9 @@ class ConvertPool:
     def _spawn(self) -> None:
         try:
             executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent, initargs=(os.getpid(),),
+            )  # fmt: skip
             for f in [executor.submit(_warm) for _ in range(self.workers)]:
                 f.result(timeout=120)
         except Exception as exc:  # the collector works without workers, only slower
