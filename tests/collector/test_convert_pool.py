@@ -163,3 +163,15 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_default_workers_follow_the_cpu_quota(tmp_path):
+    from spanwise_collector.pipeline import convert_pool
+
+    quota = tmp_path / "cpu.max"
+    quota.write_text("150000 100000\n")  # 1.5 CPUs
+    assert convert_pool._cgroup_cpus(str(quota)) == 1.5
+    quota.write_text("max 100000\n")
+    assert convert_pool._cgroup_cpus(str(quota)) is None
+    assert convert_pool._cgroup_cpus(str(tmp_path / "absent")) is None
+    assert 0 <= convert_pool.default_workers() <= 4

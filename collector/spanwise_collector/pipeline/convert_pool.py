@@ -58,12 +58,26 @@ def _warm() -> int:
 
 
 def default_workers() -> int:
-    """One per core beyond the collector's own, up to 4; none on a single core."""
+    """One per core beyond the collector's own, up to 4; none on a single core. Cores are
+    the CPUs this process may run on, capped by a cgroup v2 CPU quota (containers)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    if quota is not None:
+        cores = min(cores, max(1, int(quota)))
     return max(0, min(cores - 1, 4))
+
+
+def _cgroup_cpus(path: str = "/sys/fs/cgroup/cpu.max") -> float | None:
+    """CPUs allowed by the cgroup v2 quota ("max 100000": none set)."""
+    try:
+        with open(path) as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        return None
 
 
 class ConvertPool:
