@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -120,21 +120,32 @@ class ConvertPool:
         self.ready.set()
         logger.info("%d conversion worker process(es) decoding OTLP requests", self.workers)
 
-    def submit(self, data: bytes, project: str) -> Future | None:
-        """A future of `convert_bytes` in a worker, or None: decode in-process."""
+    def convert(self, data: bytes, project: str) -> Any:
+        """`convert_bytes` in a worker (its errors, e.g. InvalidSpans, raise here); None
+        when no worker can take the request: decode it in-process."""
         executor = self._executor
         if executor is None:
             return None
         try:
-            return executor.submit(convert_bytes, data, project)
-        except (BrokenProcessPool, RuntimeError):
+            future = executor.submit(convert_bytes, data, project)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
             self.broken(executor)
             return None
+        try:
+            table = future.result()
+        except BrokenProcessPool:
+            self.broken(executor)
+            return None
+        except CancelledError:  # closed while waiting
+            return None
+        self.stats["converted"] += 1
+        return table
 
-    def broken(self, executor: ProcessPoolExecutor | None = None) -> None:
-        """A worker died (killed, out of memory): start fresh ones in the background."""
+    def broken(self, executor: ProcessPoolExecutor) -> None:
+        """A worker of ``executor`` died (killed, out of memory): start fresh ones in the
+        background."""
         with self._lock:
-            if executor is not None and executor is not self._executor:
+            if executor is not self._executor:
                 return  # already replaced
             old, self._executor = self._executor, None
             self.ready.clear()

@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -305,17 +304,10 @@ class Pipeline:
         self.limiter.acquire(size)
         try:
             with self._converting:
-                future = pool.submit(data, project)
-                try:
-                    table = future.result() if future is not None else None
-                except BrokenProcessPool:
-                    pool.broken()
-                    table = None
+                table = pool.convert(data, project)
                 if table is None:
                     pool.stats["fallbacks"] += 1
                     table = convert_bytes(data, project)
-                else:
-                    pool.stats["converted"] += 1
                 if self.processors:
                     table = self._process_arrow(table)
         except BaseException:
