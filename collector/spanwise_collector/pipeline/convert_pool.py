@@ -99,6 +99,7 @@ class ConvertPool:
         threading.Thread(target=self._spawn, name="spanwise-convert-pool", daemon=True).start()
 
     def _spawn(self) -> None:
+        executor: ProcessPoolExecutor | None = None
         try:
             executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -108,6 +109,8 @@ class ConvertPool:
                 f.result(timeout=120)
         except Exception as exc:  # the collector works without workers, only slower
             logger.warning("conversion workers did not start, decoding in-process: %s", exc)
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
             with self._lock:
                 self._closed = True  # don't try again on every request
             return
