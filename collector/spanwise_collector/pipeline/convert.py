@@ -58,13 +58,14 @@ def _span_attributes(key_values: Any) -> dict[str, str]:
         return attributes_to_dict(key_values)
     out: dict[str, str] = {}
     for kv in key_values:
+        key = kv.key  # each read of a upb field makes a new str: read once
         value = kv.value
         # A non-empty string_value can only be the set member of the oneof: skip WhichOneof.
         text = value.string_value
         if text:
             if len(text) > MAX_VALUE_CHARS:
                 text = cap(text)
-            out[kv.key if len(kv.key) <= MAX_KEY_CHARS else cap(kv.key, MAX_KEY_CHARS)] = text
+            out[key if len(key) <= MAX_KEY_CHARS else cap(key, MAX_KEY_CHARS)] = text
             continue
         kind = value.WhichOneof("value")
         if kind == "string_value":
@@ -77,7 +78,6 @@ def _span_attributes(key_values: Any) -> dict[str, str]:
             text = "true" if value.bool_value else "false"
         else:
             text = to_text(value)
-        key = kv.key
         if len(key) > MAX_KEY_CHARS:
             key = cap(key, MAX_KEY_CHARS)
         out[key] = text
