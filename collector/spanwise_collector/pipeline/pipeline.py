@@ -280,17 +280,7 @@ class Pipeline:
         """
         if size is None:
             size = request.ByteSize()
-        self.limiter.acquire(size)
-        try:
-            with self._converting:
-                batch = convert(request, default_project=project)
-                for processor in self.processors:
-                    processor.process(batch)
-                table = batch.to_arrow()
-        except BaseException:
-            self.limiter.release(size)
-            raise
-        return self._accept(table, size)
+        return self._ingest(size, lambda: self._convert(request, project))
 
     def consume_bytes(self, data: bytes, project: str = "default") -> int:
         """`consume` for a serialized request: decoded in a worker process when the
@@ -300,20 +290,31 @@ class Pipeline:
             if pool is not None:
                 pool.start()
             return self.consume(parse_request(data), project, size=len(data))
-        size = len(data)
+        return self._ingest(len(data), lambda: self._convert_pooled(pool, data, project))
+
+    def _ingest(self, size: int, produce: Any) -> int:
+        """Admit ``size`` request bytes, convert (``produce`` → Arrow table), accept."""
         self.limiter.acquire(size)
         try:
             with self._converting:
-                table = pool.convert(data, project)
-                if table is None:
-                    pool.stats["fallbacks"] += 1
-                    table = convert_bytes(data, project)
-                if self.processors:
-                    table = self._process_arrow(table)
+                table = produce()
         except BaseException:
             self.limiter.release(size)
             raise
         return self._accept(table, size)
+
+    def _convert(self, request: Any, project: str) -> Any:
+        batch = convert(request, default_project=project)
+        for processor in self.processors:
+            processor.process(batch)
+        return batch.to_arrow()
+
+    def _convert_pooled(self, pool: ConvertPool, data: bytes, project: str) -> Any:
+        table = pool.convert(data, project)
+        if table is None:  # no worker could take it
+            pool.stats["fallbacks"] += 1
+            table = convert_bytes(data, project)
+        return self._process_arrow(table) if self.processors else table
 
     def _process_arrow(self, table: Any) -> Any:
         """Run the processors over a decoded table; only the columns they read become
