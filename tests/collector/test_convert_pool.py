@@ -16,7 +16,7 @@ from spanwise_collector.pipeline.pipeline import Pipeline
 from spanwise_pricing import PriceBook
 
 from tests.bench.workloads.llm_traces import build_templates, fresh_request
-from tests.support.embedded import embedded_store
+from tests.support.embedded import scratch_store
 
 # Every column but the insert time; maps and arrays sorted into text for comparing.
 _ROWS = """
@@ -32,10 +32,11 @@ def book():
 
 @pytest.fixture
 def stores(embedded_chdb_path):
-    made = [embedded_store(embedded_chdb_path, "pool") for _ in range(2)]
-    yield made
-    for s in made:
-        s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+    with (
+        scratch_store(embedded_chdb_path, "pool") as a,
+        scratch_store(embedded_chdb_path, "pool") as b,
+    ):
+        yield [a, b]
 
 
 def _pipeline(store, book, tmp_path, workers: int) -> Pipeline:

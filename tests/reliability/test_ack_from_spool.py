@@ -8,14 +8,13 @@ import pytest
 from spanwise_collector.pipeline.pipeline import Pipeline
 
 from tests.reliability._otlp import new_trace_id, trace_request
-from tests.support.embedded import embedded_store
+from tests.support.embedded import scratch_store
 
 
 @pytest.fixture
 def store(embedded_chdb_path):
-    s = embedded_store(embedded_chdb_path, "ack_spool")
-    yield s
-    s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+    with scratch_store(embedded_chdb_path, "ack_spool") as s:
+        yield s
 
 
 def _count(store, trace_id: bytes) -> int:

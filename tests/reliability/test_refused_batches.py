@@ -14,7 +14,8 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 from spanwise_collector.pipeline.pipeline import Pipeline
 
 from tests.reliability._otlp import new_trace_id, trace_request, wrap
-from tests.support.embedded import embedded_store
+from tests.support.embedded import scratch_store
+from tests.support.waiting import wait_for
 
 
 class BreakEvents:
@@ -40,9 +41,8 @@ def broken_request(trace_id: bytes):
 
 @pytest.fixture
 def store(embedded_chdb_path):
-    s = embedded_store(embedded_chdb_path, "refused")
-    yield s
-    s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
+    with scratch_store(embedded_chdb_path, "refused") as s:
+        yield s
 
 
 def _counts(store, *trace_ids: bytes) -> list[int]:
@@ -68,15 +68,6 @@ def _rejected_traces(spool) -> list[set[str]]:
         with pa.memory_map(str(path)) as source:
             out.append(set(pa.ipc.open_stream(source).read_all().column("TraceId").to_pylist()))
     return out
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_refused_batch_in_a_group_is_set_aside_and_the_others_stored(store, tmp_path, caplog):
@@ -117,7 +108,7 @@ def test_refused_batch_is_kept_through_an_outage_then_set_aside(store, tmp_path)
         assert len(pipeline.spool) == 3 and not (spool / "rejected").exists()
     finally:
         store.command("ATTACH TABLE otel_traces")
-    assert _wait_for(lambda: len(pipeline.spool) == 0)  # replayed oldest first
+    assert wait_for(lambda: len(pipeline.spool) == 0)  # replayed oldest first
     try:
         assert _counts(store, before, bad, after) == [3, 0, 4]
         assert _rejected_traces(spool) == [{bad.hex()}]
@@ -139,7 +130,7 @@ def test_refused_batch_is_kept_through_an_outage_then_set_aside(store, tmp_path)
     rejected.unlink()
     restarted = Pipeline(store, spool_dir=spool, retry_interval=0.05)
     try:
-        assert _wait_for(lambda: len(restarted.spool) == 0)
+        assert wait_for(lambda: len(restarted.spool) == 0)
         assert _counts(store, bad) == [2] and _summary_spans(store, bad) == 2
     finally:
         restarted.close()
@@ -163,7 +154,7 @@ def test_too_many_parts_keeps_batches_until_merges_catch_up(store, tmp_path, cap
             assert len(pipeline.spool) == 3 and _counts(store, *waiting) == [0, 0, 0]
         finally:
             store.command("ALTER TABLE otel_traces RESET SETTING parts_to_throw_insert")
-        assert _wait_for(lambda: len(pipeline.spool) == 0)
+        assert wait_for(lambda: len(pipeline.spool) == 0)
         assert _counts(store, first, *waiting) == [2, 3, 3, 3]
         assert _summary_spans(store, *waiting) == 9
         assert pipeline.stats["rejected"] == 0 and not (spool / "rejected").exists()

@@ -5,7 +5,6 @@ byte limit, senders get a retryable RESOURCE_EXHAUSTED with RetryInfo."""
 from __future__ import annotations
 
 import threading
-import time
 from concurrent import futures
 
 import grpc
@@ -14,7 +13,8 @@ from spanwise_collector.pipeline.pipeline import Pipeline
 from spanwise_collector.receiver import otlp_grpc
 
 from tests.reliability._otlp import new_trace_id, stub, trace_request
-from tests.support.embedded import embedded_store
+from tests.support.embedded import scratch_store
+from tests.support.waiting import wait_for
 
 
 class Receiver:
@@ -39,18 +39,8 @@ def stored_traces(store) -> dict[str, int]:
 
 @pytest.fixture
 def store(embedded_chdb_path):
-    s = embedded_store(embedded_chdb_path, "spool")
-    yield s
-    s.command(f"DROP DATABASE IF EXISTS `{s.database}`")
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+    with scratch_store(embedded_chdb_path, "spool") as s:
+        yield s
 
 
 def test_store_outage_is_spooled_acknowledged_and_replayed_in_order(store, tmp_path):

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def embedded_store(chdb_path: str | Path, prefix: str = "t", migrations=None):
@@ -20,3 +23,13 @@ def embedded_store(chdb_path: str | Path, prefix: str = "t", migrations=None):
     store = ClickHouseStore(location)
     store.migrate() if migrations is None else store.migrate(migrations)
     return store
+
+
+@contextmanager
+def scratch_store(chdb_path: str | Path, prefix: str = "t") -> Iterator[Any]:
+    """``embedded_store`` whose database is dropped afterwards (for fixtures)."""
+    store = embedded_store(chdb_path, prefix)
+    try:
+        yield store
+    finally:
+        store.command(f"DROP DATABASE IF EXISTS `{store.database}`")
