@@ -138,6 +138,7 @@ class ChatAccumulator:
         call. Any other chunk goes through ``add``."""
         add = self.add
         text: list[str] | None = None  # choice 0's text parts, once add has made it
+        timed = bool(recorder.first_token_ns)  # a local: read per chunk
         try:
             for chunk in chunks:
                 try:
@@ -154,6 +155,7 @@ class ChatAccumulator:
                         )
                         if common:
                             fields = delta.__dict__
+                            content = fields["content"]
                             common = (
                                 fields["role"] is None
                                 and fields["tool_calls"] is None
@@ -162,15 +164,16 @@ class ChatAccumulator:
                 except (AttributeError, KeyError, TypeError):
                     common = False
                 if common:
-                    content = fields["content"]
                     if content:
                         text.append(content)  # type: ignore[union-attr]
-                        if not recorder.first_token_ns:
+                        if not timed:
                             recorder.first_token_ns = time_ns()
+                            timed = True
                 else:
                     try:
-                        if add(chunk) and not recorder.first_token_ns:
+                        if add(chunk) and not timed:
                             recorder.first_token_ns = time_ns()
+                            timed = True
                         if text is None and self.response_id is not None:
                             first = self.choices.get(0)
                             text = first.content if first is not None else None
@@ -211,6 +214,11 @@ class ChatAccumulator:
         if isinstance(self.fingerprint, str):
             out[attrs.OPENAI_RESPONSE_SYSTEM_FINGERPRINT] = self.fingerprint
         usage_attributes(self.usage, out)
+        if len(self.choices) == 1:  # the usual case, without the comprehensions' calls
+            (choice,) = self.choices.values()
+            if choice.finish_reason:
+                out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = (choice.finish_reason,)
+            return choice.message()
         ordered = [self.choices[i] for i in sorted(self.choices)]
         reasons = [c.finish_reason for c in ordered if c.finish_reason]
         if reasons:
