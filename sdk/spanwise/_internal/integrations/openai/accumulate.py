@@ -1,7 +1,9 @@
 """Rebuild a streamed call's result from its chunks (chat) or events (responses).
 
-``add`` runs once per chunk inside the user's loop, so it only appends to lists;
-joining and attribute building happen once, in ``finish``.
+Per chunk, inside the user's loop, only appends to lists (``tap``, the generator a
+sync ``for`` loop runs, reads the common chat chunk inline; ``add`` takes any chunk);
+joining and attribute building happen once, in ``finish``. Chunk fields are read from
+the models' ``__dict__`` where pydantic keeps them, with attribute reads as fallback.
 """
 
 from __future__ import annotations
