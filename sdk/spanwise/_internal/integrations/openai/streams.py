@@ -98,7 +98,7 @@ class _RecordingProxy(wrapt.ObjectProxy):
     """A stream proxy with its recorder; a stream dropped unfinished ends its span."""
 
     def __init__(self, stream: Any, recorder: StreamRecorder) -> None:
-        super().__init__(stream)
+        wrapt.ObjectProxy.__init__(self, stream)  # not super(): one object less per call
         self._self_recorder = recorder
 
     def __del__(self) -> None:
@@ -113,24 +113,8 @@ class SyncStreamProxy(_RecordingProxy):
     """Behaves as the wrapped ``openai.Stream``; feeds each chunk to the recorder."""
 
     def __iter__(self) -> Iterator[Any]:
-        # A generator, as the client's own ``Stream.__iter__``: for the usual ``for``
-        # loop, cheaper per chunk than a call of ``__next__`` through the proxy.
         recorder = self._self_recorder
-        add = recorder.acc.add
-        try:
-            for item in self.__wrapped__:
-                try:
-                    if add(item) and not recorder.first_token_ns:
-                        recorder.first_token_ns = time.time_ns()
-                except Exception:
-                    log_internal_error("reading an OpenAI stream chunk")
-                yield item
-        except GeneratorExit:
-            raise  # the loop was left early: close(), exit or collection ends the span
-        except BaseException as exc:
-            recorder.finish(exc)
-            raise
-        recorder.finish()
+        return recorder.acc.tap(self.__wrapped__, recorder)  # type: ignore[no-any-return]
 
     def __next__(self) -> Any:
         try:
