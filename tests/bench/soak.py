@@ -5,7 +5,7 @@
 Starts a collector subprocess on a fresh chDB directory, runs ``--senders``
 sender processes (one LLM-like trace of ``--spans`` spans per request, retrying
 refused requests like an SDK would), queries the API meanwhile, samples the
-collector's RSS, then stops the collector with SIGTERM, opens the store and
+RSS of the collector's process tree, then stops the collector with SIGTERM, opens the store and
 checks that every acknowledged span is stored exactly once. Prints a JSON report:
 spans/s, OTLP reply latency p50/p99, query latency p99, RSS over time, spans lost.
 """
@@ -83,10 +83,18 @@ def sender(target: str, seconds: float, n_spans: int, out_path: str) -> None:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """RSS of ``pid`` and its children (the collector's conversion workers)."""
+    from tests.bench.ingest_targets import process_tree
+
+    total = 0.0
+    for p in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:  # exited meanwhile
+            continue
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
