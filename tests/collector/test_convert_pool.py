@@ -17,6 +17,7 @@ from spanwise_pricing import PriceBook
 
 from tests.bench.workloads.llm_traces import build_templates, fresh_request
 from tests.support.embedded import scratch_store
+from tests.support.waiting import wait_for
 
 # Every column but the insert time; maps and arrays sorted into text for comparing.
 _ROWS = """
@@ -152,10 +153,8 @@ def test_workers_exit_when_the_collector_is_killed(tmp_path):
             workers = _workers_of(collector.proc.pid)
     finally:
         collector.kill()  # SIGKILL: the workers get no signal
-    deadline = time.monotonic() + 20
-    while any(os.path.exists(f"/proc/{w}") and _alive(w) for w in workers):
-        assert time.monotonic() < deadline, f"workers {workers} outlived the collector"
-        time.sleep(0.2)
+    gone = wait_for(lambda: not any(_alive(w) for w in workers), timeout=20)
+    assert gone, f"workers {workers} outlived the collector"
 
 
 def _alive(pid: int) -> bool:

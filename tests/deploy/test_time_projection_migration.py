@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from spanwise_collector.store import ddl
 
 from tests.support.embedded import embedded_store
+from tests.support.waiting import wait_for
 
 _COLUMNS = ("TraceId", "SpanId", "Timestamp", "Model", "Cost", "InputTokens")
 _T0 = datetime(2026, 1, 5, 10, 0)
@@ -34,13 +34,9 @@ def _parts(store) -> list[tuple[str, int]]:
 
 
 def _wait_for_mutations(store) -> None:
-    deadline = time.monotonic() + 30
-    while store.query(
-        "SELECT count() FROM system.mutations WHERE database = {db:String} AND NOT is_done",
-        {"db": store.database},
-    )[0][0]:
-        assert time.monotonic() < deadline, "MATERIALIZE PROJECTION did not finish"
-        time.sleep(0.05)
+    pending = "SELECT count() FROM system.mutations WHERE database = {db:String} AND NOT is_done"
+    done = wait_for(lambda: not store.query(pending, {"db": store.database})[0][0], 30)
+    assert done, "MATERIALIZE PROJECTION did not finish"
 
 
 def test_an_older_store_gets_the_projection_and_still_merges(embedded_chdb_path):
