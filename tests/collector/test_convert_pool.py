@@ -114,20 +114,17 @@ def test_killed_worker_loses_nothing_and_is_replaced(stores, book, tmp_path):
 
 
 def _workers_of(pid: int) -> list[int]:
-    """The conversion workers among ``pid``'s children."""
+    """The conversion workers among ``pid``'s descendants."""
+    from tests.bench.ingest_targets import process_tree
+
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for child in process_tree(pid)[1:]:
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmdline = f.read()
-        except (OSError, ValueError, IndexError):
+            with open(f"/proc/{child}/cmdline", "rb") as f:
+                if b"spawn_main" in f.read():
+                    found.append(child)
+        except OSError:
             continue
-        if ppid == pid and b"spawn_main" in cmdline:
-            found.append(int(entry))
     return found
 
 
