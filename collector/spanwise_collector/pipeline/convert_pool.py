@@ -126,6 +126,11 @@ class ConvertPool:
     def convert(self, data: bytes, project: str) -> Any:
         """`convert_bytes` in a worker (its errors, e.g. InvalidSpans, raise here); None
         when no worker can take the request: decode it in-process."""
+        table = self._in_worker(data, project)
+        self.stats["fallbacks" if table is None else "converted"] += 1
+        return table
+
+    def _in_worker(self, data: bytes, project: str) -> Any:
         executor = self._executor
         if executor is None:
             return None
@@ -135,14 +140,12 @@ class ConvertPool:
             self.broken(executor)
             return None
         try:
-            table = future.result()
+            return future.result()
         except BrokenProcessPool:
             self.broken(executor)
             return None
         except CancelledError:  # closed while waiting
             return None
-        self.stats["converted"] += 1
-        return table
 
     def broken(self, executor: ProcessPoolExecutor) -> None:
         """A worker of ``executor`` died (killed, out of memory): start fresh ones in the

@@ -312,7 +312,6 @@ class Pipeline:
     def _convert_pooled(self, pool: ConvertPool, data: bytes, project: str) -> Any:
         table = pool.convert(data, project)
         if table is None:  # no worker could take it
-            pool.stats["fallbacks"] += 1
             table = convert_bytes(data, project)
         return self._process_arrow(table) if self.processors else table
 
