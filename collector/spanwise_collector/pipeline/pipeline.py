@@ -130,6 +130,8 @@ class Pipeline:
         # Set once the writer has tried the spool found at start: those batches were
         # acknowledged by an earlier run, so readers wait for them too (`sync`).
         self._started = threading.Event()
+        # One more per worker: a request waiting on a worker holds no GIL (3 vs 6 at once
+        # with one worker: within noise, docs/ingest-performance.md session 5).
         self._converting = threading.BoundedSemaphore(CONVERTING_AT_ONCE + convert_workers)
         self.writer: BatchWriter[_Acked] = BatchWriter(
             self._write, linger=linger, idle=self._idle, idle_interval=retry_interval
