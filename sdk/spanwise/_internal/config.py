@@ -72,9 +72,38 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
+def _env_int(name: str, default: int, minimum: int) -> int:
+    """A whole number of ``name``; unset, malformed or below ``minimum``: ``default``
+    (as OTel's SDK does, a bad value never stops the application)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring %s=%r (expected a whole number >= %d); using %d",
+            name, raw, minimum, default,
+        )  # fmt: skip
+        return default
+    return value
+
+
 def from_environment() -> Settings:
-    """Settings from ``SPANWISE_*`` and the standard ``OTEL_*`` variables."""
+    """Settings from ``SPANWISE_*`` and the standard ``OTEL_*`` variables (the batch
+    span processor's ``OTEL_BSP_*`` tune the export queue, in ms and spans)."""
+    d = Settings
     return Settings(
+        max_queue_size=_env_int("OTEL_BSP_MAX_QUEUE_SIZE", d.max_queue_size, 1),
+        max_export_batch_size=_env_int(
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", d.max_export_batch_size, 1
+        ),
+        schedule_delay_ms=_env_int("OTEL_BSP_SCHEDULE_DELAY", d.schedule_delay_ms, 0),
+        export_timeout_ms=_env_int("OTEL_BSP_EXPORT_TIMEOUT", d.export_timeout_ms, 1),
         endpoint=os.environ.get("SPANWISE_ENDPOINT", DEFAULT_ENDPOINT),
         api_key=os.environ.get("SPANWISE_API_KEY") or None,
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,

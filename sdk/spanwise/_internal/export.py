@@ -115,6 +115,11 @@ class ExportQueue:
         self._delay = max(0.01, schedule_delay_s)
         self._queue: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
+        # Idle: with nothing queued the worker sleeps until a span arrives (``put`` sets
+        # ``_busy`` when it sees ``_sleeping``), instead of waking every tick for nothing.
+        self._busy = threading.Event()
+        self._sleeping = False
+        self.wakeups = 0  # worker loop turns (tests: an idle SDK does not wake)
         self._done = threading.Condition()
         self._stopping = False
         # Sequence numbers: a flush waits until ``_finished`` (sent or failed) reaches
@@ -153,6 +158,8 @@ class ExportQueue:
             return
         self._queue.append(span)
         self._accepted = next(self._seq)
+        if self._sleeping:
+            self._busy.set()
         if not self._pause and len(self._queue) >= self._max_batch and not self._wake.is_set():
             self._wake.set()  # (set() takes a lock: ~0.5 µs a span in a burst's backlog)
 
@@ -222,6 +229,7 @@ class ExportQueue:
         flushed = self.flush(timeout)
         self._stopping = True
         self._wake.set()
+        self._busy.set()
         self._made_room(finished=False)  # waiting producers drop instead
         try:
             # Aborts the exporter's retry sleep and closes the channel (cancels the RPC).
@@ -244,13 +252,28 @@ class ExportQueue:
     # -- worker --------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stopping:
+            self.wakeups += 1
             if self._pause:
                 self._wake.wait(self._pause)  # after a failure; flush/shutdown wake it
-            elif len(self._queue) < self._max_batch:
-                self._wake.wait(self._delay)
+            else:
+                if not self._queue:
+                    self._sleep_until_busy()
+                if len(self._queue) < self._max_batch:
+                    self._wake.wait(self._delay)  # the first span waits a tick for company
             self._wake.clear()
             if not self._stopping:
                 self._drain()
+
+    def _sleep_until_busy(self) -> None:
+        # Order matters: ``_sleeping`` is raised and ``_busy`` cleared before the queue is
+        # looked at, so a span appended after that look sees ``_sleeping`` and wakes us.
+        self._sleeping = True
+        self._busy.clear()
+        try:
+            if not self._queue and not self._stopping:
+                self._busy.wait()
+        finally:
+            self._sleeping = False
 
     def _drain(self) -> None:
         # The spans queued when the worker woke (and any a flush waits for); spans that
