@@ -83,6 +83,8 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("no_attr_value_bloom", _drop_indexes("idx_span_attr_value")),
     Variant("no_attr_blooms", _drop_indexes("idx_span_attr_key", "idx_span_attr_value")),
     Variant("no_set_minmax", _drop_indexes(*_SETS, *_MINMAX)),
+    Variant("no_text", _drop_indexes("idx_input_text", "idx_output_text")),
+    Variant("no_projection", ("ALTER TABLE {db}.otel_traces DROP PROJECTION IF EXISTS p_time",)),
     Variant("io_zstd3", _codec(("Input", "Output"), "ZSTD(3)")),
     Variant("io_zstd1", _codec(("Input", "Output"), "ZSTD(1)")),
     Variant("io_lz4", _codec(("Input", "Output"), "LZ4")),
