@@ -21,6 +21,7 @@ from ..store import ClickHouseStore, StoreError
 from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
+from .conform import BatchUnfit, SpanTableFit
 from .convert import convert
 from .convert_pool import ConvertPool, convert_bytes
 from .dedup import SPANS_TABLE, drop_duplicates
@@ -50,6 +51,11 @@ INSERT_SETTINGS: dict[str, Any] = {
 # parts merge soon.
 DEFER_INDEXES_SETTING = "exclude_materialize_skip_indexes_on_insert"
 
+
+# A spooled batch that fails this many times in a row for a reason other than the store
+# (a bug, or data the code cannot handle) is set aside: it would fail forever and hold
+# every later batch behind it. The store being down never counts (that waits forever).
+MAX_BATCH_FAILURES = 3
 
 # Requests converted at once (the rest wait their turn, still admitted): conversion is
 # Python holding the GIL, so more at once only take turns — and starve the writer thread
@@ -120,6 +126,10 @@ class Pipeline:
         self.retry_interval = retry_interval
         self.insert_settings = insert_settings(store)
         self._next_retry = 0.0
+        # Batches from another version's schema are made to fit the table (conform.py).
+        self._fit = SpanTableFit(store, SPANS_TABLE)
+        # The oldest spooled batch's failures in a row for a non-store reason.
+        self._failures: tuple[Path | None, int] = (None, 0)
         self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0,
                       "rejected": 0}  # fmt: skip
         # Acknowledged vs written (stored, or left in the spool for replay), in order.
@@ -140,6 +150,7 @@ class Pipeline:
     # -- writer thread ---------------------------------------------------------------
     def _insert_table(self, table: Any) -> int:
         """Insert the rows of ``table`` not stored yet; returns how many were new."""
+        table = self._fit(table)
         known = self.stored_traces
         fresh = drop_duplicates(self.store, table, known.maybe_stored if known else None)
         if known is not None:  # after the check above, before the rows are in the store
@@ -234,6 +245,7 @@ class Pipeline:
         """Move spooled batches into the store, oldest first, while it takes them."""
         if not len(self.spool) or time.monotonic() < self._next_retry:
             return
+        self._fit.forget()  # the table may have changed since the last pass (migration)
         while True:
             try:
                 item = self.spool.oldest()
@@ -244,27 +256,57 @@ class Pipeline:
                 logger.info("spool replayed; writing to the store directly again")
                 return
             path, table = item
-            try:
-                error = self._insert_or_refusal(table)
-            except StoreError as exc:
-                self._next_retry = time.monotonic() + self.retry_interval
-                logger.debug(
-                    "store still unavailable (%d batches spooled): %s", len(self.spool), exc
-                )
+            if not self._replay_one(path, table):
                 return
-            if error is not None:
-                self._set_aside(path, table.num_rows, error)
-                continue
-            self.spool.remove(path)
-            self.stats["replayed"] += table.num_rows
+
+    def _replay_one(self, path: Path, table: Any) -> bool:
+        """Store the oldest spooled batch, or set it aside; False: it stays first in line
+        and replay resumes after ``retry_interval``."""
+        try:
+            error: Exception | None = self._insert_or_refusal(table)
+        except (StoreError, MemoryError) as exc:  # the store (or this host) is short for now
+            self._next_retry = time.monotonic() + self.retry_interval
+            logger.debug("store still unavailable (%d batches spooled): %s", len(self.spool), exc)
+            return False
+        except BatchUnfit as exc:
+            error = exc
+        except Exception as exc:  # a bug, or data the code cannot handle
+            error = self._failed(path, exc)
+            if error is None:
+                self._next_retry = time.monotonic() + self.retry_interval
+                return False
+        if error is not None:
+            self._set_aside(path, table.num_rows, error)
+            return True
+        self.spool.remove(path)
+        self.stats["replayed"] += table.num_rows
+        return True
+
+    def _failed(self, path: Path, exc: Exception) -> Exception | None:
+        """Count a failure of the spooled batch ``path`` that is not the store's; the
+        error to set it aside with once it failed `MAX_BATCH_FAILURES` times in a row."""
+        last, count = self._failures
+        count = count + 1 if last == path else 1
+        self._failures = (path, count)
+        if count < MAX_BATCH_FAILURES:
+            logger.warning(
+                "replaying the spooled batch %s failed (%d of %d tries before it is set "
+                "aside), not because of the store: %r", path.name, count, MAX_BATCH_FAILURES,
+                exc, exc_info=count == 1,
+            )  # fmt: skip
+            return None
+        self._failures = (None, 0)
+        return RuntimeError(f"it failed {count} times in a row, not because of the store: "
+                            f"{exc!r}")  # fmt: skip
 
     def _set_aside(self, path: Path, rows: int, error: Exception) -> None:
-        """A spooled batch that cannot be stored (unreadable, or refused for good) would
-        block every later one: move it to ``rejected/``, kept on disk, and say so."""
+        """A spooled batch that cannot be stored (unreadable, refused for good, unfit for
+        the table, failing every time) would block every later one: move it to
+        ``rejected/``, kept on disk, and say so."""
         target = self.spool.reject(path)
         self.stats["rejected"] += rows
         logger.error(
-            "set aside an acknowledged batch (%d spans) the store cannot take: %s. It is kept "
+            "set aside an acknowledged batch (%d spans) that cannot be stored: %s. It is kept "
             "at %s, never retried, never deleted by Spanwise: an Arrow IPC stream file "
             "(read it with pyarrow.ipc.open_stream). To store it once the cause is fixed, "
             "move it back into %s and restart the collector (replay is idempotent).",

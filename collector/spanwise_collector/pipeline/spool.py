@@ -8,7 +8,8 @@ writer releases it, and released files are replayed oldest first when the store 
 Past ``max_bytes`` the spool refuses (``SpoolFull``) so senders back off instead of the
 collector growing without bound. Files left by a crashed collector are replayed after
 restart; replay is idempotent (see dedup.py). A batch the store rejects for good (its own
-data; store/errors.py) is moved to ``rejected/`` (kept, never replayed).
+data; store/errors.py), or that cannot fit the table or fails every time (pipeline.py), is
+moved to ``rejected/`` (kept, never replayed).
 """
 
 from __future__ import annotations
