@@ -38,6 +38,25 @@ def convert_bytes(data: bytes, project: str) -> Any:
     return convert(parse_request(data), default_project=project).to_arrow()
 
 
+def _convert_in_worker(data: bytes, project: str) -> bytes:
+    """`convert_bytes` with its table sent back as one Arrow IPC stream: pickling a
+    table costs ~1.4 µs/span to write and ~0.8 to read (in the collector, under its
+    GIL); the IPC stream ~0.25 and ~0.1 (read without copying)."""
+    import pyarrow as pa
+
+    table = convert_bytes(data, project)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _read_table(stream: bytes) -> Any:
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(pa.py_buffer(stream)).read_all()
+
+
 def _watch_parent(parent: int) -> None:
     """Worker initializer: exit when the collector is gone. A SIGKILLed collector gives
     its workers no signal, and they would wait for work forever; checking once a second
@@ -53,7 +72,7 @@ def _watch_parent(parent: int) -> None:
 
 def _warm() -> int:
     """Imported and first-called in each worker before it takes requests."""
-    convert_bytes(b"", "default")
+    _convert_in_worker(b"", "default")
     return os.getpid()
 
 
@@ -135,17 +154,18 @@ class ConvertPool:
         if executor is None:
             return None
         try:
-            future = executor.submit(convert_bytes, data, project)
+            future = executor.submit(_convert_in_worker, data, project)
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
             self.broken(executor)
             return None
         try:
-            return future.result()
+            stream = future.result()
         except BrokenProcessPool:
             self.broken(executor)
             return None
         except CancelledError:  # closed while waiting
             return None
+        return _read_table(stream)
 
     def broken(self, executor: ProcessPoolExecutor) -> None:
         """A worker of ``executor`` died (killed, out of memory): start fresh ones in the
