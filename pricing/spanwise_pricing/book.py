@@ -132,6 +132,10 @@ class PriceBook:
             for m in (*self._global, *(m for ms in self._projects.values() for m in ms))
         }
         self._resolve_cached = functools.lru_cache(maxsize=cache_size)(self._resolve)
+        # (provider, model, project, day) as given → the match and version in force: the
+        # ingest path prices thousands of calls of a few models a second (the book is
+        # immutable, so entries never go stale).
+        self._lookup_cached = functools.lru_cache(maxsize=cache_size)(self._lookup)
 
     @classmethod
     def builtin(cls) -> PriceBook:
@@ -237,7 +241,11 @@ class PriceBook:
         project: str | None = None,
     ) -> tuple[Match, PriceVersion] | None:
         """The match and price version that would price a call at ``at``, or None."""
-        day = _day(at)
+        return self._lookup_cached(provider, model, project, _day(at))
+
+    def _lookup(
+        self, provider: str | None, model: str, project: str | None, day: int
+    ) -> tuple[Match, PriceVersion] | None:
         for m in self.resolve(provider, model, project=project):
             version = m.model.version_at(day)
             if version is not None:

@@ -66,8 +66,11 @@ class PriceVersion:
         """Days since 1970-01-01, the form the calculator compares timestamps in."""
         return (self.valid_from - EPOCH).days
 
-    def prices_for(self, input_tokens: int) -> dict[str, Decimal]:
-        """The prices that apply to a call with ``input_tokens`` total input tokens."""
+    def prices_for(self, input_tokens: int) -> Mapping[str, Decimal]:
+        """The prices that apply to a call with ``input_tokens`` total input tokens
+        (read-only: the version's own mapping when no tier applies)."""
+        if not self.tiers:
+            return self.prices
         resolved = dict(self.prices)
         for tier in self.tiers:  # ascending thresholds: the highest crossed tier wins per key
             if input_tokens > tier.above_input_tokens:
