@@ -75,6 +75,46 @@ def test_worker_decoding_stores_what_in_process_decoding_stores(stores, book, tm
         pooled.close()
 
 
+def _as_otlp_json(body: bytes) -> bytes:
+    """The same request in OTLP/JSON (ids in hex, as the spec spells them)."""
+    import base64
+    import json
+
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+    request = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+    payload = json_format.MessageToDict(request)
+    for rs in payload["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for span in ss["spans"]:
+                for item in (span, *span.get("links", ())):
+                    for key in ("traceId", "spanId", "parentSpanId"):
+                        if key in item:
+                            item[key] = base64.b64decode(item[key]).hex()
+    return json.dumps(payload).encode()
+
+
+def test_otlp_json_is_decoded_by_the_workers_too(stores, book, tmp_path):
+    bodies = [fresh_request(t) for t in build_templates(17, 2, 60)]
+    in_process = _pipeline(stores[0], book, tmp_path, workers=0)
+    pooled = _pipeline(stores[1], book, tmp_path, workers=1)
+    try:
+        for body in bodies:
+            in_process.consume_bytes(body, project="p1")
+            pooled.consume_bytes(_as_otlp_json(body), project="p1", encoding="json")
+        with pytest.raises(InvalidSpans, match="invalid JSON"):
+            pooled.consume_bytes(b'{"resourceSpans": [', project="p1", encoding="json")
+        assert in_process.sync(30) and pooled.sync(30)
+        assert pooled.convert_pool.stats["converted"] == len(bodies)  # the worker decoded them
+        expected = _rows(stores[0])
+        assert expected.count("\n") == sum(t.spans for t in build_templates(17, 2, 60))
+        assert _rows(stores[1]) == expected
+    finally:
+        in_process.close()
+        pooled.close()
+
+
 def test_bad_request_is_refused_and_stores_nothing(stores, book, tmp_path):
     pooled = _pipeline(stores[0], book, tmp_path, workers=1)
     try:

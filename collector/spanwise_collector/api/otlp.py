@@ -8,11 +8,9 @@ import zlib
 from fastapi import APIRouter, Depends, Request, Response
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 
-from ..pipeline.convert import InvalidSpans
 from ..pipeline.pipeline import Pipeline
 from ..receiver.errors import classify
 from ..receiver.otlp_grpc import PROJECT_HEADER
-from ..receiver.otlp_json import parse_json_request
 from .deps import get_pipeline
 
 router = APIRouter(tags=["otlp"])
@@ -79,14 +77,10 @@ async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipel
         project = request.headers.get(PROJECT_HEADER) or "default"
         from starlette.concurrency import run_in_threadpool
 
+        # Decoded off the event loop, in a worker process when the pool is up.
         if content_type.startswith("application/json"):
-            try:
-                payload = json.loads(body)
-            except (ValueError, RecursionError) as exc:
-                raise InvalidSpans(f"invalid JSON: {exc}") from None
-            otlp = parse_json_request(payload)
-            await run_in_threadpool(pipeline.consume, otlp, project, len(body))
-        elif content_type.startswith(PROTOBUF):  # decoded where gRPC requests are
+            await run_in_threadpool(pipeline.consume_bytes, body, project, "json")
+        elif content_type.startswith(PROTOBUF):
             await run_in_threadpool(pipeline.consume_bytes, body, project)
         else:
             return _reply("application/json", 415, f"unsupported content type {content_type!r}; "

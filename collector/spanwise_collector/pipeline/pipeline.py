@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..receiver.decode import parse_request
 from ..store import ClickHouseStore, StoreError
 from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
 from .conform import BatchUnfit, SpanTableFit
 from .convert import convert
-from .convert_pool import ConvertPool, convert_bytes
+from .convert_pool import ConvertPool, convert_bytes, decode
 from .dedup import SPANS_TABLE, drop_duplicates
 from .spool import Spool, SpoolDamaged
 from .stored_traces import StoredTraces
@@ -326,15 +325,18 @@ class Pipeline:
             size = request.ByteSize()
         return self._ingest(size, lambda: self._convert(request, project))
 
-    def consume_bytes(self, data: bytes, project: str = "default") -> int:
-        """`consume` for a serialized request: decoded in a worker process when the
-        conversion pool is up (convert_pool.py), else in this one."""
+    def consume_bytes(
+        self, data: bytes, project: str = "default", encoding: str = "protobuf"
+    ) -> int:
+        """`consume` for a request body (``protobuf``, or OTLP/JSON as ``json``): decoded
+        in a worker process when the conversion pool is up (convert_pool.py), else in
+        this one."""
         pool = self.convert_pool
         if pool is None or not pool.ready.is_set():
             if pool is not None:
                 pool.start()
-            return self.consume(parse_request(data), project, size=len(data))
-        return self._ingest(len(data), lambda: self._convert_pooled(pool, data, project))
+            return self.consume(decode(data, encoding), project, size=len(data))
+        return self._ingest(len(data), lambda: self._convert_pooled(pool, data, project, encoding))
 
     def _ingest(self, size: int, produce: Any) -> int:
         """Admit ``size`` request bytes, convert (``produce`` → Arrow table), accept."""
@@ -353,10 +355,10 @@ class Pipeline:
             processor.process(batch)
         return batch.to_arrow()
 
-    def _convert_pooled(self, pool: ConvertPool, data: bytes, project: str) -> Any:
-        table = pool.convert(data, project)
+    def _convert_pooled(self, pool: ConvertPool, data: bytes, project: str, encoding: str) -> Any:
+        table = pool.convert(data, project, encoding)
         if table is None:  # no worker could take it
-            table = convert_bytes(data, project)
+            table = convert_bytes(data, project, encoding)
         return self._process_arrow(table) if self.processors else table
 
     def _process_arrow(self, table: Any) -> Any:

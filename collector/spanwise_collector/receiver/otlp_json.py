@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from google.protobuf import json_format
@@ -23,6 +24,15 @@ def _fix_ids(obj: dict[str, Any]) -> None:
                 obj[key] = base64.b64encode(bytes.fromhex(value)).decode()
             except ValueError:
                 raise InvalidSpans(f"{key} {value[:64]!r} is not hexadecimal") from None
+
+
+def decode_json(body: bytes) -> Any:
+    """An OTLP/JSON request body → ``ExportTraceServiceRequest`` (``InvalidSpans`` if bad)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidSpans(f"invalid JSON: {exc}") from None
+    return parse_json_request(payload)
 
 
 def parse_json_request(payload: Any) -> Any:
