@@ -124,7 +124,9 @@ def newest_spans(
     so at scale FINAL there would cost more than the rollup saves. The rollup's own
     premise makes it unnecessary: a span is stored once (re-deliveries are dropped at
     ingest) plus the versions ``reprice`` adds (``CostRevision`` > 0, the highest is the
-    newest). Most windows hold no repriced span: one cheap count says so.
+    newest). Most windows hold no repriced span: one cheap count says so. ``cond`` must
+    be true for all versions of a span or none (reprice changes Cost and CostStatus):
+    filter those outside, on the newest versions.
 
     ``optimistic``: no count query (each costs a round trip and a plan over the spans
     table, ~5 ms); every version is read, and the caller's query must count the rows
