@@ -13,10 +13,12 @@ import pytest
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from spanwise_collector.costs import PricingProcessor
 from spanwise_collector.costs.reprice import reprice
+from spanwise_collector.filters import parse_filter
 from spanwise_collector.pipeline.pipeline import Pipeline
 from spanwise_collector.query.costs import cost_summary
 from spanwise_collector.query.rollup import rollup_hours
 from spanwise_collector.search.analytics import analytics
+from spanwise_collector.search.rollup_filter import rollup_fields
 from spanwise_collector.store.ddl import MIGRATIONS
 from spanwise_pricing import PriceBook
 
@@ -41,6 +43,33 @@ QUERIES = [
     (["span_name", "project"], ["count", "cost", "output_tokens", "error_rate"]),
 ]
 COST_KEYS = [["model"], ["day", "provider"], [], ["project", "model"]]
+# Filters on the rollup's key columns only: the rollup path applies them to both parts.
+FILTERS = [
+    "span.model = 'gpt-4o' AND span.status = 'ERROR'",
+    "span.model != 'gpt-4o-mini'",  # spans without a model match neither = nor !=
+    "span.model IS NULL",
+    "span.model IN ('gpt-4o', 'acme-1') OR span.provider = 'acme'",
+    "span.provider NOT IN ('openai')",
+    "span.provider IS NOT NULL AND NOT span.provider = 'acme'",
+    "span.type = 'llm'",  # enum values in any case
+    "span.type NOT IN ('TOOL', 'AGENT') AND span.status = 'ok'",
+    "NOT (span.status = 'ERROR' OR span.type = 'TOOL')",
+    "span.name LIKE 'c%' OR span.name IN ('lookup')",
+    "span.name != 'framework' AND span.name ILIKE '%O%'",
+    "span.cost_status = 'ok'",
+    "span.cost_status IN ('counted_in_child', 'counted_in_parent', 'unknown_model')",
+    "span.cost_status IS NULL OR span.cost_status NOT IN ('ok')",
+]
+# Filters on anything else: always the scan.
+SCAN_FILTERS = [
+    "span.input_tokens > 100",
+    "span.model = 'gpt-4o' AND span.cost > 0.0001",
+    "span.attributes.`gen_ai.request.model` = 'gpt-4o'",
+    "span.duration_ms < 1000 OR span.status = 'ERROR'",
+    "NOT trace.project = 'p2'",
+    "trace.status = 'ERROR' AND span.type = 'LLM'",
+    "trace.text != 'no such text'",
+]
 DAYS = 4
 
 
@@ -109,6 +138,12 @@ def _assert_same(store, rng: random.Random, end: datetime, project: str) -> int:
                       project=project, limit=10_000)  # fmt: skip
             fast, scan = analytics(store, **kw), analytics(store, use_rollup=False, **kw)
             assert fast == scan, (since, until, group_by)
+        for n, text in enumerate(rng.sample(FILTERS, 3)):  # all of them over the calls
+            group_by, metrics = QUERIES[n % len(QUERIES)]
+            kw = dict(group_by=group_by, metrics=metrics, filter=text, since=since,
+                      until=until, project=project, limit=10_000)  # fmt: skip
+            fast, scan = analytics(store, **kw), analytics(store, use_rollup=False, **kw)
+            assert fast == scan, (since, until, text)
         # LIMIT keeps the first groups: a repriced span in a later group still counts
         # (the edge scan's check covers every group, not the ones returned).
         kw = dict(group_by=["hour", "model"], metrics=["count", "cost"], since=since,
@@ -124,6 +159,33 @@ def _assert_same(store, rng: random.Random, end: datetime, project: str) -> int:
             scan["rows"].sort(key=lambda r: sorted(r["key"].items()))
             assert fast == scan, (a, b, group_by)
     return used
+
+
+def _assert_fast_path(store, end: datetime) -> None:
+    """The rollup path is taken for FILTERS and not for SCAN_FILTERS, seen from outside:
+    project "probe" gets a copy of p1's rollup rows but no spans. Over whole hours (no
+    edge scan) the rollup path on "probe" must equal the scan of p1 (so it read the
+    rollup, filtered exactly like the scan); the scan of "probe" is empty."""
+    store.command(
+        "INSERT INTO span_rollup_hourly SELECT * REPLACE ('probe' AS Project)"
+        " FROM (SELECT * FROM span_rollup_hourly WHERE Project = 'p1')"
+    )
+    hour = end.replace(minute=0, second=0)
+    since, until = (hour - timedelta(days=DAYS + 1)).isoformat(), hour.isoformat()
+    for n, text in enumerate(FILTERS):
+        group_by, metrics = QUERIES[n % len(QUERIES)]
+        kw = dict(group_by=[k for k in group_by if k != "project"], metrics=metrics,
+                  filter=text, since=since, until=until, limit=10_000)  # fmt: skip
+        fast = analytics(store, project="probe", **kw)
+        assert fast["rows"], text  # every filter matches some spans
+        assert fast["rows"] == analytics(store, project="p1", use_rollup=False, **kw)["rows"]
+        assert analytics(store, project="probe", use_rollup=False, **kw)["rows"] == []
+    for text in SCAN_FILTERS:
+        kw = dict(group_by=["day", "model"], metrics=["count", "cost"], filter=text,
+                  since=since, until=until, project="probe")  # fmt: skip
+        assert analytics(store, **kw)["rows"] == [], text
+        assert analytics(store, **{**kw, "project": "p1"})["rows"], text  # spans match
+    store.command("DELETE FROM span_rollup_hourly WHERE Project = 'probe'")
 
 
 @pytest.fixture
@@ -167,6 +229,7 @@ def test_rollup_equals_scan_with_redelivery_and_reprice(store, tmp_path):
     assert {r["key"]["model"]: r["cost"] is not None for r in rows}["acme-1"]
     _assert_same(store, rng, end, "p1")
     _assert_same(store, rng, end, "")
+    _assert_fast_path(store, end)
 
 
 def test_store_with_spans_before_the_rollup_scans_those_hours(embedded_chdb_path, tmp_path):
@@ -195,3 +258,16 @@ def test_store_with_spans_before_the_rollup_scans_those_hours(embedded_chdb_path
             assert analytics(store, **kw) == analytics(store, use_rollup=False, **kw)
     finally:
         pipeline.close()
+
+
+def test_rollup_fields_decided_from_the_parsed_filter():
+    def fields(text):
+        return rollup_fields(parse_filter(text))
+
+    assert fields("NOT (span.model = 'a' OR span.type IN ('LLM'))") == {"span.model", "span.type"}
+    assert fields("span.cost_status IS NULL") == {"span.cost_status"}
+    assert fields("span.name = 'x' AND span.output_tokens > 1") is None
+    assert fields("span.attributes.model = 'x'") is None  # an attribute, not the column
+    assert fields("trace.name = 'x'") is None
+    assert fields("no.such.field = 1") is None  # the scan path reports the error
+    assert rollup_fields(None) == frozenset()

@@ -1,6 +1,7 @@
 """Reading the hourly span rollup (``store/rollup_ddl.py``): span analytics
-(``search/analytics.py``: no filter, group keys and metrics the rollup keeps) and cost
-totals (``costs.py``: no trace-level keys) use it where it gives the scan's answer.
+(``search/analytics.py``: group keys and metrics the rollup keeps, no filter or one on
+key columns only, ``search/rollup_filter.py``) and cost totals (``costs.py``: no
+trace-level keys) use it where it gives the scan's answer.
 
 The window is split at whole hours: hours inside it (and inside the rollup's coverage)
 are read from ``span_rollup_hourly``, the partial edge hours are scanned from
@@ -123,7 +124,9 @@ def newest_spans(
     so at scale FINAL there would cost more than the rollup saves. The rollup's own
     premise makes it unnecessary: a span is stored once (re-deliveries are dropped at
     ingest) plus the versions ``reprice`` adds (``CostRevision`` > 0, the highest is the
-    newest). Most windows hold no repriced span: one cheap count says so.
+    newest). Most windows hold no repriced span: one cheap count says so. ``cond`` must
+    be true for all versions of a span or none (reprice changes Cost and CostStatus):
+    filter those outside, on the newest versions.
 
     ``optimistic``: no count query (each costs a round trip and a plan over the spans
     table, ~5 ms); every version is read, and the caller's query must count the rows
@@ -154,14 +157,20 @@ def edge_value(name: str) -> str:
     return _ROW_VALUES[name][0]
 
 
-def rollup_rows(keys: Sequence[str], needed: Sequence[str], project: str) -> str:
+def rollup_rows(
+    keys: Sequence[str], needed: Sequence[str], project: str, filter_sql: str = "1"
+) -> str:
     """The rollup rows of the hours [{r_from}, {r_until}) as p_k<n> and p_<aggregate>,
-    the values ``edge_value`` gives one edge span: the caller sums both per group."""
+    the values ``edge_value`` gives one edge span: the caller sums both per group.
+    ``filter_sql``: a span filter over key columns only (``search/rollup_filter.py``);
+    the rollup has them under the spans' column names, with the spans' values."""
     cols = [f"{ROLLUP_KEYS[k]} AS p_k{n}" for n, k in enumerate(keys)]
     cols += [f"{_ROW_VALUES[m][1]} AS p_{m}" for m in needed]
     where = "Hour >= {r_from:DateTime('UTC')} AND Hour < {r_until:DateTime('UTC')}"
     if project:
         where += " AND Project = {w_project:String}"
+    if filter_sql != "1":
+        where += f" AND ({filter_sql})"
     return f"SELECT {', '.join(cols)} FROM {ROLLUP_TABLE} WHERE {where}"
 
 

@@ -8,9 +8,11 @@ trace attributes read from the grouped summary. level="trace": one row per trace
 the grouped summary, filtered with the trace schema. A call recorded twice (framework
 span + client span) counts its tokens once, as in the cost totals.
 
-Span-level requests without a filter whose keys and metrics the hourly rollup keeps
-(count, cost, tokens, errors by model/provider/span name/type/project/hour/day) read
-whole hours from the rollup and scan only the edge hours (``query/rollup.py``): same result.
+Span-level requests whose keys and metrics the hourly rollup keeps (count, cost, tokens,
+errors by model/provider/span name/type/project/hour/day), with no filter or one on the
+rollup's key columns only (span.name/type/status/model/provider/cost_status, see
+``rollup_filter.py``), read whole hours from the rollup and scan only the edge hours
+(``query/rollup.py``), the filter applied to both: same result as the scan.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from spanwise_collector.filters import compile_filter
+from spanwise_collector.filters import Node, compile_filter, parse_filter
 
 from ..query.errors import QueryError
 from ..query.rollup import (
@@ -37,6 +39,7 @@ from ..query.rollup import (
 )
 from ..query.traces import money
 from ..store import ClickHouseStore
+from .rollup_filter import REPRICED_FIELDS, rollup_fields
 from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
 from .traces import SUMMARY_RANGE, summary_range_where
 from .window import Window, open_window
@@ -90,6 +93,7 @@ _TRACE_METRICS = {
     "errors": "countIf(root_error > 0)",
 }
 _FINAL_SETTINGS = " SETTINGS do_not_merge_across_partitions_select_final = 1"
+_FILTER_COLS = ("SpanName", "SpanType", "StatusCode", "Model", "Provider", "CostStatus")
 _SPAN_COLS = ("TraceId, SpanId, Timestamp, Project, SpanName, SpanType, Model, Provider, "
               "Duration, StatusCode, Cost, CostStatus, InputTokens, OutputTokens")  # fmt: skip
 
@@ -142,18 +146,22 @@ def analytics(
     params: dict[str, Any] = {**window.params, "limit": limit}
     keys = _keys(group_by, level, params)
     needed = ["count", *sorted({n for m in wanted for n in _NEEDS[m]})]
+    node = parse_filter(filter) if filter else None
+    fields = rollup_fields(node) if level == "span" else None
     hours = None
-    if (level == "span" and use_rollup and not (filter or "").strip()
-            and all(k in ROLLUP_KEYS for k, _ in keys) and set(needed) <= ROLLUP_NEEDS):  # fmt: skip
+    if (use_rollup and fields is not None and all(k in ROLLUP_KEYS for k, _ in keys)
+            and set(needed) <= ROLLUP_NEEDS):  # fmt: skip
         hours = rollup_hours(store, window.since, window.until)
     if hours is not None:
         params.update(hour_params(hours))
     # The edge scan first reads every version (no count query): redone exactly when it
-    # read a repriced one (see newest_spans).
-    found = store.query_dicts(_sql(store, keys, needed, filter, window, level, hours, params,
-                                   optimistic=True), params)  # fmt: skip
-    if hours is not None and found and found[0]["m_revised_all"]:
-        found = store.query_dicts(_sql(store, keys, needed, filter, window, level, hours, params,
+    # read a repriced one (see newest_spans). Not with a filter on a field reprice
+    # changes: the newest versions are chosen first, then filtered (rollup_filter.py).
+    optimistic = not (fields and fields & REPRICED_FIELDS)
+    found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
+                                   optimistic=optimistic), params)  # fmt: skip
+    if hours is not None and optimistic and found and found[0]["m_revised_all"]:
+        found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
                                        optimistic=False), params)  # fmt: skip
     rows = []
     for row in found:
@@ -175,7 +183,7 @@ def _sql(
     store: ClickHouseStore,
     keys: list[tuple[str, str]],
     needed: list[str],
-    filter: str | None,
+    node: Node | None,
     window: Window,
     level: str,
     hours: tuple[datetime, datetime] | None,
@@ -183,20 +191,26 @@ def _sql(
     optimistic: bool,
 ) -> str:
     """The analytics query; with ``hours``, rollup rows plus the edge scan, whose
-    repriced rows (``optimistic``: all versions read) come back as ``m_revised_all``."""
+    repriced rows (``optimistic``: all versions read) come back as ``m_revised_all``.
+    The filter ``node`` applies to both parts (``rollup_filter.py``: same columns)."""
+    after = False  # the filter applied after newest_spans
     if level == "span":
-        where = compile_filter(filter or None, SPAN_SCHEMA)
+        where = compile_filter(node, SPAN_SCHEMA)
         if hours is None:
             source = _span_source(where.sql, window.project, needs_trace=any(
                 e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
         else:  # the edge hours: no FINAL (see newest_spans)
-            cond = " AND ".join(_span_conditions(where.sql, window.project, skip_hours=True))
+            after = bool((rollup_fields(node) or set()) & REPRICED_FIELDS)
+            inner = "1" if after else where.sql
+            cond = " AND ".join(_span_conditions(inner, window.project, skip_hours=True))
             edge = newest_spans(store, _SPAN_COLS, cond, params, optimistic=optimistic)
+            if after:  # on rollup key columns (_FILTER_COLS), all in _SPAN_COLS
+                edge = f"SELECT * FROM ({edge}) WHERE {where.sql}"
             source = f"({edge}) AS s"
             needed = [*needed, REVISED]
         agg = _SPAN_METRICS
     else:
-        where = compile_filter(filter or None, TRACE_SCHEMA)
+        where = compile_filter(node, TRACE_SCHEMA)
         summary_where = summary_range_where(window.project)
         source = (
             f"({grouped_summary_sql(None, summary_where)}) WHERE start >= {{w_since:DateTime64(9)}}"
@@ -213,10 +227,13 @@ def _sql(
         cols += [f"{edge_value(name)} AS p_{name}" for name in needed]
     if level == "span":  # read only the span columns this query uses
         used = set(re.findall(r"\bs\.(\w+)", " ".join(cols))) | {"TraceId"}
+        if after:
+            used |= set(_FILTER_COLS)
         source = source.replace(_SPAN_COLS, ", ".join(sorted(used)), 1)
     sql = f"SELECT {', '.join(cols)} FROM {source}"
     if hours is not None:
-        parts = f"{sql} UNION ALL {rollup_rows([k for k, _ in keys], needed, window.project)}"
+        rollup = rollup_rows([k for k, _ in keys], needed, window.project, where.sql)
+        parts = f"{sql} UNION ALL {rollup}"
         outer = [f"p_k{n} AS k{n}" for n in range(len(keys))]
         outer += [f"sum(p_{name}) AS m_{name}" for name in needed]
         # over all groups before LIMIT (HAVING drops only groups without edge spans)
