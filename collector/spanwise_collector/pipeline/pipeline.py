@@ -86,6 +86,11 @@ class _Acked:
     seq: int  # acknowledgement order, for `Pipeline.sync`
 
 
+class _Behind(Exception):
+    """Earlier batches wait in the spool (store down, or one being retried): newer ones
+    queue behind them, in order."""
+
+
 def _concat(tables: list[Any]) -> Any:
     if len(tables) == 1:
         return tables[0]
@@ -168,7 +173,7 @@ class Pipeline:
             if len(self.spool):
                 self._replay()  # keep order: batches spooled earlier go first
             if len(self.spool):
-                raise StoreError("the spool is still being replayed", retryable=True)
+                raise _Behind(f"{len(self.spool)} earlier batches still wait in the spool")
             try:
                 self._insert_table(_concat([item.table for item in items]))
             except StoreError as exc:
@@ -179,22 +184,18 @@ class Pipeline:
                 for item in items:
                     self.spool.remove(item.path)
                 pending.clear()
-            if self._down:
-                self._down = False
-                logger.info("store available again; writing to it directly")
+            self._note_up()
         except Exception as exc:
             # Already on disk: leave them in the spool, replayed when the store is back.
             self.spool.release([item.path for item in pending])
             self.stats["spooled"] += sum(item.table.num_rows for item in pending)
-            if not (isinstance(exc, StoreError) and exc.retryable):
+            if isinstance(exc, _Behind):  # in order behind them; replay says why they wait
+                logger.debug("%s; %d more join them", exc, len(pending))
+            elif isinstance(exc, StoreError) and exc.retryable:
+                self._note_down(exc)
+            else:
                 logger.error("writing %d batches failed; they wait in the spool: %s",
                              len(pending), exc)  # fmt: skip
-            elif not self._down:
-                self._down = True
-                logger.warning(
-                    "store unavailable, batches wait in the spool at %s: %s",
-                    self.spool.directory, exc,
-                )  # fmt: skip
             self._next_retry = time.monotonic() + self.retry_interval
         finally:
             for item in items:
@@ -265,6 +266,7 @@ class Pipeline:
             error: Exception | None = self._insert_or_refusal(table)
         except (StoreError, MemoryError) as exc:  # the store (or this host) is short for now
             self._next_retry = time.monotonic() + self.retry_interval
+            self._note_down(exc)
             logger.debug("store still unavailable (%d batches spooled): %s", len(self.spool), exc)
             return False
         except BatchUnfit as exc:
@@ -279,7 +281,19 @@ class Pipeline:
             return True
         self.spool.remove(path)
         self.stats["replayed"] += table.num_rows
+        self._note_up()
         return True
+
+    def _note_down(self, exc: BaseException) -> None:
+        if not self._down:  # once per outage
+            self._down = True
+            logger.warning("store unavailable, batches wait in the spool at %s: %s",
+                           self.spool.directory, exc)  # fmt: skip
+
+    def _note_up(self) -> None:
+        if self._down:
+            self._down = False
+            logger.info("store available again")
 
     def _failed(self, path: Path, exc: Exception) -> Exception | None:
         """Count a failure of the spooled batch ``path`` that is not the store's; the
