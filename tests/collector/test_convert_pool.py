@@ -56,23 +56,33 @@ def _rows(store) -> str:
         return c.raw_query(_ROWS).decode()
 
 
-def test_worker_decoding_stores_what_in_process_decoding_stores(stores, book, tmp_path):
-    bodies = [fresh_request(t) for t in build_templates(7, 3, 120)]
+def _same_rows_both_ways(stores, book, tmp_path, seed: int, encode, encoding: str) -> None:
+    """Each request decoded in-process (protobuf) into ``stores[0]`` and, as ``encode``
+    makes it, by a worker into ``stores[1]``: the stored rows are the same."""
+    templates = build_templates(seed, 3, 120)
+    bodies = [fresh_request(t) for t in templates]
     in_process = _pipeline(stores[0], book, tmp_path, workers=0)
     pooled = _pipeline(stores[1], book, tmp_path, workers=1)
     try:
         for body in bodies:
             in_process.consume_bytes(body, project="p1")
-            pooled.consume_bytes(body, project="p1")
+            pooled.consume_bytes(encode(body), project="p1", encoding=encoding)
+        if encoding == "json":
+            with pytest.raises(InvalidSpans, match="invalid JSON"):
+                pooled.consume_bytes(b'{"resourceSpans": [', project="p1", encoding="json")
         assert in_process.sync(30) and pooled.sync(30)
         assert pooled.convert_pool.stats["converted"] == len(bodies)  # the workers did it
         expected = _rows(stores[0])
-        assert expected.count("\n") == sum(t.spans for t in build_templates(7, 3, 120))
+        assert expected.count("\n") == sum(t.spans for t in templates)
         assert '"CostStatus":"ok"' in expected  # LLM spans were priced
         assert _rows(stores[1]) == expected
     finally:
         in_process.close()
         pooled.close()
+
+
+def test_worker_decoding_stores_what_in_process_decoding_stores(stores, book, tmp_path):
+    _same_rows_both_ways(stores, book, tmp_path, 7, lambda body: body, "protobuf")
 
 
 def _as_otlp_json(body: bytes) -> bytes:
@@ -96,23 +106,7 @@ def _as_otlp_json(body: bytes) -> bytes:
 
 
 def test_otlp_json_is_decoded_by_the_workers_too(stores, book, tmp_path):
-    bodies = [fresh_request(t) for t in build_templates(17, 2, 60)]
-    in_process = _pipeline(stores[0], book, tmp_path, workers=0)
-    pooled = _pipeline(stores[1], book, tmp_path, workers=1)
-    try:
-        for body in bodies:
-            in_process.consume_bytes(body, project="p1")
-            pooled.consume_bytes(_as_otlp_json(body), project="p1", encoding="json")
-        with pytest.raises(InvalidSpans, match="invalid JSON"):
-            pooled.consume_bytes(b'{"resourceSpans": [', project="p1", encoding="json")
-        assert in_process.sync(30) and pooled.sync(30)
-        assert pooled.convert_pool.stats["converted"] == len(bodies)  # the worker decoded them
-        expected = _rows(stores[0])
-        assert expected.count("\n") == sum(t.spans for t in build_templates(17, 2, 60))
-        assert _rows(stores[1]) == expected
-    finally:
-        in_process.close()
-        pooled.close()
+    _same_rows_both_ways(stores, book, tmp_path, 17, _as_otlp_json, "json")
 
 
 def test_bad_request_is_refused_and_stores_nothing(stores, book, tmp_path):

@@ -14,7 +14,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 from spanwise_collector.pipeline.pipeline import Pipeline
 
 from tests.reliability._otlp import new_trace_id, trace_request, wrap
-from tests.support.embedded import scratch_store
+from tests.support.embedded import scratch_store, span_counts
 from tests.support.waiting import wait_for
 
 
@@ -45,14 +45,6 @@ def store(embedded_chdb_path):
         yield s
 
 
-def _counts(store, *trace_ids: bytes) -> list[int]:
-    rows = dict(store.query(
-        "SELECT TraceId, count() FROM otel_traces WHERE TraceId IN {ids:Array(String)} "
-        "GROUP BY TraceId", {"ids": [t.hex() for t in trace_ids]},
-    ))  # fmt: skip
-    return [rows.get(t.hex(), 0) for t in trace_ids]
-
-
 def _summary_spans(store, *trace_ids: bytes) -> int:
     (count,) = store.query(
         "SELECT sum(SpanCount) FROM trace_summary WHERE TraceId IN {ids:Array(String)}",
@@ -80,7 +72,7 @@ def test_refused_batch_in_a_group_is_set_aside_and_the_others_stored(store, tmp_
             pipeline.consume(broken_request(bad))  # lingers: the three share one insert
             pipeline.consume(trace_request(after, 4))
             assert pipeline.sync(timeout=30)  # a set-aside batch counts as written
-        assert _counts(store, before, bad, after) == [3, 0, 4]  # read-your-writes holds
+        assert span_counts(store, before, bad, after) == [3, 0, 4]  # read-your-writes holds
         assert any("one at a time" in r.getMessage() for r in caplog.records)
         assert _summary_spans(store, before, after) == 7  # each stored span counted once
         assert _rejected_traces(spool) == [{bad.hex()}]
@@ -89,7 +81,7 @@ def test_refused_batch_in_a_group_is_set_aside_and_the_others_stored(store, tmp_
                    if r.levelno == logging.ERROR)  # fmt: skip
         pipeline.consume(trace_request(later, 2))  # later batches go straight in
         assert pipeline.sync(timeout=30)
-        assert _counts(store, later) == [2]
+        assert span_counts(store, later) == [2]
         assert list(spool.glob("*.arrow")) == [] and pipeline.limiter.inflight == 0
     finally:
         pipeline.close()
@@ -110,11 +102,11 @@ def test_refused_batch_is_kept_through_an_outage_then_set_aside(store, tmp_path)
         store.command("ATTACH TABLE otel_traces")
     assert wait_for(lambda: len(pipeline.spool) == 0)  # replayed oldest first
     try:
-        assert _counts(store, before, bad, after) == [3, 0, 4]
+        assert span_counts(store, before, bad, after) == [3, 0, 4]
         assert _rejected_traces(spool) == [{bad.hex()}]
         pipeline.consume(trace_request(later, 2))
         assert pipeline.sync(timeout=30)
-        assert _counts(store, later) == [2]
+        assert span_counts(store, later) == [2]
     finally:
         pipeline.close()
     # The operator's way back (docs/reliability.md): repair the file, move it back into
@@ -131,7 +123,7 @@ def test_refused_batch_is_kept_through_an_outage_then_set_aside(store, tmp_path)
     restarted = Pipeline(store, spool_dir=spool, retry_interval=0.05)
     try:
         assert wait_for(lambda: len(restarted.spool) == 0)
-        assert _counts(store, bad) == [2] and _summary_spans(store, bad) == 2
+        assert span_counts(store, bad) == [2] and _summary_spans(store, bad) == 2
     finally:
         restarted.close()
 
@@ -151,11 +143,11 @@ def test_too_many_parts_keeps_batches_until_merges_catch_up(store, tmp_path, cap
                     pipeline.consume(trace_request(trace_id, 3))
                     assert pipeline.sync(timeout=30)
             assert "TOO_MANY_PARTS" in caplog.text
-            assert len(pipeline.spool) == 3 and _counts(store, *waiting) == [0, 0, 0]
+            assert len(pipeline.spool) == 3 and span_counts(store, *waiting) == [0, 0, 0]
         finally:
             store.command("ALTER TABLE otel_traces RESET SETTING parts_to_throw_insert")
         assert wait_for(lambda: len(pipeline.spool) == 0)
-        assert _counts(store, first, *waiting) == [2, 3, 3, 3]
+        assert span_counts(store, first, *waiting) == [2, 3, 3, 3]
         assert _summary_spans(store, *waiting) == 9
         assert pipeline.stats["rejected"] == 0 and not (spool / "rejected").exists()
     finally:

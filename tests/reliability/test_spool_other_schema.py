@@ -13,7 +13,7 @@ from spanwise_collector.pipeline.convert import convert
 from spanwise_collector.pipeline.pipeline import MAX_BATCH_FAILURES, Pipeline
 
 from tests.reliability._otlp import new_trace_id, trace_request
-from tests.support.embedded import scratch_store
+from tests.support.embedded import scratch_store, span_counts
 from tests.support.waiting import wait_for
 
 
@@ -40,14 +40,6 @@ def _replace(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
     return table.set_column(table.schema.get_field_index(name), name, values)
 
 
-def _counts(store, *trace_ids: bytes) -> list[int]:
-    rows = dict(store.query(
-        "SELECT TraceId, count() FROM otel_traces WHERE TraceId IN {ids:Array(String)} "
-        "GROUP BY TraceId", {"ids": [t.hex() for t in trace_ids]},
-    ))  # fmt: skip
-    return [rows.get(t.hex(), 0) for t in trace_ids]
-
-
 def _rejected(spool) -> list[str]:
     return sorted(p.name for p in (spool / "rejected").glob("*.arrow"))
 
@@ -66,7 +58,7 @@ def test_batch_missing_columns_is_stored_with_the_tables_defaults(store, tmp_pat
     pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
     try:
         assert _replayed(pipeline)
-        assert _counts(store, old, current) == [3, 3]
+        assert span_counts(store, old, current) == [3, 3]
         rows = store.query(
             "SELECT RunId, TraceMetadata, length(Events.Timestamp) = length(Events.Name), "
             "Cost, CostRevision, IngestedAt > 0 FROM otel_traces WHERE TraceId = {t:String}",
@@ -89,7 +81,7 @@ def test_batch_with_a_column_the_table_no_longer_has_is_stored_without_it(store,
         pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
         try:
             assert _replayed(pipeline)
-            assert _counts(store, first, second, current) == [3, 3, 3]
+            assert span_counts(store, first, second, current) == [3, 3, 3]
             assert pipeline.stats["rejected"] == 0 and not (spool / "rejected").exists()
         finally:
             pipeline.close()
@@ -112,7 +104,7 @@ def test_changed_types_are_cast_when_no_value_changes_else_set_aside(store, tmp_
     pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
     try:
         assert _replayed(pipeline)
-        assert _counts(store, widened, negative, current) == [3, 0, 3]
+        assert span_counts(store, widened, negative, current) == [3, 0, 3]
         durations = store.query(
             "SELECT DISTINCT Duration FROM otel_traces WHERE TraceId = {t:String}",
             {"t": widened.hex()},
@@ -132,7 +124,7 @@ def test_batch_without_span_ids_is_set_aside(store, tmp_path):
     pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
     try:
         assert _replayed(pipeline)
-        assert _counts(store, keyless, current) == [0, 3]
+        assert span_counts(store, keyless, current) == [0, 3]
         assert _rejected(spool) == [f"{1:020d}.arrow"] and pipeline.stats["rejected"] == 3
     finally:
         pipeline.close()
@@ -152,7 +144,7 @@ def test_batch_failing_every_time_is_set_aside_and_later_ones_stored(store, tmp_
         try:
             pipeline.consume(trace_request(fresh, 2))  # acknowledged behind the poison
             assert _replayed(pipeline) and pipeline.sync(timeout=10)
-            assert _counts(store, poison, behind, fresh) == [0, 3, 2]
+            assert span_counts(store, poison, behind, fresh) == [0, 3, 2]
             assert _rejected(spool) == [f"{1:020d}.arrow"]
             assert pipeline.stats["rejected"] == 3
             assert pipeline.limiter.inflight == 0
@@ -187,7 +179,7 @@ def test_batch_failing_on_the_write_path_is_set_aside_and_later_ones_stored(stor
         pipeline.consume(trace_request(after, 1))
         assert pipeline.sync(timeout=10)  # written: into the spool, the group failed
         assert _replayed(pipeline)  # then replayed one by one
-        assert _counts(store, before, poison, after) == [1, 0, 1]
+        assert span_counts(store, before, poison, after) == [1, 0, 1]
         assert len(_rejected(spool)) == 1 and pipeline.stats["rejected"] == 2
         assert pipeline.limiter.inflight == 0
     finally:

@@ -33,3 +33,12 @@ def scratch_store(chdb_path: str | Path, prefix: str = "t") -> Iterator[Any]:
         yield store
     finally:
         store.command(f"DROP DATABASE IF EXISTS `{store.database}`")
+
+
+def span_counts(store: Any, *trace_ids: bytes) -> list[int]:
+    """Stored spans (rows of ``otel_traces``) of each trace, in the order given."""
+    rows = dict(store.query(
+        "SELECT TraceId, count() FROM otel_traces WHERE TraceId IN {ids:Array(String)} "
+        "GROUP BY TraceId", {"ids": [t.hex() for t in trace_ids]},
+    ))  # fmt: skip
+    return [rows.get(t.hex(), 0) for t in trace_ids]
