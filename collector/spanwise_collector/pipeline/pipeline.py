@@ -8,27 +8,24 @@ in the store are bounded; `Pipeline.sync` lets readers see everything acknowledg
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..store import ClickHouseStore, StoreError
+from ..store import ClickHouseStore
 from ..store.ddl import TEXT_INDEXES
 from .admission import InflightLimiter
 from .batch import SpanBatch
-from .conform import BatchUnfit, SpanTableFit
 from .convert import convert
 from .convert_pool import ConvertPool, convert_bytes, decode
-from .dedup import SPANS_TABLE, drop_duplicates
-from .spool import Spool, SpoolDamaged
+from .dedup import SPANS_TABLE as SPANS_TABLE  # re-exported: benches import it from here
+from .spool import Spool
+from .store_writer import MAX_BATCH_FAILURES as MAX_BATCH_FAILURES  # re-exported (tests)
+from .store_writer import Acked, StoreWriter
 from .stored_traces import StoredTraces
 from .writer import BatchWriter, WriterClosed
-
-logger = logging.getLogger("spanwise.collector")
 
 # Request bytes not yet in the store (the writer holds their Arrow tables in memory): a
 # backlog of ~5 s at full load on 2 cores; past it senders back off.
@@ -51,11 +48,6 @@ INSERT_SETTINGS: dict[str, Any] = {
 DEFER_INDEXES_SETTING = "exclude_materialize_skip_indexes_on_insert"
 
 
-# A spooled batch that fails this many times in a row for a reason other than the store
-# (a bug, or data the code cannot handle) is set aside: it would fail forever and hold
-# every later batch behind it. The store being down never counts (that waits forever).
-MAX_BATCH_FAILURES = 3
-
 # Requests converted at once (the rest wait their turn, still admitted): conversion is
 # Python holding the GIL, so more at once only take turns — and starve the writer thread
 # of the GIL it needs between inserts.
@@ -74,29 +66,6 @@ class BatchProcessor(Protocol):
     """A stage that fills or rewrites columns of a batch in place (e.g. pricing)."""
 
     def process(self, batch: SpanBatch) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Acked:
-    """A request's batch: acknowledged, in the spool at ``path``, not yet in the store."""
-
-    table: Any
-    path: Path
-    size: int  # request bytes held in the in-flight limit until the batch is stored
-    seq: int  # acknowledgement order, for `Pipeline.sync`
-
-
-class _Behind(Exception):
-    """Earlier batches wait in the spool (store down, or one being retried): newer ones
-    queue behind them, in order."""
-
-
-def _concat(tables: list[Any]) -> Any:
-    if len(tables) == 1:
-        return tables[0]
-    import pyarrow as pa
-
-    return pa.concat_tables(tables)
 
 
 def default_spool_dir(store: ClickHouseStore) -> Path:
@@ -122,209 +91,40 @@ class Pipeline:
         self.store = store
         # Worker processes that decode requests given as bytes (`consume_bytes`).
         self.convert_pool = ConvertPool(convert_workers) if convert_workers > 0 else None
-        # Told about every table before it is inserted (spool replays too).
-        self.stored_traces = stored_traces
         self.processors = list(processors)
         self.limiter = InflightLimiter(max_inflight_bytes)
         self.spool = Spool(spool_dir or default_spool_dir(store), spool_max_bytes)
-        self.retry_interval = retry_interval
-        self.insert_settings = insert_settings(store)
-        self._next_retry = 0.0
-        # Batches from another version's schema are made to fit the table (conform.py).
-        self._fit = SpanTableFit(store, SPANS_TABLE)
-        # The oldest spooled batch's failures in a row for a non-store reason.
-        self._failures: tuple[Path | None, int] = (None, 0)
         self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0,
                       "rejected": 0}  # fmt: skip
-        # Acknowledged vs written (stored, or left in the spool for replay), in order.
+        # Acknowledged here vs written by the store writer, in order (`sync`).
         self._acked_seq = 0
-        self._written_seq = 0
         self._seq = threading.Condition()
-        self._down = False  # the last insert failed with a retryable error
-        # Set once the writer has tried the spool found at start: those batches were
-        # acknowledged by an earlier run, so readers wait for them too (`sync`).
-        self._started = threading.Event()
+        self.store_writer = StoreWriter(
+            store, self.spool, self.limiter, insert_settings(store), retry_interval,
+            stored_traces, self.stats, self._seq,
+        )  # fmt: skip
         # One more per worker: a request waiting on a worker holds no GIL (3 vs 6 at once
         # with one worker: within noise, docs/ingest-performance.md session 5).
         self._converting = threading.BoundedSemaphore(CONVERTING_AT_ONCE + convert_workers)
-        self.writer: BatchWriter[_Acked] = BatchWriter(
-            self._write, linger=linger, idle=self._idle, idle_interval=retry_interval
+        self.writer: BatchWriter[Acked] = BatchWriter(
+            self.store_writer.write,
+            linger=linger,
+            idle=self.store_writer.idle,
+            idle_interval=retry_interval,
         )
 
-    # -- writer thread ---------------------------------------------------------------
-    def _insert_table(self, table: Any) -> int:
-        """Insert the rows of ``table`` not stored yet; returns how many were new."""
-        table = self._fit(table)
-        known = self.stored_traces
-        fresh = drop_duplicates(self.store, table, known.maybe_stored if known else None)
-        if known is not None:  # after the check above, before the rows are in the store
-            known.add(table)
-        if fresh.num_rows:
-            self.store.insert_arrow(SPANS_TABLE, fresh, settings=self.insert_settings)
-            self.stats["inserts"] += 1
-        self.stats["stored"] += fresh.num_rows
-        self.stats["duplicates"] += table.num_rows - fresh.num_rows  # once, when it worked
-        return fresh.num_rows
+    @property
+    def stored_traces(self) -> StoredTraces | None:
+        """Told about every table before it is inserted (spool replays too)."""
+        return self.store_writer.stored_traces
 
-    def _write(self, items: list[_Acked]) -> None:
-        """Move a group of acknowledged batches from memory into the store."""
-        pending = list(items)  # neither stored nor set aside yet
-        try:
-            if len(self.spool):
-                self._replay()  # keep order: batches spooled earlier go first
-            if len(self.spool):
-                raise _Behind(f"{len(self.spool)} earlier batches still wait in the spool")
-            try:
-                self._insert_table(_concat([item.table for item in items]))
-            except StoreError as exc:
-                if exc.retryable:
-                    raise
-                self._write_one_by_one(pending, exc)
-            else:
-                for item in items:
-                    self.spool.remove(item.path)
-                pending.clear()
-            self._note_up()
-        except Exception as exc:
-            # Already on disk: leave them in the spool, replayed when the store is back.
-            self.spool.release([item.path for item in pending])
-            self.stats["spooled"] += sum(item.table.num_rows for item in pending)
-            if isinstance(exc, _Behind):  # in order behind them; replay says why they wait
-                logger.debug("%s; %d more join them", exc, len(pending))
-            elif isinstance(exc, StoreError) and exc.retryable:
-                self._note_down(exc)
-            else:
-                logger.error("writing %d batches failed; they wait in the spool: %s",
-                             len(pending), exc)  # fmt: skip
-            self._next_retry = time.monotonic() + self.retry_interval
-        finally:
-            for item in items:
-                self.limiter.release(item.size)
-            with self._seq:  # stored, set aside or spooled: written, for `sync`
-                self._written_seq = max(self._written_seq, items[-1].seq)
-                self._seq.notify_all()
+    @property
+    def retry_interval(self) -> float:
+        return self.store_writer.retry_interval
 
-    def _write_one_by_one(self, pending: list[_Acked], refusal: StoreError) -> None:
-        """The store refused the insert of ``pending`` for good: a batch in it holds data
-        the store cannot take. Insert each batch alone, in order, so only the refused ones
-        are set aside; each leaves ``pending`` once settled. A retryable error raises,
-        leaving the rest in ``pending`` (and so in the spool, in order)."""
-        if len(pending) > 1:
-            logger.warning(
-                "the store refused an insert of %d batches for good (%s); inserting them "
-                "one at a time to set aside only the refused ones", len(pending), refusal,
-            )  # fmt: skip
-        alone = len(pending) == 1
-        while pending:
-            item = pending[0]
-            error = refusal if alone else self._insert_or_refusal(item.table)
-            if error is None:
-                self.spool.remove(item.path)
-            else:
-                self._set_aside(item.path, item.table.num_rows, error)
-            pending.pop(0)
-
-    def _insert_or_refusal(self, table: Any) -> StoreError | None:
-        """Insert ``table``; the error if the store refuses it for good (None: stored).
-        A retryable error raises."""
-        try:
-            self._insert_table(table)
-        except StoreError as exc:
-            if exc.retryable:
-                raise
-            return exc
-        return None
-
-    def _idle(self) -> None:
-        try:
-            self._replay()
-        finally:
-            self._started.set()
-
-    def _replay(self) -> None:
-        """Move spooled batches into the store, oldest first, while it takes them."""
-        if not len(self.spool) or time.monotonic() < self._next_retry:
-            return
-        self._fit.forget()  # the table may have changed since the last pass (migration)
-        while True:
-            try:
-                item = self.spool.oldest()
-            except SpoolDamaged as exc:
-                self._set_aside(exc.path, 0, exc)
-                continue
-            if item is None:
-                logger.info("spool replayed; writing to the store directly again")
-                return
-            path, table = item
-            if not self._replay_one(path, table):
-                return
-
-    def _replay_one(self, path: Path, table: Any) -> bool:
-        """Store the oldest spooled batch, or set it aside; False: it stays first in line
-        and replay resumes after ``retry_interval``."""
-        try:
-            error: Exception | None = self._insert_or_refusal(table)
-        except (StoreError, MemoryError) as exc:  # the store (or this host) is short for now
-            self._next_retry = time.monotonic() + self.retry_interval
-            self._note_down(exc)
-            logger.debug("store still unavailable (%d batches spooled): %s", len(self.spool), exc)
-            return False
-        except BatchUnfit as exc:
-            error = exc
-        except Exception as exc:  # a bug, or data the code cannot handle
-            error = self._failed(path, exc)
-            if error is None:
-                self._next_retry = time.monotonic() + self.retry_interval
-                return False
-        if error is not None:
-            self._set_aside(path, table.num_rows, error)
-            return True
-        self.spool.remove(path)
-        self.stats["replayed"] += table.num_rows
-        self._note_up()
-        return True
-
-    def _note_down(self, exc: BaseException) -> None:
-        if not self._down:  # once per outage
-            self._down = True
-            logger.warning("store unavailable, batches wait in the spool at %s: %s",
-                           self.spool.directory, exc)  # fmt: skip
-
-    def _note_up(self) -> None:
-        if self._down:
-            self._down = False
-            logger.info("store available again")
-
-    def _failed(self, path: Path, exc: Exception) -> Exception | None:
-        """Count a failure of the spooled batch ``path`` that is not the store's; the
-        error to set it aside with once it failed `MAX_BATCH_FAILURES` times in a row."""
-        last, count = self._failures
-        count = count + 1 if last == path else 1
-        self._failures = (path, count)
-        if count < MAX_BATCH_FAILURES:
-            logger.warning(
-                "replaying the spooled batch %s failed (%d of %d tries before it is set "
-                "aside), not because of the store: %r", path.name, count, MAX_BATCH_FAILURES,
-                exc, exc_info=count == 1,
-            )  # fmt: skip
-            return None
-        self._failures = (None, 0)
-        return RuntimeError(f"it failed {count} times in a row, not because of the store: "
-                            f"{exc!r}")  # fmt: skip
-
-    def _set_aside(self, path: Path, rows: int, error: Exception) -> None:
-        """A spooled batch that cannot be stored (unreadable, refused for good, unfit for
-        the table, failing every time) would block every later one: move it to
-        ``rejected/``, kept on disk, and say so."""
-        target = self.spool.reject(path)
-        self.stats["rejected"] += rows
-        logger.error(
-            "set aside an acknowledged batch (%d spans) that cannot be stored: %s. It is kept "
-            "at %s, never retried, never deleted by Spanwise: an Arrow IPC stream file "
-            "(read it with pyarrow.ipc.open_stream). To store it once the cause is fixed, "
-            "move it back into %s and restart the collector (replay is idempotent).",
-            rows, error, target, self.spool.directory,
-        )  # fmt: skip
+    @property
+    def insert_settings(self) -> dict[str, Any]:
+        return self.store_writer.insert_settings
 
     # -- request threads -------------------------------------------------------------
     def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:
@@ -396,7 +196,7 @@ class Pipeline:
             raise
         try:
             with self._seq:  # numbered in queue order, so `sync` can trust the order
-                self.writer.submit(_Acked(table, path, size, self._acked_seq + 1), table.num_rows)
+                self.writer.submit(Acked(table, path, size, self._acked_seq + 1), table.num_rows)
                 self._acked_seq += 1
         except WriterClosed:
             # Durable already: the next start replays it. Not acknowledged, so the sender
@@ -410,16 +210,17 @@ class Pipeline:
         """Wait until every batch acknowledged before this call is written (stored, or in
         the spool while the store is down); ``False`` if ``timeout`` passed first."""
         deadline = time.monotonic() + timeout
-        if not self._started.wait(timeout):
+        if not self.store_writer.started.wait(timeout):
             return False
         with self._seq:
             target = self._acked_seq
-            if self._written_seq >= target:
+            if self.store_writer.written_seq >= target:
                 return True
         self.writer.nudge()
         with self._seq:
             return self._seq.wait_for(
-                lambda: self._written_seq >= target, max(0.0, deadline - time.monotonic())
+                lambda: self.store_writer.written_seq >= target,
+                max(0.0, deadline - time.monotonic()),
             )
 
     def close(self) -> None:
