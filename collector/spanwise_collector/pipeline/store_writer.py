@@ -67,15 +67,12 @@ class StoreWriter:
         stats: dict[str, int],
         seq: threading.Condition,
     ) -> None:
-        self.store = store
-        self.spool = spool
-        self.limiter = limiter
+        self.store, self.spool, self.limiter = store, spool, limiter
         self.insert_settings = insert_settings
         self.retry_interval = retry_interval
         # Told about every table before it is inserted (spool replays too).
         self.stored_traces = stored_traces
-        self.stats = stats
-        self._seq = seq
+        self.stats, self._seq = stats, seq  # shared with the Pipeline (`sync`)
         # Acknowledged batches written (stored, set aside or left in the spool), in order.
         self.written_seq = 0
         self._next_retry = 0.0
