@@ -157,12 +157,13 @@ def analytics(
     # The edge scan first reads every version (no count query): redone exactly when it
     # read a repriced one (see newest_spans). Not with a filter on a field reprice
     # changes: the newest versions are chosen first, then filtered (rollup_filter.py).
-    optimistic = not (fields and fields & REPRICED_FIELDS)
+    filter_after = bool(fields and fields & REPRICED_FIELDS)
+    optimistic = not filter_after
     found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
-                                   optimistic=optimistic), params)  # fmt: skip
+                                   optimistic, filter_after), params)  # fmt: skip
     if hours is not None and optimistic and found and found[0]["m_revised_all"]:
         found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
-                                       optimistic=False), params)  # fmt: skip
+                                       False, filter_after), params)  # fmt: skip
     rows = []
     for row in found:
         if not keys and not row["m_count"]:
@@ -189,10 +190,12 @@ def _sql(
     hours: tuple[datetime, datetime] | None,
     params: dict[str, Any],
     optimistic: bool,
+    filter_after: bool,
 ) -> str:
     """The analytics query; with ``hours``, rollup rows plus the edge scan, whose
     repriced rows (``optimistic``: all versions read) come back as ``m_revised_all``.
-    The filter ``node`` applies to both parts (``rollup_filter.py``: same columns)."""
+    The filter ``node`` applies to both parts (``rollup_filter.py``: same columns);
+    ``filter_after``: on the edge spans after their newest version is chosen."""
     after = False  # the filter applied after newest_spans
     if level == "span":
         where = compile_filter(node, SPAN_SCHEMA)
@@ -200,7 +203,7 @@ def _sql(
             source = _span_source(where.sql, window.project, needs_trace=any(
                 e.startswith("t.") or "t.tags" in e for _, e in keys))  # fmt: skip
         else:  # the edge hours: no FINAL (see newest_spans)
-            after = bool((rollup_fields(node) or set()) & REPRICED_FIELDS)
+            after = filter_after
             inner = "1" if after else where.sql
             cond = " AND ".join(_span_conditions(inner, window.project, skip_hours=True))
             edge = newest_spans(store, _SPAN_COLS, cond, params, optimistic=optimistic)
