@@ -10,7 +10,8 @@ import logging
 import pyarrow as pa
 import pytest
 from spanwise_collector.pipeline.convert import convert
-from spanwise_collector.pipeline.pipeline import MAX_BATCH_FAILURES, Pipeline
+from spanwise_collector.pipeline.pipeline import Pipeline
+from spanwise_collector.pipeline.store_writer import MAX_BATCH_FAILURES
 
 from tests.reliability._otlp import new_trace_id, trace_request
 from tests.support.embedded import scratch_store, span_counts

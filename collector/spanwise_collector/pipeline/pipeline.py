@@ -20,9 +20,7 @@ from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
 from .convert_pool import ConvertPool, convert_bytes, decode
-from .dedup import SPANS_TABLE as SPANS_TABLE  # re-exported: benches import it from here
 from .spool import Spool
-from .store_writer import MAX_BATCH_FAILURES as MAX_BATCH_FAILURES  # re-exported (tests)
 from .store_writer import Acked, StoreWriter
 from .stored_traces import StoredTraces
 from .writer import BatchWriter, WriterClosed
@@ -112,19 +110,6 @@ class Pipeline:
             idle=self.store_writer.idle,
             idle_interval=retry_interval,
         )
-
-    @property
-    def stored_traces(self) -> StoredTraces | None:
-        """Told about every table before it is inserted (spool replays too)."""
-        return self.store_writer.stored_traces
-
-    @property
-    def retry_interval(self) -> float:
-        return self.store_writer.retry_interval
-
-    @property
-    def insert_settings(self) -> dict[str, Any]:
-        return self.store_writer.insert_settings
 
     # -- request threads -------------------------------------------------------------
     def consume(self, request: Any, project: str = "default", size: int | None = None) -> int:

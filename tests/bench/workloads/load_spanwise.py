@@ -93,7 +93,8 @@ def main() -> None:
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
     from spanwise_collector.costs import PricingProcessor
     from spanwise_collector.pipeline.convert import convert
-    from spanwise_collector.pipeline.pipeline import SPANS_TABLE, insert_settings
+    from spanwise_collector.pipeline.dedup import SPANS_TABLE
+    from spanwise_collector.pipeline.pipeline import insert_settings
     from spanwise_collector.store import open_store
     from spanwise_pricing import PriceBook
 
