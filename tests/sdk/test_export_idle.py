@@ -31,8 +31,9 @@ def test_idle_export_thread_sleeps_and_wakes_for_the_next_span(sdk, collector, c
     step(1)
     assert wait_for(lambda: _trace_count(client, project) == 1), "the first trace never arrived"
     queue = provider.STATE.processor._inner
+    assert wait_for(lambda: queue._sleeping), "the export thread never went to sleep"
     turns = queue.wakeups
-    time.sleep(0.5)  # 25 ticks of 20 ms
+    time.sleep(0.5)  # not a wait for a condition: a window in which nothing may happen
     assert queue.wakeups - turns <= 1, "the export thread kept waking with nothing to send"
 
     step(2)  # no flush: the sleeping thread must wake for it
