@@ -113,6 +113,9 @@ def test_spool_left_by_a_crash_is_replayed_on_restart(store, tmp_path):
         assert stored_traces(store)[trace_id.hex()] == 6
     finally:
         second.close()
+        # Stop the "crashed" one's writer thread too: left running, it woke after its
+        # 60 s retry interval, long after this test, to replay a file already gone.
+        first.close()
 
 
 class Gate:
