@@ -263,7 +263,7 @@ def test_unencodable_values_use_repr_and_large_values_are_truncated(sdk, fetch_t
     f(Opaque(), "x" * 100_000)
     (span,) = fetch_trace(seen["trace_id"]).data.spans
     assert isinstance(span.inputs, str)  # truncated JSON is kept as text
-    assert span.inputs.startswith('{"obj": "<Opaque thing>", "text": "xxx')
+    assert span.inputs.startswith('{"obj":"<Opaque thing>","text":"xxx')
     assert "[truncated" in span.inputs and len(span.inputs) < 40_000
     assert sorted(span.outputs) == [1, 2]
 

@@ -1,4 +1,10 @@
-"""Captured inputs and outputs as JSON strings with a size cap."""
+"""Captured inputs and outputs as JSON strings with a size cap.
+
+orjson encodes (compact, ~10x faster than the standard library for the messages
+of a model call, which is paid on every traced call); anything it refuses (ints
+beyond 64 bits, nesting deeper than 254, strings that are not valid UTF-8,
+circular structures) goes through the standard library's encoder as before.
+"""
 
 from __future__ import annotations
 
@@ -48,17 +54,39 @@ def _c_encoder() -> tuple[Any, tuple[Any, ...]] | None:
 
 _ENCODER = json.JSONEncoder(default=_default, ensure_ascii=False)
 _C_ENCODER = _c_encoder()
+_ORJSON: Any = None  # (dumps, options) once loaded; False: not installed
+
+
+def _load_orjson() -> Any:
+    """orjson on first use, not at ``import spanwise`` (its own imports cost ~2 ms)."""
+    global _ORJSON
+    try:
+        import orjson
+    except ImportError:  # a platform without an orjson wheel: the standard library alone
+        _ORJSON = False
+    else:
+        # Keys that are not strings (ints, floats, bools, None) become strings, as json does.
+        _ORJSON = (orjson.dumps, orjson.OPT_NON_STR_KEYS)
+    return _ORJSON
 
 
 def to_json(value: Any, max_chars: int) -> str:
     """Encode ``value`` as JSON; unencodable parts become their repr; cap the size."""
+    fast = _ORJSON if _ORJSON is not None else _load_orjson()
+    if fast:
+        try:
+            text = fast[0](value, default=_default, option=fast[1]).decode()
+        except Exception:  # what orjson refuses: the standard library's encoder below
+            pass
+        else:
+            return text if len(text) <= max_chars else truncate(text, max_chars)
     try:
         if _C_ENCODER is not None:
             make, args = _C_ENCODER
             text = "".join(make({}, *args)(value, 0))
         else:
             text = _ENCODER.encode(value)
-    except (TypeError, ValueError, RecursionError):
+    except Exception:
         # Circular structures or broken __repr__s: fall back to the top-level repr.
         try:
             text = json.dumps(repr(value), ensure_ascii=False)
