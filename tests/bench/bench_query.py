@@ -43,6 +43,10 @@ def _settled_label(sw: SystemResult) -> str:
     after = sw.detail.get("settled_after_s")
     if after is None:
         return f"Spanwise, merges still running after {sw.detail.get('settle_limit_s', 0):.0f} s"
+    if not sw.detail.get("merges_seen_while_waiting") and not any(
+        sw.detail.get("merges_around_first_timings", ())
+    ):
+        return f"Spanwise, timed again {after} s after start (no merge seen)"
     return f"Spanwise, merges settled (after {after} s)"
 
 
@@ -99,13 +103,20 @@ def _targets(results: dict[str, SystemResult], spans: int) -> Table:
 
 def _settled_note(sw: SystemResult) -> str:
     after, limit = sw.detail.get("settled_after_s"), sw.detail.get("settle_limit_s", 0)
-    how = ("The same calls (new parameters of the same kind) were then timed again on the same "
-           "collector once no merge had run on the spans or summary tables for 10 s (watched as the tables' "
-           "`tmp_merge_*` part directories: another process cannot ask the collector's embedded "
-           "engine for system.merges)")  # fmt: skip
+    began, ended = sw.detail.get("merges_around_first_timings", ("?", "?"))
+    parts = {t["table"]: t["parts"] for t in sw.detail.get("sizes_loaded", {}).get("tables", [])}
+    how = (f"Active parts as loaded: spans table {parts.get('otel_traces', '?')}, summary "
+           f"{parts.get('trace_summary', '?')}. "
+           "The same calls (new parameters of the same kind) were then timed again on the same "
+           "collector once no merge had run on the spans or summary tables for 10 s (watched as "
+           "the tables' `tmp_merge_*` part directories: another process cannot ask the "
+           "collector's embedded engine for system.merges). Merges running when the first "
+           f"timings began / ended: {began} / {ended}")  # fmt: skip
     if after is None:
         return f"{how}; merges still ran after the {limit:.0f} s limit, so they were timed then."
-    return f"{how}: the last merge ended {after} s after the collector had started."
+    if sw.detail.get("merges_seen_while_waiting"):
+        return f"{how}; the last merge ended {after} s after the collector had started."
+    return f"{how}; no merge ran while waiting (from {after} s after the collector had started)."
 
 
 def run(ctx: Context) -> Section:

@@ -109,9 +109,14 @@ def _spanwise(ctx: Context, corpus: Any, p: Plan, root: Path) -> SystemResult:
         url = f"http://127.0.0.1:{svc.fields()['http']}"
         wait_http(f"{url}/healthz", 120, svc.proc)
         up = time.monotonic()
+        merging = [_merging(store)]
         ops = spanwise_ops(url, corpus, traces, p.calls + 1, p.timeout_s)
+        merging.append(_merging(store))
         ctx.log(f"query/spanwise: waiting up to {p.settle_s:.0f} s for merges to finish")
-        done = _settle(store, up + p.settle_s)
+        done, seen = _settle(store, up + p.settle_s)
+        # merges running when the first timings began and ended; any seen while waiting
+        res.detail["merges_around_first_timings"] = merging
+        res.detail["merges_seen_while_waiting"] = seen
         # from the collector's start (its first timed calls ran meanwhile); None: not settled
         res.detail["settled_after_s"] = None if done is None else round(done - up)
         res.detail["settle_limit_s"] = p.settle_s
@@ -141,19 +146,20 @@ def _merging(store: Path) -> int:
     )
 
 
-def _settle(store: Path, deadline: float, quiet_s: float = 10) -> float | None:
-    """Wait until no merge has run for ``quiet_s``; when the last one ended (monotonic
-    clock), or None if merges still ran at ``deadline``."""
+def _settle(store: Path, deadline: float, quiet_s: float = 10) -> tuple[float | None, bool]:
+    """Wait until no merge has run for ``quiet_s``. Returns when the last one ended
+    (monotonic clock; None if merges still ran at ``deadline``) and whether any was seen."""
     quiet_from: float | None = None
+    seen = False
     while (now := time.monotonic()) < deadline:
         if _merging(store):
-            quiet_from = None
+            quiet_from, seen = None, True
         elif quiet_from is None:
             quiet_from = now
         elif now - quiet_from >= quiet_s:
-            return quiet_from
+            return quiet_from, seen
         time.sleep(1)
-    return None
+    return None, seen
 
 
 def _sizes(store: Path, optimize: bool) -> dict[str, Any]:
