@@ -46,7 +46,8 @@ def _settled_label(sw: SystemResult) -> str:
     if not sw.detail.get("merges_seen_while_waiting") and not any(
         sw.detail.get("merges_around_first_timings", ())
     ):
-        return f"Spanwise, timed again {after} s after start (no merge seen)"
+        at = sw.detail.get("second_timings_at_s", after)
+        return f"Spanwise, timed again {at} s after start (no merge seen)"
     return f"Spanwise, merges settled (after {after} s)"
 
 
@@ -159,9 +160,10 @@ def run(ctx: Context) -> Section:
         "`topModelsByCost` once per day (7 GraphQL calls, timed together).",
         "Peers are queried at the N they could load, Spanwise at the full N: the ratios favour "
         "the peers (their data sets are far smaller).",
-        "Spanwise is queried right after loading, while its background merges still run on the "
-        "two cores (the first calls especially); the ratios and the verdicts are on those "
-        "figures. Profile of the misses and the plan: tests/bench/QUERY-PROFILE.md.",
+        "Spanwise is queried right after loading, as the load left the store (many parts per "
+        "day; merges, where they run, compete for the two cores); the ratios and the verdicts "
+        "are on those figures. Profile of the misses and the plan: "
+        "tests/bench/QUERY-PROFILE.md.",
         _settled_note(sw),
     ]
     return Section(

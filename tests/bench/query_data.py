@@ -120,6 +120,7 @@ def _spanwise(ctx: Context, corpus: Any, p: Plan, root: Path) -> SystemResult:
         # from the collector's start (its first timed calls ran meanwhile); None: not settled
         res.detail["settled_after_s"] = None if done is None else round(done - up)
         res.detail["settle_limit_s"] = p.settle_s
+        res.detail["second_timings_at_s"] = round(time.monotonic() - up)
         settled = spanwise_ops(url, corpus, traces, p.calls + 1, p.timeout_s, rerun=1)
     for op, t in ops.items():
         res.first_ms[op], res.ops[op] = _split_first(t)
