@@ -42,16 +42,19 @@ class Timings:
     found: int = 0  # results returned (sanity: a query that finds nothing is suspicious)
 
 
-def _params(corpus: Corpus, traces: int, calls: int, seed: int = 99) -> dict[str, list[Any]]:
-    rng = random.Random(seed)
+def _params(corpus: Corpus, traces: int, calls: int, rerun: int = 0) -> dict[str, list[Any]]:
+    """Parameters of each call; ``rerun`` k > 0 gives the k-th set of new ones (a rerun of
+    the same calls would be answered by the query condition cache)."""
+    rng = random.Random(99 + rerun)
     now_ms = corpus.now_ns // 1_000_000
+    calls_i = range(rerun * calls, (rerun + 1) * calls)
     return {
         "by_id": [corpus.trace_id(rng.randrange(traces)) for _ in range(calls)],
         "search": [
             (MODELS[i % len(MODELS)][1], _COSTS[i % len(_COSTS)], now_ms - DAY_MS + i * 1000)
-            for i in range(calls)
+            for i in calls_i
         ],
-        "rollup": [(now_ms - 7 * DAY_MS + i * 1000, now_ms + 60_000) for i in range(calls)],
+        "rollup": [(now_ms - 7 * DAY_MS + i * 1000, now_ms + 60_000) for i in calls_i],
     }
 
 
@@ -101,10 +104,10 @@ def _iso(ms: int) -> str:
 
 
 def spanwise_ops(url: str, corpus: Corpus, traces: int, calls: int, timeout: float,
-                 ) -> dict[str, Timings]:  # fmt: skip
+                 rerun: int = 0) -> dict[str, Timings]:  # fmt: skip
     """Through the collector's HTTP API (what `spanwise.Client` and the CLI call)."""
     http = _Http(url, timeout)
-    p = _params(corpus, traces, calls)
+    p = _params(corpus, traces, calls, rerun)
 
     def by_id(tid: str) -> int:
         return len(http.call("GET", f"/api/v1/traces/{tid}")["spans"])
