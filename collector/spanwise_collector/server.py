@@ -29,7 +29,7 @@ class CollectorConfig:
     grpc_workers: int = 16
     spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
     spool_max_bytes: int = 1024 * 1024 * 1024
-    max_inflight_bytes: int = 128 * 1024 * 1024
+    max_inflight_bytes: int = 256 * 1024 * 1024
     # Processes that decode OTLP/gRPC requests (pipeline/convert_pool.py); None: one per
     # core beyond the first, up to 4 (the CLI's default); 0: decode in this process. Not 0
     # only where the main module is safe to import again (spawned workers import it, as

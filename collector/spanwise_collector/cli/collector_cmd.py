@@ -69,7 +69,7 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 @click.option(
     "--max-inflight-bytes",
-    default=128 * 1024**2,
+    default=256 * 1024**2,
     show_default=True,
     type=click.IntRange(1),
     help="Request bytes received but not yet in the store; over it senders get "

@@ -25,9 +25,10 @@ from .store_writer import Acked, StoreWriter
 from .stored_traces import StoredTraces
 from .writer import BatchWriter, WriterClosed
 
-# Request bytes not yet in the store (the writer holds their Arrow tables in memory): a
-# backlog of ~5 s at full load on 2 cores; past it senders back off.
-DEFAULT_MAX_INFLIGHT_BYTES = 128 * 1024 * 1024
+# Request bytes not yet in the store (the writer holds their Arrow tables in memory): ~6 s
+# of requests at full load on 2 cores (~40 MB/s), room for the writer's two ~35k-span
+# groups (one inserting, one lingering) with no refusals; past it senders back off.
+DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
 DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
 # optimize_on_insert = 0: the ReplacingMergeTree would otherwise collapse rows of equal
@@ -82,7 +83,7 @@ class Pipeline:
         spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
         max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES,
         retry_interval: float = 1.0,
-        linger: float = 0.5,
+        linger: float = 1.0,
         stored_traces: StoredTraces | None = None,
         convert_workers: int = 0,
     ) -> None:
