@@ -25,6 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .convert import convert
+from .shared_slots import SharedSlots, attach, write_back
 
 __all__ = ["ConvertPool", "convert_bytes", "decode", "default_workers"]
 
@@ -47,17 +48,30 @@ def convert_bytes(data: bytes, project: str, encoding: str = "protobuf") -> Any:
     return convert(decode(data, encoding), default_project=project).to_arrow()
 
 
-def _convert_in_worker(data: bytes, project: str, encoding: str = "protobuf") -> bytes:
-    """`convert_bytes` with its table sent back as one Arrow IPC stream: pickling a
-    table costs ~1.4 µs/span to write and ~0.8 to read (in the collector, under its
-    GIL); the IPC stream ~0.25 and ~0.1 (read without copying)."""
+def _stream(table: Any) -> Any:
+    """A table as one Arrow IPC stream: pickling a table costs ~1.4 µs/span to write and
+    ~0.8 to read (in the collector, under its GIL); the IPC stream ~0.25 and ~0.1 (read
+    without copying)."""
     import pyarrow as pa
 
-    table = convert_bytes(data, project, encoding)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()
+
+
+def _convert_in_worker(data: bytes, project: str, encoding: str = "protobuf") -> bytes:
+    """`convert_bytes`, its table sent back through the executor's pipe."""
+    return _stream(convert_bytes(data, project, encoding)).to_pybytes()
+
+
+def _convert_shared(name: str, size: int, project: str, encoding: str) -> int | bytes:
+    """`convert_bytes` over the collector's shared buffer ``name``: the request is read
+    from it and the table's stream written back into it (its size is returned), or
+    returned as bytes when it does not fit."""
+    slot = attach(name)
+    data = bytes(slot.buf[:size])
+    return write_back(slot, _stream(convert_bytes(data, project, encoding)))
 
 
 def _read_table(stream: bytes) -> Any:
@@ -117,6 +131,7 @@ class ConvertPool:
         self._closed = False
         self.ready = threading.Event()
         self.stats = {"converted": 0, "fallbacks": 0, "restarts": 0}
+        self._slots = SharedSlots()
 
     def start(self) -> None:
         """Spawn the workers in the background (returns at once)."""
@@ -162,18 +177,32 @@ class ConvertPool:
         executor = self._executor
         if executor is None:
             return None
+        slot = self._slots.take(len(data))
         try:
-            future = executor.submit(_convert_in_worker, data, project, encoding)
-        except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
-            self.broken(executor)
-            return None
-        try:
-            stream = future.result()
-        except BrokenProcessPool:
-            self.broken(executor)
-            return None
-        except CancelledError:  # closed while waiting
-            return None
+            try:
+                if slot is None:
+                    future = executor.submit(_convert_in_worker, data, project, encoding)
+                else:
+                    slot.buf[: len(data)] = data
+                    future = executor.submit(
+                        _convert_shared, slot.name, len(data), project, encoding
+                    )
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
+                self.broken(executor)
+                return None
+            try:
+                stream = future.result()
+            except BrokenProcessPool:
+                self.broken(executor)
+                return None
+            except CancelledError:  # closed while waiting
+                return None
+            if isinstance(stream, int):  # written into the shared buffer
+                assert slot is not None
+                stream = bytes(slot.buf[:stream])
+        finally:
+            if slot is not None:
+                self._slots.give(slot)
         return _read_table(stream)
 
     def broken(self, executor: ProcessPoolExecutor) -> None:
@@ -197,3 +226,4 @@ class ConvertPool:
         self.ready.clear()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        self._slots.close()
