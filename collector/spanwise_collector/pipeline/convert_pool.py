@@ -11,6 +11,9 @@ Workers are spawned (never forked: the collector runs the chDB engine and gRPC t
 and import only the decoder — no store, no pricing tables. They start in the background
 on first use; until they are up, and whenever a worker dies, requests are decoded in
 the collector process as before, so nothing waits on them and nothing is lost.
+
+Requests travel to the workers, and their tables back, through reused shared-memory
+buffers (`shared_slots`), not the executor's pipes: ~0.9 instead of 2–5 µs per span.
 """
 
 from __future__ import annotations
