@@ -79,7 +79,7 @@ def to_json(value: Any, max_chars: int) -> str:
         except Exception:  # what orjson refuses: the standard library's encoder below
             pass
         else:
-            return text if len(text) <= max_chars else truncate(text, max_chars)
+            return truncate(text, max_chars)
     try:
         if _C_ENCODER is not None:
             make, args = _C_ENCODER
@@ -92,7 +92,7 @@ def to_json(value: Any, max_chars: int) -> str:
             text = json.dumps(repr(value), ensure_ascii=False)
         except Exception:
             text = json.dumps(f"<unrepresentable {type(value).__name__}>")
-    return text if len(text) <= max_chars else truncate(text, max_chars)
+    return truncate(text, max_chars)
 
 
 def truncate(text: str, max_chars: int) -> str:
