@@ -182,31 +182,35 @@ class ConvertPool:
             return None
         slot = self._slots.take(len(data))
         try:
-            try:
-                if slot is None:
-                    future = executor.submit(_convert_in_worker, data, project, encoding)
-                else:
-                    slot.buf[: len(data)] = data
-                    future = executor.submit(
-                        _convert_shared, slot.name, len(data), project, encoding
-                    )
-            except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
-                self.broken(executor)
-                return None
-            try:
-                stream = future.result()
-            except BrokenProcessPool:
-                self.broken(executor)
-                return None
-            except CancelledError:  # closed while waiting
-                return None
+            stream = self._run(executor, slot, data, project, encoding)
             if isinstance(stream, int):  # written into the shared buffer
                 assert slot is not None
                 stream = bytes(slot.buf[:stream])
         finally:
             if slot is not None:
                 self._slots.give(slot)
-        return _read_table(stream)
+        return None if stream is None else _read_table(stream)
+
+    def _run(
+        self, executor: ProcessPoolExecutor, slot: Any, data: bytes, project: str, encoding: str
+    ) -> int | bytes | None:
+        """The worker's answer (see `_convert_shared`); None when it cannot answer."""
+        try:
+            if slot is None:
+                future = executor.submit(_convert_in_worker, data, project, encoding)
+            else:
+                slot.buf[: len(data)] = data
+                future = executor.submit(_convert_shared, slot.name, len(data), project, encoding)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
+            self.broken(executor)
+            return None
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self.broken(executor)
+            return None
+        except CancelledError:  # closed while waiting
+            return None
 
     def broken(self, executor: ProcessPoolExecutor) -> None:
         """A worker of ``executor`` died (killed, out of memory): start fresh ones in the

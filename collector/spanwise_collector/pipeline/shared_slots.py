@@ -33,7 +33,7 @@ class SharedSlots:
     def __init__(self, max_slot_bytes: int = MAX_SLOT_BYTES) -> None:
         self._max = max_slot_bytes
         self._free: list[shared_memory.SharedMemory] = []
-        self._all: list[shared_memory.SharedMemory] = []
+        self.count = 0  # buffers that exist, free or in use
         self._lock = threading.Lock()
         self._names = itertools.count()
         self._closed = False
@@ -56,7 +56,7 @@ class SharedSlots:
         slot = _create(name, min(self._max, max(_MIN_SLOT_BYTES, 2 * size)))
         if slot is not None:
             with self._lock:
-                self._all.append(slot)
+                self.count += 1
         return slot
 
     def give(self, slot: shared_memory.SharedMemory) -> None:
@@ -64,12 +64,12 @@ class SharedSlots:
             if not self._closed:
                 self._free.append(slot)
                 return
-            self._all.remove(slot)
+            self.count -= 1
         _release(slot)
 
     def _drop(self, slot: shared_memory.SharedMemory) -> None:
         self._free.remove(slot)
-        self._all.remove(slot)
+        self.count -= 1
         _release(slot)
 
     def close(self) -> None:
@@ -77,15 +77,9 @@ class SharedSlots:
         with self._lock:
             self._closed = True
             slots, self._free = self._free, []
-            for slot in slots:
-                self._all.remove(slot)
+            self.count -= len(slots)
         for slot in slots:
             _release(slot)
-
-    @property
-    def count(self) -> int:
-        """Buffers that exist (free or in use)."""
-        return len(self._all)
 
 
 def _create(name: str, size: int) -> shared_memory.SharedMemory | None:
