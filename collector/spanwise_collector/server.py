@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from .pipeline.limits import DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_SPOOL_MAX_BYTES
+
 logger = logging.getLogger("spanwise.collector")
 
 GRPC_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
@@ -28,8 +30,8 @@ class CollectorConfig:
     create_schema: bool = True
     grpc_workers: int = 16
     spool_dir: str | None = None  # default: <chDB dir>/spanwise-spool
-    spool_max_bytes: int = 1024 * 1024 * 1024
-    max_inflight_bytes: int = 256 * 1024 * 1024
+    spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES
+    max_inflight_bytes: int = DEFAULT_MAX_INFLIGHT_BYTES
     # Processes that decode OTLP/gRPC requests (pipeline/convert_pool.py); None: one per
     # core beyond the first, up to 4 (the CLI's default); 0: decode in this process. Not 0
     # only where the main module is safe to import again (spawned workers import it, as

@@ -9,6 +9,7 @@ import threading
 
 import click
 
+from ..pipeline.limits import DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_SPOOL_MAX_BYTES
 from .options import cluster_option, retention_from_options, retention_options
 
 
@@ -62,14 +63,14 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 @click.option(
     "--spool-max-bytes",
-    default=1024**3,
+    default=DEFAULT_SPOOL_MAX_BYTES,
     show_default=True,
     type=click.IntRange(1),
     help="Spool size limit; past it senders get RESOURCE_EXHAUSTED / HTTP 429.",
 )
 @click.option(
     "--max-inflight-bytes",
-    default=256 * 1024**2,
+    default=DEFAULT_MAX_INFLIGHT_BYTES,
     show_default=True,
     type=click.IntRange(1),
     help="Request bytes received but not yet in the store; over it senders get "

@@ -20,16 +20,12 @@ from .admission import InflightLimiter
 from .batch import SpanBatch
 from .convert import convert
 from .convert_pool import ConvertPool, convert_bytes, decode
+from .limits import DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_SPOOL_MAX_BYTES
 from .spool import Spool
 from .store_writer import Acked, StoreWriter
 from .stored_traces import StoredTraces
 from .writer import BatchWriter, WriterClosed
 
-# Request bytes not yet in the store (the writer holds their Arrow tables in memory): ~6 s
-# of requests at full load on 2 cores (~40 MB/s), room for the writer's two ~35k-span
-# groups (one inserting, one lingering) with no refusals; past it senders back off.
-DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024
-DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 # Insert settings: hostile timestamps may span many days (partitions) in one batch.
 # optimize_on_insert = 0: the ReplacingMergeTree would otherwise collapse rows of equal
 # (TraceId, SpanId) inside each insert block, copying every column row by row — work with
