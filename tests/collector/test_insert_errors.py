@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import decimal
 import logging
+import os
 import socket
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -161,3 +163,25 @@ def test_the_code_tables_match_clickhouses_own_names(store):
         assert {code: names.get(code) for code in table} == {
             code: name for code, (name, _) in table.items()
         }
+
+
+def test_insert_files_do_not_outlive_their_insert(store):
+    """chDB inserts stage an Arrow file in the store's directory: removed after each
+    insert, stored or refused; one left by a collector killed mid-insert (another
+    process id) is removed when the store next opens; this process's own are kept."""
+    from spanwise_collector.store import ClickHouseStore
+
+    staging = Path(store.location.path) / "spanwise-inserts"
+    store.insert_arrow("scratch", pa.table({"Duration": pa.array([424242], pa.uint64())}))
+    _refusal(store, pa.table({"Duration": ["abc"]}))
+    assert sorted(staging.iterdir()) == []
+    leftover = staging / "insert-4194305-crashed.arrow"  # above Linux's largest pid
+    in_flight = staging / f"insert-{os.getpid()}-busy.arrow"
+    for path in (leftover, in_flight):
+        path.write_bytes(b"ARROW1")
+    try:
+        ClickHouseStore(store.location).close()
+        assert sorted(staging.iterdir()) == [in_flight]
+    finally:
+        in_flight.unlink(missing_ok=True)
+    assert store.query("SELECT count() FROM scratch WHERE Duration = 424242") == [(1,)]

@@ -66,6 +66,24 @@ def _connect(loc: StoreLocation, database: str | None = None) -> Any:
         raise StoreError(f"cannot connect to ClickHouse at {loc.describe()}: {exc}") from exc
 
 
+def _insert_files_dir(loc: StoreLocation) -> str | None:
+    """Where chDB inserts stage their Arrow files: inside the store's own directory, so
+    that files left by a collector killed mid-insert are removed the next time the store
+    opens. Only one process can have a chDB directory open, so a file named for another
+    process id is such a leftover; this process's own may be in flight (several stores
+    on one directory in one process)."""
+    if loc.kind != "chdb":
+        return None
+    path = os.path.join(loc.path, "spanwise-inserts")
+    os.makedirs(path, exist_ok=True)
+    mine = f"insert-{os.getpid()}-"
+    for name in os.listdir(path):
+        if name.endswith(".arrow") and not name.startswith(mine):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(path, name))
+    return path
+
+
 class ClickHouseStore:
     """Connection pool + schema migrations + the three operations the collector needs."""
 
@@ -96,6 +114,7 @@ class ClickHouseStore:
         self._pool.put(_connect(location))
         self._created = 1
         self._unclassified: set[int | None] = set()  # error codes already warned about
+        self._insert_dir = _insert_files_dir(location)
 
     # -- connections -------------------------------------------------------------
     @contextlib.contextmanager
@@ -190,7 +209,9 @@ class ClickHouseStore:
         import pyarrow as pa
         from clickhouse_connect.driver.binding import format_query_value, quote_identifier
 
-        fd, path = tempfile.mkstemp(prefix="spanwise-insert-", suffix=".arrow")
+        fd, path = tempfile.mkstemp(
+            prefix=f"insert-{os.getpid()}-", suffix=".arrow", dir=self._insert_dir
+        )
         os.close(fd)
         try:
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, arrow_table.schema) as w:
