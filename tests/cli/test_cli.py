@@ -8,7 +8,7 @@ import sys
 
 import spanwise
 
-from tests.support.collector import source_env
+from tests.support.collector import CollectorProcess, source_env
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -86,3 +86,20 @@ def test_demo_json_is_pure_json_with_llm_costs():
     llm = [s for t in traces for s in t["data"]["spans"] if s["span_type"] == "LLM"]
     assert llm and all(s["model"] and s["input_tokens"] for s in llm)
     assert all(s["cost"] is not None or s["cost_status"] == "counted_in_child" for s in llm)
+    # the temporary store is gone with the demo's collector: the hint says how to keep it
+    assert "spanwise demo --store" in " ".join(result.stderr.split())
+
+
+def test_demo_store_is_read_again_by_the_collector_it_names(tmp_path):
+    store = tmp_path / "demo data"
+    result = run_cli("demo", "--runs", "1", "--json", "--store", str(store), timeout=300)
+    assert result.returncode == 0, result.stderr
+    printed = {t["info"]["trace_id"] for t in json.loads(result.stdout)}
+    hint = " ".join(result.stderr.split())  # rich wraps long lines
+    assert f"spanwise collector --store '{store}'" in hint and "spanwise traces list" in hint
+    collector = CollectorProcess(store).start()
+    try:
+        listed = spanwise.Client(collector.http_url).search_traces(max_results=100)
+        assert {t.info.trace_id for t in listed} == printed and len(printed) >= 3
+    finally:
+        collector.stop()

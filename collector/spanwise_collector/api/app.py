@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -19,6 +21,16 @@ logger = logging.getLogger("spanwise.collector")
 ROUTERS = [otlp.router, traces.router, runs.router, costs.router, search.router]
 
 
+def _without_self_tracing() -> dict[str, Any]:
+    """FastAPI 0.165+ traces its requests into the process's global OTel provider. Next
+    to the Spanwise SDK in one process (``spanwise demo``, a ``Collector`` embedded in an
+    app), every API call would be stored as a trace of the user's project, and OTLP/HTTP
+    ingest would trace itself. Older FastAPI has no such telemetry (nor the argument)."""
+    if "telemetry" not in inspect.signature(FastAPI).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+
+
 def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
     from .. import __version__
 
@@ -26,6 +38,7 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
         title="Spanwise collector",
         version=__version__,
         description="OTLP/HTTP ingest and the Spanwise query API.",
+        **_without_self_tracing(),
     )
     app.state.store = store
     app.state.pipeline = pipeline

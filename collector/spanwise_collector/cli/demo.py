@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 import tempfile
@@ -27,6 +28,7 @@ import click
 def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
     """Start a collector on free local ports, run example agents, print their traces."""
     import spanwise
+    from rich.markup import escape
 
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -65,16 +67,29 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
             from .common import print_json
 
             print_json([asdict(t) for t in traces])
-            return
-        for trace in traces:
-            out.print(trace_tree(trace))
-        status.print(f"[dim]{len(traces)} traces; read them again with "
-                  f"`spanwise traces list --url {server.http_url}` while the collector runs.[/dim]")  # fmt: skip
+        else:
+            for trace in traces:
+                out.print(trace_tree(trace))
+        status.print(f"[dim]{len(traces)} traces. {escape(_next_steps(store))}[/dim]")
     finally:
         spanwise.flush(5)
         server.stop(grace=2)
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _next_steps(store: str | None) -> str:
+    """The demo's collector stops when it ends: say how to read the traces again."""
+    if not store:
+        return (
+            "They were kept in a temporary directory, now removed; to keep them, run "
+            "`spanwise demo --store ./spanwise-data`."
+        )
+    quoted = shlex.quote(store)
+    return (
+        f"They are kept in {store}: `spanwise collector --store {quoted}`, then "
+        "`spanwise traces list` in another terminal."
+    )
 
 
 def _agents() -> list[tuple[str, object]]:
