@@ -41,3 +41,18 @@ def test_exit_delivers_everything_and_finishes_open_runs(collector, client):
     assert run.data.metrics["loss"] == 1.0 / 500
     assert len(client.get_metric_history(run_id, "loss")) == 500
     assert client.get_experiment_by_name(name).experiment_id == run.info.experiment_id
+
+
+def test_a_run_is_found_by_the_next_read_without_flush(sdk, client):
+    """MLflow logs synchronously: code that searches right after ``end_run`` finds the
+    run. Spanwise sends run events in the background, so a read through the Client
+    first delivers what this process still has queued."""
+    name = f"read-after-{uuid.uuid4().hex[:8]}"
+    sdk.set_experiment(name)
+    with sdk.start_run(run_name="fresh") as run:
+        sdk.log_params({"max_depth": 8})
+        sdk.log_metric("rmse", 27_500.0)
+    found = client.search_runs(filter_string="metrics.rmse < 30000 AND params.max_depth = '8'",
+                               experiment_ids=[run.info.experiment_id])  # fmt: skip
+    assert [r.info.run_id for r in found] == [run.info.run_id]
+    assert found[0].info.status == "FINISHED"

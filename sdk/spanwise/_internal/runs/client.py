@@ -30,11 +30,22 @@ class RunsClientMixin:
         def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
                      body: Any = None) -> Any: ...  # fmt: skip
 
+    def _read(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A read of runs or experiments, after this process's queued run events reach
+        the collector (read-your-writes, as MLflow's synchronous logging gives)."""
+        from .sender import SENDER
+
+        try:
+            SENDER.deliver_pending(min(self.timeout, 5.0))
+        except Exception:  # the read goes ahead; it shows what the collector has
+            pass
+        return self._request(method, path, **kwargs)
+
     def _not_found_is_none(self, method: str, path: str, **kwargs: Any) -> Any:
         from ..client import SpanwiseAPIError
 
         try:
-            return self._request(method, path, **kwargs)
+            return self._read(method, path, **kwargs)
         except SpanwiseAPIError as err:
             if err.status == 404:
                 return None
@@ -47,7 +58,7 @@ class RunsClientMixin:
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         """The experiment called ``name``, or ``None``."""
-        payload = self._request("GET", "/api/v1/experiments", params={"name": name})
+        payload = self._read("GET", "/api/v1/experiments", params={"name": name})
         found = payload["experiments"]
         return Experiment.from_dict(found[0]) if found else None
 
@@ -59,7 +70,7 @@ class RunsClientMixin:
         page_token: str | None = None,
     ) -> PagedList:
         """Experiments, newest first; filter on ``name`` or ``tags.<key>``."""
-        payload = self._request(
+        payload = self._read(
             "GET",
             "/api/v1/experiments",
             params={"filter_string": filter_string or None, "order_by": list(order_by or []),
@@ -90,7 +101,7 @@ class RunsClientMixin:
         """
         if isinstance(experiment_ids, str):
             experiment_ids = [experiment_ids]
-        payload = self._request(
+        payload = self._read(
             "POST",
             "/api/v1/runs/search",
             body={"experiment_ids": list(experiment_ids or []), "filter_string": filter_string or "",
@@ -103,7 +114,7 @@ class RunsClientMixin:
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every point logged for ``key``, by step then timestamp."""
-        payload = self._request(
+        payload = self._read(
             "GET", f"/api/v1/runs/{_quote(run_id)}/metrics/history", params={"key": key}
         )
         return [Metric.from_dict(m) for m in payload["metrics"]]
@@ -115,7 +126,7 @@ class RunsClientMixin:
 
         The other way round, ``trace.info.run_id`` names the run of a trace.
         """
-        payload = self._request(
+        payload = self._read(
             "GET",
             f"/api/v1/runs/{_quote(run_id)}/traces",
             params={"max_results": max_results, "page_token": page_token},
@@ -126,7 +137,7 @@ class RunsClientMixin:
     # -- artifacts ---------------------------------------------------------------------
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         """Files and directories directly under ``path`` of the run's artifacts."""
-        payload = self._request(
+        payload = self._read(
             "GET", f"/api/v1/runs/{_quote(run_id)}/artifacts", params={"path": path or None}
         )
         return [

@@ -56,6 +56,7 @@ class RunEventSender:
         self._pb: Any = None
         self._dropped = 0
         self._failed_since_marker = False
+        self._draining = False  # the thread holds events taken off the queue
 
     # -- producer side (user threads) --------------------------------------------------
     def put(self, event: tuple[Any, ...]) -> None:
@@ -83,6 +84,14 @@ class RunEventSender:
         self._wake.set()
         return marker.done.wait(timeout) and marker.ok
 
+    def deliver_pending(self, timeout: float) -> bool:
+        """``flush`` when events are queued or being sent, else return at once: reads
+        through ``spanwise.Client`` call it so that a run this process just logged is
+        found, as with MLflow's synchronous logging."""
+        if not self._queue and not self._draining:
+            return True
+        return self.flush(timeout)
+
     def _start(self) -> None:
         with self._lock:
             if self._thread is not None:
@@ -105,6 +114,7 @@ class RunEventSender:
         self._stub = None
         self._dropped = 0
         self._failed_since_marker = False
+        self._draining = False
 
     def _at_exit(self) -> None:
         try:
@@ -124,6 +134,13 @@ class RunEventSender:
                 logger.warning("spanwise: sending run events failed", exc_info=True)
 
     def _drain(self) -> None:
+        self._draining = True  # before the first pop: see deliver_pending
+        try:
+            self._drain_queue()
+        finally:
+            self._draining = False
+
+    def _drain_queue(self) -> None:
         batch: list[tuple[Any, ...]] = []
         while True:
             try:
