@@ -52,6 +52,37 @@ def test_traces_get_and_list(sdk, collector):
     assert trace_id in {t["info"]["trace_id"] for t in listed_json["traces"]}
 
 
+def test_tables_fit_the_terminal_by_leaving_columns_out(sdk, collector):
+    with spanwise.start_span("narrow-terminal-root", span_type="AGENT") as root:
+        trace_id = root.trace_id
+    assert sdk.flush(30)
+    args = ("traces", "list", "--url", collector.http_url, "--limit", "5")
+    wide = _run_width(200, *args)
+    narrow = _run_width(80, *args)
+    assert wide.returncode == narrow.returncode == 0, narrow.stderr
+    header = next(line for line in narrow.stdout.splitlines() if "trace id" in line)
+    shown = {c.strip() for c in header.strip("┃ ").split("┃")}
+    # whole ids and headers, no cell cut to "…"; what was left out is named, the least
+    # useful first (how many go depends on the other tests' trace names and costs)
+    assert trace_id in narrow.stdout and "…" not in narrow.stdout
+    text = " ".join(narrow.stdout.split())
+    hidden = text.split("not shown for lack of width: ")[1].split(" (--json")[0].split(", ")
+    assert hidden[:2] == ["tokens", "start"] and not shown & set(hidden)
+    assert shown | set(hidden) == {"trace id", "name", "start", "duration", "status", "spans",
+                                   "tokens", "cost"}  # fmt: skip
+    assert max(map(len, narrow.stdout.splitlines())) <= 80
+    wide_header = next(line for line in wide.stdout.splitlines() if "trace id" in line)
+    assert "start" in wide_header and "tokens" in wide_header
+    assert "not shown" not in wide.stdout
+
+
+def _run_width(columns: int, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spanwise_collector", *args], capture_output=True, text=True,
+        timeout=60, env=source_env({"COLUMNS": str(columns)}),
+    )  # fmt: skip
+
+
 def test_errors_are_one_line_not_a_traceback(collector):
     result = run_cli("traces", "get", "nope", "--url", collector.http_url)
     assert result.returncode == 1

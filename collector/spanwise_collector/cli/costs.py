@@ -36,9 +36,9 @@ def costs(
 
         print_json(asdict(summary))
         return
-    from .render import console, costs_table
+    from .render import COST_DROP_FIRST, costs_table, print_table
 
-    console().print(costs_table(summary))
+    print_table(costs_table(summary), COST_DROP_FIRST)
 
 
 @pricing.command("unknown")
@@ -60,11 +60,10 @@ def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None
     if as_json:
         print_json(payload)
         return
-    from .render import console
+    from .render import console, print_table
 
-    out = console()
     if not payload["models"]:
-        out.print(f"No calls without a price since {payload['since']}.")
+        console().print(f"No calls without a price since {payload['since']}.")
         return
     table = Table(title="models without a price (add them with --prices FILE)")
     for column in ("model", "provider", "calls", "input tok", "output tok"):
@@ -76,7 +75,7 @@ def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None
             m["model"] or "(no model name)", m["provider"] or "", str(m["calls"]),
             f"{m['input_tokens']:,}", f"{m['output_tokens']:,}",
         )  # fmt: skip
-    out.print(table)
+    print_table(table)
 
 
 @click.command()

@@ -1,9 +1,10 @@
-"""Terminal rendering: trace trees and trace tables with rich."""
+"""Terminal rendering: trace trees and tables with rich, fitted to the terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -95,6 +96,11 @@ def trace_tree(trace: Trace) -> Tree:
     return tree
 
 
+# Hidden first when a table does not fit the terminal (see ``fit``).
+TRACE_DROP_FIRST = ("tokens", "start", "spans")
+COST_DROP_FIRST = ("reasoning", "cached", "unpriced", "input tok", "output tok")
+
+
 def traces_table(infos: Iterable[TraceInfo]) -> Table:
     table = Table(show_lines=False, header_style="bold")
     for column in ("trace id", "name", "start", "duration", "status", "spans", "tokens", "cost"):
@@ -170,3 +176,41 @@ def rows_table(rows: Iterable[dict], columns: list[str], title: str | None = Non
                 cells.append(str(value))
         table.add_row(*cells)
     return table
+
+
+def fit(table: Table, out: Console, drop_first: Sequence[str] = ()) -> Table:
+    """``table`` without its least important columns when it would not fit ``out``.
+
+    rich squeezes an over-wide table by cutting every cell to "…" (an 80-column terminal
+    showed trace ids and little else). Columns go instead, those named in
+    ``drop_first`` first, then from the right; the first column stays. Free-text
+    columns (they wrap) count at a modest width; the caption names what was hidden."""
+    columns = list(table.columns)
+    needed = {id(c): _needed_width(c, out) for c in columns}
+    order = [c for name in drop_first for c in columns if c.header == name]
+    order += [c for c in reversed(columns[1:]) if c not in order]
+    hidden: list[str] = []
+    while sum(needed[id(c)] for c in columns) + 1 > out.width and order:
+        column = order.pop(0)
+        columns.remove(column)
+        hidden.append(str(column.header))
+    if hidden:
+        table.columns[:] = columns
+        note = f"not shown for lack of width: {', '.join(hidden)} (--json has everything)"
+        table.caption = f"{table.caption}\n{note}" if table.caption else note
+    return table
+
+
+def _needed_width(column: Any, out: Console) -> int:
+    header = out.measure(Text(str(column.header))).maximum
+    widest = max((out.measure(cell).maximum for cell in column.cells), default=0)
+    if column.footer:
+        widest = max(widest, out.measure(Text(str(column.footer))).maximum)
+    if not column.no_wrap:  # text that wraps onto more lines: a modest width will do
+        widest = min(widest, max(header, 16))
+    return max(header, widest) + 3  # padding and the border
+
+
+def print_table(table: Table, drop_first: Sequence[str] = ()) -> None:
+    out = console()
+    out.print(fit(table, out, drop_first))

@@ -37,7 +37,7 @@ def list_experiments(url: str, as_json: bool, filter_string: str, max_results: i
         return
     from rich.table import Table
 
-    from .render import console
+    from .render import print_table
 
     table = Table(header_style="bold")
     for column in ("experiment id", "name", "created", "tags"):
@@ -45,7 +45,7 @@ def list_experiments(url: str, as_json: bool, filter_string: str, max_results: i
     for e in payload["experiments"]:
         tags = ", ".join(f"{k}={v}" for k, v in sorted(e["tags"].items()))
         table.add_row(e["experiment_id"], e["name"], _time(e["creation_time"]), tags)
-    console().print(table)
+    print_table(table)
 
 
 @click.group()
@@ -84,10 +84,10 @@ def search_cmd(url: str, as_json: bool, experiments_: tuple[str, ...], filter_st
         return
     from spanwise import Run
 
-    from .render import console
+    from .render import console, print_table
 
     out = console()
-    out.print(runs_table([Run.from_dict(r) for r in payload["runs"]]))
+    print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"))
     if payload.get("next_page_token"):
         out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
 
@@ -136,16 +136,18 @@ def runs_table(items: list) -> object:  # list[spanwise.Run]
     table.add_column("run id", no_wrap=True)
     for column in ("name", "status", "start"):
         table.add_column(column)
-    for key in param_keys:
-        table.add_column(f"params.{key}")
+    # metrics before params, as MLflow's search_runs frame has them: on a narrow terminal
+    # columns go from the right (render.fit), and metrics are what runs are compared on
     for key in metric_keys:
         table.add_column(f"metrics.{key}", justify="right")
+    for key in param_keys:
+        table.add_column(f"params.{key}")
     for run in items:
         info = run.info
         table.add_row(
             info.run_id, info.run_name, _status(info.status), _time(info.start_time),
-            *(run.data.params.get(k, "") for k in param_keys),
             *(_num(run.data.metrics[k]) if k in run.data.metrics else "" for k in metric_keys),
+            *(run.data.params.get(k, "") for k in param_keys),
         )  # fmt: skip
     return table
 

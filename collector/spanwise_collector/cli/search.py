@@ -101,9 +101,9 @@ def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
     else:
         from spanwise import TraceInfo
 
-        from .render import console, traces_table
+        from .render import TRACE_DROP_FIRST, print_table, traces_table
 
-        console().print(traces_table(TraceInfo.from_dict(i) for i in infos))
+        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST)
         _more(payload.get("next_page_token"))
 
 
@@ -136,11 +136,11 @@ def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sinc
     elif as_csv:
         _write_csv(rows, _SPAN_COLUMNS)
     else:
-        from .render import console, rows_table
+        from .render import print_table, rows_table
 
         columns = ["name", "span_type", "status", "duration_ms", "model", "input_tokens",
                    "output_tokens", "cost", "trace_id"]  # fmt: skip
-        console().print(rows_table(rows, columns))
+        print_table(rows_table(rows, columns))
         _more(payload.get("next_page_token"))
 
 
@@ -176,11 +176,9 @@ def sessions_list(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
     elif as_csv:
         _write_csv(payload["sessions"], _SESSION_COLUMNS)
     else:
-        from .render import console, rows_table
+        from .render import print_table, rows_table
 
-        console().print(
-            rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:])
-        )
+        print_table(rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
         _more(payload.get("next_page_token"))
 
 
@@ -208,11 +206,10 @@ def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None
     else:
         from spanwise import TraceInfo
 
-        from .render import console, rows_table, traces_table
+        from .render import TRACE_DROP_FIRST, print_table, rows_table, traces_table
 
-        out = console()
-        out.print(rows_table([payload["session"]], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
-        out.print(traces_table(TraceInfo.from_dict(i) for i in infos))
+        print_table(rows_table([payload["session"]], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
+        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST)
 
 
 @click.command()
@@ -249,6 +246,6 @@ def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: s
     elif as_csv:
         _write_csv(rows, columns)
     else:
-        from .render import console, rows_table
+        from .render import print_table, rows_table
 
-        console().print(rows_table(rows, columns, title=f"{level} analytics"))
+        print_table(rows_table(rows, columns, title=f"{level} analytics"))

@@ -36,10 +36,12 @@ def list_cmd(
         return
     from spanwise import TraceInfo
 
-    from .render import console, traces_table
+    from .render import TRACE_DROP_FIRST, console, print_table, traces_table
 
     out = console()
-    out.print(traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]))
+    print_table(
+        traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]), TRACE_DROP_FIRST
+    )
     if payload.get("next_page_token"):
         out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
 
