@@ -139,9 +139,16 @@ class Collector:
         otlp_grpc.add_to_server(self._grpc, self.pipeline)
         for register in GRPC_SERVICES:
             register(self._grpc, self)
-        port = self._grpc.add_insecure_port(f"{self.config.host}:{self.config.grpc_port}")
+        address = f"{self.config.host}:{self.config.grpc_port}"
+        try:
+            port = self._grpc.add_insecure_port(address)
+        except RuntimeError:  # grpcio >= 1.60 raises; older versions return 0
+            port = 0
         if port == 0:
-            raise OSError(f"cannot listen for gRPC on {self.config.host}:{self.config.grpc_port}")
+            raise OSError(
+                f"cannot listen for OTLP/gRPC on {address} (in use by another process, such "
+                "as another `spanwise collector`?); pick a free port with --grpc-port"
+            )
         self.grpc_port = port
         self._grpc.start()
 
@@ -161,7 +168,8 @@ class Collector:
         except OSError as exc:
             sock.close()
             raise OSError(
-                f"cannot listen for HTTP on {self.config.host}:{self.config.http_port}: {exc}"
+                f"cannot listen for HTTP on {self.config.host}:{self.config.http_port}: {exc}; "
+                "pick a free port with --http-port"
             ) from exc
         self.http_port = sock.getsockname()[1]
         app = create_app(self.store, self.pipeline)

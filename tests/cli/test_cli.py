@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
+import pytest
 import spanwise
 
 from tests.support.collector import CollectorProcess, source_env
@@ -97,6 +99,20 @@ def test_collector_refuses_a_directory_in_use(collector):
     )
     assert result.returncode == 2
     assert "another" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--grpc-port", "--http-port"])
+def test_collector_says_which_port_is_taken(tmp_path, option):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        other = "--http-port" if option == "--grpc-port" else "--grpc-port"
+        result = run_cli("collector", "--store", str(tmp_path / "db"), option, port, other, "0",
+                         timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port}" in result.stderr and option in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_demo_prints_trace_trees():
