@@ -101,6 +101,15 @@ def test_collector_refuses_a_directory_in_use(collector):
     assert "another" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_collector_says_when_it_cannot_make_the_store_directory(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    store = tmp_path / "a-file" / "db"  # even root cannot make a directory under a file
+    result = run_cli("collector", "--store", str(store), "--grpc-port", "0", "--http-port", "0")
+    assert result.returncode == 2
+    assert f"cannot create the embedded store directory {store}" in result.stderr
+    assert "--store" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("option", ["--grpc-port", "--http-port"])
 def test_collector_says_which_port_is_taken(tmp_path, option):
     with socket.socket() as taken:

@@ -42,7 +42,14 @@ def _connect(loc: StoreLocation, database: str | None = None) -> Any:
 
     database = database or loc.database
     if loc.kind == "chdb":
-        os.makedirs(loc.path, exist_ok=True)
+        try:
+            os.makedirs(loc.path, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the embedded store directory {loc.path}: {exc.strerror or exc}. "
+                "Pass a directory you can write to with --store.",
+                retryable=False,
+            ) from exc
         try:
             return clickhouse_connect.get_client(dsn=f"chdb://{loc.path}", database=database)
         except Exception as exc:
