@@ -54,6 +54,27 @@ def test_traces_get_and_list(sdk, collector):
     assert trace_id in {t["info"]["trace_id"] for t in listed_json["traces"]}
 
 
+def test_traces_get_io_shows_inputs_and_outputs_cut_to_a_line(sdk, collector):
+    @spanwise.trace(span_type="TOOL")
+    def lookup(city: str, notes: str) -> dict:
+        return {"city": city, "forecast": "sunny"}
+
+    @spanwise.trace(span_type="AGENT")
+    def agent() -> str:
+        return str(lookup("Lyon", "x" * 1000))
+
+    with spanwise.start_span("io-root") as root:
+        agent()
+    assert sdk.flush(30)
+    args = ("traces", "get", root.trace_id, "--url", collector.http_url)
+    plain, with_io = run_cli(*args), run_cli(*args, "--io")
+    assert plain.returncode == with_io.returncode == 0, with_io.stderr
+    assert "Lyon" not in plain.stdout
+    text = " ".join(with_io.stdout.split())
+    assert '"city":"Lyon"' in text and '"forecast":"sunny"' in text
+    assert "… (1,026 characters)" in text and "x" * 1000 not in with_io.stdout
+
+
 def test_tables_fit_the_terminal_by_leaving_columns_out(sdk, collector):
     with spanwise.start_span("narrow-terminal-root", span_type="AGENT") as root:
         trace_id = root.trace_id

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
@@ -52,7 +53,39 @@ def _span_label(span: Span) -> Text:
     return text
 
 
-def trace_tree(trace: Trace) -> Tree:
+IO_CHARS = 300  # inputs/outputs shown per span by `traces get --io`
+
+
+def _io_text(label: str, value: Any, limit: int) -> Text:
+    """One line: ``value`` as compact JSON (text as is), cut to ``limit`` characters."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text):,} characters)"
+    line = Text(f"{label} ", style="dim bold")
+    line.append(text, style="dim")
+    return line
+
+
+def _span_node(span: Span, io_chars: int, prefix: Text | None = None) -> Any:
+    label = _span_label(span) if prefix is None else prefix + _span_label(span)
+    if not io_chars:
+        return label
+    lines = [label]
+    for name, value in (("in ", span.inputs), ("out", span.outputs)):
+        if value is not None and value != "":
+            lines.append(_io_text(name, value, io_chars))
+    return Group(*lines)
+
+
+def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
+    """The span tree; ``io_chars`` > 0 adds each span's inputs and outputs, cut to that."""
     info = trace.info
     head = Text()
     head.append(f"trace {info.trace_id}", style="bold")
@@ -85,14 +118,14 @@ def trace_tree(trace: Trace) -> Tree:
             if depth >= MAX_DEPTH:
                 branches.append((node, span.span_id, depth + 1))  # walk on, draw nothing
                 continue
-            branches.append((node.add(_span_label(span)), span.span_id, depth + 1))
+            branches.append((node.add(_span_node(span, io_chars)), span.span_id, depth + 1))
         if depth == MAX_DEPTH and branches:
             node.add(Text(f"… deeper spans not shown (depth > {MAX_DEPTH})", style="dim"))
         stack.extend(reversed(branches))
     # Spans whose parents form a cycle are reachable from no root: show them at the top.
     for span in spans:
         if span.span_id not in reached:
-            tree.add(Text("(parent cycle) ", style="dim red") + _span_label(span))
+            tree.add(_span_node(span, io_chars, Text("(parent cycle) ", style="dim red")))
     return tree
 
 

@@ -50,8 +50,11 @@ def list_cmd(
 @click.argument("trace_id")
 @url_option
 @json_option
+@click.option("--io", "show_io", is_flag=True,
+              help="Show each span's inputs and outputs under it (cut to 300 characters; "
+                   "--json has them whole).")  # fmt: skip
 @api_errors
-def get_cmd(trace_id: str, url: str, as_json: bool) -> None:
+def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     """One trace as a tree of spans (name, type, duration, status, tokens, cost)."""
     from spanwise import Client, Trace
 
@@ -60,6 +63,6 @@ def get_cmd(trace_id: str, url: str, as_json: bool) -> None:
     if as_json:
         print_json(payload)
         return
-    from .render import console, trace_tree
+    from .render import IO_CHARS, console, trace_tree
 
-    console().print(trace_tree(Trace.from_dict(payload)))
+    console().print(trace_tree(Trace.from_dict(payload), io_chars=IO_CHARS if show_io else 0))
