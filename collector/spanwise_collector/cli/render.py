@@ -220,13 +220,14 @@ def fit(table: Table, out: Console, drop_first: Sequence[str] = ()) -> Table:
     columns (they wrap) count at a modest width; the caption names what was hidden."""
     columns = list(table.columns)
     needed = {id(c): _needed_width(c, out) for c in columns}
-    order = [c for name in drop_first for c in columns if c.header == name]
-    order += [c for c in reversed(columns[1:]) if c not in order]
+    # by identity: rich's Column is a dataclass, and two may compare equal
+    named = [id(c) for name in drop_first for c in columns[1:] if c.header == name]
+    order = named + [id(c) for c in reversed(columns[1:]) if id(c) not in named]
     hidden: list[str] = []
     while sum(needed[id(c)] for c in columns) + 1 > out.width and order:
-        column = order.pop(0)
-        columns.remove(column)
-        hidden.append(str(column.header))
+        gone = order.pop(0)
+        hidden += [str(c.header) for c in columns if id(c) == gone]
+        columns = [c for c in columns if id(c) != gone]
     if hidden:
         table.columns[:] = columns
         note = f"not shown for lack of width: {', '.join(hidden)} (--json has everything)"
