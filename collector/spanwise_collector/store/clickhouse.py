@@ -73,6 +73,11 @@ def _connect(loc: StoreLocation, database: str | None = None) -> Any:
         raise StoreError(f"cannot connect to ClickHouse at {loc.describe()}: {exc}") from exc
 
 
+def _insert_file_prefix() -> str:
+    """Insert files are named for the process that writes them (see `_insert_files_dir`)."""
+    return f"insert-{os.getpid()}-"
+
+
 def _insert_files_dir(loc: StoreLocation) -> str | None:
     """Where chDB inserts stage their Arrow files: inside the store's own directory, so
     that files left by a collector killed mid-insert are removed the next time the store
@@ -83,7 +88,7 @@ def _insert_files_dir(loc: StoreLocation) -> str | None:
         return None
     path = os.path.join(loc.path, "spanwise-inserts")
     os.makedirs(path, exist_ok=True)
-    mine = f"insert-{os.getpid()}-"
+    mine = _insert_file_prefix()
     for name in os.listdir(path):
         if name.endswith(".arrow") and not name.startswith(mine):
             with contextlib.suppress(OSError):
@@ -217,7 +222,7 @@ class ClickHouseStore:
         from clickhouse_connect.driver.binding import format_query_value, quote_identifier
 
         fd, path = tempfile.mkstemp(
-            prefix=f"insert-{os.getpid()}-", suffix=".arrow", dir=self._insert_dir
+            prefix=_insert_file_prefix(), suffix=".arrow", dir=self._insert_dir
         )
         os.close(fd)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -35,10 +36,8 @@ class RunsClientMixin:
         the collector (read-your-writes, as MLflow's synchronous logging gives)."""
         from .sender import SENDER
 
-        try:
+        with contextlib.suppress(Exception):  # the read goes ahead with what the collector has
             SENDER.deliver_pending(min(self.timeout, 5.0))
-        except Exception:  # the read goes ahead; it shows what the collector has
-            pass
         return self._request(method, path, **kwargs)
 
     def _not_found_is_none(self, method: str, path: str, **kwargs: Any) -> Any:

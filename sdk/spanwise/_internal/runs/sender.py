@@ -128,19 +128,15 @@ class RunEventSender:
         while True:
             self._wake.wait(DELAY)
             self._wake.clear()
+            self._draining = True  # before the first pop: see deliver_pending
             try:
                 self._drain()
             except Exception:
                 logger.warning("spanwise: sending run events failed", exc_info=True)
+            finally:
+                self._draining = False
 
     def _drain(self) -> None:
-        self._draining = True  # before the first pop: see deliver_pending
-        try:
-            self._drain_queue()
-        finally:
-            self._draining = False
-
-    def _drain_queue(self) -> None:
         batch: list[tuple[Any, ...]] = []
         while True:
             try:
