@@ -228,6 +228,9 @@ def fit(table: Table, out: Console, drop_first: Sequence[str] = ()) -> Table:
         gone = order.pop(0)
         hidden += [str(c.header) for c in columns if id(c) == gone]
         columns = [c for c in columns if id(c) != gone]
+    for column in columns:  # a word longer than its wrapping column folds, not "…"
+        if not column.no_wrap:
+            column.overflow = "fold"
     if hidden:
         table.columns[:] = columns
         note = f"not shown for lack of width: {', '.join(hidden)} (--json has everything)"
