@@ -348,3 +348,36 @@ ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` ADD PROJECTION 
 ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` MATERIALIZE PROJECTION p_time;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (8, 'spans\' light columns in time order (projection)');
+
+-- migration 9: assessments (feedback, expectations) of traces
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments_local` ON CLUSTER `spanwise` (
+    TraceId String,
+    AssessmentId String,
+    SpanId String,
+    Project LowCardinality(String),
+    Kind LowCardinality(String),
+    Name String,
+    Value String CODEC(ZSTD(1)),
+    TextValue String CODEC(ZSTD(1)),
+    NumericValue Nullable(Float64),
+    SourceType LowCardinality(String),
+    SourceId String,
+    Rationale String CODEC(ZSTD(1)),
+    Metadata Map(String, String),
+    ErrorCode String,
+    ErrorMessage String,
+    CreatedAt DateTime64(3),
+    UpdatedAt DateTime64(3),
+    Deleted UInt8,
+    Version UInt64,
+    TraceStart DateTime64(9),
+    RetentionDays UInt16
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/trace_assessments_local', '{replica}', Version)
+ORDER BY (TraceId, AssessmentId)
+TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments` ON CLUSTER `spanwise` AS `spanwise`.`trace_assessments_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'trace_assessments_local', cityHash64(TraceId));
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (9, 'assessments (feedback, expectations) of traces');

@@ -39,6 +39,13 @@ from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, Ru
 from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
 
 if TYPE_CHECKING:
+    from ._internal.assessments import (
+        Assessment,
+        AssessmentError,
+        AssessmentSource,
+        log_expectation,
+        log_feedback,
+    )
     from ._internal.client import Client, SpanwiseAPIError
     from ._internal.costs import CostRow, CostSummary
     from ._internal.types import (
@@ -62,6 +69,10 @@ _READ_TYPES = (
 )  # fmt: skip
 _LAZY = {
     "Client": "client",
+    **dict.fromkeys(
+        ("Assessment", "AssessmentError", "AssessmentSource", "log_expectation", "log_feedback"),
+        "assessments",
+    ),
     "SpanwiseAPIError": "client",
     "CostRow": "costs",
     "CostSummary": "costs",
@@ -74,6 +85,9 @@ __all__ = [
     "ActiveRun",
     "AnalyticsResult",
     "AnalyticsRow",
+    "Assessment",
+    "AssessmentError",
+    "AssessmentSource",
     "Client",
     "CostRow",
     "CostSummary",
@@ -106,6 +120,8 @@ __all__ = [
     "get_current_trace_id",
     "log_artifact",
     "log_artifacts",
+    "log_expectation",
+    "log_feedback",
     "log_metric",
     "log_metrics",
     "log_param",

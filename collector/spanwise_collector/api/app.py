@@ -13,12 +13,12 @@ from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
-from . import costs, otlp, runs, search, traces
+from . import assessments, costs, otlp, runs, search, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
-ROUTERS = [otlp.router, traces.router, runs.router, costs.router, search.router]
+ROUTERS = [otlp.router, traces.router, assessments.router, runs.router, costs.router, search.router]
 
 
 def _without_self_tracing() -> dict[str, Any]:

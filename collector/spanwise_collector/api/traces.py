@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
+from ..assessments import trace_assessments
 from ..query import traces as q
 from ..query.errors import NotFound
 from ..search import search_traces
@@ -20,9 +21,17 @@ router = APIRouter(prefix="/api/v1", tags=["traces"])
 
 @router.get("/traces/{trace_id}", summary="One trace with all its spans")
 async def get_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> dict[str, Any]:
-    trace = await run_in_threadpool(q.get_trace, store, trace_id)
+    trace = await run_in_threadpool(_trace_with_assessments, store, trace_id)
     if trace is None:
         raise NotFound(f"no trace with id {trace_id}")
+    return trace
+
+
+def _trace_with_assessments(store: ClickHouseStore, trace_id: str) -> dict[str, Any] | None:
+    trace = q.get_trace(store, trace_id)
+    if trace is not None:
+        tid = trace["info"]["trace_id"]
+        trace["info"]["assessments"] = trace_assessments(store, [tid]).get(tid, [])
     return trace
 
 

@@ -45,6 +45,7 @@ IF EXISTS): two collectors may run a migration at the same time.
 
 from __future__ import annotations
 
+from .assessments_ddl import ASSESSMENTS_STATEMENTS
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
@@ -278,4 +279,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "trace id -> time range lookup", TRACE_TIMES_STATEMENTS, TRACE_TIMES_RECORD),
     Migration(7, "spans table merges with less write amplification", MERGE_SELECTOR),
     Migration(8, "spans' light columns in time order (projection)", TIME_PROJECTION_STATEMENTS),
+    Migration(9, "assessments (feedback, expectations) of traces", ASSESSMENTS_STATEMENTS),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .assessments import AssessmentsClientMixin
 from .exceptions import SpanwiseError
 from .provider import STATE
 from .runs.client import RunsClientMixin
@@ -27,8 +28,8 @@ class SpanwiseAPIError(SpanwiseError):
         self.message = message
 
 
-class Client(RunsClientMixin):
-    """Reads traces, experiments and runs (and, in later modules, costs) from a collector.
+class Client(RunsClientMixin, AssessmentsClientMixin):
+    """Reads traces, experiments, runs and costs from a collector; logs assessments.
 
     ``url`` defaults to ``SPANWISE_API_URL``, else the HTTP port (4318) on the host
     of ``SPANWISE_ENDPOINT``.

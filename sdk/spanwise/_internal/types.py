@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .assessments import Assessment
+
 
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
@@ -107,6 +109,8 @@ class TraceInfo:
     run_id: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # Filled by get_trace (searches leave it empty: filter with feedback.<name> instead).
+    assessments: tuple[Assessment, ...] = ()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TraceInfo:
@@ -126,6 +130,7 @@ class TraceInfo:
             run_id=d.get("run_id") or None,
             tags=d.get("tags") or {},
             metadata=d.get("metadata") or {},
+            assessments=tuple(Assessment.from_dict(a) for a in d.get("assessments") or ()),
         )
 
 

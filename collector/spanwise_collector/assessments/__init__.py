@@ -1,0 +1,24 @@
+"""Assessments: feedback and expectations about traces (``trace_assessments``)."""
+
+from .model import KINDS, SOURCE_TYPES, AssessmentInput, AssessmentUpdate, parse_input, parse_update
+from .store import (
+    delete_assessment,
+    list_assessments,
+    log_assessment,
+    trace_assessments,
+    update_assessment,
+)
+
+__all__ = [
+    "KINDS",
+    "SOURCE_TYPES",
+    "AssessmentInput",
+    "AssessmentUpdate",
+    "delete_assessment",
+    "list_assessments",
+    "log_assessment",
+    "parse_input",
+    "parse_update",
+    "trace_assessments",
+    "update_assessment",
+]
