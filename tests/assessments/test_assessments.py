@@ -164,3 +164,44 @@ def test_update_and_delete(sdk, client, collector):
     with pytest.raises(sdk.SpanwiseAPIError) as err:
         client.update_assessment(trace_id, failed.assessment_id, value=1)
     assert err.value.status == 404
+
+
+def test_traces_are_found_by_their_feedback(sdk, client):
+    import uuid
+
+    case = uuid.uuid4().hex
+
+    @sdk.trace(span_type="AGENT")
+    def answer(q: str) -> str:
+        sdk.update_current_trace(tags={"case": case})
+        return "ok"
+
+    for name in "abc":
+        answer(name)
+    sdk.flush()
+    found = client.search_traces(f"tags.case = '{case}'", order_by=["trace.timestamp ASC"])
+    a, b, c = (t.info.trace_id for t in found)
+
+    helpful_a = client.log_feedback(a, "helpful", True)
+    client.log_feedback(a, "score", 0.9)
+    client.log_feedback(b, "helpful", False)
+    client.log_feedback(b, "score", 0.2)
+    client.log_feedback(b, "score", 0.95)  # the newest rating counts
+    client.log_expectation(c, "score", 1.0)  # an expectation is not feedback
+
+    def search(expr: str, spans: bool = False) -> set[str]:
+        text = f"tags.case = '{case}' AND ({expr})"
+        if spans:
+            return {s.trace_id for s in client.search_spans(text)}
+        return {t.info.trace_id for t in client.search_traces(text)}
+
+    assert search("feedback.helpful = 'true'") == {a}
+    assert search("feedback.score > 0.5") == {a, b}
+    assert search("feedback.score < 0.5") == set()
+    assert search("feedback.helpful IS NULL") == {c}
+    assert search("NOT feedback.helpful = 'true'") == {b, c}
+    assert search("feedback.score > 0.5", spans=True) == {a, b}
+
+    client.delete_assessment(a, helpful_a.assessment_id)
+    assert search("feedback.helpful = 'true'") == set()
+    assert search("feedback.helpful IS NOT NULL") == {b}

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 _FILTER = (
     "Filter string, e.g. span.model = 'gpt-4o' AND trace.cost > 0.01 "
-    "(fields: trace.*, span.*, tags.<key>, metadata.<key>, span.attributes.<key>, trace.text)"
+    "(fields: trace.*, span.*, tags.<key>, metadata.<key>, span.attributes.<key>, trace.text,"
+    " feedback.<name>)"
 )
 _TIME = "ISO date/datetime (UTC if no zone), epoch milliseconds, or relative: 30m, 12h, 7d"
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import collector_cmd, costs, demo, runs, schema_cmd, search, traces
+from . import assessments, collector_cmd, costs, demo, runs, schema_cmd, search, traces
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,6 +24,7 @@ COMMANDS = [
     collector_cmd.collector,
     demo.demo,
     traces.traces,
+    assessments.assessments,
     schema_cmd.schema,
     runs.experiments,
     runs.runs,

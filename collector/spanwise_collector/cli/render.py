@@ -188,6 +188,26 @@ def costs_table(summary: object) -> Table:
     return table
 
 
+def assessments_table(items: Iterable[Any], title: str | None = None) -> Table:
+    """Feedback and expectations: name, value, who, why."""
+    import datetime as dt
+
+    table = Table(title=title, header_style="bold")
+    for column in ("name", "kind", "value", "source", "rationale", "span", "created", "id"):
+        table.add_column(column, no_wrap=column in ("id", "span", "created"))
+    for a in items:
+        if a.error is not None and a.value is None:
+            value = Text(f"error: {a.error.error_message or a.error.error_code}", style="red")
+        else:
+            text = a.value if isinstance(a.value, str) else json.dumps(a.value, ensure_ascii=False)
+            value = Text(text[:200], style="bold")
+        source = a.source.source_type + (f" {a.source.source_id}" if a.source.source_id else "")
+        created = dt.datetime.fromtimestamp(a.create_time_ms / 1000, dt.timezone.utc)
+        table.add_row(a.name, a.kind, value, source, (a.rationale or "")[:200], a.span_id or "",
+                      created.strftime("%Y-%m-%d %H:%M:%S"), a.assessment_id)  # fmt: skip
+    return table
+
+
 def rows_table(rows: Iterable[dict], columns: list[str], title: str | None = None) -> Table:
     """A plain table of JSON rows: money as $, milliseconds rounded, rates as percent."""
     table = Table(title=title, header_style="bold")

@@ -63,6 +63,10 @@ def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     if as_json:
         print_json(payload)
         return
-    from .render import IO_CHARS, console, trace_tree
+    from .assessments import ASSESSMENT_DROP_FIRST
+    from .render import IO_CHARS, assessments_table, console, print_table, trace_tree
 
-    console().print(trace_tree(Trace.from_dict(payload), io_chars=IO_CHARS if show_io else 0))
+    trace = Trace.from_dict(payload)
+    console().print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0))
+    if trace.info.assessments:
+        print_table(assessments_table(trace.info.assessments, "Assessments"), ASSESSMENT_DROP_FIRST)

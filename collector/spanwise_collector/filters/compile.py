@@ -145,7 +145,11 @@ class _Compiler:
         if isinstance(node, IsNull):
             if presence is None:  # a non-nullable column is never NULL
                 return ("0" if not node.negated else "1"), item.wrap
-            return (f"({presence})" if node.negated else f"(NOT {presence})"), item.wrap
+            if node.negated:
+                return f"({presence})", item.wrap
+            if isinstance(item, Prefix) and item.missing_outside_wrap and item.wrap:
+                return f"(NOT {_apply_wrap(f'({presence})', item.wrap)})", None
+            return f"(NOT {presence})", item.wrap
         pred = self.typed(item, expr, node, name)
         # MLflow semantics: a missing key / NULL value satisfies no comparison, not even !=.
         sql = f"({presence} AND {pred})" if presence else pred

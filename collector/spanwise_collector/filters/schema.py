@@ -103,6 +103,9 @@ class Prefix:
     false (including `!=` and NOT IN, as in MLflow), `IS NULL` means "key missing".
     `type` is STRING for Map(String, String) values (numbers compare through
     toFloat64OrNull) or NUMBER/INTEGER/DECIMAL/DATETIME for typed maps.
+    `missing_outside_wrap`: the wrap's subquery has one row per outer row that has any
+    key at all (a trace's feedback map), so "key missing" is `NOT (wrap with presence)`:
+    an outer row with no inner row is missing every key.
     """
 
     name: str
@@ -112,6 +115,7 @@ class Prefix:
     wrap: str | None = None
     aliases: tuple[str, ...] = ()
     sortable: bool = True
+    missing_outside_wrap: bool = False
 
     def __post_init__(self) -> None:
         if "{key}" not in self.sql_template:

@@ -94,6 +94,34 @@ _TEXT_TEMPLATE = (
 )
 
 
+# `feedback.<name>`: the trace's latest live feedback of that name (by creation time; a
+# trace rated by several people matches on the newest rating), its text form compared as
+# a string, or numerically against a number (store/assessments_ddl.py). Newest snapshot
+# per assessment first, as the API reads them.
+FEEDBACK_WRAP = (
+    "TraceId IN (SELECT TraceId FROM (SELECT TraceId,"
+    " CAST((groupArray(Name), groupArray(Value)), 'Map(String, String)') AS feedback"
+    " FROM (SELECT TraceId, Name, argMax(TextValue, CreatedAt) AS Value FROM"
+    " (SELECT TraceId, AssessmentId, argMax(Name, Version) AS Name,"
+    " argMax(TextValue, Version) AS TextValue, argMax(CreatedAt, Version) AS CreatedAt,"
+    " argMax(Deleted, Version) AS Deleted, argMax(Kind, Version) AS Kind"
+    " FROM trace_assessments"
+    " WHERE ({w_project:String} = '' OR Project = {w_project:String})"
+    " GROUP BY TraceId, AssessmentId)"
+    " WHERE Deleted = 0 AND Kind = 'feedback' GROUP BY TraceId, Name)"
+    " GROUP BY TraceId) WHERE {pred})"
+)
+
+_FEEDBACK = Prefix(
+    "feedback",
+    sql_template="feedback[{key}]",
+    presence="mapContains(feedback, {key})",
+    wrap=FEEDBACK_WRAP,
+    sortable=False,
+    missing_outside_wrap=True,
+)
+
+
 def _trace_fields(wrap: str | None) -> tuple[Field | Prefix, ...]:
     return (
         Field("trace.id", sql="TraceId", wrap=wrap),
@@ -164,7 +192,7 @@ def _span_fields(wrap: str | None) -> tuple[Field | Prefix | Text, ...]:
 
 
 #: Trace search: trace fields over the grouped summary, span fields as subqueries.
-TRACE_SCHEMA = Schema(*_trace_fields(None), *_span_fields(SPAN_WRAP))
+TRACE_SCHEMA = Schema(*_trace_fields(None), *_span_fields(SPAN_WRAP), _FEEDBACK)
 
 #: Span search and span-level analytics: span columns, trace fields as subqueries.
 #: In a span search, ``trace.text`` looks at the span's own input and output.
@@ -172,4 +200,5 @@ SPAN_SCHEMA = Schema(
     *(f for f in _trace_fields(TRACE_WRAP) if f.name != "trace.id"),
     Field("trace.id", sql="TraceId"),
     *_span_fields(None),
+    _FEEDBACK,
 )
