@@ -375,7 +375,8 @@ CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments_local` ON CLUSTER `span
     RetentionDays UInt16
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/spanwise/trace_assessments_local', '{replica}', Version)
 ORDER BY (TraceId, AssessmentId)
-TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0;
+TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments` ON CLUSTER `spanwise` AS `spanwise`.`trace_assessments_local`
 ENGINE = Distributed('spanwise', 'spanwise', 'trace_assessments_local', cityHash64(TraceId));

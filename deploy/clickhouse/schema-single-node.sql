@@ -345,6 +345,7 @@ CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments` (
     RetentionDays UInt16
 ) ENGINE = ReplacingMergeTree(Version)
 ORDER BY (TraceId, AssessmentId)
-TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0;
+TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (9, 'assessments (feedback, expectations) of traces');

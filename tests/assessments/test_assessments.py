@@ -205,3 +205,19 @@ def test_traces_are_found_by_their_feedback(sdk, client):
     client.delete_assessment(a, helpful_a.assessment_id)
     assert search("feedback.helpful = 'true'") == set()
     assert search("feedback.helpful IS NOT NULL") == {b}
+
+
+def test_an_acknowledged_assessment_survives_a_killed_collector(sdk, tmp_path):
+    from tests.support.collector import CollectorProcess
+
+    store = tmp_path / "store"
+    first = CollectorProcess(store).start()
+    try:
+        sdk.configure(endpoint=first.grpc_endpoint, project="tests")
+        trace_id, _ = _traced_answer(sdk)
+        assert sdk.flush(30)
+        logged = sdk.Client(first.http_url).log_feedback(trace_id, "helpful", True)
+    finally:
+        first.kill()  # SIGKILL right after the answer: no shutdown, no flush
+    with CollectorProcess(store) as second:
+        assert sdk.Client(second.http_url).get_assessments(trace_id) == [logged]

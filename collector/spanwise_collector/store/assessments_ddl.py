@@ -12,6 +12,7 @@ trace (or one of its spans) from a person, an LLM judge or code, logged after th
 * ``Value`` is the JSON of the value as given; ``TextValue`` its text form ("true",
   "0.75", "good", else the JSON) for filters (``feedback.helpful = 'true'``,
   ``feedback.score > 0.5`` compares numerically), ``NumericValue`` for averages.
+* Durable when acknowledged: each insert fsyncs its part (settings below).
 * Assessments live as long as their trace: ``TraceStart`` and ``RetentionDays`` are
   copied from the trace when the assessment is logged, and the TTL drops them with it.
 """
@@ -52,6 +53,9 @@ ASSESSMENTS = Table(
     engine="ReplacingMergeTree(Version)",
     order_by="(TraceId, AssessmentId)",
     ttl="toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0",
+    # The API answers once the insert returned; spans get there through the fsynced
+    # spool, assessments (few, small) by syncing their part at insert.
+    settings={"fsync_after_insert": 1, "fsync_part_directory": 1},
     shard_by=TRACE_SHARDING,
 )
 
