@@ -153,6 +153,7 @@ def test_demo_prints_trace_trees():
     assert "research_agent" in out and "AGENT" in out and "RETRIEVER" in out
     assert "flaky_search" in out and "ERROR" in out  # the handled tool error
     assert "lookup_weather" in out and "stream_answer" in out
+    assert "Assessments" in out and "HUMAN demo-user" in out  # feedback on the first trace
 
 
 def test_demo_json_is_pure_json_with_llm_costs():
@@ -164,6 +165,8 @@ def test_demo_json_is_pure_json_with_llm_costs():
     llm = [s for t in traces for s in t["data"]["spans"] if s["span_type"] == "LLM"]
     assert llm and all(s["model"] and s["input_tokens"] for s in llm)
     assert all(s["cost"] is not None or s["cost_status"] == "counted_in_child" for s in llm)
+    (feedback,) = traces[0]["info"]["assessments"]
+    assert (feedback["name"], feedback["value"]) == ("helpful", True)
     # the temporary store is gone with the demo's collector: the hint says how to keep it
     assert "spanwise demo --store" in " ".join(result.stderr.split())
 

@@ -32,7 +32,8 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
 
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
-    from .render import console, trace_tree
+    from .assessments import ASSESSMENT_DROP_FIRST
+    from .render import assessments_table, console, print_table, trace_tree
 
     tmp = None if store else tempfile.mkdtemp(prefix="spanwise-demo-")
     server = Collector(CollectorConfig(store=store or tmp, grpc_port=0, http_port=0))
@@ -61,6 +62,15 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
         client = spanwise.Client(server.http_url)
         listed = client.search_traces(max_results=1000, project="demo", include_spans=True)
         traces = sorted(listed, key=lambda t: t.info.start_time_ms)
+        if traces:  # a user's thumbs-up on the first answer, as an app would log it
+            first = traces[0]
+            client.log_feedback(
+                first.info.trace_id, "helpful", True,
+                source=spanwise.AssessmentSource("HUMAN", "demo-user"),
+                rationale="cited its sources",
+            )  # fmt: skip
+            again = client.get_trace(first.info.trace_id)
+            traces[0] = again if again is not None else first
         if as_json:
             from dataclasses import asdict
 
@@ -70,6 +80,9 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
         else:
             for trace in traces:
                 out.print(trace_tree(trace))
+                if trace.info.assessments:
+                    print_table(assessments_table(trace.info.assessments, "Assessments"),
+                                ASSESSMENT_DROP_FIRST)  # fmt: skip
         status.print(f"[dim]{len(traces)} traces. {escape(_next_steps(store))}[/dim]")
     finally:
         spanwise.flush(5)
