@@ -126,9 +126,16 @@ def verify(store_dir: str, acked: dict[str, int]) -> dict[str, int]:
     )
     rows = store.query("SELECT count() FROM otel_traces")[0][0]
     summary = store.query("SELECT sum(SpanCount) FROM trace_summary")[0][0]
+    # Parts the merges left behind under this load (many: slower reads, then inserts refused).
+    parts = store.query(
+        "SELECT count() FROM system.parts WHERE active AND database = {db:String}"
+        " AND table = 'otel_traces'",
+        {"db": store.database},
+    )[0][0]
     store.close()
     lost = sum(max(0, n - stored.get(t, 0)) for t, n in acked.items())
-    return {"spans_lost": lost, "rows_stored": int(rows), "summary_span_count": int(summary or 0)}
+    return {"spans_lost": lost, "rows_stored": int(rows), "summary_span_count": int(summary or 0),
+            "spans_active_parts": int(parts)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -192,9 +192,12 @@ def assessments_table(items: Iterable[Any], title: str | None = None) -> Table:
     """Feedback and expectations: name, value, who, why."""
     import datetime as dt
 
+    items = list(items)
+    spans = any(a.span_id for a in items)  # the column only when some assessment has one
     table = Table(title=title, header_style="bold")
     for column in ("name", "kind", "value", "source", "rationale", "span", "created", "id"):
-        table.add_column(column, no_wrap=column in ("id", "span", "created"))
+        if column != "span" or spans:
+            table.add_column(column, no_wrap=column in ("id", "span", "created"))
     for a in items:
         if a.error is not None and a.value is None:
             value = Text(f"error: {a.error.error_message or a.error.error_code}", style="red")
@@ -203,8 +206,9 @@ def assessments_table(items: Iterable[Any], title: str | None = None) -> Table:
             value = Text(text[:200], style="bold")
         source = a.source.source_type + (f" {a.source.source_id}" if a.source.source_id else "")
         created = dt.datetime.fromtimestamp(a.create_time_ms / 1000, dt.timezone.utc)
-        table.add_row(a.name, a.kind, value, source, (a.rationale or "")[:200], a.span_id or "",
-                      created.strftime("%Y-%m-%d %H:%M:%S"), a.assessment_id)  # fmt: skip
+        cells = [a.name, a.kind, value, source, (a.rationale or "")[:200]]
+        cells += [a.span_id or ""] if spans else []
+        table.add_row(*cells, created.strftime("%Y-%m-%d %H:%M:%S"), a.assessment_id)
     return table
 
 
