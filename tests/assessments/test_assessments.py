@@ -221,3 +221,14 @@ def test_an_acknowledged_assessment_survives_a_killed_collector(sdk, tmp_path):
         first.kill()  # SIGKILL right after the answer: no shutdown, no flush
     with CollectorProcess(store) as second:
         assert sdk.Client(second.http_url).get_assessments(trace_id) == [logged]
+
+
+def test_whole_traces_from_a_search_carry_their_assessments(sdk, client):
+    trace_id, _ = _traced_answer(sdk)
+    sdk.flush()
+    logged = client.log_feedback(trace_id, "helpful", True)
+    text = f"trace.id = '{trace_id}'"
+    (whole,) = client.search_traces(text, include_spans=True)
+    assert whole.info.assessments == (logged,)
+    (light,) = client.search_traces(text)  # infos only: no extra query per page
+    assert light.info.assessments == ()

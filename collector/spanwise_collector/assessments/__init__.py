@@ -2,6 +2,7 @@
 
 from .model import KINDS, SOURCE_TYPES, AssessmentInput, AssessmentUpdate, parse_input, parse_update
 from .store import (
+    attach_assessments,
     delete_assessment,
     list_assessments,
     log_assessment,
@@ -14,6 +15,7 @@ __all__ = [
     "SOURCE_TYPES",
     "AssessmentInput",
     "AssessmentUpdate",
+    "attach_assessments",
     "delete_assessment",
     "list_assessments",
     "log_assessment",

@@ -20,7 +20,7 @@ from ..store import ClickHouseStore
 from ..store.assessments_ddl import ASSESSMENTS_TABLE
 from .model import AssessmentInput, AssessmentUpdate, text_value
 
-__all__ = ["delete_assessment", "list_assessments", "log_assessment", "trace_assessments",
+__all__ = ["attach_assessments", "delete_assessment", "list_assessments", "log_assessment", "trace_assessments",
            "update_assessment"]  # fmt: skip
 
 COLUMNS = ("TraceId", "AssessmentId", "SpanId", "Project", "Kind", "Name", "Value",
@@ -92,6 +92,13 @@ def trace_assessments(store: ClickHouseStore, trace_ids: list[str]) -> dict[str,
         if not row["Deleted"]:
             out.setdefault(row["TraceId"], []).append(_to_json(row))
     return out
+
+
+def attach_assessments(store: ClickHouseStore, traces: list[dict[str, Any]]) -> None:
+    """Add ``info.assessments`` to each ``{"info": ...}`` trace (one query for all)."""
+    found = trace_assessments(store, [t["info"]["trace_id"] for t in traces])
+    for t in traces:
+        t["info"]["assessments"] = found.get(t["info"]["trace_id"], [])
 
 
 def _trace(store: ClickHouseStore, trace_id: str, span_id: str = "") -> tuple[str, Any, int]:

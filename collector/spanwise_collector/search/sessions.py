@@ -12,6 +12,7 @@ from typing import Any
 
 from spanwise_collector.filters import InvalidPageToken, compile_filter
 
+from ..assessments.store import attach_assessments
 from ..query.errors import QueryError
 from ..query.traces import attach_spans, money, summary_to_info
 from ..store import ClickHouseStore
@@ -102,8 +103,9 @@ def get_session(
     if not rows:
         return None
     traces: list[dict[str, Any]] = [{"info": summary_to_info(r)} for r in rows]
-    if include_spans:
+    if include_spans:  # whole traces: their spans and their assessments
         attach_spans(store, traces)
+        attach_assessments(store, traces)
     first_ns = int(rows[0]["start_ns"])
     last_ns = max(int(r["end_ns"]) for r in rows)
     totals = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from spanwise_collector.filters import compile_filter
 
+from ..assessments.store import attach_assessments
 from ..query.traces import attach_spans, summary_to_info
 from ..store import ClickHouseStore
 from .keyset import build_ordering
@@ -101,8 +102,9 @@ def search_traces(
         if fields is not None:
             info = {k: v for k, v in info.items() if k in fields or k == "trace_id"}
         traces.append({"info": info})
-    if include_spans and traces:
+    if include_spans and traces:  # whole traces: their spans and their assessments
         attach_spans(store, traces)
+        attach_assessments(store, traces)
     return {"traces": traces, "next_page_token": next_token}
 
 

@@ -109,7 +109,7 @@ class TraceInfo:
     run_id: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
-    # Filled by get_trace (searches leave it empty: filter with feedback.<name> instead).
+    # Filled by get_trace and by searches with include_spans=True (filter: feedback.<name>).
     assessments: tuple[Assessment, ...] = ()
 
     @classmethod
