@@ -208,10 +208,14 @@ def test_traces_are_found_by_their_feedback(sdk, client):
 
 
 def test_an_acknowledged_assessment_survives_a_killed_collector(sdk, tmp_path):
+    import time
+
     from tests.support.collector import CollectorProcess
 
     store = tmp_path / "store"
-    first = CollectorProcess(store).start()
+    # A collector whose local time is not UTC: times are epoch milliseconds all the same.
+    zone = {"TZ": "Asia/Kolkata"}
+    first = CollectorProcess(store, env=zone).start()
     try:
         sdk.configure(endpoint=first.grpc_endpoint, project="tests")
         trace_id, _ = _traced_answer(sdk)
@@ -219,8 +223,14 @@ def test_an_acknowledged_assessment_survives_a_killed_collector(sdk, tmp_path):
         logged = sdk.Client(first.http_url).log_feedback(trace_id, "helpful", True)
     finally:
         first.kill()  # SIGKILL right after the answer: no shutdown, no flush
-    with CollectorProcess(store) as second:
-        assert sdk.Client(second.http_url).get_assessments(trace_id) == [logged]
+    assert abs(logged.create_time_ms - time.time() * 1000) < 60_000
+    with CollectorProcess(store, env=zone) as second:
+        client = sdk.Client(second.http_url)
+        assert client.get_assessments(trace_id) == [logged]
+        changed = client.update_assessment(trace_id, logged.assessment_id, value=False)
+        assert changed.create_time_ms == logged.create_time_ms
+        assert 0 <= changed.last_update_time_ms - logged.create_time_ms < 60_000
+        assert client.get_assessments(trace_id) == [changed]
 
 
 def test_whole_traces_from_a_search_carry_their_assessments(sdk, client):

@@ -161,12 +161,12 @@ def public_span(span: dict[str, Any]) -> dict[str, Any]:
 # trace's [first span start, last span end] (every version of a span keeps its
 # Timestamp); this scalar subquery (same round trip, evaluated once) lets ClickHouse skip
 # the parts whose Timestamp range is outside. No row (not through the collector): no bound.
-_TRACE_BOUNDS = (
+TRACE_BOUNDS = (
     "WITH (SELECT (ifNull(minOrNull(Start), toDateTime64(0, 9)),"
     " ifNull(maxOrNull(End), toDateTime64('2262-04-11 00:00:00', 9, 'UTC')))"
     " FROM trace_times WHERE TraceId IN {ids:Array(String)}) AS bounds "
 )
-_IN_BOUNDS = "Timestamp >= bounds.1 AND Timestamp <= bounds.2"
+IN_BOUNDS = "Timestamp >= bounds.1 AND Timestamp <= bounds.2"
 # PREWHERE on the id alone: left to itself ClickHouse puts the bound into PREWHERE too, and
 # then reads a Timestamp granule in every part of the day besides TraceId's. A day holds
 # many parts until merges catch up (~13 per day after the benchmark's 10M load): there this
@@ -174,8 +174,8 @@ _IN_BOUNDS = "Timestamp >= bounds.1 AND Timestamp <= bounds.2"
 # (QUERY-PROFILE.md, session 7).
 # The bound still prunes parts by their Timestamp range (that is index analysis, not a read).
 _SPANS_BY_ID = (
-    f"{_TRACE_BOUNDS}SELECT {SPAN_COLUMNS} FROM otel_traces PREWHERE TraceId IN "
-    f"{{ids:Array(String)}} WHERE {_IN_BOUNDS} "
+    f"{TRACE_BOUNDS}SELECT {SPAN_COLUMNS} FROM otel_traces PREWHERE TraceId IN "
+    f"{{ids:Array(String)}} WHERE {IN_BOUNDS} "
     "ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId"
 )
 
