@@ -120,8 +120,9 @@ def _trace(store: ClickHouseStore, trace_id: str, span_id: str = "") -> _Trace:
     project, start_ns, retention, span_hits, spans = rows[0] if rows else ("", 0, 0, 0, 0)
     if not spans:
         raise NotFound(
-            f"no trace with id {trace_id} (spans still on their way from an application "
-            "arrive once it flushes: spanwise.flush())"
+            f"no trace with id {trace_id}: none of its spans reached the collector (spans "
+            "leave the application when they end: log assessments after the traced call "
+            "returned)"
         )
     if span_id and not span_hits:
         raise QueryError(f"trace {trace_id} has no span with id {span_id}")
