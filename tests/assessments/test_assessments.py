@@ -206,6 +206,16 @@ def test_traces_are_found_by_their_feedback(sdk, client):
     assert search("NOT feedback.helpful = 'true'") == {b, c}
     assert search("feedback.score > 0.5", spans=True) == {a, b}
 
+    # per value of the feedback: how many traces, what they cost (None: no feedback)
+    grouped = client.analytics(group_by="feedback:helpful", metrics=["count"], level="trace",
+                               filter_string=f"tags.case = '{case}'", since="1d")  # fmt: skip
+    assert {r.key["feedback:helpful"]: r.count for r in grouped.rows} == {
+        "true": 1, "false": 1, "": 1,
+    }  # fmt: skip
+    with pytest.raises(sdk.SpanwiseAPIError) as err:
+        client.analytics(group_by="feedback:helpful", level="span")
+    assert err.value.status == 400 and "needs level=trace" in err.value.message
+
     client.delete_assessment(a, helpful_a.assessment_id)
     assert search("feedback.helpful = 'true'") == set()
     assert search("feedback.helpful IS NOT NULL") == {b}

@@ -220,7 +220,7 @@ def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None
     "--group-by",
     default="",
     help="Comma-separated: model, provider, span_name, span_type, trace_name, project, user, "
-    "session, tag:<key>, hour, day.",
+    "session, tag:<key>, hour, day; with --level trace also feedback:<name>.",
 )
 @click.option("--metrics", default="", help="Comma-separated; default all.")
 @click.option("--filter", "filter_string", default=None, help="Filter string.")

@@ -1,6 +1,6 @@
 """Aggregates over traces or spans: count, cost, tokens, latency quantiles, error rate,
 grouped by model, provider, span name/type, trace name, project, user, session, tag
-value and time bucket, within a time window and a filter.
+value, time bucket and (traces) a feedback's value, within a time window and a filter.
 
 level="span": every span in the window (its newest version: re-delivered and repriced
 rows collapse), filtered with the span schema; user, session, trace name and tags are
@@ -40,7 +40,7 @@ from ..query.rollup import (
 from ..query.traces import money
 from ..store import ClickHouseStore
 from .rollup_filter import REPRICED_FIELDS, rollup_fields
-from .schema import SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
+from .schema import FEEDBACK_BY_TRACE, SPAN_SCHEMA, TRACE_SCHEMA, grouped_summary_sql
 from .traces import SUMMARY_RANGE, summary_range_where
 from .window import Window, open_window
 
@@ -72,7 +72,7 @@ _TRACE_KEYS = {
     "hour": "formatDateTime(toStartOfHour(start, 'UTC'), '%Y-%m-%dT%H:00:00Z', 'UTC')",
     "day": "toString(toDate(start, 'UTC'))",
 }
-GROUP_KEYS = (*_SPAN_KEYS, "tag:<key>")
+GROUP_KEYS = (*_SPAN_KEYS, "tag:<key>", "feedback:<name>")
 
 _SPAN_METRICS = {
     "count": "count()",
@@ -105,6 +105,11 @@ def _keys(group_by: Sequence[str], level: str, params: dict[str, Any]) -> list[t
         if key.startswith("tag:") and len(key) > 4:
             params[f"tag{n}"] = key[4:]
             expr = f"{'t.' if level == 'span' else ''}tags[{{tag{n}:String}}]"
+        elif key.startswith("feedback:") and len(key) > 9:
+            if level != "trace":
+                raise QueryError(f"group_by {key!r} needs level=trace (feedback is per trace)")
+            params[f"fb{n}"] = key[9:]
+            expr = f"fb.feedback[{{fb{n}:String}}]"  # '' for traces without one
         elif key in table:
             expr = table[key]
         elif key in _SPAN_KEYS:
@@ -220,6 +225,9 @@ def _sql(
             f" AND start < {{w_until:DateTime64(9)}} AND ({where.sql})"
         )
         source = f"(SELECT * FROM {source})"
+        if any(expr.startswith("fb.") for _, expr in keys):
+            # each trace's newest live feedback per name (search/schema.py)
+            source += f" AS tr LEFT JOIN ({FEEDBACK_BY_TRACE}) AS fb ON tr.TraceId = fb.TraceId"
         agg = _TRACE_METRICS
     params.update(where.params)
     if hours is None:

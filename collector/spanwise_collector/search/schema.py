@@ -26,6 +26,7 @@ from spanwise_collector.filters import (
 )
 
 __all__ = [
+    "FEEDBACK_BY_TRACE",
     "SPAN_SCHEMA",
     "SPAN_TYPES",
     "SPAN_WRAP",
@@ -98,8 +99,8 @@ _TEXT_TEMPLATE = (
 # trace rated by several people matches on the newest rating), its text form compared as
 # a string, or numerically against a number (store/assessments_ddl.py). Newest snapshot
 # per assessment first, as the API reads them.
-FEEDBACK_WRAP = (
-    "TraceId IN (SELECT TraceId FROM (SELECT TraceId,"
+FEEDBACK_BY_TRACE = (
+    "SELECT TraceId,"
     " CAST((groupArray(Name), groupArray(Value)), 'Map(String, String)') AS feedback"
     " FROM (SELECT TraceId, Name, argMax(TextValue, CreatedAt) AS Value FROM"
     " (SELECT TraceId, AssessmentId, argMax(Name, Version) AS Name,"
@@ -109,8 +110,9 @@ FEEDBACK_WRAP = (
     " WHERE ({w_project:String} = '' OR Project = {w_project:String})"
     " GROUP BY TraceId, AssessmentId)"
     " WHERE Deleted = 0 AND Kind = 'feedback' GROUP BY TraceId, Name)"
-    " GROUP BY TraceId) WHERE {pred})"
+    " GROUP BY TraceId"
 )
+FEEDBACK_WRAP = "TraceId IN (SELECT TraceId FROM (" + FEEDBACK_BY_TRACE + ") WHERE {pred})"
 
 _FEEDBACK = Prefix(
     "feedback",

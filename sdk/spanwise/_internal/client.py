@@ -205,7 +205,9 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
     ) -> AnalyticsResult:
         """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped by any of
         ``model``, ``provider``, ``span_name``, ``span_type``, ``trace_name``, ``project``,
-        ``user``, ``session``, ``tag:<key>``, ``hour``, ``day``; ``level="span"|"trace"``."""
+        ``user``, ``session``, ``tag:<key>``, ``hour``, ``day``; ``level="span"|"trace"``;
+        with ``level="trace"`` also ``feedback:<name>`` (the trace's newest feedback of
+        that name; "" for traces without one)."""
         payload = self._request(
             "POST",
             "/api/v1/analytics",
