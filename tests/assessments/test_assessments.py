@@ -127,9 +127,9 @@ def test_an_unknown_trace_is_a_clear_404(sdk, client):
     with pytest.raises(sdk.SpanwiseAPIError) as err:
         client.log_feedback("f" * 32, "helpful", True)
     assert err.value.status == 404 and "no trace with id" in err.value.message
-    with sdk.start_span("still running") as span:  # its spans leave when they end
-        with pytest.raises(sdk.SpanwiseAPIError) as err:
-            client.log_feedback(span.trace_id, "helpful", True)
+    # its spans leave when they end
+    with sdk.start_span("still running") as span, pytest.raises(sdk.SpanwiseAPIError) as err:
+        client.log_feedback(span.trace_id, "helpful", True)
     assert err.value.status == 404 and "after the traced call returned" in err.value.message
     with pytest.raises(sdk.SpanwiseAPIError) as err:
         client.log_feedback("not-a-trace", "helpful", True)
