@@ -360,7 +360,6 @@ CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments_local` ON CLUSTER `span
     Name String,
     Value String CODEC(ZSTD(1)),
     TextValue String CODEC(ZSTD(1)),
-    NumericValue Nullable(Float64),
     SourceType LowCardinality(String),
     SourceId String,
     Rationale String CODEC(ZSTD(1)),

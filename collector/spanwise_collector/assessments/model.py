@@ -164,13 +164,13 @@ def parse_update(body: Any) -> AssessmentUpdate:
     )
 
 
-def text_value(value_json: str) -> tuple[str, float | None]:
-    """The value as filters compare it, and as averages count it."""
+def text_value(value_json: str) -> str:
+    """The value as filters compare it (numbers compare numerically through it)."""
     value = json.loads(value_json)
     if isinstance(value, bool):
-        return ("true" if value else "false"), float(value)
+        return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return json.dumps(value), float(value)
+        return json.dumps(value)
     if isinstance(value, str):
-        return value, None
-    return ("" if value is None else value_json), None
+        return value
+    return "" if value is None else value_json

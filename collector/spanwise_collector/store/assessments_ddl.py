@@ -11,7 +11,7 @@ trace (or one of its spans) from a person, an LLM judge or code, logged after th
   like the spans, so a trace and its assessments live on one shard.
 * ``Value`` is the JSON of the value as given; ``TextValue`` its text form ("true",
   "0.75", "good", else the JSON) for filters (``feedback.helpful = 'true'``,
-  ``feedback.score > 0.5`` compares numerically), ``NumericValue`` for averages.
+  ``feedback.score > 0.5`` compares numerically).
 * Durable when acknowledged: each insert fsyncs its part (settings below).
 * Assessments live as long as their trace: ``TraceStart`` and ``RetentionDays`` are
   copied from the trace when the assessment is logged, and the TTL drops them with it.
@@ -36,7 +36,6 @@ ASSESSMENTS = Table(
         "Name String",
         "Value String CODEC(ZSTD(1))",
         "TextValue String CODEC(ZSTD(1))",
-        "NumericValue Nullable(Float64)",
         "SourceType LowCardinality(String)",
         "SourceId String",
         "Rationale String CODEC(ZSTD(1))",
