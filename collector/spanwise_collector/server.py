@@ -84,6 +84,7 @@ class Collector:
             max_inflight_bytes=self.config.max_inflight_bytes,
             convert_workers=self._convert_workers(),
         )
+        self._finish_deletions()
         self._start_grpc()
         self._start_http()
         # Ingest allocates many short-lived containers; every full GC would walk the
@@ -119,6 +120,21 @@ class Collector:
             target=stored.load, args=(self.store,), name="spanwise-stored-traces", daemon=True
         ).start()
         return stored
+
+    def _finish_deletions(self) -> None:
+        """Trace deletions this store's last collector stopped in are finished in the
+        background (deletion/delete.py); nothing waits for it."""
+        from .deletion import finish_pending
+
+        def run() -> None:
+            try:
+                finish_pending(self.store)
+            except Exception:
+                logger.exception(
+                    "finishing interrupted trace deletions failed; retried at next start"
+                )
+
+        threading.Thread(target=run, name="spanwise-finish-deletions", daemon=True).start()
 
     def _start_grpc(self) -> None:
         import grpc

@@ -381,3 +381,59 @@ CREATE TABLE IF NOT EXISTS `spanwise`.`trace_assessments` ON CLUSTER `spanwise` 
 ENGINE = Distributed('spanwise', 'spanwise', 'trace_assessments_local', cityHash64(TraceId));
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (9, 'assessments (feedback, expectations) of traces');
+
+-- migration 10: trace deletion: journal of deleted spans, rollup retraction
+
+ALTER TABLE `spanwise`.`otel_traces_local` ON CLUSTER `spanwise` MODIFY SETTING lightweight_mutation_projection_mode = 'rebuild';
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`deleted_spans_local` ON CLUSTER `spanwise` (
+    TraceId String,
+    SpanId String,
+    IngestedAt DateTime64(3),
+    Project LowCardinality(String),
+    Timestamp DateTime64(9),
+    Model LowCardinality(String),
+    Provider LowCardinality(String),
+    SpanType LowCardinality(String),
+    SpanName LowCardinality(String),
+    StatusCode LowCardinality(String),
+    CostStatus LowCardinality(String),
+    RetentionDays UInt16,
+    Cost Nullable(Decimal(18, 9)),
+    InputTokens UInt64,
+    OutputTokens UInt64,
+    CachedTokens UInt64,
+    ReasoningTokens UInt64,
+    DeletedAt DateTime64(3) DEFAULT now64(3)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/spanwise/deleted_spans_local', '{replica}')
+ORDER BY (TraceId, SpanId, IngestedAt)
+TTL toDateTime(DeletedAt) + toIntervalDay(30)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`deleted_spans` ON CLUSTER `spanwise` AS `spanwise`.`deleted_spans_local`
+ENGINE = Distributed('spanwise', 'spanwise', 'deleted_spans_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `spanwise`.`deleted_spans_rollup_mv` ON CLUSTER `spanwise` TO `spanwise`.`span_rollup_hourly_local` AS
+SELECT
+    Project,
+    toStartOfHour(Timestamp, 'UTC') AS Hour,
+    Model,
+    Provider,
+    SpanType,
+    SpanName,
+    StatusCode,
+    CostStatus,
+    RetentionDays,
+    -toInt64(count()) AS SpanCount,
+    -toInt64(countIf(Cost IS NOT NULL)) AS PricedSpans,
+    -sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
+    -toInt64(sum(InputTokens)) AS InputTokens,
+    -toInt64(sum(OutputTokens)) AS OutputTokens,
+    -toInt64(sum(CachedTokens)) AS CachedTokens,
+    -toInt64(sum(ReasoningTokens)) AS ReasoningTokens
+FROM `spanwise`.`deleted_spans_local`
+WHERE Timestamp < toDateTime64('2106-01-01 00:00:00', 9, 'UTC')
+GROUP BY Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostStatus,
+    RetentionDays;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (10, 'trace deletion: journal of deleted spans, rollup retraction');

@@ -1,17 +1,21 @@
-"""``/api/v1/traces``: one trace as a tree, and the newest traces first (with optional
-filter/order_by/since/until, the same search as ``POST /api/v1/traces/search``)."""
+"""``/api/v1/traces``: one trace as a tree, the newest traces first (with optional
+filter/order_by/since/until, the same search as ``POST /api/v1/traces/search``), and
+deleting traces."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..assessments import trace_assessments
+from ..deletion import MAX_IDS, delete_matching, delete_traces
+from ..deletion.select import MAX_TRACES
 from ..query import traces as q
-from ..query.errors import NotFound
+from ..query.errors import NotFound, QueryError
 from ..search import search_traces
 from ..search.window import MAX_RESULTS
 from ..store import ClickHouseStore
@@ -60,3 +64,52 @@ async def list_traces(
             include_spans=include_spans,
         )
     )
+
+
+class DeleteTracesRequest(BaseModel):
+    """Either ``trace_ids``, or a search (filter and/or time window) in one project."""
+
+    model_config = {"extra": "forbid"}
+
+    trace_ids: list[str] | None = Field(default=None, max_length=MAX_IDS)
+    filter: str | None = Field(default=None, max_length=10_000)
+    since: str | None = Field(default=None, max_length=100)
+    until: str | None = Field(
+        default=None, max_length=100,
+        description="traces that started before this time (e.g. 30d: older than 30 days)",
+    )  # fmt: skip
+    project: str | None = Field(default=None, max_length=1_000)
+    max_traces: int = Field(default=1_000, ge=1, le=MAX_TRACES)
+
+
+@router.post(
+    "/traces/delete",
+    summary="Delete traces by id, or those a filter/time window matches (up to max_traces)",
+)
+async def delete_traces_endpoint(
+    body: DeleteTracesRequest, store: ClickHouseStore = Depends(get_store)
+) -> dict[str, Any]:
+    if body.trace_ids is not None:
+        if body.filter or body.since or body.until:
+            raise QueryError("give either trace_ids or a filter/time window, not both")
+        ids = body.trace_ids
+        result = await run_in_threadpool(delete_traces, store, ids, body.project)
+        return {**result.to_json(), "more": False}
+    return await run_in_threadpool(
+        lambda: delete_matching(
+            store,
+            filter=body.filter,
+            since=body.since,
+            until=body.until,
+            project=body.project,
+            max_traces=body.max_traces,
+        )
+    )
+
+
+@router.delete("/traces/{trace_id}", status_code=204, summary="Delete one trace")
+async def delete_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> Response:
+    result = await run_in_threadpool(delete_traces, store, [q.validate_trace_id(trace_id)])
+    if not result.trace_ids:
+        raise NotFound(f"no trace with id {trace_id}")
+    return Response(status_code=204)

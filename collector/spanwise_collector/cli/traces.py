@@ -1,4 +1,4 @@
-"""``spanwise traces list|get``."""
+"""``spanwise traces list|get|delete``."""
 
 from __future__ import annotations
 
@@ -70,3 +70,97 @@ def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     console().print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0))
     if trace.info.assessments:
         print_table(assessments_table(trace.info.assessments, "Assessments"), ASSESSMENT_DROP_FIRST)
+
+
+_BATCH = 1_000  # traces per request (the collector's limit for ids)
+
+
+@traces.command("delete")
+@click.argument("trace_ids", nargs=-1)
+@url_option
+@json_option
+@click.option(
+    "--filter",
+    "filter_string",
+    default=None,
+    help="Delete every trace of the project this filter matches, e.g. "
+    "\"user.id = 'u-42'\" (the trace search's filter language).",
+)
+@click.option("--since", default=None, help="With --filter or alone: traces that started after.")
+@click.option(
+    "--until",
+    default=None,
+    help="Traces that started before: 30d = older than 30 days, or an ISO time.",
+)
+@click.option("--project", default=None, help="The project (default: the default project).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@api_errors
+def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_string: str | None,
+               since: str | None, until: str | None, project: str | None, yes: bool) -> None:  # fmt: skip
+    """Delete traces by id, or every trace a filter and/or time window matches.
+
+    Their spans, summaries and assessments go; costs, analytics and sessions stop counting
+    them. Examples: `spanwise traces delete 5f1c…`, `spanwise traces delete --until 90d`,
+    `spanwise traces delete --filter "user.id = 'u-42'"`.
+    """
+    from spanwise import Client
+
+    client = Client(url)
+    search = bool(filter_string or since or until)
+    if bool(trace_ids) == search:
+        raise click.UsageError("give trace ids, or --filter/--since/--until (not both)")
+    if trace_ids:
+        batches = [list(trace_ids[i : i + _BATCH]) for i in range(0, len(trace_ids), _BATCH)]
+        what = f"{len(trace_ids)} trace(s)"
+        total = len(trace_ids)
+    else:
+        total = _count(client, filter_string, since, until, project)
+        what = f"{total} trace(s) of project {project or 'default'!r}"
+        if total == 0:
+            _report({"deleted_traces": 0, "deleted_spans": 0}, as_json)
+            return
+    if not yes:
+        click.confirm(f"Delete {what}? This cannot be undone", abort=True, err=True)
+    deleted = {"deleted_traces": 0, "deleted_spans": 0}
+    from rich.progress import Progress
+
+    with Progress(console=_stderr(), transient=True) as progress:
+        task = progress.add_task("deleting", total=total)
+        while True:
+            if trace_ids:
+                if not batches:
+                    break
+                body: dict = {"trace_ids": batches.pop(0), "project": project}
+            else:
+                body = {"filter": filter_string, "since": since, "until": until,
+                        "project": project, "max_traces": _BATCH}  # fmt: skip
+            result = client._request("POST", "/api/v1/traces/delete", body=body)
+            for key in deleted:
+                deleted[key] += result[key]
+            progress.advance(task, result["deleted_traces"] if search else len(body["trace_ids"]))
+            if search and (not result["more"] or not result["deleted_traces"]):
+                break
+    _report(deleted, as_json)
+
+
+def _count(client: object, filter_string: str | None, since: str | None, until: str | None,
+           project: str | None) -> int:  # fmt: skip
+    body = {"filter": filter_string, "since": since, "until": until, "project": project,
+            "level": "trace", "metrics": ["count"]}  # fmt: skip
+    rows = client._request("POST", "/api/v1/analytics", body=body)["rows"]  # type: ignore[attr-defined]
+    return int(rows[0]["count"]) if rows else 0
+
+
+def _stderr() -> object:
+    from .render import console
+
+    return console(stderr=True)
+
+
+def _report(deleted: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(deleted)
+    else:
+        click.echo(
+            f"Deleted {deleted['deleted_traces']} trace(s), {deleted['deleted_spans']} span(s)."
+        )

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import ddl
 from . import migrations as schema_migrations
-from .ddl_render import SchemaTarget
+from .ddl_render import LOCAL_SUFFIX, SchemaTarget
 from .errors import classify_insert_error
 from .location import StoreLocation, parse_store
 from .retention import Retention
@@ -175,6 +175,14 @@ class ClickHouseStore:
             raise
         except Exception as exc:
             raise StoreError(f"query failed: {exc}") from exc
+
+    def delete_rows(self, table: str, where: str, parameters: Mapping[str, Any]) -> None:
+        """Lightweight ``DELETE`` of a sharded table's rows: masked for readers once it
+        returns, dropped by merges. On a cluster it runs on every node's local table
+        (a Distributed table takes no DELETE)."""
+        physical = table + LOCAL_SUFFIX if self.schema.cluster else table
+        sql = f"DELETE FROM {self.schema.db}.`{physical}`{self.schema.on_cluster} WHERE {where}"
+        self.command(sql, parameters)
 
     def insert_arrow(
         self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None

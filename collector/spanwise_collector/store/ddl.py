@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from .assessments_ddl import ASSESSMENTS_STATEMENTS
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
+from .deletions_ddl import DELETION_STATEMENTS
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
 from .time_projection_ddl import TIME_PROJECTION_STATEMENTS
@@ -280,4 +281,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "spans table merges with less write amplification", MERGE_SELECTOR),
     Migration(8, "spans' light columns in time order (projection)", TIME_PROJECTION_STATEMENTS),
     Migration(9, "assessments (feedback, expectations) of traces", ASSESSMENTS_STATEMENTS),
+    Migration(
+        10, "trace deletion: journal of deleted spans, rollup retraction", DELETION_STATEMENTS
+    ),
 )

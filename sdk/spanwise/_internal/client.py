@@ -123,6 +123,67 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
             return _frame([t.info for t in traces])
         return PagedList(traces, payload.get("next_page_token"))
 
+    def delete_traces(
+        self,
+        trace_ids: list[str] | None = None,
+        *,
+        filter_string: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        project: str | None = None,
+        max_traces: int | None = None,
+    ) -> int:
+        """Delete traces (their spans, summaries and assessments; costs and analytics no
+        longer count them); returns how many were deleted.
+
+        Either ``trace_ids`` (of any project, or of ``project`` only), or every trace of
+        ``project`` that ``filter_string`` and/or the ``since``/``until`` window match,
+        e.g. ``until="30d"`` for those older than 30 days (``max_traces``: stop after that
+        many; default all). Spans this process has not exported yet are sent first.
+        """
+        from . import provider
+
+        provider.flush(5.0)  # a trace that just ended may still be in the export queue
+        if trace_ids is not None:
+            if filter_string or since is not None or until is not None:
+                raise ValueError("give either trace_ids or filter_string/since/until")
+            deleted = 0
+            ids = list(trace_ids)
+            for start in range(0, len(ids), _DELETE_IDS):
+                result = self._request(
+                    "POST", "/api/v1/traces/delete",
+                    body=_body(trace_ids=ids[start : start + _DELETE_IDS], project=project),
+                )  # fmt: skip
+                deleted += result["deleted_traces"]
+            return deleted
+        deleted = 0
+        while max_traces is None or deleted < max_traces:
+            batch = (
+                _DELETE_BATCH if max_traces is None else min(_DELETE_BATCH, max_traces - deleted)
+            )
+            result = self._request(
+                "POST", "/api/v1/traces/delete",
+                body=_body(filter=filter_string, since=_time_param(since),
+                           until=_time_param(until), project=project, max_traces=batch),
+            )  # fmt: skip
+            deleted += result["deleted_traces"]
+            if not result["more"] or not result["deleted_traces"]:
+                break
+        return deleted
+
+    def delete_trace(self, trace_id: str) -> bool:
+        """Delete one trace; ``False`` if the collector has no such trace."""
+        from . import provider
+
+        provider.flush(5.0)
+        try:
+            self._request("DELETE", f"/api/v1/traces/{trace_id}")
+        except SpanwiseAPIError as err:
+            if err.status == 404:
+                return False
+            raise
+        return True
+
     def search_spans(
         self,
         filter_string: str | None = None,
@@ -246,6 +307,10 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
             },
         )
         return CostSummary.from_dict(payload)
+
+
+_DELETE_IDS = 1_000  # ids per request (the collector's limit)
+_DELETE_BATCH = 1_000  # traces per request when deleting by filter
 
 
 def _listify(value: Any) -> list[str] | None:
