@@ -23,7 +23,7 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
 def test_help_everywhere():
     for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
                  ["traces", "list", "--help"], ["demo", "--help"], ["assessments", "--help"],
-                 ["assessments", "feedback", "--help"]):  # fmt: skip
+                 ["assessments", "feedback", "--help"], ["traces", "delete", "--help"]):  # fmt: skip
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
         assert "Usage:" in result.stdout
