@@ -20,6 +20,7 @@ from spanwise_collector.query.errors import QueryError
 from spanwise_collector.search import search_traces
 from spanwise_collector.search.analytics import analytics
 from spanwise_collector.store import StoreError
+from spanwise_collector.store.clickhouse import inline_parameters
 
 from tests.search.test_rollup import _assert_same, _batches, _prices
 from tests.support.embedded import embedded_store
@@ -39,6 +40,15 @@ def _summary_rows(store, ids) -> int:
     return store.query(
         "SELECT count() FROM trace_summary WHERE TraceId IN {ids:Array(String)}", {"ids": list(ids)}
     )[0][0]
+
+
+def _same_totals(store, end: datetime) -> None:
+    """The rollup equals the scan over whole hours (a cheaper check than _assert_same)."""
+    hour = end.replace(minute=0, second=0)
+    kw = dict(group_by=["day", "model"], metrics=["count", "cost", "input_tokens"],
+              since=(hour - timedelta(days=10)).isoformat(), until=hour.isoformat(),
+              project="p1", limit=10_000)  # fmt: skip
+    assert analytics(store, **kw) == analytics(store, use_rollup=False, **kw)
 
 
 def _fail_on(store, monkeypatch, table: str) -> None:
@@ -61,7 +71,7 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
     pipeline = Pipeline(store, [PricingProcessor(_prices(tmp_path, 1, 2), store)],
                         spool_dir=tmp_path / "spool", linger=0)  # fmt: skip
     try:
-        requests = _batches(rng, end_ns, 100)
+        requests = _batches(rng, end_ns, 60)
         for request in requests:
             pipeline.consume(request, "p1")
         pipeline.consume(_batches(rng, end_ns, 10)[0], "p2")
@@ -69,14 +79,14 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
         reprice(store, _prices(tmp_path, 5, 7), end - timedelta(days=10))
         ids = sorted(_ids(store, "p1"))
         p2 = _ids(store, "p2")
-        assert len(ids) == 100
+        assert len(ids) == 60
         spans_before = analytics(store, metrics=["count"], project="p1")["rows"][0]["count"]
 
-        # By id: 15 traces; an unknown id and one of p2 with project p1 are left out.
-        chosen = rng.sample(ids, 15)
+        # By id: 10 traces; an unknown id and one of p2 with project p1 are left out.
+        chosen = rng.sample(ids, 10)
         result = delete_traces(store, [*chosen, "0" * 32, next(iter(p2))], project="p1")
         assert sorted(result.trace_ids) == sorted(chosen)
-        assert result.spans > 15
+        assert result.spans > 10
         assert _ids(store, "p2") == p2
         left = set(ids) - set(chosen)
         assert _ids(store, "p1") == left
@@ -85,7 +95,6 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
         count = analytics(store, metrics=["count"], project="p1")["rows"][0]["count"]
         assert count == spans_before - result.spans
         _assert_same(store, rng, end, "p1")
-        _assert_same(store, rng, end, "")
 
         # Again: nothing left to delete, nothing retracted twice.
         assert delete_traces(store, chosen).trace_ids == ()
@@ -101,7 +110,7 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
         assert rest["more"] is False
         assert set(first["trace_ids"]) | set(rest["trace_ids"]) == erroring
         assert _ids(store, "p1") == left - erroring
-        _assert_same(store, rng, end, "p1")
+        _same_totals(store, end)
 
         # The store fails after the journal, before the spans went: the retry neither
         # retracts them twice nor leaves them.
@@ -119,7 +128,7 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
         assert finish_pending(store) == 2
         assert finish_pending(store) == 0
         assert not _ids(store, "p1") & set(victims)
-        _assert_same(store, rng, end, "p1")
+        _same_totals(store, end)
 
         # The deleted spans arrive again (a client retrying an old batch): stored and
         # counted again, and a second deletion retracts them again.
@@ -157,3 +166,13 @@ def test_bad_requests_delete_nothing(store, tmp_path):
             call()
         assert _ids(store, "p1") == ids
     assert issubclass(QueryError, ValueError)
+
+    # On a cluster the DELETEs carry their values inline (the DDL queue drops parameters):
+    # the same rows match, and a quote in a value stays a value.
+    where = "TraceId IN {ids:Array(String)} AND IngestedAt < fromUnixTimestamp64Milli({t0:Int64})"
+    params = {"ids": [*sorted(ids)[:3], "x') OR ('1' = '1"], "t0": 2**42}
+    inline = inline_parameters(where, params)
+    assert "{" not in inline
+    count = "SELECT count() FROM otel_traces WHERE "
+    assert store.query(count + inline) == store.query(count + where, params)
+    assert 0 < store.query(count + inline)[0][0] < store.query(count + "1")[0][0]

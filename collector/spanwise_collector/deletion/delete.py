@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..query.errors import QueryError
 from ..query.traces import TRACE_BOUNDS, validate_trace_id
 from ..store import ClickHouseStore
 from ..store.assessments_ddl import ASSESSMENTS_TABLE
@@ -29,10 +29,14 @@ MAX_IDS = 1_000  # trace ids per deletion (the ids are sent as literals in each 
 
 _LOCK = threading.Lock()
 
-# The newest version of every span of the traces, as of the deletion's start (``t0``):
-# spans ingested after it are not this deletion's (they are not journaled, so they are
-# not deleted either). trace_times bounds the day parts read, as for one trace by id.
+# The newest version of every span of the traces ingested before ``t0``. The deletion
+# finds the versions stored (any ``t0`` after them) and then journals and deletes only
+# those up to the newest found: spans that arrive meanwhile are not journaled, so they are
+# not deleted either. The cut is the stored versions' own time, not this machine's clock,
+# which another collector's may run ahead of. trace_times bounds the day parts read, as
+# for one trace by id.
 _T0 = "fromUnixTimestamp64Milli({t0:Int64})"
+_ANY_TIME_MS = 9_000_000_000_000  # 2255: after every version (DateTime64(3) ends in 2299)
 _NEWEST = (
     f"{TRACE_BOUNDS}SELECT %s FROM otel_traces PREWHERE TraceId IN {{ids:Array(String)}}"
     f" WHERE Timestamp >= bounds.1 AND Timestamp <= bounds.2 AND IngestedAt < {_T0}"
@@ -79,8 +83,6 @@ def delete_traces(
 ) -> DeletedTraces:
     """Delete these traces (of ``project`` only, when given). Ids that match nothing are
     left out of the result. QueryError for a malformed id or too many ids."""
-    from ..query.errors import QueryError
-
     if len(trace_ids) > MAX_IDS:
         raise QueryError(f"at most {MAX_IDS} trace ids per deletion, got {len(trace_ids)}")
     ids = sorted({validate_trace_id(t) for t in trace_ids})
@@ -91,13 +93,13 @@ def delete_traces(
 
 
 def _delete(store: ClickHouseStore, ids: list[str], project: str | None) -> DeletedTraces:
-    t0 = time.time_ns() // 1_000_000
     where = _IN_PROJECT if project is not None else ""
-    params = {"ids": ids, "t0": t0, "project": project or ""}
+    params = {"ids": ids, "t0": _ANY_TIME_MS, "project": project or ""}
     found = store.query(_NEWEST % (_VERSION, where), params)
     if not found:
         return DeletedTraces((), 0)
     found_ids = sorted({row[0] for row in found})
+    t0 = max(int(ms) for _, _, ms in found) + 1
     # Versions an earlier, interrupted deletion journaled (and so retracted) already.
     done = {(t, s, int(ms)) for t, s, ms in store.query(_JOURNALED, {"ids": found_ids})}
     if any((t, s, int(ms)) not in done for t, s, ms in found):

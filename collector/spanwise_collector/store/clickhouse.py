@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import queue
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -94,6 +95,17 @@ def _insert_files_dir(loc: StoreLocation) -> str | None:
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(path, name))
     return path
+
+
+_PARAMETER = re.compile(r"\{(\w+):[^{}]+\}")
+
+
+def inline_parameters(sql: str, parameters: Mapping[str, Any]) -> str:
+    """``{name:Type}`` placeholders replaced by the values as SQL literals, quoted and
+    escaped by the driver's own formatter (for statements that cannot carry parameters)."""
+    from clickhouse_connect.driver.binding import format_query_value
+
+    return _PARAMETER.sub(lambda m: str(format_query_value(parameters[m.group(1)])), sql)
 
 
 class ClickHouseStore:
@@ -180,7 +192,11 @@ class ClickHouseStore:
         """Lightweight ``DELETE`` of a sharded table's rows: masked for readers once it
         returns, dropped by merges. On a cluster it runs on every node's local table
         (a Distributed table takes no DELETE)."""
-        physical = table + LOCAL_SUFFIX if self.schema.cluster else table
+        physical = table
+        if self.schema.cluster:
+            physical = table + LOCAL_SUFFIX
+            # The DDL queue replays the query's text on every node, without parameters.
+            where, parameters = inline_parameters(where, parameters), {}
         sql = f"DELETE FROM {self.schema.db}.`{physical}`{self.schema.on_cluster} WHERE {where}"
         self.command(sql, parameters)
 
