@@ -45,7 +45,7 @@ def main() -> None:
     from spanwise_collector.store import open_store
 
     copy = Path(tempfile.mkdtemp(prefix="spanwise-delete-")) / "store"
-    shutil.copytree(args.store, copy)
+    shutil.copytree(args.store, copy, symlinks=True)  # Atomic databases link their tables
     try:
         store = open_store(str(copy))
         project = store.query("SELECT any(Project) FROM trace_summary")[0][0]
