@@ -127,9 +127,10 @@ def test_cli_asks_before_deleting_and_reports(sdk, collector, client):
     one = run_cli("traces", "delete", ids[0], "--yes", *url)
     assert one.returncode == 0, one.stderr
     assert "Deleted 1 trace(s), 2 span(s)." in one.stdout
-    rest = run_cli("traces", "delete", *filt, "--yes", "--json", *url)
+    rest = run_cli("traces", "delete", *filt, "--yes", "--json", "--purge", *url)
     assert rest.returncode == 0, rest.stderr
-    assert json.loads(rest.stdout) == {"deleted_traces": 2, "deleted_spans": 4}
+    assert json.loads(rest.stdout) == {"deleted_traces": 2, "deleted_spans": 4,
+                                       "purge": "started"}  # fmt: skip
     assert _present(client, ids) == []
 
     none = run_cli("traces", "delete", *url)

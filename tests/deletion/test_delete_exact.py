@@ -8,12 +8,13 @@ process's chDB."""
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from spanwise_collector.costs import PricingProcessor
 from spanwise_collector.costs.reprice import reprice
-from spanwise_collector.deletion import delete_matching, delete_traces, finish_pending
+from spanwise_collector.deletion import delete_matching, delete_traces, finish_pending, purge
 from spanwise_collector.pipeline.pipeline import Pipeline
 from spanwise_collector.query import traces as q
 from spanwise_collector.query.errors import QueryError
@@ -40,6 +41,12 @@ def _summary_rows(store, ids) -> int:
     return store.query(
         "SELECT count() FROM trace_summary WHERE TraceId IN {ids:Array(String)}", {"ids": list(ids)}
     )[0][0]
+
+
+_MASKED = (  # active parts of the trace tables that still hold deleted rows
+    "SELECT count() FROM system.parts WHERE active AND has_lightweight_delete"
+    " AND database = currentDatabase()"
+)
 
 
 def _same_totals(store, end: datetime) -> None:
@@ -139,6 +146,17 @@ def test_totals_stay_exact_through_deletions(store, tmp_path, monkeypatch):
         assert set(delete_traces(store, sorted(back)).trace_ids) == back
         _assert_same(store, rng, end, "p1")
         _assert_same(store, rng, end, "")
+
+        # Purged: the deleted rows leave the parts (not only hidden), totals unchanged.
+        hidden = "SELECT count() FROM otel_traces SETTINGS apply_deleted_mask = 0"
+        assert store.query(hidden)[0][0] > store.query("SELECT count() FROM otel_traces")[0][0]
+        purge(store)
+        deadline = time.monotonic() + 60
+        while store.query(_MASKED)[0][0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert store.query(_MASKED)[0][0] == 0
+        assert store.query(hidden) == store.query("SELECT count() FROM otel_traces")
+        _same_totals(store, end)
     finally:
         pipeline.close()
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..assessments import trace_assessments
-from ..deletion import MAX_IDS, delete_matching, delete_traces
+from ..deletion import MAX_IDS, delete_matching, delete_traces, purge
 from ..deletion.select import MAX_TRACES
 from ..query import traces as q
 from ..query.errors import NotFound, QueryError
@@ -92,19 +92,32 @@ async def delete_traces_endpoint(
     if body.trace_ids is not None:
         if body.filter or body.since or body.until:
             raise QueryError("give either trace_ids or a filter/time window, not both")
-        ids = body.trace_ids
-        result = await run_in_threadpool(delete_traces, store, ids, body.project)
-        return {**result.to_json(), "more": False}
-    return await run_in_threadpool(
-        lambda: delete_matching(
-            store,
-            filter=body.filter,
-            since=body.since,
-            until=body.until,
-            project=body.project,
-            max_traces=body.max_traces,
+        result = await run_in_threadpool(delete_traces, store, body.trace_ids, body.project)
+        answer = {**result.to_json(), "more": False}
+    else:
+        answer = await run_in_threadpool(
+            lambda: delete_matching(
+                store,
+                filter=body.filter,
+                since=body.since,
+                until=body.until,
+                project=body.project,
+                max_traces=body.max_traces,
+            )
         )
-    )
+    return answer
+
+
+@router.post(
+    "/traces/purge",
+    status_code=202,
+    summary="Start rewriting the parts that hold deleted traces, so they leave the disk now",
+)
+async def purge_deleted(store: ClickHouseStore = Depends(get_store)) -> dict[str, Any]:
+    """Deleted traces are hidden at once and leave the disk when their parts are next
+    merged; this starts that rewrite now, in the background."""
+    await run_in_threadpool(purge, store)
+    return {"purge": "started"}
 
 
 @router.delete("/traces/{trace_id}", status_code=204, summary="Delete one trace")

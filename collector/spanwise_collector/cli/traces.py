@@ -94,9 +94,16 @@ _BATCH = 1_000  # traces per request (the collector's limit for ids)
 )
 @click.option("--project", default=None, help="The project (default: the default project).")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Then rewrite the store's parts without the deleted rows (in the background), "
+    "so the data leaves the disk now rather than at the parts' next merge.",
+)
 @api_errors
 def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_string: str | None,
-               since: str | None, until: str | None, project: str | None, yes: bool) -> None:  # fmt: skip
+               since: str | None, until: str | None, project: str | None, yes: bool,
+               purge: bool) -> None:  # fmt: skip
     """Delete traces by id, or every trace a filter and/or time window matches.
 
     Their spans, summaries and assessments go; costs, analytics and sessions stop counting
@@ -140,6 +147,9 @@ def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_strin
             progress.advance(task, result["deleted_traces"] if search else len(body["trace_ids"]))
             if search and (not result["more"] or not result["deleted_traces"]):
                 break
+    if purge:
+        client._request("POST", "/api/v1/traces/purge")
+        deleted["purge"] = "started"
     _report(deleted, as_json)
 
 
@@ -164,3 +174,7 @@ def _report(deleted: dict, as_json: bool) -> None:
         click.echo(
             f"Deleted {deleted['deleted_traces']} trace(s), {deleted['deleted_spans']} span(s)."
         )
+        if "purge" in deleted:
+            click.echo(
+                "Purge started: the store rewrites its parts without them in the background."
+            )

@@ -22,7 +22,7 @@ from ..store.assessments_ddl import ASSESSMENTS_TABLE
 from ..store.deletions_ddl import DELETED_SPANS_TABLE, JOURNAL_COLUMNS
 from ..store.trace_times_ddl import TRACE_TIMES_TABLE
 
-__all__ = ["MAX_IDS", "DeletedTraces", "delete_traces", "finish_pending"]
+__all__ = ["MAX_IDS", "DeletedTraces", "delete_traces", "finish_pending", "purge"]
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,15 @@ def _remove(store: ClickHouseStore, ids: list[str], before_ms: int, span: _Span 
         f"{by_id} AND IngestedAt < {_T0}{spans}",
         {"ids": ids, "t0": before_ms, **spans_params},
     )
+
+
+def purge(store: ClickHouseStore) -> None:
+    """Deleted rows are masked at once and leave the disk when their part is next merged,
+    which for a day's big part may be never before its TTL. This starts rewriting every
+    part holding deleted rows without them, in the background (at 1M spans with 100
+    traces deleted across all parts: ~12 s of engine work)."""
+    for table in ("trace_summary", TRACE_TIMES_TABLE, ASSESSMENTS_TABLE, "otel_traces"):
+        store.purge_deleted(table)
 
 
 # Traces with a journaled version still stored: a deletion stopped before its end.

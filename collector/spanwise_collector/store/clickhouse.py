@@ -200,6 +200,15 @@ class ClickHouseStore:
         sql = f"DELETE FROM {self.schema.db}.`{physical}`{self.schema.on_cluster} WHERE {where}"
         self.command(sql, parameters)
 
+    def purge_deleted(self, table: str) -> None:
+        """Start rewriting the parts that hold deleted rows without them (in the background:
+        returns at once), so the data leaves the disk before the parts' next merge."""
+        physical = table + LOCAL_SUFFIX if self.schema.cluster else table
+        self.command(
+            f"ALTER TABLE {self.schema.db}.`{physical}`{self.schema.on_cluster}"
+            " APPLY DELETED MASK SETTINGS mutations_sync = 0"
+        )
+
     def insert_arrow(
         self, table: str, arrow_table: Any, settings: Mapping[str, Any] | None = None
     ) -> None:

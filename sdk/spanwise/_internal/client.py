@@ -132,6 +132,7 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
         until: Any = None,
         project: str | None = None,
         max_traces: int | None = None,
+        purge: bool = False,
     ) -> int:
         """Delete traces (their spans, summaries and assessments; costs and analytics no
         longer count them); returns how many were deleted.
@@ -140,6 +141,9 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
         ``project`` that ``filter_string`` and/or the ``since``/``until`` window match,
         e.g. ``until="30d"`` for those older than 30 days (``max_traces``: stop after that
         many; default all). Spans this process has not exported yet are sent first.
+
+        Deleted traces are hidden at once and leave the disk when the store next merges
+        their parts; ``purge=True`` starts that rewrite now, in the background.
         """
         from . import provider
 
@@ -155,7 +159,15 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
                     body=_body(trace_ids=ids[start : start + _DELETE_IDS], project=project),
                 )  # fmt: skip
                 deleted += result["deleted_traces"]
-            return deleted
+        else:
+            deleted = self._delete_matching(filter_string, since, until, project, max_traces)
+        if purge:
+            self._request("POST", "/api/v1/traces/purge")
+        return deleted
+
+    def _delete_matching(
+        self, filter_string: Any, since: Any, until: Any, project: Any, max_traces: int | None
+    ) -> int:
         deleted = 0
         while max_traces is None or deleted < max_traces:
             batch = (
