@@ -20,7 +20,7 @@ deletion is finished at start-up.
 from __future__ import annotations
 
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Statement, Table
-from .rollup_ddl import ROLLUP_TABLE
+from .rollup_ddl import BEFORE_2106, ROLLUP_TABLE, rollup_select
 
 __all__ = ["DELETED_SPANS_TABLE", "DELETION_STATEMENTS", "JOURNAL_DAYS"]
 
@@ -71,29 +71,7 @@ DELETED_SPANS_ROLLUP_MV = MaterializedView(
     name="deleted_spans_rollup_mv",
     target=ROLLUP_TABLE,
     source=DELETED_SPANS_TABLE,
-    select="""
-SELECT
-    Project,
-    toStartOfHour(Timestamp, 'UTC') AS Hour,
-    Model,
-    Provider,
-    SpanType,
-    SpanName,
-    StatusCode,
-    CostStatus,
-    RetentionDays,
-    -toInt64(count()) AS SpanCount,
-    -toInt64(countIf(Cost IS NOT NULL)) AS PricedSpans,
-    -sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
-    -toInt64(sum(InputTokens)) AS InputTokens,
-    -toInt64(sum(OutputTokens)) AS OutputTokens,
-    -toInt64(sum(CachedTokens)) AS CachedTokens,
-    -toInt64(sum(ReasoningTokens)) AS ReasoningTokens
-FROM {source}
-WHERE Timestamp < toDateTime64('2106-01-01 00:00:00', 9, 'UTC')
-GROUP BY Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostStatus,
-    RetentionDays
-""",
+    select=rollup_select(BEFORE_2106, sign="-"),
 )
 
 DELETION_STATEMENTS: tuple[Statement, ...] = (

@@ -65,11 +65,25 @@ SPAN_ROLLUP = Table(
     shard_by="cityHash64(Project, Hour)",
 )
 
-SPAN_ROLLUP_MV = MaterializedView(
-    name="span_rollup_hourly_mv",
-    target=ROLLUP_TABLE,
-    source="otel_traces",
-    select="""
+# The view's sums, each from the spans of one group (``deletions_ddl`` negates them).
+_SUM_EXPRESSIONS = (
+    ("SpanCount", "toInt64(count())"),
+    ("PricedSpans", "toInt64(countIf(Cost IS NOT NULL))"),
+    ("TotalCost", "sum(ifNull(Cost, toDecimal64(0, 9)))"),
+    ("InputTokens", "toInt64(sum(InputTokens))"),
+    ("OutputTokens", "toInt64(sum(OutputTokens))"),
+    ("CachedTokens", "toInt64(sum(CachedTokens))"),
+    ("ReasoningTokens", "toInt64(sum(ReasoningTokens))"),
+)
+# The rollup's DateTime ends in 2106; spans after it are left out.
+BEFORE_2106 = "Timestamp < toDateTime64('2106-01-01 00:00:00', 9, 'UTC')"
+
+
+def rollup_select(where: str, sign: str = "") -> str:
+    """A view's SELECT of rollup rows from span rows (``{source}``): one row per rollup
+    key, its sums preceded by ``sign`` ("-": to retract those spans)."""
+    sums = ",\n".join(f"    {sign}{expr} AS {name}" for name, expr in _SUM_EXPRESSIONS)
+    return f"""
 SELECT
     Project,
     toStartOfHour(Timestamp, 'UTC') AS Hour,
@@ -80,18 +94,19 @@ SELECT
     StatusCode,
     CostStatus,
     RetentionDays,
-    toInt64(count()) AS SpanCount,
-    toInt64(countIf(Cost IS NOT NULL)) AS PricedSpans,
-    sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
-    toInt64(sum(InputTokens)) AS InputTokens,
-    toInt64(sum(OutputTokens)) AS OutputTokens,
-    toInt64(sum(CachedTokens)) AS CachedTokens,
-    toInt64(sum(ReasoningTokens)) AS ReasoningTokens
-FROM {source}
-WHERE CostRevision = 0 AND Timestamp < toDateTime64('2106-01-01 00:00:00', 9, 'UTC')
+{sums}
+FROM {{source}}
+WHERE {where}
 GROUP BY Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostStatus,
     RetentionDays
-""",
+"""
+
+
+SPAN_ROLLUP_MV = MaterializedView(
+    name="span_rollup_hourly_mv",
+    target=ROLLUP_TABLE,
+    source="otel_traces",
+    select=rollup_select(f"CostRevision = 0 AND {BEFORE_2106}"),
 )
 
 SPAN_ROLLUP_COVERAGE = Table(
