@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -110,6 +111,16 @@ def test_two_collectors_start_at_once_and_serve_each_others_spans(database_url, 
         ) as resp:
             trace = json.load(resp)
         assert [s["name"] for s in trace["spans"]] == ["root"]
+        # deleted through one collector (on a cluster: DELETE … ON CLUSTER on every
+        # node's local tables, values inline), gone through the other
+        delete = urllib.request.Request(
+            f"{collectors[0].http_url}/api/v1/traces/{trace_id}", method="DELETE"
+        )
+        with urllib.request.urlopen(delete, timeout=60) as resp:
+            assert resp.status == 204
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            urllib.request.urlopen(f"{collectors[1].http_url}/api/v1/traces/{trace_id}", timeout=30)
+        assert gone.value.code == 404
     finally:
         for c in collectors:
             c.stop()
