@@ -92,7 +92,9 @@ _BATCH = 1_000  # traces per request (the collector's limit for ids)
     default=None,
     help="Traces that started before: 30d = older than 30 days, or an ISO time.",
 )
-@click.option("--project", default=None, help="The project (default: the default project).")
+@click.option(
+    "--project", default=None, help="Only this project's traces (default: every project)."
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--purge",
@@ -122,7 +124,7 @@ def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_strin
         total = len(trace_ids)
     else:
         total = _count(client, filter_string, since, until, project)
-        what = f"{total} trace(s) of project {project or 'default'!r}"
+        what = f"{total} trace(s) " + (f"of project {project!r}" if project else "(all projects)")
         if total == 0:
             _report({"deleted_traces": 0, "deleted_spans": 0}, as_json)
             return
