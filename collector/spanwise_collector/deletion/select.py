@@ -24,8 +24,8 @@ def delete_matching(
     project: str | None = None,
     max_traces: int = MAX_TRACES,
 ) -> dict[str, Any]:
-    """Delete up to ``max_traces`` of the project's traces the search matches, newest
-    first. ``more`` says whether matching traces are left. QueryError/FilterError on bad
+    """Delete up to ``max_traces`` of the traces the search matches (of ``project``, or of
+    every project), newest first. ``more`` says whether matching traces are left. QueryError/FilterError on bad
     arguments (nothing deleted); a request with neither a filter nor a time bound is
     refused: deleting a whole project takes ``until`` (e.g. ``"0d"``, now)."""
     if not filter and since is None and until is None:

@@ -137,8 +137,8 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
         """Delete traces (their spans, summaries and assessments; costs and analytics no
         longer count them); returns how many were deleted.
 
-        Either ``trace_ids`` (of any project, or of ``project`` only), or every trace of
-        ``project`` that ``filter_string`` and/or the ``since``/``until`` window match,
+        Either ``trace_ids``, or every trace that ``filter_string`` and/or the
+        ``since``/``until`` window match (either: of ``project`` only, if given),
         e.g. ``until="30d"`` for those older than 30 days (``max_traces``: stop after that
         many; default all). Spans this process has not exported yet are sent first.
 
