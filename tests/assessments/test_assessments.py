@@ -216,6 +216,30 @@ def test_traces_are_found_by_their_feedback(sdk, client):
         client.analytics(group_by="feedback:helpful", level="span")
     assert err.value.status == 400 and "needs level=trace" in err.value.message
 
+    # the mean rating, true = 1 and false = 0, newest value per trace (c has none)
+    means = client.analytics(
+        group_by="trace_name", metrics=["count", "feedback_avg:score", "feedback_avg:helpful"],
+        level="trace", filter_string=f"tags.case = '{case}'", since="1d",
+    )  # fmt: skip
+    (row,) = means.rows
+    assert row.count == 3
+    assert row.feedback_avg["score"] == pytest.approx((0.9 + 0.95) / 2)
+    assert row.feedback_avg == {"score": row.feedback_avg["score"], "helpful": 0.5}
+    per_rating = client.analytics(group_by="feedback:helpful", metrics=["feedback_avg:score"],
+                                  level="trace", filter_string=f"tags.case = '{case}'")  # fmt: skip
+    assert {r.key["feedback:helpful"]: r.feedback_avg["score"] for r in per_rating.rows} == {
+        "true": pytest.approx(0.9), "false": pytest.approx(0.95), "": None,
+    }  # fmt: skip
+    for metrics, says in [
+        (["feedback_avg:score"], "needs level=trace"),
+        (["feedback_avg:"], "unknown metrics"),
+        (["count", "count"], "twice"),
+    ]:
+        level = "span" if says == "needs level=trace" else "trace"
+        with pytest.raises(sdk.SpanwiseAPIError) as err:
+            client.analytics(metrics=metrics, level=level)
+        assert err.value.status == 400 and says in err.value.message
+
     client.delete_assessment(a, helpful_a.assessment_id)
     assert search("feedback.helpful = 'true'") == set()
     assert search("feedback.helpful IS NOT NULL") == {b}

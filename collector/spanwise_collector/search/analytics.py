@@ -1,6 +1,7 @@
 """Aggregates over traces or spans: count, cost, tokens, latency quantiles, error rate,
 grouped by model, provider, span name/type, trace name, project, user, session, tag
-value, time bucket and (traces) a feedback's value, within a time window and a filter.
+value, time bucket and (traces) a feedback's value, within a time window and a filter;
+at trace level also the mean of a numeric (or true/false) feedback: ``feedback_avg:<name>``.
 
 level="span": every span in the window (its newest version: re-delivered and repriced
 rows collapse), filtered with the span schema; user, session, trace name and tags are
@@ -73,6 +74,7 @@ _TRACE_KEYS = {
     "day": "toString(toDate(start, 'UTC'))",
 }
 GROUP_KEYS = (*_SPAN_KEYS, "tag:<key>", "feedback:<name>")
+FEEDBACK_AVG = "feedback_avg:"
 
 _SPAN_METRICS = {
     "count": "count()",
@@ -124,6 +126,24 @@ def _keys(group_by: Sequence[str], level: str, params: dict[str, Any]) -> list[t
     return out
 
 
+def _feedback_metrics(
+    wanted: Sequence[str], level: str, params: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """(metric, SQL) of each ``feedback_avg:<name>``: the mean over the traces with that
+    feedback of its newest value, true as 1 and false as 0; text values do not count."""
+    out: list[tuple[str, str]] = []
+    for n, metric in enumerate(wanted):
+        if not metric.startswith(FEEDBACK_AVG) or len(metric) == len(FEEDBACK_AVG):
+            continue
+        if level != "trace":
+            raise QueryError(f"metric {metric!r} needs level=trace (feedback is per trace)")
+        params[f"fbm{n}"] = metric[len(FEEDBACK_AVG) :]
+        value = f"fb.feedback[{{fbm{n}:String}}]"
+        out.append((metric, f"avgOrNull(multiIf({value} = 'true', 1., {value} = 'false', 0.,"
+                            f" toFloat64OrNull({value})))"))  # fmt: skip
+    return out
+
+
 def analytics(
     store: ClickHouseStore,
     *,
@@ -141,16 +161,22 @@ def analytics(
     if level not in ("span", "trace"):
         raise QueryError(f"level must be 'span' or 'trace', not {level!r}")
     wanted = list(metrics) if metrics else list(METRICS)
-    bad = sorted(set(wanted) - set(METRICS))
+    if len(set(wanted)) != len(wanted):
+        raise QueryError("metrics lists a metric twice")
+    params: dict[str, Any] = {"limit": limit}
+    feedback = _feedback_metrics(wanted, level, params)
+    bad = sorted(set(wanted) - set(METRICS) - {m for m, _ in feedback})
     if bad:
-        raise QueryError(f"unknown metrics {bad}; choose from {', '.join(METRICS)}")
+        raise QueryError(
+            f"unknown metrics {bad}; choose from {', '.join(METRICS)}, {FEEDBACK_AVG}<name>"
+        )
     if not 1 <= limit <= MAX_GROUPS:
         raise QueryError(f"limit must be between 1 and {MAX_GROUPS}")
     window = open_window("analytics", filter=filter, order_by=None, since=since, until=until,
                          project=project, page_token=None, max_results=1)  # fmt: skip
-    params: dict[str, Any] = {**window.params, "limit": limit}
+    params.update(window.params)
     keys = _keys(group_by, level, params)
-    needed = ["count", *sorted({n for m in wanted for n in _NEEDS[m]})]
+    needed = ["count", *sorted({n for m in wanted if m in _NEEDS for n in _NEEDS[m]})]
     node = parse_filter(filter) if filter else None
     fields = rollup_fields(node) if level == "span" else None
     hours = None
@@ -165,15 +191,15 @@ def analytics(
     filter_after = bool(fields and fields & REPRICED_FIELDS)
     optimistic = not filter_after
     found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
-                                   optimistic, filter_after), params)  # fmt: skip
+                                   optimistic, filter_after, feedback), params)  # fmt: skip
     if hours is not None and optimistic and found and found[0]["m_revised_all"]:
         found = store.query_dicts(_sql(store, keys, needed, node, window, level, hours, params,
-                                       False, filter_after), params)  # fmt: skip
+                                       False, filter_after, feedback), params)  # fmt: skip
     rows = []
     for row in found:
         if not keys and not row["m_count"]:
             continue
-        rows.append(_row(row, keys, wanted))
+        rows.append(_row(row, keys, wanted, feedback))
     return {
         "level": level,
         "group_by": [k for k, _ in keys],
@@ -196,6 +222,7 @@ def _sql(
     params: dict[str, Any],
     optimistic: bool,
     filter_after: bool,
+    feedback: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The analytics query; with ``hours``, rollup rows plus the edge scan, whose
     repriced rows (``optimistic``: all versions read) come back as ``m_revised_all``.
@@ -225,7 +252,7 @@ def _sql(
             f" AND start < {{w_until:DateTime64(9)}} AND ({where.sql})"
         )
         source = f"(SELECT * FROM {source})"
-        if any(expr.startswith("fb.") for _, expr in keys):
+        if feedback or any(expr.startswith("fb.") for _, expr in keys):
             # each trace's newest live feedback per name (search/schema.py)
             source += f" AS tr LEFT JOIN ({FEEDBACK_BY_TRACE}) AS fb ON tr.TraceId = fb.TraceId"
         agg = _TRACE_METRICS
@@ -233,6 +260,7 @@ def _sql(
     if hours is None:
         cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(keys)]
         cols += [f"{sql} AS m_{name}" for name, sql in agg.items() if name in needed]
+        cols += [f"{sql} AS m_fb{n}" for n, (_, sql) in enumerate(feedback)]
     else:  # one row per edge span, typed like a rollup row; both are summed below
         cols = [f"toString({expr}) AS p_k{n}" for n, (_, expr) in enumerate(keys)]
         cols += [f"{edge_value(name)} AS p_{name}" for name in needed]
@@ -300,7 +328,12 @@ _NEEDS: dict[str, set[str]] = {
 }  # fmt: skip
 
 
-def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) -> dict[str, Any]:
+def _row(
+    row: dict[str, Any],
+    keys: list[tuple[str, str]],
+    wanted: list[str],
+    feedback: Sequence[tuple[str, str]],
+) -> dict[str, Any]:
     count = int(row["m_count"])
     q = row.get("m_quantiles") or [None, None, None]
     errors = int(row["m_errors"]) if "m_errors" in row else 0
@@ -315,6 +348,8 @@ def _row(row: dict[str, Any], keys: list[tuple[str, str]], wanted: list[str]) ->
         "error_count": lambda: errors,
         "error_rate": lambda: errors / count if count else None,
     }
+    for n, (metric, _) in enumerate(feedback):
+        computed[metric] = lambda n=n: _float(row[f"m_fb{n}"])
     out: dict[str, Any] = {"key": {name: row[f"k{n}"] for n, (name, _) in enumerate(keys)}}
     out.update({m: computed[m]() for m in wanted})
     return out

@@ -280,7 +280,9 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
         ``model``, ``provider``, ``span_name``, ``span_type``, ``trace_name``, ``project``,
         ``user``, ``session``, ``tag:<key>``, ``hour``, ``day``; ``level="span"|"trace"``;
         with ``level="trace"`` also ``feedback:<name>`` (the trace's newest feedback of
-        that name; "" for traces without one)."""
+        that name; "" for traces without one) and the metric ``feedback_avg:<name>``
+        (its mean over the traces with a numeric or true/false value: true = 1, false =
+        0; in ``row.feedback_avg[name]``)."""
         payload = self._request(
             "POST",
             "/api/v1/analytics",

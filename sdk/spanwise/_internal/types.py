@@ -227,6 +227,8 @@ class AnalyticsRow:
     p99_ms: float | None = None
     error_count: int | None = None
     error_rate: float | None = None
+    # feedback name -> mean of its numeric/true-false values (metrics "feedback_avg:<name>")
+    feedback_avg: Mapping[str, float | None] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AnalyticsRow:
@@ -241,7 +243,13 @@ class AnalyticsRow:
             p99_ms=d.get("p99_ms"),
             error_count=_int(d.get("error_count")),
             error_rate=d.get("error_rate"),
+            feedback_avg={
+                k[len(_FEEDBACK_AVG) :]: v for k, v in d.items() if k.startswith(_FEEDBACK_AVG)
+            },
         )
+
+
+_FEEDBACK_AVG = "feedback_avg:"
 
 
 @dataclass(frozen=True)
