@@ -83,8 +83,8 @@ _BATCH = 1_000  # traces per request (the collector's limit for ids)
     "--filter",
     "filter_string",
     default=None,
-    help="Delete every trace of the project this filter matches, e.g. "
-    "\"user.id = 'u-42'\" (the trace search's filter language).",
+    help="Delete every trace this filter matches, e.g. "
+    "\"trace.user_id = 'u-42'\" (the trace search's filter language).",
 )
 @click.option("--since", default=None, help="With --filter or alone: traces that started after.")
 @click.option(
@@ -110,7 +110,7 @@ def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_strin
 
     Their spans, summaries and assessments go; costs, analytics and sessions stop counting
     them. Examples: `spanwise traces delete 5f1c…`, `spanwise traces delete --until 90d`,
-    `spanwise traces delete --filter "user.id = 'u-42'"`.
+    `spanwise traces delete --filter "trace.user_id = 'u-42'"`.
     """
     from spanwise import Client
 
