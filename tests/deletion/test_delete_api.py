@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
+from tests.assessments.test_assessments import _http
 from tests.cli.test_cli import run_cli
 from tests.support.collector import source_env
 
@@ -30,18 +29,6 @@ def _traces(sdk, n: int, **trace: object) -> list[str]:
 
         agent(i)
     return ids
-
-
-def _http(collector, method: str, path: str, body=None) -> tuple[int, dict | None]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(collector.http_url + path, data=data, method=method,
-                                 headers={"content-type": "application/json"})  # fmt: skip
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            raw = resp.read()
-            return resp.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")
 
 
 def _present(client, ids: list[str]) -> list[str]:

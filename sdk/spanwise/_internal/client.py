@@ -153,10 +153,10 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
                 raise ValueError("give either trace_ids or filter_string/since/until")
             deleted = 0
             ids = list(trace_ids)
-            for start in range(0, len(ids), _DELETE_IDS):
+            for start in range(0, len(ids), _DELETE_BATCH):
                 result = self._request(
                     "POST", "/api/v1/traces/delete",
-                    body=_body(trace_ids=ids[start : start + _DELETE_IDS], project=project),
+                    body=_body(trace_ids=ids[start : start + _DELETE_BATCH], project=project),
                 )  # fmt: skip
                 deleted += result["deleted_traces"]
         else:
@@ -323,8 +323,7 @@ class Client(RunsClientMixin, AssessmentsClientMixin):
         return CostSummary.from_dict(payload)
 
 
-_DELETE_IDS = 1_000  # ids per request (the collector's limit)
-_DELETE_BATCH = 1_000  # traces per request when deleting by filter
+_DELETE_BATCH = 1_000  # traces per request, by id (the collector's limit) or by filter
 
 
 def _listify(value: Any) -> list[str] | None:
