@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     )
     from ._internal.client import Client, SpanwiseAPIError
     from ._internal.costs import CostRow, CostSummary
+    from ._internal.datasets import Dataset, DatasetRecord
     from ._internal.types import (
         AnalyticsResult,
         AnalyticsRow,
@@ -76,6 +77,8 @@ _LAZY = {
     "SpanwiseAPIError": "client",
     "CostRow": "costs",
     "CostSummary": "costs",
+    "Dataset": "datasets",
+    "DatasetRecord": "datasets",
     **dict.fromkeys(_READ_TYPES, "types"),
 }
 
@@ -91,6 +94,8 @@ __all__ = [
     "Client",
     "CostRow",
     "CostSummary",
+    "Dataset",
+    "DatasetRecord",
     "Experiment",
     "FileInfo",
     "InvalidParameterError",

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .assessments import AssessmentsClientMixin
+from .datasets import DatasetsClientMixin
 from .exceptions import SpanwiseError
 from .provider import STATE
 from .runs.client import RunsClientMixin
@@ -28,8 +29,9 @@ class SpanwiseAPIError(SpanwiseError):
         self.message = message
 
 
-class Client(RunsClientMixin, AssessmentsClientMixin):
-    """Reads traces, experiments, runs and costs from a collector; logs assessments.
+class Client(RunsClientMixin, AssessmentsClientMixin, DatasetsClientMixin):
+    """Reads traces, experiments, runs and costs from a collector; logs assessments;
+    keeps evaluation datasets.
 
     ``url`` defaults to ``SPANWISE_API_URL``, else the HTTP port (4318) on the host
     of ``SPANWISE_ENDPOINT``.
