@@ -401,3 +401,36 @@ GROUP BY Project, Hour, Model, Provider, SpanType, SpanName, StatusCode, CostSta
     RetentionDays;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (10, 'trace deletion: journal of deleted spans, rollup retraction');
+
+-- migration 11: evaluation datasets and their records
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`datasets` (
+    DatasetId String,
+    Name String,
+    Description String CODEC(ZSTD(1)),
+    Tags Map(String, String),
+    CreatedAt DateTime64(3),
+    UpdatedAt DateTime64(3),
+    Deleted UInt8,
+    Version UInt64
+) ENGINE = ReplacingMergeTree(Version)
+ORDER BY (Name, DatasetId)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`dataset_records` (
+    DatasetId String,
+    RecordId String,
+    Inputs String CODEC(ZSTD(3)),
+    Expectations String CODEC(ZSTD(3)),
+    Tags Map(String, String),
+    SourceTraceId String,
+    CreatedSeq UInt64,
+    CreatedAt DateTime64(3),
+    UpdatedAt DateTime64(3),
+    Deleted UInt8,
+    Version UInt64
+) ENGINE = ReplacingMergeTree(Version)
+ORDER BY (DatasetId, RecordId)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (11, 'evaluation datasets and their records');

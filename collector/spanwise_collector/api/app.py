@@ -11,14 +11,17 @@ from fastapi.responses import JSONResponse
 
 from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
-from ..query.errors import NotFound, QueryError
+from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
-from . import assessments, costs, otlp, runs, search, traces
+from . import assessments, costs, datasets, otlp, runs, search, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
-ROUTERS = [otlp.router, traces.router, assessments.router, runs.router, costs.router, search.router]
+ROUTERS = [
+    otlp.router, traces.router, assessments.router, datasets.router, runs.router, costs.router,
+    search.router,
+]  # fmt: skip
 
 
 def _without_self_tracing() -> dict[str, Any]:
@@ -59,6 +62,10 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(StoreError)
     async def _store_down(_: Request, exc: StoreError) -> JSONResponse:

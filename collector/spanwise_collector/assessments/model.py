@@ -8,11 +8,11 @@ JSON; rationale and values kept to 64 KiB so one careless judge cannot bloat the
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..query.bodies import json_object, json_text, string_map, text_field
 from ..query.errors import QueryError
 
 __all__ = ["KINDS", "SOURCE_TYPES", "AssessmentInput", "AssessmentUpdate", "parse_input",
@@ -49,57 +49,19 @@ class AssessmentUpdate:
     metadata: Mapping[str, str] | None = None
 
 
-def _obj(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise QueryError("the request body must be a JSON object")
-    return body
-
-
-def _text(body: Mapping[str, Any], key: str, limit: int, default: str = "") -> str:
-    value = body.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise QueryError(f"{key} must be a string")
-    if len(value) > limit:
-        raise QueryError(f"{key} is longer than {limit} characters")
-    return value
-
-
 def _value_json(value: Any) -> str:
-    if isinstance(value, float) and not math.isfinite(value):
-        raise QueryError("value must be a finite number (NaN and infinity are not JSON)")
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except ValueError:  # a NaN or infinity inside a list or object
-        raise QueryError("value must be JSON: no NaN or infinity inside it") from None
-    if len(text) > MAX_TEXT:
-        raise QueryError(f"value is longer than {MAX_TEXT} characters as JSON")
-    return text
+    return json_text(value, "value", MAX_TEXT)
 
 
 def _metadata(body: Mapping[str, Any]) -> dict[str, str]:
-    raw = body.get("metadata")
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
-        raise QueryError("metadata must be an object of string values")
-    if len(raw) > MAX_METADATA:
-        raise QueryError(f"metadata holds more than {MAX_METADATA} keys")
-    out: dict[str, str] = {}
-    for key, value in raw.items():
-        if not key or len(key) > MAX_NAME:
-            raise QueryError(f"metadata keys must have 1 to {MAX_NAME} characters")
-        if not isinstance(value, str):
-            raise QueryError(f"metadata[{key!r}] must be a string")
-        if len(value) > MAX_TEXT:
-            raise QueryError(f"metadata[{key!r}] is longer than {MAX_TEXT} characters")
-        out[key] = value
-    return out
+    return string_map(
+        body.get("metadata"), "metadata", max_keys=MAX_METADATA, max_key=MAX_NAME,
+        max_value=MAX_TEXT,
+    )  # fmt: skip
 
 
 def parse_input(body: Any) -> AssessmentInput:
-    body = _obj(body)
+    body = json_object(body)
     unknown = set(body) - {"kind", "name", "value", "span_id", "source", "rationale",
                            "metadata", "error"}  # fmt: skip
     if unknown:
@@ -107,10 +69,10 @@ def parse_input(body: Any) -> AssessmentInput:
     kind = body.get("kind", "feedback")
     if kind not in KINDS:
         raise QueryError(f"kind must be one of {', '.join(KINDS)}")
-    name = _text(body, "name", MAX_NAME).strip()
+    name = text_field(body, "name", MAX_NAME).strip()
     if not name:
         raise QueryError("name is required (1 to 250 characters)")
-    span_id = _text(body, "span_id", 16).lower()
+    span_id = text_field(body, "span_id", 16).lower()
     if span_id and not (len(span_id) == 16 and all(c in "0123456789abcdef" for c in span_id)):
         raise QueryError("span_id must be 16 hexadecimal characters")
     source = body.get("source") or {}
@@ -119,14 +81,14 @@ def parse_input(body: Any) -> AssessmentInput:
     source_type = str(source.get("source_type") or "CODE").upper()
     if source_type not in SOURCE_TYPES:
         raise QueryError(f"source.source_type must be one of {', '.join(SOURCE_TYPES)}")
-    source_id = _text(source, "source_id", MAX_SOURCE_ID)
+    source_id = text_field(source, "source_id", MAX_SOURCE_ID)
     error = body.get("error") or {}
     if not isinstance(error, Mapping) or set(error) - {"error_code", "error_message"}:
         raise QueryError("error must be an object with error_code and error_message")
     if error and kind != "feedback":
         raise QueryError("only feedback carries an error (a judge that failed)")
-    error_code = _text(error, "error_code", MAX_NAME)
-    error_message = _text(error, "error_message", MAX_TEXT)
+    error_code = text_field(error, "error_code", MAX_NAME)
+    error_message = text_field(error, "error_message", MAX_TEXT)
     has_error = bool(error_code or error_message)
     if "value" not in body or body["value"] is None:
         if not has_error:
@@ -137,13 +99,13 @@ def parse_input(body: Any) -> AssessmentInput:
     return AssessmentInput(
         kind=kind, name=name, value_json=value_json, span_id=span_id,
         source_type=source_type, source_id=source_id,
-        rationale=_text(body, "rationale", MAX_TEXT), metadata=_metadata(body),
+        rationale=text_field(body, "rationale", MAX_TEXT), metadata=_metadata(body),
         error_code=error_code, error_message=error_message,
     )  # fmt: skip
 
 
 def parse_update(body: Any) -> AssessmentUpdate:
-    body = _obj(body)
+    body = json_object(body)
     unknown = set(body) - {"value", "rationale", "metadata"}
     if unknown:
         raise QueryError(
@@ -159,7 +121,7 @@ def parse_update(body: Any) -> AssessmentUpdate:
         value_json = _value_json(body["value"])
     return AssessmentUpdate(
         value_json=value_json,
-        rationale=_text(body, "rationale", MAX_TEXT) if "rationale" in body else None,
+        rationale=text_field(body, "rationale", MAX_TEXT) if "rationale" in body else None,
         metadata=_metadata(body) if "metadata" in body else None,
     )
 

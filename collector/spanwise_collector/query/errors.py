@@ -9,3 +9,7 @@ class QueryError(ValueError):
 
 class NotFound(LookupError):
     """The requested object does not exist (HTTP 404)."""
+
+
+class Conflict(Exception):
+    """The object exists already (HTTP 409)."""

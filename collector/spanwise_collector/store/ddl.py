@@ -46,6 +46,7 @@ IF EXISTS): two collectors may run a migration at the same time.
 from __future__ import annotations
 
 from .assessments_ddl import ASSESSMENTS_STATEMENTS
+from .datasets_ddl import DATASETS_STATEMENTS
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
 from .deletions_ddl import DELETION_STATEMENTS
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
@@ -284,4 +285,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         10, "trace deletion: journal of deleted spans, rollup retraction", DELETION_STATEMENTS
     ),
+    Migration(11, "evaluation datasets and their records", DATASETS_STATEMENTS),
 )
