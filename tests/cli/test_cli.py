@@ -13,9 +13,11 @@ import spanwise
 from tests.support.collector import CollectorProcess, source_env
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 120, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "spanwise_collector", *args],
+        [sys.executable, "-m", "spanwise_collector", *args], input=input,
         capture_output=True, text=True, timeout=timeout, env=source_env({"COLUMNS": "200"}),
     )  # fmt: skip
 
@@ -23,7 +25,8 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
 def test_help_everywhere():
     for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
                  ["traces", "list", "--help"], ["demo", "--help"], ["assessments", "--help"],
-                 ["assessments", "feedback", "--help"], ["traces", "delete", "--help"]):  # fmt: skip
+                 ["assessments", "feedback", "--help"], ["traces", "delete", "--help"],
+                 ["datasets", "--help"], ["datasets", "import", "--help"]):  # fmt: skip
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
         assert "Usage:" in result.stdout

@@ -4,15 +4,12 @@ after the traces ended, the HTTP API's refusals, and the CLI."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 
 import pytest
 
 from tests.assessments.test_assessments import _http
 from tests.cli.test_cli import run_cli
-from tests.support.collector import source_env
 
 
 def _traces(sdk, n: int, **trace: object) -> list[str]:
@@ -103,10 +100,7 @@ def test_cli_asks_before_deleting_and_reports(sdk, collector, client):
     url = ("--url", collector.http_url)
     filt = ("--filter", f"tags.batch = '{batch}'", "--project", "tests")
 
-    declined = subprocess.run(
-        [sys.executable, "-m", "spanwise_collector", "traces", "delete", *filt, *url],
-        input="n\n", capture_output=True, text=True, timeout=120, env=source_env(),
-    )  # fmt: skip
+    declined = run_cli("traces", "delete", *filt, *url, input="n\n")
     assert declined.returncode == 1, declined.stderr
     assert "Delete 3 trace(s) of project 'tests'?" in declined.stderr
     assert _present(client, ids) == ids

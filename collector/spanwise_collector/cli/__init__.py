@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from . import assessments, collector_cmd, costs, demo, runs, schema_cmd, search, traces
+from . import assessments, collector_cmd, costs, datasets, demo, runs, schema_cmd, search, traces
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,6 +25,7 @@ COMMANDS = [
     demo.demo,
     traces.traces,
     assessments.assessments,
+    datasets.datasets,
     schema_cmd.schema,
     runs.experiments,
     runs.runs,

@@ -1,0 +1,250 @@
+"""``spanwise datasets list|get|create|delete|import|export``: evaluation datasets —
+records of inputs and expected outputs to evaluate an app against."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import IO, Any
+
+import click
+
+from .common import api_errors, json_option, print_json, url_option
+
+_BATCH = 1_000  # records per request (the collector's limit)
+
+
+@click.group()
+def datasets() -> None:
+    """Evaluation datasets: inputs to run your app on and what it should produce.
+
+    Fill one from a JSONL file (`spanwise datasets import qa-golden cases.jsonl --create`,
+    one {"inputs": {...}, "expectations": {...}} per line) or from code
+    (`Client().merge_records`), then evaluate with `spanwise.evaluate(data="qa-golden", ...)`.
+    """
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tags(pairs: tuple[str, ...]) -> dict[str, str] | None:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--tag")
+        out[key] = value
+    return out or None
+
+
+def _dataset_dict(d: Any) -> dict[str, Any]:
+    import dataclasses
+
+    return dataclasses.asdict(d)
+
+
+@datasets.command("list")
+@url_option
+@json_option
+@api_errors
+def list_cmd(url: str, as_json: bool) -> None:
+    """Every dataset, by name, with its record count."""
+    from spanwise import Client
+
+    found = Client(url).list_datasets()
+    if as_json:
+        print_json([_dataset_dict(d) for d in found])
+        return
+    from .render import print_table, rows_table
+
+    rows = [{"name": d.name, "records": d.record_count, "description": _short(d.description or ""),
+             "tags": ", ".join(f"{k}={v}" for k, v in d.tags.items()),
+             "updated": _when(d.last_update_time_ms), "dataset_id": d.dataset_id}
+            for d in found]  # fmt: skip
+    columns = ["name", "records", "description", "tags", "updated", "dataset_id"]
+    print_table(rows_table(rows, columns, title=f"{len(rows)} dataset(s)"),
+                ("dataset_id", "tags", "description"))  # fmt: skip
+
+
+@datasets.command("get")
+@click.argument("name")
+@click.option("--records", "max_records", default=20, show_default=True,
+              help="Show this many records (0: none).")  # fmt: skip
+@url_option
+@json_option
+@api_errors
+def get_cmd(name: str, max_records: int, url: str, as_json: bool) -> None:
+    """One dataset and its first records."""
+    from spanwise import Client, SpanwiseAPIError
+
+    client = Client(url)
+    found = client.get_dataset(name)
+    if found is None:
+        raise SpanwiseAPIError(404, f"no dataset named {name!r} (spanwise datasets list)")
+    records = client.get_dataset_records(name, max_results=max_records) if max_records > 0 else []
+    if as_json:
+        print_json({**_dataset_dict(found), "records": [_dataset_dict(r) for r in records]})
+        return
+    from .render import console, print_table, rows_table
+
+    out = console()
+    out.print(f"[bold]{found.name}[/bold]  {found.dataset_id}  {found.record_count} record(s)")
+    if found.description:
+        out.print(found.description)
+    if found.tags:
+        out.print("tags: " + ", ".join(f"{k}={v}" for k, v in found.tags.items()))
+    if records:
+        rows = [{"record_id": r.record_id, "inputs": _short(dict(r.inputs)),
+                 "expectations": _short(dict(r.expectations)) if r.expectations else "",
+                 "source_trace_id": r.source_trace_id} for r in records]  # fmt: skip
+        title = f"first {len(rows)} of {found.record_count}"
+        print_table(rows_table(rows, ["record_id", "inputs", "expectations", "source_trace_id"],
+                               title=title), ("source_trace_id", "record_id"))  # fmt: skip
+
+
+@datasets.command("create")
+@click.argument("name")
+@click.option("--description", default=None, help="What the records are for.")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Repeatable.")
+@url_option
+@json_option
+@api_errors
+def create_cmd(name: str, description: str | None, tags: tuple[str, ...], url: str,
+               as_json: bool) -> None:  # fmt: skip
+    """Create an empty dataset NAME."""
+    from spanwise import Client
+
+    made = Client(url).create_dataset(name, description=description, tags=_tags(tags))
+    if as_json:
+        print_json(_dataset_dict(made))
+    else:
+        click.echo(f"created dataset {made.name!r}: {made.dataset_id}")
+
+
+@datasets.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@url_option
+@api_errors
+def delete_cmd(name: str, yes: bool, url: str) -> None:
+    """Delete dataset NAME and its records."""
+    from spanwise import Client, SpanwiseAPIError
+
+    client = Client(url)
+    found = client.get_dataset(name)
+    if found is None:
+        raise SpanwiseAPIError(404, f"no dataset named {name!r} (spanwise datasets list)")
+    if not yes:
+        click.confirm(f"Delete dataset {name!r} and its {found.record_count} record(s)?",
+                      abort=True, err=True)  # fmt: skip
+    client.delete_dataset(name)
+    click.echo(f"deleted dataset {name!r}")
+
+
+def _read_records(stream: IO[str], source: str) -> list[dict[str, Any]]:
+    """Records from JSONL (one object per line) or one JSON array; every line checked
+    before anything is sent."""
+    text = stream.read()
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError as err:
+            raise click.UsageError(f"{source}: not valid JSON: {err}") from None
+        numbered: Iterator[tuple[int, Any]] = enumerate(items, 1)
+        unit = "item"
+    else:
+        numbered = _jsonl(text, source)
+        unit = "line"
+    records = []
+    for at, item in numbered:
+        if not isinstance(item, dict) or not isinstance(item.get("inputs"), dict):
+            raise click.UsageError(
+                f'{source}, {unit} {at}: expected an object with "inputs": {{...}} (and '
+                'optionally "expectations", "tags", "record_id")'
+            )
+        records.append(item)
+    if not records:
+        raise click.UsageError(f"{source}: no records")
+    return records
+
+
+def _jsonl(text: str, source: str) -> Iterator[tuple[int, Any]]:
+    for at, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            yield at, json.loads(line)
+        except ValueError as err:
+            raise click.UsageError(f"{source}, line {at}: not valid JSON: {err}") from None
+
+
+@datasets.command("import")
+@click.argument("name")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--create", is_flag=True, help="Create the dataset if there is none.")
+@url_option
+@json_option
+@api_errors
+def import_cmd(name: str, file: IO[str], create: bool, url: str, as_json: bool) -> None:
+    """Add the records of FILE (JSONL or a JSON array; - reads stdin) to NAME; records
+    with the same inputs (or record_id) as stored ones update them."""
+    from spanwise import Client, SpanwiseAPIError
+
+    records = _read_records(file, "stdin" if file is sys.stdin else file.name)
+    client = Client(url)
+    if client.get_dataset(name) is None:
+        if not create:
+            raise SpanwiseAPIError(404, f"no dataset named {name!r}; add --create to make it")
+        client.create_dataset(name)
+    inserted = updated = 0
+    from rich.progress import Progress
+
+    from .render import console
+
+    with Progress(console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task("importing", total=len(records))
+        for start in range(0, len(records), _BATCH):
+            batch = records[start : start + _BATCH]
+            result = client._request("POST", f"/api/v1/datasets/{_quoted(name)}/records",
+                                     body={"records": batch})  # fmt: skip
+            inserted += result["inserted"]
+            updated += result["updated"]
+            progress.advance(task, len(batch))
+    total = result["dataset"]["record_count"]
+    if as_json:
+        print_json({"inserted": inserted, "updated": updated, "record_count": total})
+    else:
+        click.echo(f"{name}: {inserted} record(s) added, {updated} updated, {total} in all")
+
+
+def _quoted(name: str) -> str:
+    import urllib.parse
+
+    return urllib.parse.quote(name, safe="")
+
+
+@datasets.command("export")
+@click.argument("name")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+@url_option
+@api_errors
+def export_cmd(name: str, file: IO[str], url: str) -> None:
+    """Write NAME's records as JSONL to FILE (default: stdout), oldest first; what
+    `spanwise datasets import` reads."""
+    import dataclasses
+
+    from spanwise import Client
+
+    for record in Client(url).get_dataset_records(name):
+        row = dataclasses.asdict(record)
+        row = {k: row[k] for k in ("record_id", "inputs", "expectations", "tags",
+                                   "source_trace_id") if row[k]}  # fmt: skip
+        file.write(json.dumps(row, ensure_ascii=False) + "\n")
