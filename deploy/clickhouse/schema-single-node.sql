@@ -434,3 +434,33 @@ ORDER BY (DatasetId, RecordId)
 SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (11, 'evaluation datasets and their records');
+
+-- migration 12: prompt registry: prompt versions and aliases
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`prompts` (
+    Name String,
+    Version UInt32,
+    Kind LowCardinality(String),
+    Template String CODEC(ZSTD(3)),
+    Config String CODEC(ZSTD(1)),
+    CommitMessage String CODEC(ZSTD(1)),
+    Tags Map(String, String),
+    CreatedAt DateTime64(3),
+    Deleted UInt8,
+    RowVersion UInt64
+) ENGINE = ReplacingMergeTree(RowVersion)
+ORDER BY (Name, Version)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`prompt_aliases` (
+    Name String,
+    Alias String,
+    Version UInt32,
+    UpdatedAt DateTime64(3),
+    Deleted UInt8,
+    RowVersion UInt64
+) ENGINE = ReplacingMergeTree(RowVersion)
+ORDER BY (Name, Alias)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (12, 'prompt registry: prompt versions and aliases');

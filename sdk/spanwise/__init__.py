@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._internal.client import Client, SpanwiseAPIError
     from ._internal.costs import CostRow, CostSummary
     from ._internal.datasets import Dataset, DatasetRecord
+    from ._internal.prompts import Prompt, PromptInfo, load_prompt, register_prompt
     from ._internal.types import (
         AnalyticsResult,
         AnalyticsRow,
@@ -79,6 +80,7 @@ _LAZY = {
     "CostSummary": "costs",
     "Dataset": "datasets",
     "DatasetRecord": "datasets",
+    **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
     **dict.fromkeys(_READ_TYPES, "types"),
 }
 
@@ -102,6 +104,8 @@ __all__ = [
     "LiveSpan",
     "Metric",
     "PagedList",
+    "Prompt",
+    "PromptInfo",
     "Run",
     "RunData",
     "RunInfo",
@@ -123,6 +127,7 @@ __all__ = [
     "end_run",
     "flush",
     "get_current_trace_id",
+    "load_prompt",
     "log_artifact",
     "log_artifacts",
     "log_expectation",
@@ -131,6 +136,7 @@ __all__ = [
     "log_metrics",
     "log_param",
     "log_params",
+    "register_prompt",
     "search_runs",
     "set_experiment",
     "set_tag",

@@ -26,7 +26,8 @@ def test_help_everywhere():
     for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
                  ["traces", "list", "--help"], ["demo", "--help"], ["assessments", "--help"],
                  ["assessments", "feedback", "--help"], ["traces", "delete", "--help"],
-                 ["datasets", "--help"], ["datasets", "import", "--help"]):  # fmt: skip
+                 ["datasets", "--help"], ["datasets", "import", "--help"], ["prompts", "--help"],
+                 ["prompts", "create", "--help"]):  # fmt: skip
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
         assert "Usage:" in result.stdout

@@ -68,8 +68,9 @@ def test_every_cluster_statement_is_on_cluster_and_layout_is_consistent():
     # every Distributed table (incl. later migrations) points at its own local table
     assert {target for target, _ in distributed.values()} == {f"{n}_local" for n in distributed}
     assert set(local) == {f"{n}_local" for n in distributed}
-    # small tables every node reads whole: the dataset list (names are looked up)
-    assert everywhere == {"schema_migrations", "span_rollup_coverage", "datasets"}
+    # small tables every node reads whole, looked up by name: datasets, prompts
+    assert everywhere == {"schema_migrations", "span_rollup_coverage", "datasets", "prompts",
+                          "prompt_aliases"}  # fmt: skip
     # the Distributed tables carry the single-node names: readers and writers don't change
     single = {
         m.group(2)

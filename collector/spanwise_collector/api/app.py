@@ -13,14 +13,14 @@ from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
-from . import assessments, costs, datasets, otlp, runs, search, traces
+from . import assessments, costs, datasets, otlp, prompts, runs, search, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
 ROUTERS = [
-    otlp.router, traces.router, assessments.router, datasets.router, runs.router, costs.router,
-    search.router,
+    otlp.router, traces.router, assessments.router, datasets.router, prompts.router, runs.router,
+    costs.router, search.router,
 ]  # fmt: skip
 
 

@@ -6,7 +6,18 @@ import sys
 
 import click
 
-from . import assessments, collector_cmd, costs, datasets, demo, runs, schema_cmd, search, traces
+from . import (
+    assessments,
+    collector_cmd,
+    costs,
+    datasets,
+    demo,
+    prompts,
+    runs,
+    schema_cmd,
+    search,
+    traces,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,6 +37,7 @@ COMMANDS = [
     traces.traces,
     assessments.assessments,
     datasets.datasets,
+    prompts.prompts,
     schema_cmd.schema,
     runs.experiments,
     runs.runs,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, key_values, print_json, url_option
 
 ASSESSMENT_DROP_FIRST = ("created", "id", "rationale", "source")
 
@@ -27,16 +27,6 @@ def _value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
-
-
-def _metadata(pairs: tuple[str, ...]) -> dict[str, str] | None:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--metadata")
-        out[key] = value
-    return out or None
 
 
 def _source(source_type: str, source_id: str | None) -> Any:
@@ -88,7 +78,7 @@ def feedback_cmd(trace_id: str, name: str, value: str, source_type: str, source_
 
     logged = Client(url).log_feedback(
         trace_id, name, _value(value), source=_source(source_type, source_id),
-        rationale=rationale, metadata=_metadata(metadata), span_id=span_id,
+        rationale=rationale, metadata=key_values(metadata, "--metadata"), span_id=span_id,
     )  # fmt: skip
     _print(logged, as_json)
 
@@ -112,7 +102,7 @@ def expectation_cmd(trace_id: str, name: str, value: str, source_type: str,
 
     logged = Client(url).log_expectation(
         trace_id, name, _value(value), source=_source(source_type, source_id),
-        metadata=_metadata(metadata), span_id=span_id,
+        metadata=key_values(metadata, "--metadata"), span_id=span_id,
     )  # fmt: skip
     _print(logged, as_json)
 

@@ -38,3 +38,21 @@ def api_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
+
+
+def key_values(pairs: tuple[str, ...], option: str) -> dict[str, str] | None:
+    """``KEY=VALUE`` options (``--tag``, ``--metadata``) as a dict; ``None`` if none."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint=option)
+        out[key] = value
+    return out or None
+
+
+def when(ms: int) -> str:
+    """Epoch milliseconds as a UTC time for tables."""
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from typing import IO, Any
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, key_values, print_json, url_option, when
 
 _BATCH = 1_000  # records per request (the collector's limit)
 
@@ -26,23 +25,9 @@ def datasets() -> None:
     """
 
 
-def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tags(pairs: tuple[str, ...]) -> dict[str, str] | None:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--tag")
-        out[key] = value
-    return out or None
 
 
 def _dataset_dict(d: Any) -> dict[str, Any]:
@@ -67,7 +52,7 @@ def list_cmd(url: str, as_json: bool) -> None:
 
     rows = [{"name": d.name, "records": d.record_count, "description": _short(d.description or ""),
              "tags": ", ".join(f"{k}={v}" for k, v in d.tags.items()),
-             "updated": _when(d.last_update_time_ms), "dataset_id": d.dataset_id}
+             "updated": when(d.last_update_time_ms), "dataset_id": d.dataset_id}
             for d in found]  # fmt: skip
     columns = ["name", "records", "description", "tags", "updated", "dataset_id"]
     print_table(rows_table(rows, columns, title=f"{len(rows)} dataset(s)"),
@@ -122,7 +107,7 @@ def create_cmd(name: str, description: str | None, tags: tuple[str, ...], url: s
     """Create an empty dataset NAME."""
     from spanwise import Client
 
-    made = Client(url).create_dataset(name, description=description, tags=_tags(tags))
+    made = Client(url).create_dataset(name, description=description, tags=key_values(tags, "--tag"))
     if as_json:
         print_json(_dataset_dict(made))
     else:

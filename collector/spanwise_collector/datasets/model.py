@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..query.bodies import json_object, json_text, string_map, text_field, unknown_fields
+from ..query.bodies import (
+    json_object,
+    json_text,
+    object_name,
+    string_map,
+    text_field,
+    unknown_fields,
+)
 from ..query.errors import QueryError
 from ..query.traces import validate_trace_id
 
@@ -28,7 +35,6 @@ MAX_TAGS = 100
 MAX_RECORD_JSON = 1 << 20
 MAX_RECORDS = 1_000  # per request
 _RECORD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -50,15 +56,7 @@ class RecordInput:
 
 
 def validate_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise QueryError("a dataset name is required (1 to 250 characters)")
-    if len(name) > MAX_NAME:
-        raise QueryError(f"a dataset name has at most {MAX_NAME} characters")
-    if name != name.strip() or "/" in name or _CONTROL.search(name):
-        raise QueryError(
-            "a dataset name cannot contain '/' or control characters, nor start or end with spaces"
-        )
-    return name
+    return object_name(name, "dataset")
 
 
 def _tags(body: Mapping[str, Any], key: str = "tags") -> dict[str, str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore
 from ..store.datasets_ddl import DATASETS_TABLE, RECORDS_TABLE
+from ..store.versions import next_version
 from .model import DatasetChange, RecordInput
 
 __all__ = ["create_dataset", "delete_dataset", "delete_records", "get_dataset",
@@ -65,17 +65,6 @@ _PAGE = (
 
 def _utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-
-
-_last_version = 0
-
-
-def _version(previous: int = 0) -> int:
-    """A version above ``previous`` and above every version this process gave (callers
-    hold ``_LOCK``): records added in one request get increasing creation versions."""
-    global _last_version
-    _last_version = max(time.time_ns(), previous + 1, _last_version + 1)
-    return _last_version
 
 
 def _dataset_json(row: dict[str, Any], record_count: int) -> dict[str, Any]:
@@ -158,7 +147,7 @@ def create_dataset(store: ClickHouseStore, change: DatasetChange) -> dict[str, A
                 f"a dataset named {change.name!r} exists already; add records to it, or "
                 "delete it first"
             )
-        version = _version()
+        version = next_version()
         row = {
             "DatasetId": f"d-{uuid.uuid4().hex}", "Name": change.name,
             "Description": change.description or "", "Tags": dict(change.tags or {}),
@@ -171,7 +160,7 @@ def create_dataset(store: ClickHouseStore, change: DatasetChange) -> dict[str, A
 
 def _touch(store: ClickHouseStore, row: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The dataset's next version (``changes`` applied) inserted; returns it."""
-    version = _version(int(row["Version"]))
+    version = next_version(int(row["Version"]))
     new = {**row, **changes, "Version": version, "updated_ms": version // 1_000_000}
     _insert_dataset(store, new)
     return new
@@ -234,7 +223,7 @@ def merge_records(store: ClickHouseStore, name: str, items: list[RecordInput]) -
 
 
 def _merged(dataset_id: str, old: dict[str, Any] | None, item: RecordInput) -> dict[str, Any]:
-    version = _version(int(old["Version"]) if old else 0)
+    version = next_version(int(old["Version"]) if old else 0)
     expectations = json.loads(old["Expectations"] or "{}") if old else {}
     expectations.update(item.expectations or {})
     return {
@@ -257,7 +246,7 @@ def delete_records(store: ClickHouseStore, name: str, record_ids: list[str]) -> 
         if live:
             rows = []
             for r in live:
-                version = _version(int(r["Version"]))
+                version = next_version(int(r["Version"]))
                 r = {**r, "Deleted": 1, "Version": version, "updated_ms": version // 1_000_000}
                 rows.append([*(r[c] for c in _RECORD_COLS), _utc(r["created_ms"]),
                              _utc(r["updated_ms"])])  # fmt: skip

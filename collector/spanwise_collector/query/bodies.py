@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import QueryError
 
-__all__ = ["json_object", "json_text", "string_map", "text_field", "unknown_fields"]
+__all__ = ["json_object", "json_text", "object_name", "string_map", "text_field", "unknown_fields"]
+
+MAX_NAME = 250
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def json_object(body: Any, what: str = "the request body") -> Mapping[str, Any]:
@@ -71,3 +75,17 @@ def string_map(
             raise QueryError(f"{key}[{name!r}] is longer than {max_value} characters")
         out[name] = value
     return out
+
+
+def object_name(name: Any, what: str) -> str:
+    """The name of a dataset, prompt, …: 1 to 250 characters, no ``/`` (names travel in
+    URL paths), no control characters, no leading or trailing spaces."""
+    if not isinstance(name, str) or not name.strip():
+        raise QueryError(f"a {what} name is required (1 to {MAX_NAME} characters)")
+    if len(name) > MAX_NAME:
+        raise QueryError(f"a {what} name has at most {MAX_NAME} characters")
+    if name != name.strip() or "/" in name or _CONTROL.search(name):
+        raise QueryError(
+            f"a {what} name cannot contain '/' or control characters, nor start or end with spaces"
+        )
+    return name

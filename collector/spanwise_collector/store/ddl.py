@@ -49,6 +49,7 @@ from .assessments_ddl import ASSESSMENTS_STATEMENTS
 from .datasets_ddl import DATASETS_STATEMENTS
 from .ddl_spec import TRACE_SHARDING, MaterializedView, Migration, Statement, Table
 from .deletions_ddl import DELETION_STATEMENTS
+from .prompts_ddl import PROMPTS_STATEMENTS
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
 from .time_projection_ddl import TIME_PROJECTION_STATEMENTS
@@ -286,4 +287,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         10, "trace deletion: journal of deleted spans, rollup retraction", DELETION_STATEMENTS
     ),
     Migration(11, "evaluation datasets and their records", DATASETS_STATEMENTS),
+    Migration(12, "prompt registry: prompt versions and aliases", PROMPTS_STATEMENTS),
 )

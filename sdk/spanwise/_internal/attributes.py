@@ -22,6 +22,11 @@ TRACE_METADATA_PREFIX = "spanwise.trace.metadata."
 # OpenTelemetry semantic conventions for the conversation and the end user.
 SESSION_ID = "session.id"
 USER_ID = "user.id"
+# A registered prompt version used in the span (Prompt.format / load_prompt); the trace
+# gets the tag PROMPT_TAG_PREFIX + name = version.
+PROMPT_NAME = "spanwise.prompt.name"
+PROMPT_VERSION = "spanwise.prompt.version"
+PROMPT_TAG_PREFIX = "prompt."
 # Exception events (OTel semantic conventions).
 EXCEPTION_EVENT = "exception"
 # LangGraph node runs (spanwise.langchain.autolog()).

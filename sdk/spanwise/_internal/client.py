@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .assessments import AssessmentsClientMixin
 from .datasets import DatasetsClientMixin
 from .exceptions import SpanwiseError
+from .prompts import PromptsClientMixin
 from .provider import STATE
 from .runs.client import RunsClientMixin
 from .types import AnalyticsResult, PagedList, Session, SessionInfo, Span, Trace
@@ -29,9 +30,9 @@ class SpanwiseAPIError(SpanwiseError):
         self.message = message
 
 
-class Client(RunsClientMixin, AssessmentsClientMixin, DatasetsClientMixin):
+class Client(RunsClientMixin, AssessmentsClientMixin, DatasetsClientMixin, PromptsClientMixin):
     """Reads traces, experiments, runs and costs from a collector; logs assessments;
-    keeps evaluation datasets.
+    keeps evaluation datasets and prompts.
 
     ``url`` defaults to ``SPANWISE_API_URL``, else the HTTP port (4318) on the host
     of ``SPANWISE_ENDPOINT``.
