@@ -121,6 +121,17 @@ def test_two_collectors_start_at_once_and_serve_each_others_spans(database_url, 
         with pytest.raises(urllib.error.HTTPError) as gone:
             urllib.request.urlopen(f"{collectors[1].http_url}/api/v1/traces/{trace_id}", timeout=30)
         assert gone.value.code == 404
+        # datasets and prompts: written through one collector, read through the other
+        import spanwise
+
+        first, second = (spanwise.Client(c.http_url) for c in collectors)
+        name = f"real-{uuid.uuid4().hex[:8]}"
+        first.create_dataset(name)
+        first.merge_records(name, [{"inputs": {"q": 1}, "expectations": {"a": 2}}])
+        assert [dict(r.expectations) for r in second.get_dataset_records(name)] == [{"a": 2}]
+        assert second.delete_dataset(name) and first.get_dataset(name) is None
+        first.register_prompt(name, "Hi {{who}}", aliases=["production"])
+        assert second.get_prompt(name, alias="production").format(who="you") == "Hi you"
     finally:
         for c in collectors:
             c.stop()
