@@ -130,25 +130,24 @@ def _record(raw: Any, at: int) -> RecordInput:
     )
 
 
-def parse_records(body: Any) -> list[RecordInput]:
+def _batch(body: Any, key: str, what: str) -> list[Any]:
+    """The body's only field ``key``: a list of 1 to MAX_RECORDS items."""
     body = json_object(body)
-    unknown_fields(body, {"records"})
-    records = body.get("records")
-    if not isinstance(records, list) or not records:
-        raise QueryError("records is required: a non-empty list of records")
-    if len(records) > MAX_RECORDS:
-        raise QueryError(f"at most {MAX_RECORDS} records per request; send the rest in more")
-    return [_record(raw, at) for at, raw in enumerate(records)]
+    unknown_fields(body, {key})
+    items = body.get(key)
+    if not isinstance(items, list) or not items:
+        raise QueryError(f"{key} is required: a non-empty list of {what}")
+    if len(items) > MAX_RECORDS:
+        raise QueryError(f"at most {MAX_RECORDS} {what} per request; send the rest in more")
+    return items
+
+
+def parse_records(body: Any) -> list[RecordInput]:
+    return [_record(raw, at) for at, raw in enumerate(_batch(body, "records", "records"))]
 
 
 def parse_record_ids(body: Any) -> list[str]:
-    body = json_object(body)
-    unknown_fields(body, {"record_ids"})
-    ids = body.get("record_ids")
-    if not isinstance(ids, list) or not ids:
-        raise QueryError("record_ids is required: a non-empty list of record ids")
-    if len(ids) > MAX_RECORDS:
-        raise QueryError(f"at most {MAX_RECORDS} record ids per request")
+    ids = _batch(body, "record_ids", "record ids")
     if not all(isinstance(i, str) and _RECORD_ID.match(i) for i in ids):
         raise QueryError("record_ids must be record ids (1 to 128 letters, digits or . _ : -)")
     return list(dict.fromkeys(ids))
