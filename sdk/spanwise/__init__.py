@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._internal.client import Client, SpanwiseAPIError
     from ._internal.costs import CostRow, CostSummary
     from ._internal.datasets import Dataset, DatasetRecord
+    from ._internal.evaluation import EvaluationResult, EvaluationRow, Feedback, evaluate, scorer
     from ._internal.prompts import Prompt, PromptInfo, load_prompt, register_prompt
     from ._internal.types import (
         AnalyticsResult,
@@ -80,6 +81,9 @@ _LAZY = {
     "CostSummary": "costs",
     "Dataset": "datasets",
     "DatasetRecord": "datasets",
+    **dict.fromkeys(
+        ("EvaluationResult", "EvaluationRow", "Feedback", "evaluate", "scorer"), "evaluation"
+    ),
     **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
     **dict.fromkeys(_READ_TYPES, "types"),
 }
@@ -98,7 +102,10 @@ __all__ = [
     "CostSummary",
     "Dataset",
     "DatasetRecord",
+    "EvaluationResult",
+    "EvaluationRow",
     "Experiment",
+    "Feedback",
     "FileInfo",
     "InvalidParameterError",
     "LiveSpan",
@@ -125,6 +132,7 @@ __all__ = [
     "autolog",
     "configure",
     "end_run",
+    "evaluate",
     "flush",
     "get_current_trace_id",
     "load_prompt",
@@ -137,6 +145,7 @@ __all__ = [
     "log_param",
     "log_params",
     "register_prompt",
+    "scorer",
     "search_runs",
     "set_experiment",
     "set_tag",

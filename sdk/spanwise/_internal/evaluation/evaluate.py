@@ -1,0 +1,180 @@
+"""The evaluation loop: one run; per record a trace of ``predict_fn(**inputs)``, its
+expectations and each scorer's feedback logged on that trace; the means as run metrics.
+
+Two phases, each over the records in order (or on ``max_workers`` threads, every task in
+a copy of the caller's context so the run and tracing context follow): predict, then —
+after one flush, so the collector has every trace — score and log. A ``predict_fn`` or a
+scorer that raises is recorded (trace status, an error feedback) and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from ..attributes import SpanType
+from ..exceptions import InvalidParameterError
+from .records import DatasetRef, EvalRecord, load_records
+from .result import EvaluationResult, EvaluationRow
+from .scorers import Feedback, Scorer, as_scorer
+
+__all__ = ["evaluate"]
+
+RECORD_ID = "evaluation.record_id"  # trace metadata: which record the trace answered
+DATASET = "evaluation.dataset"
+
+
+def evaluate(
+    data: Any,
+    predict_fn: Callable[..., Any],
+    scorers: Sequence[Any] = (),
+    *,
+    run_name: str | None = None,
+    experiment_name: str | None = None,
+    max_workers: int = 1,
+) -> EvaluationResult:
+    """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset name,
+    a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
+    inside a new run, one trace per record, then each scorer on the answer; scores go on
+    the traces as feedback (source CODE), their means (``<name>/mean``) on the run.
+    Bad arguments raise ``InvalidParameterError`` before anything runs."""
+    if not callable(predict_fn):
+        raise InvalidParameterError("predict_fn must be a function of the records' inputs")
+    if isinstance(scorers, (str, bytes)) or not isinstance(scorers, Sequence):
+        scorers = [scorers] if callable(scorers) else scorers
+    checked = [as_scorer(s) for s in scorers]
+    if len({s.name for s in checked}) < len(checked):
+        raise InvalidParameterError(
+            "two scorers have the same name; name them with spanwise.scorer"
+        )
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        raise InvalidParameterError("max_workers must be a whole number of at least 1")
+    records, dataset = load_records(data)
+
+    from .. import provider
+    from ..runs.fluent import active_run, log_metrics, start_run
+
+    tags = {"spanwise.evaluation": "true"}
+    if dataset is not None:
+        tags |= {"spanwise.dataset.name": dataset.name, "spanwise.dataset.id": dataset.dataset_id}
+    with start_run(run_name=run_name, experiment_name=experiment_name, tags=tags,
+                   nested=active_run() is not None) as run:  # fmt: skip
+        predict = _predictor(predict_fn, dataset)
+        rows = _each(records, predict, max_workers)
+        provider.flush(30.0)  # every trace at the collector before feedback is logged on it
+        rows = _each(rows, lambda row: _score(row, checked), max_workers)
+        metrics = _metrics(rows)
+        if metrics:
+            log_metrics(metrics)
+        return EvaluationResult(run.info.run_id, metrics, tuple(rows))
+
+
+def _each(items: Sequence[Any], fn: Callable[[Any], Any], max_workers: int) -> list[Any]:
+    if max_workers == 1 or len(items) == 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(min(max_workers, len(items))) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in items]
+        return [f.result() for f in futures]
+
+
+def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Callable:
+    from ..spans import start_span, update_current_trace
+
+    name = getattr(predict_fn, "__name__", None) or type(predict_fn).__name__
+    is_async = inspect.iscoroutinefunction(predict_fn)
+
+    def predict(record: EvalRecord) -> EvaluationRow:
+        row = EvaluationRow(record.record_id, record.inputs, record.expectations)
+        try:
+            with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
+                row = replace(row, trace_id=span.trace_id)
+                metadata = {RECORD_ID: record.record_id}
+                if dataset is not None:
+                    metadata[DATASET] = dataset.name
+                update_current_trace(metadata=metadata)
+                if is_async:
+                    import asyncio
+
+                    outputs = asyncio.run(predict_fn(**record.inputs))
+                else:
+                    outputs = predict_fn(**record.inputs)
+                span.set_outputs(outputs)
+        except Exception as exc:  # the app's own failure: on the trace and the row
+            return replace(row, error=f"{type(exc).__name__}: {exc}")
+        return replace(row, outputs=outputs)
+
+    return predict
+
+
+def _results(value: Any, default_name: str) -> list[Feedback]:
+    if isinstance(value, Feedback):
+        return [value if value.name else replace(value, name=default_name)]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Feedback) for v in value):
+        return [v if v.name else replace(v, name=default_name) for v in value]
+    return [Feedback(value, name=default_name)]
+
+
+def _score(row: EvaluationRow, scorers: list[Scorer]) -> EvaluationRow:
+    from ..assessments import AssessmentSource
+    from ..client import Client
+
+    if row.trace_id is None:
+        return row
+    client = Client()
+    for key, value in row.expectations.items():
+        client.log_expectation(row.trace_id, key, value, source=AssessmentSource("CODE", "dataset"))
+    if row.error is not None or not scorers:
+        return row
+    available: dict[str, Any] = {
+        "inputs": row.inputs, "outputs": row.outputs, "expectations": row.expectations,
+    }  # fmt: skip
+    if any("trace" in s.wants for s in scorers):
+        available["trace"] = client.get_trace(row.trace_id)
+    scores: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for s in scorers:
+        source = AssessmentSource("CODE", s.name)
+        try:
+            results = _results(s(**available), s.name)
+        except Exception as exc:  # the scorer's own failure: an error feedback
+            errors[s.name] = f"{type(exc).__name__}: {exc}"
+            client.log_feedback(row.trace_id, s.name, source=source, error=exc)
+            continue
+        for fb in results:
+            name = fb.name or s.name
+            scores[name] = fb.value
+            if fb.value is None:
+                continue  # nothing to say (e.g. the scorer does not apply to this record)
+            client.log_feedback(row.trace_id, name, _plain(fb.value), source=source,
+                                rationale=fb.rationale, metadata=fb.metadata or None)  # fmt: skip
+    return replace(row, scores=scores, score_errors=errors)
+
+
+def _plain(value: Any) -> Any:
+    """Numbers of other kinds (numpy, Decimal) as JSON numbers."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
+def _metrics(rows: list[EvaluationRow]) -> dict[str, float]:
+    """``<name>/mean`` of every feedback with numeric or true/false values (true = 1)."""
+    values: dict[str, list[float]] = {}
+    for row in rows:
+        for name, value in row.scores.items():
+            value = _plain(value)
+            if isinstance(value, (bool, int, float)) and math.isfinite(float(value)):
+                values.setdefault(name, []).append(float(value))
+    metrics = {f"{name}/mean": sum(v) / len(v) for name, v in values.items()}
+    metrics["evaluation/error_count"] = float(sum(1 for r in rows if r.error is not None))
+    return metrics

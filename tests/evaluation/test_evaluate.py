@@ -1,0 +1,166 @@
+"""``spanwise.evaluate`` through the real collector: the run, its metrics, one trace per
+record with the record's expectations and the scorers' feedback on it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+CASES = [
+    {"inputs": {"question": "2+2?"}, "expectations": {"answer": "4"}},
+    {"inputs": {"question": "capital of France?"}, "expectations": {"answer": "Paris"}},
+    {"inputs": {"question": "boom"}, "expectations": {"answer": "-"}},
+    {"inputs": {"question": "largest ocean?"}, "expectations": {"answer": "Pacific"}},
+]
+ANSWERS = {"2+2?": "4", "capital of France?": "Lyon", "largest ocean?": "Pacific"}
+
+
+def answer(question: str) -> str:
+    if question == "boom":
+        raise RuntimeError("the model timed out")
+    return ANSWERS[question]
+
+
+def exact(outputs, expectations) -> bool:
+    return outputs == expectations["answer"]
+
+
+def _feedback(trace) -> dict:
+    return {a.name: a for a in trace.info.assessments if a.kind == "feedback"}
+
+
+def test_evaluate_logs_a_run_traces_feedback_and_means(sdk, client):
+    @sdk.scorer(name="length")
+    def length(outputs) -> int:
+        return len(outputs)
+
+    def judged(inputs, outputs):
+        return [sdk.Feedback(outputs != "Lyon", rationale="Lyon is not the capital", name="right"),
+                sdk.Feedback("terse", name="style")]  # fmt: skip
+
+    experiment = f"eval-{uuid.uuid4().hex[:8]}"
+    result = sdk.evaluate(CASES, answer, [exact, length, judged], run_name="baseline",
+                          experiment_name=experiment)  # fmt: skip
+
+    assert [r.record_id for r in result.rows] == ["0", "1", "2", "3"]
+    assert [r.outputs for r in result.rows] == ["4", "Lyon", None, "Pacific"]
+    assert result.rows[2].error == "RuntimeError: the model timed out"
+    assert result.rows[2].scores == {}
+    assert result.metrics == {
+        "exact/mean": pytest.approx(2 / 3), "length/mean": 4.0,
+        "right/mean": pytest.approx(2 / 3), "evaluation/error_count": 1.0,
+    }  # fmt: skip
+
+    run = client.get_run(result.run_id)
+    assert run.info.run_name == "baseline" and run.info.status == "FINISHED"
+    assert run.data.metrics["exact/mean"] == pytest.approx(2 / 3)
+    assert run.data.tags["spanwise.evaluation"] == "true"
+    assert client.get_experiment_by_name(experiment).experiment_id == run.info.experiment_id
+
+    first = client.get_trace(result.rows[0].trace_id)
+    assert first.info.run_id == result.run_id
+    assert first.info.metadata["evaluation.record_id"] == "0"
+    assert first.data.spans[0].name == "answer" and first.data.spans[0].outputs == "4"
+    feedback = _feedback(first)
+    assert (feedback["exact"].value, feedback["length"].value, feedback["style"].value) == (
+        True, 1, "terse",
+    )  # fmt: skip
+    assert feedback["exact"].source.source_type == "CODE"
+    assert feedback["exact"].source.source_id == "exact"
+    expectations = [a for a in first.info.assessments if a.kind == "expectation"]
+    assert [(e.name, e.value) for e in expectations] == [("answer", "4")]
+
+    wrong = _feedback(client.get_trace(result.rows[1].trace_id))
+    assert wrong["right"].value is False and wrong["right"].rationale == "Lyon is not the capital"
+    failed = client.get_trace(result.rows[2].trace_id)
+    assert failed.info.status == "ERROR" and _feedback(failed) == {}
+
+    # The run's traces and their feedback are searchable like any other.
+    found = client.search_traces(f"trace.run_id = '{result.run_id}' AND feedback.exact = 'false'")
+    assert [t.info.trace_id for t in found] == [result.rows[1].trace_id]
+
+
+def test_a_failing_scorer_is_an_error_feedback_and_others_still_score(sdk, client):
+    def flaky(outputs):
+        if outputs == "Pacific":
+            raise ValueError("judge unavailable")
+        return 1.0
+
+    def needs_trace(trace) -> int:
+        return len(trace.data.spans)
+
+    result = sdk.evaluate(CASES[:1] + CASES[3:], answer, [flaky, exact, needs_trace])
+    assert result.rows[1].score_errors == {"flaky": "ValueError: judge unavailable"}
+    assert result.rows[1].scores == {"exact": True, "needs_trace": 1}
+    assert result.metrics["flaky/mean"] == 1.0  # the failed one does not count
+    errored = _feedback(client.get_trace(result.rows[1].trace_id))["flaky"]
+    assert errored.value is None and errored.error.error_message == "judge unavailable"
+
+
+def test_threads_give_the_same_result_as_one_by_one(sdk):
+    cases = [{"inputs": {"question": q}, "expectations": {"answer": a}}
+             for q, a in [("2+2?", "4"), ("largest ocean?", "Pacific")] * 4]  # fmt: skip
+    one = sdk.evaluate(cases, answer, [exact])
+    many = sdk.evaluate(cases, answer, [exact], max_workers=4)
+    assert one.metrics == many.metrics == {"exact/mean": 1.0, "evaluation/error_count": 0.0}
+    assert [r.outputs for r in many.rows] == [r.outputs for r in one.rows]
+    assert len({r.trace_id for r in many.rows}) == len(cases)
+
+
+def test_evaluating_a_dataset_by_name(sdk, client):
+    name = f"eval-ds-{uuid.uuid4().hex[:8]}"
+    client.create_dataset(name)
+    client.merge_records(name, [CASES[0], CASES[1]])
+    result = sdk.evaluate(name, answer, [exact])
+    assert result.metrics["exact/mean"] == 0.5
+    run = client.get_run(result.run_id)
+    assert run.data.tags["spanwise.dataset.name"] == name
+    assert run.data.tags["spanwise.dataset.id"] == client.get_dataset(name).dataset_id
+    records = {r.record_id: r for r in client.get_dataset_records(name)}
+    assert {r.record_id for r in result.rows} == set(records)
+    trace = client.get_trace(result.rows[0].trace_id)
+    assert trace.info.metadata["evaluation.dataset"] == name
+    assert trace.info.metadata["evaluation.record_id"] == result.rows[0].record_id
+
+
+def test_records_from_a_dataframe_and_an_async_app(sdk):
+    import pandas as pd
+
+    async def answer_async(question: str) -> str:
+        return ANSWERS[question]
+
+    frame = pd.DataFrame([CASES[0], CASES[3]])
+    result = sdk.evaluate(frame, answer_async, [exact])
+    assert [r.outputs for r in result.rows] == ["4", "Pacific"]
+    assert result.metrics["exact/mean"] == 1.0
+    table = result.to_df()
+    assert list(table["exact/value"]) == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"data": []}, "no records"),
+        ({"data": [{"question": "no inputs"}]}, "'inputs' must be a dict"),
+        ({"data": {"inputs": {}}}, "data must be"),
+        ({"predict_fn": "not callable"}, "predict_fn"),
+        ({"scorers": ["exact"]}, "must be a function"),
+        ({"scorers": [lambda outputs: 1]}, "lambda"),
+        ({"scorers": [lambda outputs, rubric: 1]}, "lambda"),
+        ({"max_workers": 0}, "max_workers"),
+        ({"data": "no-such-dataset-" + uuid.uuid4().hex}, "no dataset named"),
+    ],
+)
+def test_bad_arguments_start_no_run(sdk, client, kwargs, message):
+    def bad_param(outputs, rubric):
+        return 1
+
+    experiment = f"eval-bad-{uuid.uuid4().hex[:8]}"
+    args = {"data": CASES[:1], "predict_fn": answer, "scorers": [exact], **kwargs}
+    with pytest.raises(sdk.InvalidParameterError, match=message):
+        sdk.evaluate(**args, experiment_name=experiment)
+    with pytest.raises(sdk.InvalidParameterError, match="rubric"):
+        sdk.evaluate(CASES[:1], answer, [bad_param], experiment_name=experiment)
+    assert sdk.active_run() is None
+    assert client.get_experiment_by_name(experiment) is None
