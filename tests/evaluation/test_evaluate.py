@@ -114,6 +114,13 @@ def test_evaluating_a_dataset_by_name(sdk, client):
     client.merge_records(name, [CASES[0], CASES[1]])
     result = sdk.evaluate(name, answer, [exact])
     assert result.metrics["exact/mean"] == 0.5
+    better = sdk.evaluate(name, lambda question: "4" if question == "2+2?" else "Paris", [exact])
+    # Evaluations of one dataset, best first (the README's example).
+    runs = client.search_runs(
+        filter_string=f"tags.`spanwise.dataset.name` = '{name}'",
+        order_by=["metrics.`exact/mean` DESC"],
+    )
+    assert [r.info.run_id for r in runs] == [better.run_id, result.run_id]
     run = client.get_run(result.run_id)
     assert run.data.tags["spanwise.dataset.name"] == name
     assert run.data.tags["spanwise.dataset.id"] == client.get_dataset(name).dataset_id
