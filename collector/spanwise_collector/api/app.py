@@ -13,6 +13,7 @@ from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
+from ..ui import router as ui_router
 from . import assessments, costs, datasets, otlp, prompts, runs, search, traces
 
 logger = logging.getLogger("spanwise.collector")
@@ -20,7 +21,7 @@ logger = logging.getLogger("spanwise.collector")
 # Each feature adds its router here.
 ROUTERS = [
     otlp.router, traces.router, assessments.router, datasets.router, prompts.router, runs.router,
-    costs.router, search.router,
+    costs.router, search.router, ui_router,
 ]  # fmt: skip
 
 

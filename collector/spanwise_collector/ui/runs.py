@@ -1,0 +1,100 @@
+"""Pages of experiment tracking: experiments, an experiment's runs with their params and
+latest metrics side by side, one run with its traces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+from spanwise import Experiment, Run, Trace
+from starlette.concurrency import run_in_threadpool
+
+from ..api.deps import get_store
+from ..query import experiments as qe
+from ..query import runs as qr
+from ..query.errors import NotFound
+from ..store import ClickHouseStore
+from .layout import esc, html_errors, json_block, link, ms, page, q, table, when
+from .traces import TRACE_HEADERS, trace_rows
+
+router = APIRouter(include_in_schema=False)
+
+MAX_COLUMNS = 12  # params/metrics shown as columns; the rest on the run's page
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+@router.get("/ui/experiments", response_class=HTMLResponse)
+@html_errors("Experiments")
+async def experiments_page(store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
+    found = await run_in_threadpool(qe.search_experiments, store, "", None, 1000, None)
+    experiments = [Experiment.from_dict(e) for e in found["experiments"]]
+    rows = [[link(f"/ui/experiments/{q(e.experiment_id)}", e.name), esc(when(e.creation_time)),
+             esc(", ".join(f"{k}={v}" for k, v in e.tags.items())),
+             f'<span class="id">{esc(e.experiment_id)}</span>'] for e in experiments]  # fmt: skip
+    return page("Experiments", table(["name", "created (UTC)", "tags", "id"], rows), "Experiments")
+
+
+def _duration(run: Run) -> str:
+    if not run.info.end_time:
+        return ""
+    return ms(float(run.info.end_time - run.info.start_time))
+
+
+@router.get("/ui/experiments/{experiment_id}", response_class=HTMLResponse)
+@html_errors("Experiments")
+async def experiment_page(
+    experiment_id: str, store: ClickHouseStore = Depends(get_store)
+) -> HTMLResponse:
+    found = await run_in_threadpool(qe.get_experiment, store, experiment_id, None)
+    if found is None:
+        raise NotFound(f"no experiment with id {experiment_id}")
+    experiment = Experiment.from_dict(found)
+    runs_json = await run_in_threadpool(
+        qr.search_runs, store, [experiment_id], "", ["attr.start_time DESC"], 1000, None
+    )
+    runs = [Run.from_dict(r) for r in runs_json["runs"]]
+    params = sorted({k for r in runs for k in r.data.params})[:MAX_COLUMNS]
+    metrics = sorted({k for r in runs for k in r.data.metrics})[:MAX_COLUMNS]
+    headers = ["run", "status", "start (UTC)", "duration",
+               *(f"params.{p}" for p in params), *(f"metrics.{m}" for m in metrics)]  # fmt: skip
+    rows = [[
+        link(f"/ui/runs/{q(r.info.run_id)}", r.info.run_name or r.info.run_id),
+        f'<span class="{"ERROR" if r.info.status == "FAILED" else ""}">{esc(r.info.status)}</span>',
+        esc(when(r.info.start_time)), esc(_duration(r)),
+        *(esc(r.data.params.get(p, "")) for p in params),
+        *(esc(_number(r.data.metrics[m])) if m in r.data.metrics else "" for m in metrics),
+    ] for r in runs]  # fmt: skip
+    first_metric = 4 + len(params)
+    numeric = (3, *range(first_metric, first_metric + len(metrics)))
+    return page(f"Experiment {experiment.name}", table(headers, rows, numeric), "Experiments")
+
+
+@router.get("/ui/runs/{run_id}", response_class=HTMLResponse)
+@html_errors("Experiments")
+async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
+    found = await run_in_threadpool(qr.get_run, store, run_id)
+    if found is None:
+        raise NotFound(f"no run with id {run_id}")
+    run = Run.from_dict(found)
+    traces_json = await run_in_threadpool(qr.run_traces, store, run_id, 100, None)
+    traces = [Trace.from_dict(t) for t in traces_json["traces"]]
+    info = run.info
+    body = (
+        f"<p>{link(f'/ui/experiments/{q(info.experiment_id)}', '← experiment')} · "
+        f"{esc(info.status)} · started {esc(when(info.start_time))} · {esc(_duration(run))} · "
+        f'<span class="id">{esc(info.run_id)}</span></p>'
+    )
+    body += "<h2>Metrics (latest)</h2>" + table(
+        ["key", "value"],
+        [[esc(k), esc(_number(v))] for k, v in sorted(run.data.metrics.items())],
+        (1,),
+    )
+    body += "<h2>Params</h2>" + table(
+        ["key", "value"], [[esc(k), esc(v)] for k, v in sorted(run.data.params.items())]
+    )
+    if run.data.tags:
+        body += f"<details><summary>tags</summary>{json_block(dict(run.data.tags))}</details>"
+    body += f"<h2>Traces ({len(traces)})</h2>" + table(TRACE_HEADERS, trace_rows(traces), (3, 4, 5))
+    return page(f"Run {info.run_name or info.run_id}", body, "Experiments")

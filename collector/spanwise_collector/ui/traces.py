@@ -1,0 +1,205 @@
+"""Pages of traces: the searchable list, one trace as a span tree, sessions."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from spanwise import SessionInfo, Span, Trace
+from starlette.concurrency import run_in_threadpool
+
+from .. import search
+from ..api.deps import get_store
+from ..assessments import trace_assessments
+from ..filters import FilterError
+from ..query import traces as qt
+from ..query.errors import NotFound, QueryError
+from ..store import ClickHouseStore
+from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table, when
+
+router = APIRouter(include_in_schema=False)
+
+EXAMPLE = "span.model = 'gpt-4o' AND trace.cost > 0.01"
+
+
+def trace_rows(traces: list[Trace]) -> list[list[str]]:
+    return [[
+        esc(when(t.info.start_time_ms)), link(f"/ui/traces/{t.info.trace_id}", t.info.name or "(unnamed)"),
+        f'<span class="{esc(t.info.status)}">{esc(t.info.status)}</span>', esc(ms(t.info.duration_ms)),
+        f"{t.info.input_tokens or ''} / {t.info.output_tokens or ''}", esc(cost(t.info.cost)),
+        link(f"/ui/sessions/{q(t.info.session_id)}", t.info.session_id) if t.info.session_id else "",
+        esc(t.info.user_id or ""), f'<span class="id">{esc(t.info.trace_id)}</span>',
+    ] for t in traces]  # fmt: skip
+
+
+TRACE_HEADERS = ["start (UTC)", "name", "status", "duration", "tokens in / out", "cost",
+                 "session", "user", "trace id"]  # fmt: skip
+
+
+def _form(filter: str, since: str, project: str) -> str:
+    return (
+        '<form method="get" action="/ui/traces">'
+        f'<input type="text" name="filter" value="{esc(filter)}" placeholder="{esc(EXAMPLE)}">'
+        f'<input type="text" name="since" value="{esc(since)}" placeholder="since: 1d, 2026-11-01"'
+        ' style="flex:0 0 11em">'
+        f'<input type="text" name="project" value="{esc(project)}" placeholder="project"'
+        ' style="flex:0 0 9em"><button>Search</button></form>'
+    )
+
+
+@router.get("/ui/traces", response_class=HTMLResponse)
+@html_errors("Traces")
+async def traces_page(
+    filter: str = Query("", max_length=10_000), since: str = Query("", max_length=100),
+    project: str = Query("", max_length=1_000), page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store),
+) -> HTMLResponse:  # fmt: skip
+    form = _form(filter, since, project)
+    try:
+        found = await run_in_threadpool(lambda: search.search_traces(
+            store, filter=filter or None, since=since or None, project=project or None,
+            page_token=page_token, max_results=50,
+        ))  # fmt: skip
+    except (FilterError, QueryError) as exc:
+        return page("Traces", form + f'<div class="error">{esc(exc)}</div>', "Traces", 400)
+    traces = [Trace.from_dict(t) for t in found["traces"]]
+    body = form + table(TRACE_HEADERS, trace_rows(traces), numeric=(3, 4, 5))
+    token = found.get("next_page_token")
+    if token:
+        params = {"filter": filter, "since": since, "project": project, "page_token": token}
+        import urllib.parse
+
+        body += f"<p>{link('/ui/traces?' + urllib.parse.urlencode(params), 'next page →')}</p>"
+    return page("Traces", body, "Traces")
+
+
+def _span_line(span: Span, start_ns: int) -> str:
+    bits = [f"<b>{esc(span.name)}</b>", f'<span class="muted">{esc(span.span_type)}</span>',
+            esc(ms((span.end_time_ns - span.start_time_ns) / 1e6)),
+            f'<span class="muted">+{esc(ms((span.start_time_ns - start_ns) / 1e6))}</span>']  # fmt: skip
+    if span.model:
+        bits.append(esc(span.model))
+    if span.input_tokens or span.output_tokens:
+        bits.append(f"{span.input_tokens or 0} → {span.output_tokens or 0} tokens")
+    if span.cost is not None:
+        bits.append(esc(cost(span.cost)))
+    if span.status == "ERROR":
+        bits.append(f'<span class="err">ERROR {esc(span.status_message)}</span>')
+    return " · ".join(bits)
+
+
+def _span_details(span: Span) -> str:
+    parts = []
+    for label, value in (("inputs", span.inputs), ("outputs", span.outputs)):
+        if value is not None:
+            parts.append(f"<details><summary>{label}</summary>{json_block(value)}</details>")
+    if span.attributes:
+        parts.append(
+            f"<details><summary>attributes</summary>{json_block(dict(span.attributes))}</details>"
+        )
+    if span.events:
+        events = [{"name": e.name, "attributes": dict(e.attributes)} for e in span.events]
+        parts.append(f"<details><summary>events</summary>{json_block(events)}</details>")
+    return "".join(parts)
+
+
+def span_tree(spans: tuple[Span, ...]) -> str:
+    """Nested lists: each span's children inside its own ``<li>``, in start order."""
+    ids = {s.span_id for s in spans}
+    children: dict[str | None, list[Span]] = {}
+    for s in sorted(spans, key=lambda s: (s.start_time_ns, s.span_id)):
+        parent = s.parent_id if s.parent_id in ids else None  # orphans show at the top
+        children.setdefault(parent, []).append(s)
+    start = min((s.start_time_ns for s in spans), default=0)
+
+    def render(parent: str | None, depth: int) -> str:
+        items = "".join(
+            f'<li id="span-{esc(s.span_id)}">{_span_line(s, start)}{_span_details(s)}'
+            f"{render(s.span_id, depth + 1)}</li>"
+            for s in children.get(parent, [])
+        )
+        return f'<ul class="tree{" root" if depth == 0 else ""}">{items}</ul>' if items else ""
+
+    return render(None, 0)
+
+
+def _kv(pairs: list[tuple[str, str]]) -> str:
+    return (
+        '<div class="kv">'
+        + "".join(f"<span><b>{esc(k)}</b> {v}</span>" for k, v in pairs if v)
+        + "</div>"
+    )
+
+
+@router.get("/ui/traces/{trace_id}", response_class=HTMLResponse)
+@html_errors("Traces")
+async def trace_page(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
+    tid = qt.validate_trace_id(trace_id)
+    found, assessments = await asyncio.gather(
+        run_in_threadpool(qt.get_trace, store, tid),
+        run_in_threadpool(trace_assessments, store, [tid]),
+    )
+    if found is None:
+        raise NotFound(f"no trace with id {tid}")
+    found["info"]["assessments"] = assessments.get(tid, [])
+    trace = Trace.from_dict(found)
+    info = trace.info
+    body = _kv([
+        ("status", f'<span class="{esc(info.status)}">{esc(info.status)}</span>'),
+        ("start", esc(when(info.start_time_ms))), ("duration", esc(ms(info.duration_ms))),
+        ("cost", esc(cost(info.cost))), ("tokens", f"{info.input_tokens} in / {info.output_tokens} out"),
+        ("project", esc(info.project)),
+        ("session", link(f"/ui/sessions/{q(info.session_id)}", info.session_id) if info.session_id else ""),
+        ("user", esc(info.user_id or "")),
+        ("run", link(f"/ui/runs/{q(info.run_id)}", info.run_id) if info.run_id else ""),
+        ("trace id", f'<span class="id">{esc(info.trace_id)}</span>'),
+    ])  # fmt: skip
+    if info.tags:
+        body += _kv([(k, esc(v)) for k, v in sorted(info.tags.items())])
+    if info.metadata:
+        body += f"<details><summary>metadata</summary>{json_block(dict(info.metadata))}</details>"
+    body += f"<h2>Spans ({len(trace.data.spans)})</h2>" + span_tree(trace.data.spans)
+    if info.assessments:
+        rows = [[esc(a.kind), esc(a.name), esc(a.value if a.error is None else f"error: {a.error.error_message}"),
+                 esc(f"{a.source.source_type} {a.source.source_id or ''}"), esc(a.rationale or ""),
+                 esc(when(a.create_time_ms))] for a in info.assessments]  # fmt: skip
+        body += "<h2>Assessments</h2>" + table(
+            ["kind", "name", "value", "source", "rationale", "logged"], rows
+        )
+    return page(info.name or "(unnamed trace)", body, "Traces")
+
+
+@router.get("/ui/sessions", response_class=HTMLResponse)
+@html_errors("Sessions")
+async def sessions_page(
+    since: str = Query("", max_length=100), page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store),
+) -> HTMLResponse:  # fmt: skip
+    found = await run_in_threadpool(lambda: search.list_sessions(
+        store, since=since or None, page_token=page_token, max_results=50))  # fmt: skip
+    sessions = [SessionInfo.from_dict(s) for s in found["sessions"]]
+    rows = [[link(f"/ui/sessions/{q(s.session_id)}", s.session_id), esc(s.user_id or ""),
+             str(s.trace_count), esc(when(s.first_time_ms)), esc(ms(s.duration_ms)),
+             f"{s.input_tokens} / {s.output_tokens}", esc(cost(s.cost)),
+             f'<span class="err">{s.error_count}</span>' if s.error_count else "0"]
+            for s in sessions]  # fmt: skip
+    headers = ["session", "user", "traces", "first (UTC)", "duration", "tokens in / out", "cost",
+               "errors"]  # fmt: skip
+    return page("Sessions", table(headers, rows, numeric=(2, 4, 5, 6, 7)), "Sessions")
+
+
+@router.get("/ui/sessions/{session_id}", response_class=HTMLResponse)
+@html_errors("Sessions")
+async def session_page(
+    session_id: str, store: ClickHouseStore = Depends(get_store)
+) -> HTMLResponse:
+    found = await run_in_threadpool(search.get_session, store, session_id, False)
+    if found is None:
+        raise NotFound(f"no session with id {session_id}")
+    info = SessionInfo.from_dict(found["session"])
+    traces = [Trace.from_dict(t) for t in found["traces"]]
+    body = _kv([("user", esc(info.user_id or "")), ("traces", str(info.trace_count)),
+                ("cost", esc(cost(info.cost))), ("duration", esc(ms(info.duration_ms)))])  # fmt: skip
+    body += table(TRACE_HEADERS, trace_rows(traces), numeric=(3, 4, 5))
+    return page(f"Session {session_id}", body, "Sessions")

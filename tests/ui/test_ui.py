@@ -1,0 +1,157 @@
+"""The web UI through the real collector: pages built from data the SDK sent, as a
+browser gets them (HTML over HTTP), with stored text always escaped."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+
+def _get(collector, path: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(collector.http_url + path, timeout=30) as resp:
+            return resp.status, resp.headers["content-type"], resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers["content-type"], err.read().decode()
+
+
+def _ok(collector, path: str) -> str:
+    status, kind, html = _get(collector, path)
+    assert status == 200, (path, html[:2000])
+    assert kind.startswith("text/html")
+    assert '<nav><b>Spanwise</b><a href="/ui/traces"' in html  # every page has the nav
+    return html
+
+
+def _agent(sdk, tag: str, name: str = "support_agent", question: str = "where is 42?") -> str:
+    ids = {}
+
+    @sdk.trace(name="lookup", span_type="TOOL")
+    def lookup(order: str) -> dict:
+        with sdk.start_span("db_query", span_type="RETRIEVER"):
+            pass
+        return {"order": order, "status": "shipped"}
+
+    @sdk.trace(name=name, span_type="AGENT")
+    def agent(question: str) -> str:
+        ids["trace"] = sdk.get_current_trace_id()
+        sdk.update_current_trace(session_id=f"s-{tag}", user_id="u-ui", tags={"ui": tag})
+        return str(lookup("42"))
+
+    agent(question)
+    return ids["trace"]
+
+
+def test_the_list_links_to_a_trace_shown_as_a_tree(sdk, client, collector):
+    tag = uuid.uuid4().hex[:8]
+    trace_id = _agent(sdk, tag)
+    other = _agent(sdk, tag + "x")
+    assert sdk.flush(30)
+    sdk.log_feedback(trace_id, "helpful", True, rationale="right order")
+
+    home = urllib.request.urlopen(collector.http_url + "/", timeout=30)
+    assert home.url.endswith("/ui/traces")
+    listing = _ok(
+        collector, "/ui/traces?" + urllib.parse.urlencode({"filter": f"tags.ui = '{tag}'"})
+    )
+    assert f'href="/ui/traces/{trace_id}"' in listing and other not in listing
+    assert f'href="/ui/sessions/s-{tag}"' in listing
+
+    page = _ok(collector, f"/ui/traces/{trace_id}")
+    # the tree: db_query inside lookup's item, lookup inside the agent's
+    agent_li = page.index("<b>support_agent</b>")
+    lookup_li = page.index("<b>lookup</b>")
+    query_li = page.index("<b>db_query</b>")
+    assert agent_li < lookup_li < query_li
+    between = page[lookup_li:query_li]
+    assert '<ul class="tree">' in between and "</li>" not in between
+    assert "&quot;status&quot;: &quot;shipped&quot;" in page  # lookup's output, pretty JSON
+    assert "helpful" in page and "right order" in page  # the feedback
+    assert f'href="/ui/sessions/s-{tag}"' in page
+
+    session = _ok(collector, f"/ui/sessions/s-{tag}")
+    assert f'href="/ui/traces/{trace_id}"' in session and other not in session
+    assert f"s-{tag}" in _ok(collector, "/ui/sessions")
+
+
+def test_stored_text_is_escaped(sdk, collector):
+    evil = "<script>alert(1)</script>"
+    trace_id = _agent(sdk, uuid.uuid4().hex[:8], name=evil, question=evil)
+    assert sdk.flush(30)
+    for path in (f"/ui/traces/{trace_id}", "/ui/traces"):
+        page = _ok(collector, path)
+        assert "<script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_bad_input_gets_an_html_error_page(collector):
+    status, kind, page = _get(
+        collector, "/ui/traces?filter=" + urllib.parse.quote("trace.bogus = 1")
+    )
+    assert status == 400 and kind.startswith("text/html")
+    assert 'class="error"' in page and "bogus" in page
+    assert 'name="filter" value="trace.bogus = 1"' in page  # the form keeps the text to fix
+    status, _, page = _get(collector, "/ui/traces/" + "0" * 32)
+    assert status == 404 and "no trace with id" in page
+    status, _, page = _get(collector, "/ui/traces/not-an-id")
+    assert status == 400 and "32 hexadecimal" in page
+    for path in ("/ui/runs/nope", "/ui/experiments/nope", "/ui/datasets/nope-" + uuid.uuid4().hex,
+                 "/ui/prompts/nope-" + uuid.uuid4().hex, "/ui/sessions/nope-" + uuid.uuid4().hex):  # fmt: skip
+        status, kind, page = _get(collector, path)
+        # an id of the wrong form is a bad request, an unknown name is not found
+        assert status in ((400, 404) if "nope-" not in path else (404,)), (path, status)
+        assert kind.startswith("text/html") and 'class="error"' in page, path
+
+
+def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
+    experiment = f"ui-{uuid.uuid4().hex[:8]}"
+    sdk.set_experiment(experiment)
+    try:
+        with sdk.start_run(run_name="rf-depth-8") as run:
+            sdk.log_params({"max_depth": 8})
+            sdk.log_metric("rmse", 27500.0)
+            traced = _agent(sdk, uuid.uuid4().hex[:8])
+    finally:
+        sdk.set_experiment("Default")
+    assert sdk.flush(30)
+    experiment_id = client.get_experiment_by_name(experiment).experiment_id
+
+    listing = _ok(collector, "/ui/experiments")
+    assert f'href="/ui/experiments/{experiment_id}"' in listing
+    runs = _ok(collector, f"/ui/experiments/{experiment_id}")
+    assert f'href="/ui/runs/{run.info.run_id}"' in runs
+    assert "params.max_depth" in runs and "metrics.rmse" in runs and "27500" in runs
+    page = _ok(collector, f"/ui/runs/{run.info.run_id}")
+    assert "rmse" in page and f'href="/ui/traces/{traced}"' in page
+
+    name = f"ui-ds-{uuid.uuid4().hex[:8]}"
+    client.create_dataset(name, description="golden answers")
+    client.merge_records(name, [{"inputs": {"question": "2+2?"}, "expectations": {"answer": "4"},
+                                 "source_trace_id": traced}])  # fmt: skip
+    assert f'href="/ui/datasets/{name}"' in _ok(collector, "/ui/datasets")
+    page = _ok(collector, f"/ui/datasets/{name}")
+    assert "2+2?" in page and "golden answers" in page and f"/ui/traces/{traced}" in page
+
+    prompt = f"ui-prompt-{uuid.uuid4().hex[:8]}"
+    client.register_prompt(prompt, "Answer {{question}}.", commit_message="first")
+    client.register_prompt(prompt, "Answer {{question}} briefly.", aliases=["production"])
+    assert f'href="/ui/prompts/{prompt}"' in _ok(collector, "/ui/prompts")
+    page = _ok(collector, f"/ui/prompts/{prompt}")
+    assert page.index("v2") < page.index("v1") and "production" in page
+    assert "Answer {{question}} briefly." in page
+
+    costs = _ok(collector, "/ui/costs?since=1d")
+    assert re.search(r"Total \$[0-9.]+ since 1d", costs)
+    status, _, page = _get(collector, "/ui/costs?since=yesterday-ish")
+    assert status == 400 and 'class="error"' in page
+
+
+@pytest.mark.parametrize("path", ["/api/v1/traces?limit=1", "/healthz"])
+def test_the_json_api_is_unchanged(collector, path):
+    status, kind, _ = _get(collector, path)
+    assert status == 200 and kind.startswith("application/json")
