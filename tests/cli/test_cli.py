@@ -158,6 +158,10 @@ def test_demo_prints_trace_trees():
     assert "flaky_search" in out and "ERROR" in out  # the handled tool error
     assert "lookup_weather" in out and "stream_answer" in out
     assert "Assessments" in out and "HUMAN demo-user" in out  # feedback on the first trace
+    # an evaluation of the OpenAI agent on a small dataset, its scores on the run
+    said = " ".join(result.stderr.split())
+    assert "(dataset support-golden, 2 records)" in said and "used_the_order_tool/mean" in said
+    assert "CODE used_the_order_tool" in out  # the scorer's feedback on an evaluated trace
 
 
 def test_demo_json_is_pure_json_with_llm_costs():

@@ -54,8 +54,9 @@ def test_the_list_links_to_a_trace_shown_as_a_tree(sdk, client, collector):
     assert sdk.flush(30)
     sdk.log_feedback(trace_id, "helpful", True, rationale="right order")
 
-    home = urllib.request.urlopen(collector.http_url + "/", timeout=30)
-    assert home.url.endswith("/ui/traces")
+    for root in ("/", "/ui"):
+        home = urllib.request.urlopen(collector.http_url + root, timeout=30)
+        assert home.url.endswith("/ui/traces")
     listing = _ok(
         collector, "/ui/traces?" + urllib.parse.urlencode({"filter": f"tags.ui = '{tag}'"})
     )

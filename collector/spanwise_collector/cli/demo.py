@@ -49,11 +49,16 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
         status.print(f"[dim]collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
                   f"store {server.store.location.describe()}[/dim]")  # fmt: skip
         spanwise.configure(
-            endpoint=server.grpc_endpoint, project="demo", service_name="spanwise-demo"
-        )
+            endpoint=server.grpc_endpoint, project="demo", service_name="spanwise-demo",
+            api_url=server.http_url,
+        )  # fmt: skip
         for name, module in _agents():
             with status.status(f"running {name}…"):
                 module.run(n)
+        from ..demo import openai_agent
+
+        with status.status("evaluating the OpenAI agent on a dataset…"):
+            evaluation = openai_agent.evaluate()
         if not spanwise.flush(30):
             click.secho(
                 "warning: not every span reached the collector in 30 s", fg="yellow", err=True
@@ -83,6 +88,9 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
                 if trace.info.assessments:
                     print_table(assessments_table(trace.info.assessments, "Assessments"),
                                 ASSESSMENT_DROP_FIRST)  # fmt: skip
+        scores = ", ".join(f"{k} {v:g}" for k, v in sorted(evaluation.metrics.items()))
+        status.print(f"[dim]evaluation run {evaluation.run_id} (dataset support-golden, "
+                     f"{len(evaluation.rows)} records): {escape(scores)}[/dim]")  # fmt: skip
         status.print(f"[dim]{len(traces)} traces. {escape(_next_steps(store))}[/dim]")
     finally:
         spanwise.flush(5)

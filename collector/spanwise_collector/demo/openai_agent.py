@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import spanwise
 import spanwise.openai
@@ -73,23 +76,62 @@ def support_agent(client, question: str) -> str:
     return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
 
-def run(n: int = 2, seed: int = 11) -> None:
-    """Run the agent ``n`` times (one trace each) against a local fake OpenAI server."""
+@contextmanager
+def _fake_openai() -> Iterator[Any]:
+    """An OpenAI client on a local fake server, with autolog on while it is used."""
     import openai
     from spanwise._internal.integrations.openai import is_enabled
 
     from ..testing.openai_server import FakeOpenAI
 
-    rng = random.Random(seed)
-    questions = ["Where is my order 42?", "When will order 7 arrive?", "Status of order 99?"]
     was_enabled = is_enabled()
     spanwise.openai.autolog()
     try:
         with FakeOpenAI(record=False) as server:
             client = openai.OpenAI(base_url=server.base_url, api_key="demo", max_retries=0)
             with client:
-                for _ in range(n):
-                    support_agent(client, rng.choice(questions))
+                yield client
     finally:
         if not was_enabled:
             spanwise.openai.autolog(disable=True)
+
+
+def run(n: int = 2, seed: int = 11) -> None:
+    """Run the agent ``n`` times (one trace each) against a local fake OpenAI server."""
+    rng = random.Random(seed)
+    questions = ["Where is my order 42?", "When will order 7 arrive?", "Status of order 99?"]
+    with _fake_openai() as client:
+        for _ in range(n):
+            support_agent(client, rng.choice(questions))
+
+
+GOLDEN = [
+    {"inputs": {"question": "Where is my order 42?"}, "expectations": {"order_id": "42"}},
+    {"inputs": {"question": "Has order 7 shipped?"}, "expectations": {"order_id": "7"}},
+]
+
+
+def used_the_order_tool(trace) -> bool:
+    """A scorer: did the agent look the order up instead of guessing?"""
+    return any(s.name == "order_status" for s in trace.data.spans)
+
+
+def answered(outputs) -> bool:
+    return bool(outputs and outputs.strip())
+
+
+def evaluate(dataset: str = "support-golden") -> Any:
+    """The agent evaluated on a small dataset kept by the collector: one run, a trace per
+    record, each scorer's verdict on the trace and its mean on the run."""
+    client = spanwise.Client()
+    if client.get_dataset(dataset) is None:
+        client.create_dataset(dataset, description="support questions with the order they name")
+    client.merge_records(dataset, GOLDEN)
+    with _fake_openai() as openai_client:
+
+        def support(question: str) -> str:
+            return support_agent(openai_client, question)
+
+        return spanwise.evaluate(
+            dataset, support, [used_the_order_tool, answered], run_name="support-agent"
+        )

@@ -12,6 +12,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
+@router.get("/ui")
 async def home() -> RedirectResponse:
     return RedirectResponse("/ui/traces")
 

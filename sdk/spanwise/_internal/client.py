@@ -34,12 +34,12 @@ class Client(RunsClientMixin, AssessmentsClientMixin, DatasetsClientMixin, Promp
     """Reads traces, experiments, runs and costs from a collector; logs assessments;
     keeps evaluation datasets and prompts.
 
-    ``url`` defaults to ``SPANWISE_API_URL``, else the HTTP port (4318) on the host
-    of ``SPANWISE_ENDPOINT``.
+    ``url`` defaults to ``configure(api_url=...)``, else ``SPANWISE_API_URL``, else the
+    HTTP port (4318) on the host of ``SPANWISE_ENDPOINT``.
     """
 
     def __init__(self, url: str | None = None, timeout: float = 30.0) -> None:
-        self.url = (url or STATE.settings.api_url).rstrip("/")
+        self.url = (url or STATE.settings.query_url).rstrip("/")
         self.timeout = timeout
         self._headers = {"accept": "application/json"}
         if STATE.settings.api_key:

@@ -40,6 +40,9 @@ class Settings:
     # Longest wait for the collector at interpreter exit / configure(); unsent spans are dropped.
     shutdown_timeout_ms: int = 5_000
     extra_headers: tuple[tuple[str, str], ...] = field(default=())
+    # The collector's HTTP API (reads, feedback, datasets, prompts, evaluate), when it is
+    # not SPANWISE_API_URL nor port 4318 next to the gRPC endpoint.
+    api_url: str | None = None
 
     @property
     def grpc_target(self) -> str:
@@ -52,9 +55,9 @@ class Settings:
         return not self.endpoint.startswith("https://")
 
     @property
-    def api_url(self) -> str:
+    def query_url(self) -> str:
         """The collector's HTTP API, next to its gRPC endpoint unless set explicitly."""
-        explicit = os.environ.get("SPANWISE_API_URL")
+        explicit = self.api_url or os.environ.get("SPANWISE_API_URL")
         if explicit:
             return explicit.rstrip("/")
         host = self.grpc_target.rsplit(":", 1)[0]
