@@ -45,6 +45,8 @@ class CollectorConfig:
     artifacts: str | None = None  # run artifacts; default <store dir>/artifacts
     # Price override files (``--prices``), later files win; see pricing/README.md.
     prices: tuple[str, ...] = ()
+    # API keys (``--api-key``): when given, every request but /healthz must carry one.
+    api_keys: tuple[str, ...] = ()
 
 
 class Collector:
@@ -61,9 +63,12 @@ class Collector:
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> Collector:
+        from .auth import ApiKeys
         from .pipeline.pipeline import Pipeline
         from .store import open_store
         from .store.retention import Retention
+
+        ApiKeys(self.config.api_keys)  # a bad key fails here, before the store is opened
 
         retention = None
         if self.config.retention_days is not None or self.config.retention:
@@ -145,10 +150,14 @@ class Collector:
             ("grpc.max_receive_message_length", GRPC_MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),
         ]
+        from .auth import ApiKeys, grpc_interceptor
+
+        keys = ApiKeys(self.config.api_keys)
         self._grpc = grpc.server(
             ThreadPoolExecutor(
                 max_workers=self.config.grpc_workers, thread_name_prefix="otlp-grpc"
             ),
+            interceptors=[grpc_interceptor(keys)] if keys else None,
             options=options,
             maximum_concurrent_rpcs=self.config.grpc_workers * 8,
         )
@@ -188,8 +197,13 @@ class Collector:
                 "pick a free port with --http-port"
             ) from exc
         self.http_port = sock.getsockname()[1]
-        app = create_app(self.store, self.pipeline)
+        from .auth import ApiKeys, AuthMiddleware
+
+        app: Any = create_app(self.store, self.pipeline)
         app.state.artifacts_dir = self.config.artifacts
+        keys = ApiKeys(self.config.api_keys)
+        if keys:
+            app = AuthMiddleware(app, keys)
         # GET query strings carry filters of up to 10,000 characters (~120 KB encoded);
         # h11's default 16 KB limit would drop such requests without an answer.
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",

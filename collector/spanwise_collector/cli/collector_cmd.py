@@ -55,6 +55,15 @@ from .options import cluster_option, retention_from_options, retention_options
     help="Price override file (repeatable; later files win). See `spanwise pricing check`.",
 )
 @click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    envvar="SPANWISE_COLLECTOR_API_KEYS",
+    help="Require this API key on every request but /healthz (repeatable; env "
+    "SPANWISE_COLLECTOR_API_KEYS, space-separated). Apps and the CLI send SPANWISE_API_KEY; "
+    "browsers ask for it (any user name).",
+)
+@click.option(
     "--spool-dir",
     default=None,
     envvar="SPANWISE_SPOOL_DIR",
@@ -91,7 +100,8 @@ from .options import cluster_option, retention_from_options, retention_options
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],
-              artifacts: str | None, prices: tuple[str, ...], spool_dir: str | None,
+              artifacts: str | None, prices: tuple[str, ...], api_keys: tuple[str, ...],
+              spool_dir: str | None,
               spool_max_bytes: int, max_inflight_bytes: int, convert_workers: int | None,
               log_level: str) -> None:  # fmt: skip
     """Start a collector. The first line printed is `grpc=PORT http=PORT`."""
@@ -105,14 +115,15 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
                              create_schema=not no_create_schema, cluster=cluster,
                              retention_days=policy.days if policy else None,
                              retention=tuple(policy.projects.items()) if policy else (),
-                             artifacts=artifacts, prices=prices, spool_dir=spool_dir,
+                             artifacts=artifacts, prices=prices, api_keys=api_keys,
+                             spool_dir=spool_dir,
                              spool_max_bytes=spool_max_bytes,
                              max_inflight_bytes=max_inflight_bytes,
                              convert_workers=convert_workers)  # fmt: skip
     server = Collector(config)
     try:
         server.start()
-    except (StoreError, OSError, ValueError) as exc:  # ValueError: a bad --prices file
+    except (StoreError, OSError, ValueError) as exc:  # ValueError: bad --prices, --api-key
         click.secho(f"error: {exc}", fg="red", err=True)
         server.stop(0)
         sys.exit(2)
