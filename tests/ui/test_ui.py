@@ -141,10 +141,17 @@ def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
     prompt = f"ui-prompt-{uuid.uuid4().hex[:8]}"
     client.register_prompt(prompt, "Answer {{question}}.", commit_message="first")
     client.register_prompt(prompt, "Answer {{question}} briefly.", aliases=["production"])
+    with sdk.start_span("prompted") as span:
+        sdk.load_prompt(prompt).format(question="why?")
+    assert sdk.flush(30)
     assert f'href="/ui/prompts/{prompt}"' in _ok(collector, "/ui/prompts")
     page = _ok(collector, f"/ui/prompts/{prompt}")
     assert page.index("v2") < page.index("v1") and "production" in page
     assert "Answer {{question}} briefly." in page
+    used = re.search(r'href="(/ui/traces\?filter=[^"]+)">traces that used it', page)
+    assert used is not None
+    linked = _ok(collector, used.group(1).replace("&amp;", "&"))
+    assert f'href="/ui/traces/{span.trace_id}"' in linked and traced not in linked
 
     costs = _ok(collector, "/ui/costs?since=1d")
     assert re.search(r"Total \$[0-9.]+ since 1d", costs)
