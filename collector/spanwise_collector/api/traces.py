@@ -24,8 +24,8 @@ from .deps import get_store
 router = APIRouter(prefix="/api/v1", tags=["traces"])
 
 
-@router.get("/traces/{trace_id}", summary="One trace with all its spans")
-async def get_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> dict[str, Any]:
+async def load_trace(store: ClickHouseStore, trace_id: str) -> dict[str, Any]:
+    """One trace with its spans and assessments (the API's and the UI's); NotFound."""
     tid = q.validate_trace_id(trace_id)
     # Side by side: the engine runs both at once, so the assessments cost ~1 ms of a
     # trace by id instead of ~5 (in-process, 1M spans: 25.3 vs 24.1 ms p50 without them).
@@ -37,6 +37,11 @@ async def get_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) 
         raise NotFound(f"no trace with id {trace_id}")
     trace["info"]["assessments"] = assessments.get(tid, [])
     return trace
+
+
+@router.get("/traces/{trace_id}", summary="One trace with all its spans")
+async def get_trace(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> dict[str, Any]:
+    return await load_trace(store, trace_id)
 
 
 @router.get("/traces", summary="Newest traces first, paged (POST /traces/search filters)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import SessionInfo, Span, Trace
@@ -11,9 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import search
 from ..api.deps import get_store
-from ..assessments import trace_assessments
+from ..api.traces import load_trace
 from ..filters import FilterError
-from ..query import traces as qt
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore
 from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table, when
@@ -135,14 +132,7 @@ def _kv(pairs: list[tuple[str, str]]) -> str:
 @router.get("/ui/traces/{trace_id}", response_class=HTMLResponse)
 @html_errors("Traces")
 async def trace_page(trace_id: str, store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
-    tid = qt.validate_trace_id(trace_id)
-    found, assessments = await asyncio.gather(
-        run_in_threadpool(qt.get_trace, store, tid),
-        run_in_threadpool(trace_assessments, store, [tid]),
-    )
-    if found is None:
-        raise NotFound(f"no trace with id {tid}")
-    found["info"]["assessments"] = assessments.get(tid, [])
+    found = await load_trace(store, trace_id)
     trace = Trace.from_dict(found)
     info = trace.info
     body = _kv([
