@@ -62,7 +62,7 @@ def test_random_filters_never_cause_server_errors(dataset, filter_text, endpoint
     if endpoint != "/api/v1/analytics":
         body["order_by"] = order
     status, payload = call(dataset.http_url, "POST", endpoint, body)
-    assert status in (200, 400), (status, payload)
+    assert status in (200, 400), (status, payload, body, endpoint)
     if status == 400:
         assert payload["detail"]
 

@@ -186,6 +186,10 @@ class _Compiler:
             return self.compare(expr, op, _DATETIME_SQL, stamps)
         if kind is DECIMAL:
             nums = [values.to_decimal(v, where, name) for v in given]
+            if op in ("IN", "NOT IN"):
+                # IN converts the list to the column's type (Cost is Decimal(18, 9)): a
+                # value beyond it overflowed into a server error; compare at 38 digits.
+                expr = f"CAST({expr}, 'Nullable({_DECIMAL_SQL})')"
             return self.compare(expr, op, _DECIMAL_SQL, nums)
         if kind is INTEGER:
             ints = [values.to_int(v, where, name) for v in given]
