@@ -49,7 +49,14 @@ if TYPE_CHECKING:
     from ._internal.client import Client, SpanwiseAPIError
     from ._internal.costs import CostRow, CostSummary
     from ._internal.datasets import Dataset, DatasetRecord
-    from ._internal.evaluation import EvaluationResult, EvaluationRow, Feedback, evaluate, scorer
+    from ._internal.evaluation import (
+        EvaluationResult,
+        EvaluationRow,
+        Feedback,
+        evaluate,
+        make_judge,
+        scorer,
+    )
     from ._internal.prompts import Prompt, PromptInfo, load_prompt, register_prompt
     from ._internal.types import (
         AnalyticsResult,
@@ -82,7 +89,8 @@ _LAZY = {
     "Dataset": "datasets",
     "DatasetRecord": "datasets",
     **dict.fromkeys(
-        ("EvaluationResult", "EvaluationRow", "Feedback", "evaluate", "scorer"), "evaluation"
+        ("EvaluationResult", "EvaluationRow", "Feedback", "evaluate", "make_judge", "scorer"),
+        "evaluation",
     ),
     **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
     **dict.fromkeys(_READ_TYPES, "types"),
@@ -144,6 +152,7 @@ __all__ = [
     "log_metrics",
     "log_param",
     "log_params",
+    "make_judge",
     "register_prompt",
     "scorer",
     "search_runs",

@@ -2,7 +2,9 @@
 log the scores as feedback on each record's trace and their means as run metrics."""
 
 from .evaluate import evaluate
+from .judges import make_judge
 from .result import EvaluationResult, EvaluationRow
 from .scorers import Feedback, Scorer, scorer
 
-__all__ = ["EvaluationResult", "EvaluationRow", "Feedback", "Scorer", "evaluate", "scorer"]
+__all__ = ["EvaluationResult", "EvaluationRow", "Feedback", "Scorer", "evaluate", "make_judge",
+           "scorer"]  # fmt: skip

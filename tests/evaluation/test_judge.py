@@ -1,0 +1,52 @@
+"""LLM judges: the real `openai` client against the local fake OpenAI server; the
+verdict (structured output) becomes feedback on each evaluated trace."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.evaluation.test_evaluate import CASES, answer
+from tests.fakes.openai_server import FakeOpenAI
+
+
+def test_a_judge_scores_each_answer_with_the_model_verdict(sdk, client):
+    import openai
+
+    with FakeOpenAI() as server, openai.OpenAI(base_url=server.base_url, api_key="x",
+                                               max_retries=0) as llm:  # fmt: skip
+        correct = sdk.make_judge(
+            "correct", "Question: {{ inputs }}\nAnswer: {{ outputs }}\nExpected: {{ expectations }}",
+            client=llm, model="gpt-4o-mini",
+        )  # fmt: skip
+        tone = sdk.make_judge("tone", "Rate the tone of {{ outputs }}", client=llm,
+                              feedback_type=["polite", "rude"])  # fmt: skip
+        result = sdk.evaluate(CASES[:2], answer, [correct, tone])
+        requests = [r.body for r in server.requests if r.path.endswith("/chat/completions")]
+
+    # the fake answers a strict json_schema with its first valid value: true, "polite"
+    assert [r.scores for r in result.rows] == [{"correct": True, "tone": "polite"}] * 2
+    assert result.metrics["correct/mean"] == 1.0 and "tone/mean" not in result.metrics
+    feedback = {a.name: a for a in client.get_trace(result.rows[1].trace_id).info.assessments
+                if a.kind == "feedback"}  # fmt: skip
+    assert feedback["correct"].value is True and feedback["correct"].rationale == "text"
+    assert feedback["correct"].metadata == {"judge_model": "gpt-4o-mini"}
+    assert feedback["tone"].value == "polite"
+
+    # what the judge was shown: the record's inputs, the answer and the expectations as JSON
+    first = requests[0]
+    user = first["messages"][1]["content"]
+    assert user == ('Question: {"question": "2+2?"}\nAnswer: "4"\n'
+                    'Expected: {"answer": "4"}')  # fmt: skip
+    schema = first["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["value"] == {"type": "boolean"}
+    assert requests[1]["response_format"]["json_schema"]["schema"]["properties"]["value"] == {
+        "type": "string", "enum": ["polite", "rude"],
+    }  # fmt: skip
+    assert len(requests) == 4  # two judges × two records
+
+
+def test_bad_judges_are_refused(sdk):
+    with pytest.raises(sdk.InvalidParameterError, match="inputs"):
+        sdk.make_judge("blind", "Is it good?")
+    with pytest.raises(sdk.InvalidParameterError, match="feedback_type"):
+        sdk.make_judge("odd", "{{ outputs }}", feedback_type=dict)
