@@ -75,3 +75,34 @@ def test_a_bad_line_sends_nothing(collector, client, tmp_path):
     assert client.get_dataset(name).record_count == 0
     created = run_cli("datasets", "create", name, *url)
     assert created.returncode == 1 and "exists already" in created.stderr
+
+
+def test_add_traces_makes_records_of_the_traces_a_filter_finds(sdk, collector, client):
+    url = ("--url", collector.http_url)
+    batch = _name("batch")
+    ids = []
+
+    @sdk.trace(span_type="AGENT")
+    def support(question: str) -> str:
+        sdk.update_current_trace(tags={"batch": batch})
+        ids.append(sdk.get_current_trace_id())
+        return "no idea"
+
+    support("where is order 42?")
+    support("refund for order 7?")
+    support("hello")
+    assert sdk.flush(30)
+    sdk.log_expectation(ids[0], "answer", "shipped")
+    name = _name("from-traces")
+    flt = ("--filter", f"tags.batch = '{batch}' AND trace.text LIKE '%order%'")
+    missing = run_cli("datasets", "add-traces", name, *flt, *url)
+    assert missing.returncode == 1 and "--create" in missing.stderr
+    added = run_cli("datasets", "add-traces", name, *flt, "--create", *url, "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout) == {"traces": 2, "record_count": 2}
+    records = {r.source_trace_id: r for r in client.get_dataset_records(name)}
+    assert set(records) == set(ids[:2])
+    assert dict(records[ids[0]].inputs) == {"question": "where is order 42?"}
+    assert dict(records[ids[0]].expectations) == {"answer": "shipped"}
+    none = run_cli("datasets", "add-traces", name, "--filter", "tags.batch = 'nope'", *url)
+    assert none.returncode == 1 and "no trace matches" in none.stderr

@@ -233,3 +233,55 @@ def export_cmd(name: str, file: IO[str], url: str) -> None:
         row = {k: row[k] for k in ("record_id", "inputs", "expectations", "tags",
                                    "source_trace_id") if row[k]}  # fmt: skip
         file.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@datasets.command("add-traces")
+@click.argument("name")
+@click.option(
+    "--filter",
+    "filter_string",
+    default=None,
+    help="Which traces, in the search's filter language (e.g. \"feedback.helpful = 'false'\").",
+)
+@click.option("--since", default=None, help="Only traces since then (7d, 2026-11-01, …).")
+@click.option("--project", default=None, help="Only this project's traces.")
+@click.option(
+    "--max",
+    "max_traces",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="At most this many traces (newest first).",
+)
+@click.option("--create", is_flag=True, help="Create the dataset if there is none.")
+@url_option
+@json_option
+@api_errors
+def add_traces_cmd(name: str, filter_string: str | None, since: str | None, project: str | None,
+                   max_traces: int, create: bool, url: str, as_json: bool) -> None:  # fmt: skip
+    """Add traces to NAME as records: each trace's root inputs, its expectations, its id
+    as the source (e.g. the traces users marked unhelpful, as regression cases)."""
+    from spanwise import Client, SpanwiseAPIError
+
+    client = Client(url)
+    if client.get_dataset(name) is None:
+        if not create:
+            raise SpanwiseAPIError(404, f"no dataset named {name!r}; add --create to make it")
+        client.create_dataset(name)
+    found: list = []
+    token = None
+    while len(found) < max_traces:
+        page = client.search_traces(filter_string, max_results=min(100, max_traces - len(found)),
+                                    page_token=token, project=project, since=since,
+                                    include_spans=True)  # fmt: skip
+        found.extend(page)
+        token = page.token
+        if not token:
+            break
+    if not found:
+        raise SpanwiseAPIError(404, "no trace matches; nothing added")
+    dataset = client.merge_records(name, found)
+    if as_json:
+        print_json({"traces": len(found), "record_count": dataset.record_count})
+    else:
+        click.echo(f"{name}: {len(found)} trace(s) merged, {dataset.record_count} record(s) in all")
