@@ -171,3 +171,14 @@ def test_bad_arguments_start_no_run(sdk, client, kwargs, message):
         sdk.evaluate(CASES[:1], answer, [bad_param], experiment_name=experiment)
     assert sdk.active_run() is None
     assert client.get_experiment_by_name(experiment) is None
+
+
+def test_inside_a_run_the_evaluation_is_a_child_run(sdk, client):
+    with sdk.start_run(run_name="sweep") as parent:
+        result = sdk.evaluate(CASES[:1], answer, [exact], run_name="child")
+        assert sdk.active_run().info.run_id == parent.info.run_id  # the parent is active again
+    assert sdk.flush(30)
+    child = client.get_run(result.run_id)
+    assert child.info.parent_run_id == parent.info.run_id and child.info.status == "FINISHED"
+    trace = client.get_trace(result.rows[0].trace_id)
+    assert trace.info.run_id == result.run_id  # the record's trace belongs to the child run
