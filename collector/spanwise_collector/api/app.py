@@ -20,8 +20,8 @@ logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
 ROUTERS = [
-    otlp.router, traces.router, assessments.router, datasets.router, prompts.router, runs.router,
-    costs.router, search.router, ui_router,
+    otlp.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
+    prompts.router, runs.router, costs.router, search.router, ui_router,
 ]  # fmt: skip
 
 

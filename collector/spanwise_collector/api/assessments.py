@@ -60,3 +60,20 @@ async def delete_assessment(
 ) -> Response:
     await run_in_threadpool(a.delete_assessment, store, trace_id, assessment_id)
     return Response(status_code=204)
+
+
+batch_router = APIRouter(prefix="/api/v1/assessments", tags=["assessments"])
+
+
+@batch_router.post(
+    "", status_code=201, summary="Log many assessments of any traces at once (all or nothing)"
+)
+async def log_assessments(
+    body: Any = Body(..., examples=[{"assessments": [
+        {"trace_id": "0123456789abcdef0123456789abcdef", "kind": "feedback", "name": "exact",
+         "value": True, "source": {"source_type": "CODE", "source_id": "exact"}},
+    ]}]),
+    store: ClickHouseStore = Depends(get_store),
+) -> dict[str, Any]:  # fmt: skip
+    items = a.parse_batch(body)
+    return {"assessments": await run_in_threadpool(a.log_assessments, store, items)}

@@ -1,11 +1,20 @@
 """Assessments: feedback and expectations about traces (``trace_assessments``)."""
 
-from .model import KINDS, SOURCE_TYPES, AssessmentInput, AssessmentUpdate, parse_input, parse_update
+from .model import (
+    KINDS,
+    SOURCE_TYPES,
+    AssessmentInput,
+    AssessmentUpdate,
+    parse_batch,
+    parse_input,
+    parse_update,
+)
 from .store import (
     attach_assessments,
     delete_assessment,
     list_assessments,
     log_assessment,
+    log_assessments,
     trace_assessments,
     update_assessment,
 )
@@ -19,6 +28,8 @@ __all__ = [
     "delete_assessment",
     "list_assessments",
     "log_assessment",
+    "log_assessments",
+    "parse_batch",
     "parse_input",
     "parse_update",
     "trace_assessments",

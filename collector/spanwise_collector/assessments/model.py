@@ -15,8 +15,8 @@ from typing import Any
 from ..query.bodies import json_object, json_text, string_map, text_field
 from ..query.errors import QueryError
 
-__all__ = ["KINDS", "SOURCE_TYPES", "AssessmentInput", "AssessmentUpdate", "parse_input",
-           "parse_update", "text_value"]  # fmt: skip
+__all__ = ["KINDS", "SOURCE_TYPES", "AssessmentInput", "AssessmentUpdate", "parse_batch",
+           "parse_input", "parse_update", "text_value"]  # fmt: skip
 
 KINDS = ("feedback", "expectation")
 SOURCE_TYPES = ("HUMAN", "LLM_JUDGE", "CODE")
@@ -136,3 +136,31 @@ def text_value(value_json: str) -> str:
     if isinstance(value, str):
         return value
     return "" if value is None else value_json
+
+
+MAX_BATCH = 1_000  # assessments per request
+
+
+def parse_batch(body: Any) -> list[tuple[str, AssessmentInput]]:
+    """``{"assessments": [{"trace_id": ..., <an assessment>}, ...]}``: every item checked
+    (and named by its position) before anything is written."""
+    body = json_object(body)
+    unknown = set(body) - {"assessments"}
+    if unknown:
+        raise QueryError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    items = body.get("assessments")
+    if not isinstance(items, list) or not items:
+        raise QueryError("assessments is required: a non-empty list")
+    if len(items) > MAX_BATCH:
+        raise QueryError(f"at most {MAX_BATCH} assessments per request; send the rest in more")
+    out = []
+    for at, raw in enumerate(items):
+        item = json_object(raw, f"assessments[{at}]")
+        trace_id = item.get("trace_id")
+        if not isinstance(trace_id, str):
+            raise QueryError(f"assessments[{at}]: trace_id is required")
+        try:
+            out.append((trace_id, parse_input({k: v for k, v in item.items() if k != "trace_id"})))
+        except QueryError as err:
+            raise QueryError(f"assessments[{at}]: {err}") from None
+    return out

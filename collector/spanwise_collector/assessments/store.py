@@ -25,6 +25,7 @@ __all__ = [
     "delete_assessment",
     "list_assessments",
     "log_assessment",
+    "log_assessments",
     "trace_assessments",
     "update_assessment",
 ]
@@ -49,6 +50,14 @@ _TRACE = (
     f"{TRACE_BOUNDS}SELECT any(Project), toUnixTimestamp64Nano(min(Timestamp)),"
     " max(RetentionDays), countIf(SpanId = {span:String}), count() FROM otel_traces"
     f" PREWHERE TraceId IN {{ids:Array(String)}} WHERE {IN_BOUNDS}"
+)
+
+# The same for many traces at once (a batch of assessments): the spans named by the batch.
+_TRACES = (
+    f"{TRACE_BOUNDS}SELECT TraceId, any(Project), toUnixTimestamp64Nano(min(Timestamp)),"
+    " max(RetentionDays), groupUniqArrayIf(SpanId, has({spans:Array(String)}, SpanId))"
+    f" FROM otel_traces PREWHERE TraceId IN {{ids:Array(String)}} WHERE {IN_BOUNDS}"
+    " GROUP BY TraceId"
 )
 
 # Every version; the newest per assessment is picked in Python: without ORDER BY and
@@ -153,9 +162,45 @@ def _utc(epoch: int, digits: int) -> datetime:
 
 
 def _insert(store: ClickHouseStore, record: dict[str, Any]) -> dict[str, Any]:
-    row = [record[c] for c in _PLAIN] + [_utc(record[k], p) for _, k, p in _TIMES]
-    store.insert_rows(ASSESSMENTS_TABLE, [row], [*_PLAIN, *(c for c, _, _ in _TIMES)])
-    return _to_json(record)
+    return _insert_all(store, [record])[0]
+
+
+def _insert_all(store: ClickHouseStore, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = [[r[c] for c in _PLAIN] + [_utc(r[k], p) for _, k, p in _TIMES] for r in records]
+    store.insert_rows(ASSESSMENTS_TABLE, rows, [*_PLAIN, *(c for c, _, _ in _TIMES)])
+    return [_to_json(r) for r in records]
+
+
+def log_assessments(
+    store: ClickHouseStore, items: list[tuple[str, AssessmentInput]]
+) -> list[dict[str, Any]]:
+    """Many assessments, of any traces, in one lookup and one insert; all or nothing: an
+    unknown trace or span refuses the whole batch before anything is written."""
+    ids = list(dict.fromkeys(validate_trace_id(tid) for tid, _ in items))
+    spans = list({item.span_id for _, item in items if item.span_id})
+    traces = {
+        str(tid): (_Trace(project, int(start_ns), int(retention)), set(found))
+        for tid, project, start_ns, retention, found in store.query(
+            _TRACES, {"ids": ids, "spans": spans}
+        )
+    }  # fmt: skip
+    records = []
+    version = time.time_ns()
+    for at, (trace_id, item) in enumerate(items):
+        tid = validate_trace_id(trace_id)
+        if tid not in traces:
+            raise NotFound(
+                f"assessments[{at}]: no trace with id {tid} (spans leave the application when "
+                "they end: log assessments after the traced call returned)"
+            )
+        trace, found_spans = traces[tid]
+        if item.span_id and item.span_id not in found_spans:
+            raise QueryError(f"assessments[{at}]: trace {tid} has no span with id {item.span_id}")
+        version += 1  # one version each, in the batch's order
+        records.append(
+            _record(tid, f"a-{uuid.uuid4().hex}", item, trace, version // 1_000_000, version)
+        )
+    return _insert_all(store, records)
 
 
 def log_assessment(store: ClickHouseStore, trace_id: str, item: AssessmentInput) -> dict:

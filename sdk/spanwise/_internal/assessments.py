@@ -4,13 +4,14 @@ judge or code. The ``Assessment`` shape and ``spanwise.Client``'s methods for th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["Assessment", "AssessmentError", "AssessmentSource", "AssessmentsClientMixin"]
 
 SOURCE_TYPES = ("HUMAN", "LLM_JUDGE", "CODE")
+_BATCH = 1_000  # assessments per request: the collector's limit
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,29 @@ class AssessmentsClientMixin:
             "kind": "expectation", "name": name, "value": value, "source": _source(source),
             "metadata": dict(metadata) if metadata else None, "span_id": span_id,
         })  # fmt: skip
+
+    def log_assessments(self, assessments: Sequence[Mapping[str, Any]]) -> list[Assessment]:
+        """Many assessments of any traces, 1,000 per request (each request all or nothing):
+        dicts with ``trace_id``, ``kind`` ("feedback"/"expectation"), ``name``, ``value``
+        and optionally ``source`` ({"source_type", "source_id"}), ``rationale``,
+        ``metadata``, ``span_id``, ``error`` ({"error_code", "error_message"})."""
+        from .client import SpanwiseAPIError
+
+        out: list[Assessment] = []
+        items = [{k: v for k, v in a.items() if v is not None} for a in assessments]
+        for start in range(0, len(items), _BATCH):
+            body = {"assessments": items[start : start + _BATCH]}
+            try:
+                answer = self._request("POST", "/api/v1/assessments", body=body)
+            except SpanwiseAPIError as err:
+                if err.status != 404:
+                    raise
+                from . import provider
+
+                provider.flush(5.0)  # a trace may still sit in the export queue
+                answer = self._request("POST", "/api/v1/assessments", body=body)
+            out.extend(Assessment.from_dict(a) for a in answer["assessments"])
+        return out
 
     def get_assessments(self, trace_id: str) -> list[Assessment]:
         """The trace's feedback and expectations, oldest first."""

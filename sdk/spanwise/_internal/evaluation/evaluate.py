@@ -68,7 +68,13 @@ def evaluate(
         predict = _predictor(predict_fn, dataset)
         rows = _each(records, predict, max_workers)
         provider.flush(30.0)  # every trace at the collector before feedback is logged on it
-        rows = _each(rows, lambda row: _score(row, checked), max_workers)
+        scored = _each(rows, lambda row: _score(row, checked), max_workers)
+        rows = [row for row, _ in scored]
+        logs = [log for _, row_logs in scored for log in row_logs]
+        if logs:
+            from ..client import Client
+
+            Client().log_assessments(logs)
         metrics = _metrics(rows)
         if metrics:
             log_metrics(metrics)
@@ -120,40 +126,54 @@ def _results(value: Any, default_name: str) -> list[Feedback]:
     return [Feedback(value, name=default_name)]
 
 
-def _score(row: EvaluationRow, scorers: list[Scorer]) -> EvaluationRow:
-    from ..assessments import AssessmentSource
-    from ..client import Client
-
+def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, list[dict]]:
+    """The row with its scores, and the assessments to log on its trace (the caller sends
+    them in batches: one request per 1,000, not one per score)."""
     if row.trace_id is None:
-        return row
-    client = Client()
-    for key, value in row.expectations.items():
-        client.log_expectation(row.trace_id, key, value, source=AssessmentSource("CODE", "dataset"))
+        return row, []
+    tid = row.trace_id
+    logs = [
+        _assessment(tid, "expectation", key, value, "dataset")
+        for key, value in row.expectations.items()
+    ]
     if row.error is not None or not scorers:
-        return row
+        return row, logs
     available: dict[str, Any] = {
         "inputs": row.inputs, "outputs": row.outputs, "expectations": row.expectations,
     }  # fmt: skip
     if any("trace" in s.wants for s in scorers):
-        available["trace"] = client.get_trace(row.trace_id)
+        from ..client import Client
+
+        available["trace"] = Client().get_trace(tid)
     scores: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for s in scorers:
-        source = AssessmentSource("CODE", s.name)
         try:
             results = _results(s(**available), s.name)
         except Exception as exc:  # the scorer's own failure: an error feedback
             errors[s.name] = f"{type(exc).__name__}: {exc}"
-            client.log_feedback(row.trace_id, s.name, source=source, error=exc)
+            logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc))
             continue
         for fb in results:
             name = fb.name or s.name
             scores[name] = fb.value
-            if fb.value is None:
-                continue  # nothing to say (e.g. the scorer does not apply to this record)
-            client.log_feedback(row.trace_id, name, _plain(fb.value), source=source,
-                                rationale=fb.rationale, metadata=fb.metadata or None)  # fmt: skip
-    return replace(row, scores=scores, score_errors=errors)
+            if fb.value is not None:  # None: nothing to say (the scorer does not apply)
+                logs.append(_assessment(tid, "feedback", name, _plain(fb.value), s.name,
+                                        fb.rationale, fb.metadata))  # fmt: skip
+    return replace(row, scores=scores, score_errors=errors), logs
+
+
+def _assessment(
+    trace_id: str, kind: str, name: str, value: Any, source_id: str,
+    rationale: str | None = None, metadata: Any = None, error: BaseException | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "trace_id": trace_id, "kind": kind, "name": name, "value": value,
+        "source": {"source_type": "CODE", "source_id": source_id}, "rationale": rationale,
+        "metadata": dict(metadata) if metadata else None,
+        "error": {"error_code": type(error).__name__, "error_message": str(error)}
+        if error is not None else None,
+    }  # fmt: skip
 
 
 def _plain(value: Any) -> Any:
