@@ -189,7 +189,7 @@ class _Compiler:
             if op in ("IN", "NOT IN"):
                 # IN converts the list to the column's type (Cost is Decimal(18, 9)): a
                 # value beyond it overflowed into a server error; compare at 38 digits.
-                expr = f"CAST({expr}, 'Nullable({_DECIMAL_SQL})')"
+                expr = f"CAST({expr} AS Nullable({_DECIMAL_SQL}))"
             return self.compare(expr, op, _DECIMAL_SQL, nums)
         if kind is INTEGER:
             ints = [values.to_int(v, where, name) for v in given]
