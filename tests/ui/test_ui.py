@@ -163,3 +163,19 @@ def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
 def test_the_json_api_is_unchanged(collector, path):
     status, kind, _ = _get(collector, path)
     assert status == 200 and kind.startswith("application/json")
+
+
+def test_a_session_id_with_a_slash_has_a_page(sdk, collector):
+    session = f"team/{uuid.uuid4().hex[:8]}/<chat>"
+    with sdk.start_span("turn"):
+        sdk.update_current_trace(session_id=session)
+        trace_id = sdk.get_current_trace_id()
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        "/ui/traces?" + urllib.parse.urlencode({"filter": f"trace.session_id = '{session}'"}),
+    )
+    href = re.search(r'href="(/ui/sessions/[^"]+)"', listing).group(1)
+    assert href == "/ui/sessions/" + urllib.parse.quote(session, safe="")
+    page = _ok(collector, href)
+    assert f'href="/ui/traces/{trace_id}"' in page and "team/" in page and "&lt;chat&gt;" in page
