@@ -72,6 +72,7 @@ def test_the_list_links_to_a_trace_shown_as_a_tree(sdk, client, collector):
     between = page[lookup_li:query_li]
     assert '<ul class="tree">' in between and "</li>" not in between
     assert "&quot;status&quot;: &quot;shipped&quot;" in page  # lookup's output, pretty JSON
+    assert "&quot;question&quot;: &quot;where is 42?&quot;" in page  # the agent's inputs
     assert "helpful" in page and "right order" in page  # the feedback
     assert f'href="/ui/sessions/s-{tag}"' in page
 
@@ -129,6 +130,7 @@ def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
     assert "params.max_depth" in runs and "metrics.rmse" in runs and "27500" in runs
     page = _ok(collector, f"/ui/runs/{run.info.run_id}")
     assert "rmse" in page and f'href="/ui/traces/{traced}"' in page
+    assert f'href="/ui/runs/{run.info.run_id}"' in _ok(collector, f"/ui/traces/{traced}")
 
     name = f"ui-ds-{uuid.uuid4().hex[:8]}"
     client.create_dataset(name, description="golden answers")
@@ -153,8 +155,16 @@ def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
     linked = _ok(collector, used.group(1).replace("&amp;", "&"))
     assert f'href="/ui/traces/{span.trace_id}"' in linked and traced not in linked
 
+    model = f"ui-model-{uuid.uuid4().hex[:8]}"
+    with sdk.start_span("chat", span_type="LLM") as llm:
+        llm.set_attributes({"gen_ai.request.model": model, "gen_ai.usage.input_tokens": 120,
+                            "gen_ai.usage.output_tokens": 34})  # fmt: skip
+    assert sdk.flush(30)
     costs = _ok(collector, "/ui/costs?since=1d")
     assert re.search(r"Total \$[0-9.]+ since 1d", costs)
+    # the model's row: one span, its tokens
+    row = f'<td>{model}</td><td class="n">1</td><td class="n">120</td><td class="n">34</td>'
+    assert row in costs
     status, _, page = _get(collector, "/ui/costs?since=yesterday-ish")
     assert status == 400 and 'class="error"' in page
 
@@ -163,3 +173,61 @@ def test_experiments_runs_datasets_prompts_and_costs(sdk, client, collector):
 def test_the_json_api_is_unchanged(collector, path):
     status, kind, _ = _get(collector, path)
     assert status == 200 and kind.startswith("application/json")
+
+
+def test_an_error_span_is_highlighted(sdk, collector):
+    @sdk.trace(name="flaky_tool", span_type="TOOL")
+    def tool() -> None:
+        raise ValueError("disk on fire")
+
+    @sdk.trace(name="caller")
+    def caller() -> str:
+        try:
+            tool()
+        except ValueError:
+            pass
+        return sdk.get_current_trace_id()
+
+    trace_id = caller()
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{trace_id}")
+    tool_li = page.index("<b>flaky_tool</b>")
+    assert re.search(r'<span class="err">ERROR [^<]*disk on fire', page[tool_li:])
+    assert 'class="err"' not in page[:tool_li]  # the caller itself is fine
+
+
+def test_a_session_id_with_a_slash_has_a_page(sdk, collector):
+    session = f"team/{uuid.uuid4().hex[:8]}/<chat>"
+    with sdk.start_span("turn"):
+        sdk.update_current_trace(session_id=session)
+        trace_id = sdk.get_current_trace_id()
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        "/ui/traces?" + urllib.parse.urlencode({"filter": f"trace.session_id = '{session}'"}),
+    )
+    href = re.search(r'href="(/ui/sessions/[^"]+)"', listing).group(1)
+    assert href == "/ui/sessions/" + urllib.parse.quote(session, safe="")
+    page = _ok(collector, href)
+    assert f'href="/ui/traces/{trace_id}"' in page and "team/" in page and "&lt;chat&gt;" in page
+
+
+def test_next_page_keeps_the_filter(sdk, collector):
+    tag = uuid.uuid4().hex[:8]
+    ids = set()
+    for i in range(51):  # one more than a page
+        with sdk.start_span(f"batch-{i}"):
+            sdk.update_current_trace(tags={"page": tag})
+            ids.add(sdk.get_current_trace_id())
+    assert sdk.flush(30)
+    first = _ok(
+        collector, "/ui/traces?" + urllib.parse.urlencode({"filter": f"tags.page = '{tag}'"})
+    )
+    found = re.search(r'href="(/ui/traces\?[^"]+)">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    on_first = set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', first))
+    on_second = set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', second))
+    assert len(on_first) == 50 and len(on_second) == 1
+    assert on_first | on_second == ids
+    assert "next page" not in second

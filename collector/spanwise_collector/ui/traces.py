@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import SessionInfo, Span, Trace
@@ -65,8 +67,6 @@ async def traces_page(
     token = found.get("next_page_token")
     if token:
         params = {"filter": filter, "since": since, "project": project, "page_token": token}
-        import urllib.parse
-
         body += f"<p>{link('/ui/traces?' + urllib.parse.urlencode(params), 'next page →')}</p>"
     return page("Traces", body, "Traces")
 
@@ -179,7 +179,9 @@ async def sessions_page(
     return page("Sessions", table(headers, rows, numeric=(2, 4, 5, 6, 7)), "Sessions")
 
 
-@router.get("/ui/sessions/{session_id}", response_class=HTMLResponse)
+# :path because session ids are free text and may hold '/' (the link quotes it as %2F,
+# which the server decodes before routing)
+@router.get("/ui/sessions/{session_id:path}", response_class=HTMLResponse)
 @html_errors("Sessions")
 async def session_page(
     session_id: str, store: ClickHouseStore = Depends(get_store)
