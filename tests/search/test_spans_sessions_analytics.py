@@ -139,3 +139,14 @@ def test_trace_analytics_by_tag_user_day(dataset):
 def test_bad_analytics_requests_are_4xx(dataset, body):
     status, _ = call(dataset.http_url, "POST", "/api/v1/analytics", body)
     assert status in (400, 422)
+
+
+def test_a_session_id_with_a_slash(sdk, client):
+    import uuid
+
+    session = f"team/{uuid.uuid4().hex[:8]}/chat"
+    with sdk.start_span("turn") as span:
+        sdk.update_current_trace(session_id=session)
+    assert sdk.flush(30)
+    found = client.get_session(session)
+    assert found is not None and [t.info.trace_id for t in found.traces] == [span.trace_id]

@@ -103,7 +103,11 @@ async def list_sessions(
     )
 
 
-@router.get("/sessions/{session_id}", summary="The traces of one session in order, with totals")
+# :path: session ids are free text and may hold "/" (clients send it as %2F, which the
+# server decodes before routing)
+@router.get(
+    "/sessions/{session_id:path}", summary="The traces of one session in order, with totals"
+)
 async def get_session(
     session_id: str, include_spans: bool = False, store: ClickHouseStore = Depends(get_store)
 ) -> dict[str, Any]:
