@@ -171,6 +171,12 @@ def _insert_all(store: ClickHouseStore, records: list[dict[str, Any]]) -> list[d
     return [_to_json(r) for r in records]
 
 
+def _new_id(version: int) -> str:
+    """``a-`` + the creating version + randomness: assessments made in the same
+    millisecond (a batch) list in the order they were made (reads sort by time, then id)."""
+    return f"a-{version:016x}{uuid.uuid4().hex[:16]}"
+
+
 def log_assessments(
     store: ClickHouseStore, items: list[tuple[str, AssessmentInput]]
 ) -> list[dict[str, Any]]:
@@ -198,7 +204,7 @@ def log_assessments(
             raise QueryError(f"assessments[{at}]: trace {tid} has no span with id {item.span_id}")
         version += 1  # one version each, in the batch's order
         records.append(
-            _record(tid, f"a-{uuid.uuid4().hex}", item, trace, version // 1_000_000, version)
+            _record(tid, _new_id(version), item, trace, version // 1_000_000, version)
         )
     return _insert_all(store, records)
 
@@ -209,7 +215,7 @@ def log_assessment(store: ClickHouseStore, trace_id: str, item: AssessmentInput)
     trace = _trace(store, tid, item.span_id)
     version = time.time_ns()
     return _insert(
-        store, _record(tid, f"a-{uuid.uuid4().hex}", item, trace, version // 1_000_000, version)
+        store, _record(tid, _new_id(version), item, trace, version // 1_000_000, version)
     )
 
 
