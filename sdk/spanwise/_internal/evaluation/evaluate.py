@@ -12,15 +12,23 @@ from __future__ import annotations
 import contextvars
 import inspect
 import math
-import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from ..attributes import SpanType
 from ..exceptions import InvalidParameterError
-from .records import DatasetRef, EvalRecord, load_records
+from .records import (
+    MAX_NAME,
+    MAX_TEXT,
+    DatasetRef,
+    EvalRecord,
+    is_json,
+    is_name,
+    load_records,
+    plain,
+)
 from .result import EvaluationResult, EvaluationRow
 from .scorers import Feedback, Scorer, as_scorer
 
@@ -46,8 +54,10 @@ def evaluate(
     Bad arguments raise ``InvalidParameterError`` before anything runs."""
     if not callable(predict_fn):
         raise InvalidParameterError("predict_fn must be a function of the records' inputs")
-    if isinstance(scorers, (str, bytes)) or not isinstance(scorers, Sequence):
-        scorers = [scorers] if callable(scorers) else scorers
+    if callable(scorers):
+        scorers = [scorers]
+    if isinstance(scorers, (str, bytes, Mapping)) or not isinstance(scorers, Iterable):
+        raise InvalidParameterError("scorers must be a list of scoring functions")
     checked = [as_scorer(s) for s in scorers]
     if len({s.name for s in checked}) < len(checked):
         raise InvalidParameterError(
@@ -93,7 +103,6 @@ def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Ca
     from ..spans import start_span, update_current_trace
 
     name = getattr(predict_fn, "__name__", None) or type(predict_fn).__name__
-    is_async = inspect.iscoroutinefunction(predict_fn)
 
     def predict(record: EvalRecord) -> EvaluationRow:
         row = EvaluationRow(record.record_id, record.inputs, record.expectations)
@@ -104,12 +113,9 @@ def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Ca
                 if dataset is not None:
                     metadata[DATASET] = dataset.name
                 update_current_trace(metadata=metadata)
-                if is_async:
-                    import asyncio
-
-                    outputs = asyncio.run(predict_fn(**record.inputs))
-                else:
-                    outputs = predict_fn(**record.inputs)
+                outputs = predict_fn(**record.inputs)
+                if inspect.isawaitable(outputs):  # async def, or an object with async __call__
+                    outputs = _await(outputs)
                 span.set_outputs(outputs)
         except Exception as exc:  # the app's own failure: on the trace and the row
             return replace(row, error=f"{type(exc).__name__}: {exc}")
@@ -118,12 +124,46 @@ def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Ca
     return predict
 
 
+def _await(awaitable: Any) -> Any:
+    """The awaitable's result: on a new event loop, or, when this thread already runs one
+    (a notebook, an async caller), on a new loop in a helper thread; either way in a copy
+    of this context, so the record's span stays the parent of the app's spans."""
+    import asyncio
+
+    async def wait() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wait())
+    with ThreadPoolExecutor(1) as helper:
+        return helper.submit(contextvars.copy_context().run, asyncio.run, wait()).result()
+
+
 def _results(value: Any, default_name: str) -> list[Feedback]:
+    """The scorer's answer as feedback, checked as the collector will check it: a value
+    it would refuse fails this scorer alone (the batch of assessments is all or nothing)."""
     if isinstance(value, Feedback):
-        return [value if value.name else replace(value, name=default_name)]
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Feedback) for v in value):
-        return [v if v.name else replace(v, name=default_name) for v in value]
-    return [Feedback(value, name=default_name)]
+        results = [value]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, Feedback) for v in value):
+        results = list(value)  # [] has nothing to say, like None
+    else:
+        results = [Feedback(value)]
+    checked = []
+    for fb in results:
+        fb = replace(fb, name=fb.name or default_name, value=plain(fb.value))
+        if not is_name(fb.name):
+            raise ValueError(f"feedback name must be text of 1 to {MAX_NAME} characters")
+        if not is_json(fb.value):
+            raise TypeError(
+                f"{fb.name}: a {type(fb.value).__name__} is not a score (give a bool, a finite "
+                "number, text, None, or JSON lists/dicts of them; up to 64 KiB)"
+            )
+        if fb.rationale is not None and not isinstance(fb.rationale, str):
+            raise TypeError(f"{fb.name}: rationale must be text")
+        checked.append(fb)
+    return checked
 
 
 def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, list[dict]]:
@@ -133,8 +173,9 @@ def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, li
         return row, []
     tid = row.trace_id
     logs = [
-        _assessment(tid, "expectation", key, value, "dataset")
+        _assessment(tid, "expectation", key, plain(value), "dataset")
         for key, value in row.expectations.items()
+        if value is not None  # nothing expected: the collector stores no empty expectation
     ]
     if row.error is not None or not scorers:
         return row, logs
@@ -155,10 +196,9 @@ def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, li
             logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc))
             continue
         for fb in results:
-            name = fb.name or s.name
-            scores[name] = fb.value
+            scores[fb.name] = fb.value
             if fb.value is not None:  # None: nothing to say (the scorer does not apply)
-                logs.append(_assessment(tid, "feedback", name, _plain(fb.value), s.name,
+                logs.append(_assessment(tid, "feedback", fb.name, fb.value, s.name,
                                         fb.rationale, fb.metadata))  # fmt: skip
     return replace(row, scores=scores, score_errors=errors), logs
 
@@ -169,22 +209,19 @@ def _assessment(
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "trace_id": trace_id, "kind": kind, "name": name, "value": value,
-        "source": {"source_type": "CODE", "source_id": source_id}, "rationale": rationale,
-        "metadata": dict(metadata) if metadata else None,
-        "error": {"error_code": type(error).__name__, "error_message": str(error)}
+        "source": {"source_type": "CODE", "source_id": source_id},
+        "rationale": _clip(rationale),
+        "metadata": {str(k): _clip(str(v)) for k, v in metadata.items()} if metadata else None,
+        "error": {"error_code": type(error).__name__, "error_message": _clip(str(error))}
         if error is not None else None,
     }  # fmt: skip
 
 
-def _plain(value: Any) -> Any:
-    """Numbers of other kinds (numpy, Decimal) as JSON numbers."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    return value
+def _clip(text: str | None) -> str | None:
+    """Text cut to what the collector keeps (longer is refused, with the whole batch)."""
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return text[: MAX_TEXT - 1] + "…"
 
 
 def _metrics(rows: list[EvaluationRow]) -> dict[str, float]:
@@ -192,7 +229,6 @@ def _metrics(rows: list[EvaluationRow]) -> dict[str, float]:
     values: dict[str, list[float]] = {}
     for row in rows:
         for name, value in row.scores.items():
-            value = _plain(value)
             if isinstance(value, (bool, int, float)) and math.isfinite(float(value)):
                 values.setdefault(name, []).append(float(value))
     metrics = {f"{name}/mean": sum(v) / len(v) for name, v in values.items()}

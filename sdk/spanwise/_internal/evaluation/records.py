@@ -3,13 +3,20 @@ before anything runs."""
 
 from __future__ import annotations
 
+import json
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["DatasetRef", "EvalRecord", "load_records"]
+__all__ = ["MAX_NAME", "MAX_TEXT", "DatasetRef", "EvalRecord", "is_json", "is_name", "load_records",
+           "plain"]  # fmt: skip
+
+MAX_NAME = 250  # the collector's limits on an assessment's name and its texts
+MAX_TEXT = 65_536
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,9 @@ def _record(item: Any, at: int) -> EvalRecord:
     if hasattr(item, "inputs") and hasattr(item, "record_id"):  # a DatasetRecord
         inputs, expectations, record_id = item.inputs, item.expectations, item.record_id
     elif isinstance(item, Mapping):
-        inputs, expectations = item.get("inputs"), item.get("expectations") or {}
-        record_id = item.get("record_id") or str(at)
+        inputs = item.get("inputs")
+        expectations = _absent_or(item.get("expectations"), {})
+        record_id = _absent_or(item.get("record_id"), str(at))
     else:
         raise InvalidParameterError(f"data[{at}] is not a record: expected a dict with 'inputs'")
     if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
@@ -59,7 +67,51 @@ def _record(item: Any, at: int) -> EvalRecord:
         )
     if not isinstance(expectations, Mapping):
         raise InvalidParameterError(f"data[{at}]: 'expectations' must be a dict")
+    for key, value in expectations.items():
+        if not is_name(key):
+            raise InvalidParameterError(
+                f"data[{at}]: expectation names must be text of 1 to {MAX_NAME} characters"
+            )
+        if not is_json(value):  # they are logged on the trace: refused there, after the run
+            raise InvalidParameterError(
+                f"data[{at}]: expectation {key!r} is not a JSON value (finite numbers, text, "
+                "true/false, null, lists and dicts of them; up to 64 KiB)"
+            )
     return EvalRecord(str(record_id), dict(inputs), dict(expectations))
+
+
+def _absent_or(value: Any, default: Any) -> Any:
+    """A DataFrame fills a column a record does not have with NaN: absent, like None."""
+    if value is None or (isinstance(value, str) and not value):
+        return default
+    if isinstance(value, float) and math.isnan(value):
+        return default
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Numbers of other kinds (numpy, Decimal) as JSON numbers."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
+def is_json(value: Any) -> bool:
+    """What the collector stores as an assessment value: JSON without NaN or infinity,
+    at most ``MAX_TEXT`` characters of it."""
+    try:
+        text = json.dumps(plain(value), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return len(text) <= MAX_TEXT
+
+
+def is_name(name: Any) -> bool:
+    return isinstance(name, str) and len(name.strip()) > 0 and len(name) <= MAX_NAME
 
 
 def _from_dataset(name: str) -> tuple[list[EvalRecord], DatasetRef]:

@@ -1,0 +1,118 @@
+"""``spanwise.evaluate`` on what users hand it that the collector would refuse, and on
+async apps from inside an event loop; through the real collector. Each of these used to
+lose the whole evaluation (one refused assessment refuses the batch) or every answer."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+CASES = [
+    {"inputs": {"q": "a"}, "expectations": {"answer": "A"}},
+    {"inputs": {"q": "b"}, "expectations": {"answer": "B"}},
+]
+
+
+def upper(q: str) -> str:
+    return q.upper()
+
+
+def exact(outputs, expectations) -> bool:
+    return outputs == expectations["answer"]
+
+
+def _assessments(client, trace_id: str, kind: str) -> dict:
+    return {a.name: a for a in client.get_trace(trace_id).info.assessments if a.kind == kind}
+
+
+def test_a_score_the_collector_would_refuse_fails_that_scorer_only(sdk, client):
+    def nan(outputs) -> float:
+        return float("nan")
+
+    def a_set(outputs):
+        return {outputs}
+
+    def huge(outputs) -> str:
+        return outputs * 70_000
+
+    def long_rationale(outputs):
+        return sdk.Feedback(True, rationale="x" * 70_000, metadata={"n": 3})
+
+    result = sdk.evaluate(CASES, upper, [nan, a_set, huge, long_rationale, exact])
+
+    assert client.get_run(result.run_id).info.status == "FINISHED"
+    assert result.metrics == {"long_rationale/mean": 1.0, "exact/mean": 1.0,
+                              "evaluation/error_count": 0.0}  # fmt: skip
+    row = result.rows[0]
+    assert set(row.score_errors) == {"nan", "a_set", "huge"}
+    assert "not a score" in row.score_errors["a_set"]
+    feedback = _assessments(client, row.trace_id, "feedback")
+    assert feedback["exact"].value is True
+    assert feedback["nan"].value is None and feedback["nan"].error.error_code == "TypeError"
+    assert len(feedback["long_rationale"].rationale) == 65_536
+    assert feedback["long_rationale"].metadata == {"n": "3"}
+
+
+def test_missing_expectations_and_record_ids_in_a_dataframe(sdk, client):
+    import pandas as pd
+
+    frame = pd.DataFrame([
+        {"inputs": {"q": "a"}},
+        {"inputs": {"q": "b"}, "expectations": {"answer": "B", "note": None}, "record_id": "r-b"},
+    ])  # fmt: skip
+    result = sdk.evaluate(frame, upper, [])
+    assert [r.record_id for r in result.rows] == ["0", "r-b"]
+    assert [r.expectations for r in result.rows] == [{}, {"answer": "B", "note": None}]
+    logged = _assessments(client, result.rows[1].trace_id, "expectation")
+    assert {n: a.value for n, a in logged.items()} == {"answer": "B"}  # None: nothing expected
+    assert _assessments(client, result.rows[0].trace_id, "expectation") == {}
+
+
+def test_a_scorer_with_nothing_to_say_logs_nothing(sdk, client):
+    def nothing(outputs) -> list:
+        return []
+
+    result = sdk.evaluate(CASES[:1], upper, [nothing])
+    assert result.rows[0].scores == {} and result.rows[0].score_errors == {}
+    assert _assessments(client, result.rows[0].trace_id, "feedback") == {}
+
+
+def test_an_async_app_from_inside_a_running_event_loop(sdk, client):
+    @sdk.trace(name="model")
+    async def model(q: str) -> str:
+        await asyncio.sleep(0)
+        return q.upper()
+
+    class App:  # an object with an async __call__ is an async app too
+        async def __call__(self, q: str) -> str:
+            return await model(q)
+
+    async def notebook():  # Jupyter runs the user's cell inside an event loop
+        return sdk.evaluate(CASES, App(), [exact], max_workers=2)
+
+    result = asyncio.run(notebook())
+    assert [r.error for r in result.rows] == [None, None]
+    assert [r.outputs for r in result.rows] == ["A", "B"]
+    assert result.metrics["exact/mean"] == 1.0
+    spans = client.get_trace(result.rows[0].trace_id).data.spans
+    root = next(s for s in spans if s.parent_id is None)
+    assert [(s.name, s.parent_id) for s in spans if s is not root] == [("model", root.span_id)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scorers": 5}, "scorers must be a list"),
+        ({"data": [{"inputs": {"q": "a"}, "expectations": {"answer": {1, 2}}}]}, "JSON"),
+        ({"data": [{"inputs": {"q": "a"}, "expectations": {"": 1}}]}, "expectation names"),
+    ],
+)
+def test_more_bad_arguments_start_no_run(sdk, client, kwargs, message):
+    experiment = f"eval-bad-{uuid.uuid4().hex[:8]}"
+    args = {"data": CASES, "predict_fn": upper, "scorers": [exact], **kwargs}
+    with pytest.raises(sdk.InvalidParameterError, match=message):
+        sdk.evaluate(**args, experiment_name=experiment)
+    assert sdk.active_run() is None
+    assert client.get_experiment_by_name(experiment) is None
