@@ -203,9 +203,7 @@ def log_assessments(
         if item.span_id and item.span_id not in found_spans:
             raise QueryError(f"assessments[{at}]: trace {tid} has no span with id {item.span_id}")
         version += 1  # one version each, in the batch's order
-        records.append(
-            _record(tid, _new_id(version), item, trace, version // 1_000_000, version)
-        )
+        records.append(_record(tid, _new_id(version), item, trace, version // 1_000_000, version))
     return _insert_all(store, records)
 
 
