@@ -109,7 +109,7 @@ def _next_steps(store: str | None) -> str:
     quoted = shlex.quote(store)
     return (
         f"They are kept in {store}: `spanwise collector --store {quoted}`, then "
-        "`spanwise traces list` in another terminal."
+        "`spanwise traces list` in another terminal, or http://127.0.0.1:4318/ in a browser."
     )
 
 
