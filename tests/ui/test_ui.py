@@ -62,6 +62,7 @@ def test_the_list_links_to_a_trace_shown_as_a_tree(sdk, client, collector):
     )
     assert f'href="/ui/traces/{trace_id}"' in listing and other not in listing
     assert f'href="/ui/sessions/s-{tag}"' in listing
+    assert "helpful=true" in listing  # the trace's feedback, in its row
 
     page = _ok(collector, f"/ui/traces/{trace_id}")
     # the tree: db_query inside lookup's item, lookup inside the agent's

@@ -14,7 +14,7 @@ from ..query import runs as qr
 from ..query.errors import NotFound
 from ..store import ClickHouseStore
 from .layout import esc, html_errors, json_block, link, ms, page, q, table, when
-from .traces import TRACE_HEADERS, trace_rows
+from .traces import trace_table
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,5 +96,5 @@ async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> 
     )
     if run.data.tags:
         body += f"<details><summary>tags</summary>{json_block(dict(run.data.tags))}</details>"
-    body += f"<h2>Traces ({len(traces)})</h2>" + table(TRACE_HEADERS, trace_rows(traces), (3, 4, 5))
+    body += f"<h2>Traces ({len(traces)})</h2>" + await trace_table(store, traces)
     return page(f"Run {info.run_name or info.run_id}", body, "Experiments")

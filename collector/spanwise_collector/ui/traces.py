@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import urllib.parse
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
@@ -12,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import search
 from ..api.deps import get_store
 from ..api.traces import load_trace
+from ..assessments import trace_assessments
 from ..filters import FilterError
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore
@@ -22,18 +25,31 @@ router = APIRouter(include_in_schema=False)
 EXAMPLE = "span.model = 'gpt-4o' AND trace.cost > 0.01"
 
 
-def trace_rows(traces: list[Trace]) -> list[list[str]]:
-    return [[
+def _feedback(items: list[dict[str, Any]]) -> str:
+    """The trace's newest feedback per name, ``name=value`` (what an evaluation scored)."""
+    newest: dict[str, str] = {}
+    for a in items:  # oldest first: later ones win
+        if a["kind"] == "feedback":
+            value = "error" if a.get("error") else json.dumps(a["value"], ensure_ascii=False)
+            newest[a["name"]] = value if len(value) <= 40 else value[:39] + "…"
+    return esc(", ".join(f"{k}={v}" for k, v in newest.items()))
+
+
+async def trace_table(store: ClickHouseStore, traces: list[Trace]) -> str:
+    """Traces as a table row each, with their feedback (one query for the page)."""
+    ids = [t.info.trace_id for t in traces]
+    found = await run_in_threadpool(trace_assessments, store, ids) if ids else {}
+    rows = [[
         esc(when(t.info.start_time_ms)), link(f"/ui/traces/{t.info.trace_id}", t.info.name or "(unnamed)"),
         f'<span class="{esc(t.info.status)}">{esc(t.info.status)}</span>', esc(ms(t.info.duration_ms)),
         f"{t.info.input_tokens or ''} / {t.info.output_tokens or ''}", esc(cost(t.info.cost)),
+        _feedback(found.get(t.info.trace_id, [])),
         link(f"/ui/sessions/{q(t.info.session_id)}", t.info.session_id) if t.info.session_id else "",
         esc(t.info.user_id or ""), f'<span class="id">{esc(t.info.trace_id)}</span>',
     ] for t in traces]  # fmt: skip
-
-
-TRACE_HEADERS = ["start (UTC)", "name", "status", "duration", "tokens in / out", "cost",
-                 "session", "user", "trace id"]  # fmt: skip
+    headers = ["start (UTC)", "name", "status", "duration", "tokens in / out", "cost",
+               "feedback", "session", "user", "trace id"]  # fmt: skip
+    return table(headers, rows, numeric=(3, 4, 5))
 
 
 def _form(filter: str, since: str, project: str) -> str:
@@ -63,7 +79,7 @@ async def traces_page(
     except (FilterError, QueryError) as exc:
         return page("Traces", form + f'<div class="error">{esc(exc)}</div>', "Traces", 400)
     traces = [Trace.from_dict(t) for t in found["traces"]]
-    body = form + table(TRACE_HEADERS, trace_rows(traces), numeric=(3, 4, 5))
+    body = form + await trace_table(store, traces)
     token = found.get("next_page_token")
     if token:
         params = {"filter": filter, "since": since, "project": project, "page_token": token}
@@ -193,5 +209,5 @@ async def session_page(
     traces = [Trace.from_dict(t) for t in found["traces"]]
     body = _kv([("user", esc(info.user_id or "")), ("traces", str(info.trace_count)),
                 ("cost", esc(cost(info.cost))), ("duration", esc(ms(info.duration_ms)))])  # fmt: skip
-    body += table(TRACE_HEADERS, trace_rows(traces), numeric=(3, 4, 5))
+    body += await trace_table(store, traces)
     return page(f"Session {session_id}", body, "Sessions")
