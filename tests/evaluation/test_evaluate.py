@@ -182,3 +182,21 @@ def test_inside_a_run_the_evaluation_is_a_child_run(sdk, client):
     assert child.info.parent_run_id == parent.info.run_id and child.info.status == "FINISHED"
     trace = client.get_trace(result.rows[0].trace_id)
     assert trace.info.run_id == result.run_id  # the record's trace belongs to the child run
+
+
+def test_two_scorers_giving_one_feedback_name_keep_the_first(sdk, client):
+    def first(outputs):
+        return sdk.Feedback(1.0, name="quality")
+
+    def second(outputs):
+        return sdk.Feedback(0.0, name="quality")
+
+    result = sdk.evaluate(CASES[:1], answer, [first, second])
+    assert result.rows[0].scores == {"quality": 1.0}
+    assert "already gave feedback named 'quality'" in result.rows[0].score_errors["second"]
+    assert result.metrics["quality/mean"] == 1.0
+    logged = [a for a in client.get_trace(result.rows[0].trace_id).info.assessments
+              if a.kind == "feedback"]  # fmt: skip
+    assert [(a.name, a.value, a.error is not None) for a in logged] == [
+        ("quality", 1.0, False), ("second", None, True),
+    ]  # fmt: skip

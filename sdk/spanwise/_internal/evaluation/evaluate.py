@@ -191,6 +191,9 @@ def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, li
     for s in scorers:
         try:
             results = _results(s(**available), s.name)
+            taken = [fb.name for fb in results if fb.name in scores]
+            if taken:  # its mean would mix two scorers' values
+                raise ValueError(f"another scorer already gave feedback named {taken[0]!r}")
         except Exception as exc:  # the scorer's own failure: an error feedback
             errors[s.name] = f"{type(exc).__name__}: {exc}"
             logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc))
