@@ -232,3 +232,34 @@ def test_next_page_keeps_the_filter(sdk, collector):
     assert len(on_first) == 50 and len(on_second) == 1
     assert on_first | on_second == ids
     assert "next page" not in second
+
+
+def test_two_evaluations_side_by_side(sdk, client, collector):
+    cases = [{"inputs": {"q": "a"}, "expectations": {"ok": "A"}, "record_id": "case-a"},
+             {"inputs": {"q": "b"}, "expectations": {"ok": "B"}, "record_id": "case-b"}]  # fmt: skip
+
+    def right(outputs, expectations) -> bool:
+        return outputs == expectations["ok"]
+
+    experiment = f"ui-compare-{uuid.uuid4().hex[:8]}"
+    base = sdk.evaluate(cases, lambda q: "A", [right], run_name="baseline",
+                        experiment_name=experiment)  # fmt: skip
+    better = sdk.evaluate(cases, lambda q: q.upper(), [right], run_name="better",
+                          experiment_name=experiment)  # fmt: skip
+    experiment_id = client.get_experiment_by_name(experiment).experiment_id
+    runs = _ok(collector, f"/ui/experiments/{experiment_id}")
+    assert f'name="run" value="{base.run_id}"' in runs and 'action="/ui/compare"' in runs
+
+    page = _ok(collector, f"/ui/compare?run={base.run_id}&run={better.run_id}")
+    assert page.index(">baseline<") < page.index(">better<")
+    assert "right/mean" in page and ">0.5<" in page and ">1<" in page
+    row_b = page[page.index("case-b"):]
+    row_b = row_b[: row_b.index("</tr>")]
+    assert row_b.index("right=false") < row_b.index("right=true")  # baseline, then better
+    assert f'href="/ui/traces/{base.rows[1].trace_id}"' in row_b
+    assert f'href="/ui/traces/{better.rows[1].trace_id}"' in row_b
+
+    status, _, one = _get(collector, f"/ui/compare?run={base.run_id}")
+    assert status == 400 and "pick 2 to 5 runs" in one
+    status, _, gone = _get(collector, f"/ui/compare?run={base.run_id}&run={'0' * 32}")
+    assert status == 404 and "no run with id" in gone

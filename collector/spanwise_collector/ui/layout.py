@@ -40,7 +40,7 @@ th{background:#eef0f4;font-weight:600}td.n{text-align:right;font-variant-numeric
 code,pre,.id{font-family:ui-monospace,monospace;font-size:12.5px}
 pre{background:#fff;border:1px solid #e3e6ec;padding:.5em;white-space:pre-wrap;margin:.3em 0}
 a{color:#2457c5}.ERROR,.err{color:#c0322b;font-weight:600}.OK{color:#2a7d3f}
-form{margin:.2em 0 .8em;display:flex;gap:.5em}input[type=text]{flex:1;padding:.35em}
+form{margin:.2em 0 .8em;display:flex;gap:.5em}form.pick{display:block}input[type=text]{flex:1;padding:.35em}
 .error{background:#fdecea;border:1px solid #f5c2bd;padding:.6em;margin:.6em 0}
 .kv span{display:inline-block;margin:0 1.2em .3em 0}.kv b{color:#5b6474;font-weight:500}
 ul.tree{list-style:none;padding-left:1.3em;border-left:1px dotted #c5cad4;margin:0}

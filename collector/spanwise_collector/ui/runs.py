@@ -57,18 +57,23 @@ async def experiment_page(
     runs = [Run.from_dict(r) for r in runs_json["runs"]]
     params = sorted({k for r in runs for k in r.data.params})[:MAX_COLUMNS]
     metrics = sorted({k for r in runs for k in r.data.metrics})[:MAX_COLUMNS]
-    headers = ["run", "status", "start (UTC)", "duration",
+    headers = ["compare", "run", "status", "start (UTC)", "duration",
                *(f"params.{p}" for p in params), *(f"metrics.{m}" for m in metrics)]  # fmt: skip
     rows = [[
+        f'<input type="checkbox" name="run" value="{esc(r.info.run_id)}">',
         link(f"/ui/runs/{q(r.info.run_id)}", r.info.run_name or r.info.run_id),
         f'<span class="{"ERROR" if r.info.status == "FAILED" else ""}">{esc(r.info.status)}</span>',
         esc(when(r.info.start_time)), esc(_duration(r)),
         *(esc(r.data.params.get(p, "")) for p in params),
         *(esc(_number(r.data.metrics[m])) if m in r.data.metrics else "" for m in metrics),
     ] for r in runs]  # fmt: skip
-    first_metric = 4 + len(params)
-    numeric = (3, *range(first_metric, first_metric + len(metrics)))
-    return page(f"Experiment {experiment.name}", table(headers, rows, numeric), "Experiments")
+    first_metric = 5 + len(params)
+    numeric = (4, *range(first_metric, first_metric + len(metrics)))
+    body = (
+        '<form class="pick" method="get" action="/ui/compare">'
+        f"{table(headers, rows, numeric)}<button>Compare the ticked runs</button></form>"
+    )
+    return page(f"Experiment {experiment.name}", body, "Experiments")
 
 
 @router.get("/ui/runs/{run_id}", response_class=HTMLResponse)

@@ -1,0 +1,93 @@
+"""Runs side by side (Langfuse's and Phoenix's experiment comparison): their metrics,
+then per evaluated record each run's feedback, linked to the record's trace."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from spanwise import Run, Trace
+from starlette.concurrency import run_in_threadpool
+
+from ..api.deps import get_store
+from ..assessments import trace_assessments
+from ..query import runs as qr
+from ..query.errors import NotFound, QueryError
+from ..store import ClickHouseStore
+from .layout import esc, html_errors, link, page, q
+
+router = APIRouter(include_in_schema=False)
+
+RECORD_ID = "evaluation.record_id"  # what spanwise.evaluate puts in each trace's metadata
+MAX_RUNS = 5
+MAX_TRACES = 1000  # per run
+
+
+def _scores(items: list[dict[str, Any]]) -> dict[str, str]:
+    newest: dict[str, str] = {}
+    for a in items:  # oldest first: later ones win
+        if a["kind"] == "feedback":
+            newest[a["name"]] = "error" if a.get("error") else json.dumps(a["value"])
+    return newest
+
+
+def _load(store: ClickHouseStore, run_id: str) -> tuple[Run, dict[str, tuple[str, dict]]]:
+    found = qr.get_run(store, run_id)
+    if found is None:
+        raise NotFound(f"no run with id {run_id}")
+    traces = [Trace.from_dict(t) for t in qr.run_traces(store, run_id, MAX_TRACES)["traces"]]
+    feedback = trace_assessments(store, [t.info.trace_id for t in traces]) if traces else {}
+    by_record = {
+        t.info.metadata.get(RECORD_ID, t.info.trace_id): (
+            t.info.trace_id,
+            _scores(feedback.get(t.info.trace_id, [])),
+        )
+        for t in reversed(traces)  # oldest first: a record evaluated twice keeps the newest
+    }
+    return Run.from_dict(found), by_record
+
+
+@router.get("/ui/compare", response_class=HTMLResponse)
+@html_errors("Experiments")
+async def compare_page(
+    run: list[str] = Query(default=[]), store: ClickHouseStore = Depends(get_store)
+) -> HTMLResponse:
+    ids = list(dict.fromkeys(run))
+    if not 2 <= len(ids) <= MAX_RUNS:
+        raise QueryError(
+            f"pick 2 to {MAX_RUNS} runs to compare (the boxes on an experiment's page)"
+        )
+    loaded = [await run_in_threadpool(_load, store, rid) for rid in ids]
+    runs = [r for r, _ in loaded]
+    names = [r.info.run_name or r.info.run_id for r in runs]
+    heads = [link(f"/ui/runs/{q(r.info.run_id)}", n) for r, n in zip(runs, names)]
+    keys = sorted({k for r in runs for k in r.data.metrics})
+    metric_rows = [[esc(k), *(esc(f"{r.data.metrics[k]:.6g}") if k in r.data.metrics else ""
+                             for r in runs)] for k in keys]  # fmt: skip
+    body = "<h2>Metrics</h2>" + _table(["metric", *heads], metric_rows)
+    records = list(dict.fromkeys(rec for _, by in loaded for rec in by))
+    score_names = sorted({n for _, by in loaded for _, s in by.values() for n in s})
+    rows = []
+    for rec in records:
+        cells = [f'<span class="id">{esc(rec)}</span>']
+        for _, by in loaded:
+            if rec not in by:
+                cells.append('<span class="muted">—</span>')
+                continue
+            trace_id, scores = by[rec]
+            shown = ", ".join(f"{n}={scores[n]}" for n in score_names if n in scores)
+            cells.append(f"{link(f'/ui/traces/{trace_id}', shown or 'trace')}")
+        rows.append(cells)
+    body += f"<h2>Records ({len(records)})</h2>" + _table(["record", *heads], rows)
+    return page("Compare " + " · ".join(names), body, "Experiments")
+
+
+def _table(headers_html: list[str], rows: list[list[str]]) -> str:
+    """``layout.table`` escapes headers; these are links, built (and escaped) here."""
+    head = "".join(f"<th>{h}</th>" for h in headers_html)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    if not body:
+        body = f'<tr><td colspan="{len(headers_html)}" class="muted">nothing here yet</td></tr>'
+    return f"<table><tr>{head}</tr>{body}</table>"
