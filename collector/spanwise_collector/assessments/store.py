@@ -11,13 +11,13 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import Any
 
 from ..query.errors import NotFound, QueryError
 from ..query.traces import IN_BOUNDS, TRACE_BOUNDS, validate_trace_id
 from ..store import ClickHouseStore
 from ..store.assessments_ddl import ASSESSMENTS_TABLE
+from ..store.versions import utc
 from .model import AssessmentInput, AssessmentUpdate, text_value
 
 __all__ = [
@@ -157,16 +157,12 @@ def _record(
     }  # fmt: skip
 
 
-def _utc(epoch: int, digits: int) -> datetime:
-    return datetime.fromtimestamp(epoch / 10**digits, tz=timezone.utc)
-
-
 def _insert(store: ClickHouseStore, record: dict[str, Any]) -> dict[str, Any]:
     return _insert_all(store, [record])[0]
 
 
 def _insert_all(store: ClickHouseStore, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [[r[c] for c in _PLAIN] + [_utc(r[k], p) for _, k, p in _TIMES] for r in records]
+    rows = [[r[c] for c in _PLAIN] + [utc(r[k], p) for _, k, p in _TIMES] for r in records]
     store.insert_rows(ASSESSMENTS_TABLE, rows, [*_PLAIN, *(c for c, _, _ in _TIMES)])
     return [_to_json(r) for r in records]
 

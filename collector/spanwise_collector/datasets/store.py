@@ -16,13 +16,12 @@ import base64
 import json
 import threading
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore
 from ..store.datasets_ddl import DATASETS_TABLE, RECORDS_TABLE
-from ..store.versions import next_version
+from ..store.versions import next_version, utc
 from .model import DatasetChange, RecordInput
 
 __all__ = ["create_dataset", "delete_dataset", "delete_records", "get_dataset",
@@ -63,8 +62,9 @@ _PAGE = (
 )
 
 
-def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+def _row(row: dict[str, Any], columns: tuple[str, ...]) -> list[Any]:
+    """A snapshot as an insert row: ``columns``, then CreatedAt and UpdatedAt."""
+    return [*(row[c] for c in columns), utc(row["created_ms"]), utc(row["updated_ms"])]
 
 
 def _dataset_json(row: dict[str, Any], record_count: int) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _record_json(row: dict[str, Any]) -> dict[str, Any]:
 def _insert_dataset(store: ClickHouseStore, row: dict[str, Any]) -> None:
     store.insert_rows(
         DATASETS_TABLE,
-        [[*(row[c] for c in _DATASET_COLS), _utc(row["created_ms"]), _utc(row["updated_ms"])]],
+        [_row(row, _DATASET_COLS)],
         [*_DATASET_COLS, "CreatedAt", "UpdatedAt"],
     )
 
@@ -209,8 +209,7 @@ def merge_records(store: ClickHouseStore, name: str, items: list[RecordInput]) -
         for item in items:
             old = merged.get(item.record_id) or stored.get(item.record_id)
             merged[item.record_id] = _merged(dataset_id, old, item)
-        rows = [[*(r[c] for c in _RECORD_COLS), _utc(r["created_ms"]), _utc(r["updated_ms"])]
-                for r in merged.values()]  # fmt: skip
+        rows = [_row(r, _RECORD_COLS) for r in merged.values()]
         store.insert_rows(RECORDS_TABLE, rows, [*_RECORD_COLS, "CreatedAt", "UpdatedAt"])
         _touch(store, dataset)
     updated = sum(1 for rid in merged if rid in stored)
@@ -248,8 +247,7 @@ def delete_records(store: ClickHouseStore, name: str, record_ids: list[str]) -> 
             for r in live:
                 version = next_version(int(r["Version"]))
                 r = {**r, "Deleted": 1, "Version": version, "updated_ms": version // 1_000_000}
-                rows.append([*(r[c] for c in _RECORD_COLS), _utc(r["created_ms"]),
-                             _utc(r["updated_ms"])])  # fmt: skip
+                rows.append(_row(r, _RECORD_COLS))
             store.insert_rows(RECORDS_TABLE, rows, [*_RECORD_COLS, "CreatedAt", "UpdatedAt"])
             _touch(store, dataset)
     return len(live)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 from ..query.errors import NotFound
 from ..store import ClickHouseStore
 from ..store.prompts_ddl import ALIASES_TABLE, PROMPTS_TABLE
-from ..store.versions import next_version
+from ..store.versions import next_version, utc
 from .model import LATEST, PromptInput
 
 __all__ = ["delete_alias", "delete_version", "get_prompt", "get_version", "list_prompts",
@@ -49,10 +48,6 @@ _ALL_ALIASES = (
     f"SELECT Name, Alias, Version, Deleted FROM {ALIASES_TABLE}"
     " ORDER BY Name, Alias, RowVersion DESC LIMIT 1 BY Name, Alias"
 )
-
-
-def _utc_now(row_version: int) -> datetime:
-    return datetime.fromtimestamp(row_version // 1_000_000 / 1000, tz=timezone.utc)
 
 
 def _version_json(row: dict[str, Any], aliases: list[str]) -> dict[str, Any]:
@@ -97,7 +92,7 @@ def _insert_aliases(store: ClickHouseStore, name: str, pairs: list[tuple[str, in
     rows = []
     for alias, version, deleted in pairs:
         row_version = next_version()
-        rows.append([name, alias, version, deleted, row_version, _utc_now(row_version)])
+        rows.append([name, alias, version, deleted, row_version, utc(row_version // 1_000_000)])
     store.insert_rows(ALIASES_TABLE, rows, [*_ALIAS_COLS, "UpdatedAt"])
 
 
@@ -114,7 +109,7 @@ def register(store: ClickHouseStore, item: PromptInput) -> dict[str, Any]:
             "created_ms": row_version // 1_000_000,
         }  # fmt: skip
         store.insert_rows(
-            PROMPTS_TABLE, [[*(row[c] for c in _COLS), _utc_now(row_version)]],
+            PROMPTS_TABLE, [[*(row[c] for c in _COLS), utc(row_version // 1_000_000)]],
             [*_COLS, "CreatedAt"],
         )  # fmt: skip
         if item.aliases:
@@ -207,7 +202,7 @@ def delete_version(store: ClickHouseStore, name: str, version: int) -> None:
         row_version = next_version(int(row["RowVersion"]))
         gone = {**row, "Deleted": 1, "RowVersion": row_version}
         store.insert_rows(
-            PROMPTS_TABLE, [[*(gone[c] for c in _COLS), _utc_now(int(row["created_ms"]) * 1_000_000)]],
+            PROMPTS_TABLE, [[*(gone[c] for c in _COLS), utc(int(row["created_ms"]))]],
             [*_COLS, "CreatedAt"],
         )  # fmt: skip
         stale = _pointing(aliases, version)

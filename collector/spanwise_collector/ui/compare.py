@@ -3,9 +3,6 @@ then per evaluated record each run's feedback, linked to the record's trace."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import Run, Trace
@@ -16,21 +13,14 @@ from ..assessments import trace_assessments
 from ..query import runs as qr
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore
-from .layout import esc, html_errors, link, page, q
+from .layout import esc, html_errors, link, page, q, table
+from .traces import newest_feedback
 
 router = APIRouter(include_in_schema=False)
 
 RECORD_ID = "evaluation.record_id"  # what spanwise.evaluate puts in each trace's metadata
 MAX_RUNS = 5
 MAX_TRACES = 1000  # per run
-
-
-def _scores(items: list[dict[str, Any]]) -> dict[str, str]:
-    newest: dict[str, str] = {}
-    for a in items:  # oldest first: later ones win
-        if a["kind"] == "feedback":
-            newest[a["name"]] = "error" if a.get("error") else json.dumps(a["value"])
-    return newest
 
 
 def _load(store: ClickHouseStore, run_id: str) -> tuple[Run, dict[str, tuple[str, dict]]]:
@@ -42,7 +32,7 @@ def _load(store: ClickHouseStore, run_id: str) -> tuple[Run, dict[str, tuple[str
     by_record = {
         t.info.metadata.get(RECORD_ID, t.info.trace_id): (
             t.info.trace_id,
-            _scores(feedback.get(t.info.trace_id, [])),
+            newest_feedback(feedback.get(t.info.trace_id, [])),
         )
         for t in reversed(traces)  # oldest first: a record evaluated twice keeps the newest
     }
@@ -66,7 +56,7 @@ async def compare_page(
     keys = sorted({k for r in runs for k in r.data.metrics})
     metric_rows = [[esc(k), *(esc(f"{r.data.metrics[k]:.6g}") if k in r.data.metrics else ""
                              for r in runs)] for k in keys]  # fmt: skip
-    body = "<h2>Metrics</h2>" + _table(["metric", *heads], metric_rows)
+    body = "<h2>Metrics</h2>" + table(["metric", *heads], metric_rows, html_headers=True)
     records = list(dict.fromkeys(rec for _, by in loaded for rec in by))
     score_names = sorted({n for _, by in loaded for _, s in by.values() for n in s})
     rows = []
@@ -80,14 +70,7 @@ async def compare_page(
             shown = ", ".join(f"{n}={scores[n]}" for n in score_names if n in scores)
             cells.append(f"{link(f'/ui/traces/{trace_id}', shown or 'trace')}")
         rows.append(cells)
-    body += f"<h2>Records ({len(records)})</h2>" + _table(["record", *heads], rows)
+    body += f"<h2>Records ({len(records)})</h2>" + table(
+        ["record", *heads], rows, html_headers=True
+    )
     return page("Compare " + " · ".join(names), body, "Experiments")
-
-
-def _table(headers_html: list[str], rows: list[list[str]]) -> str:
-    """``layout.table`` escapes headers; these are links, built (and escaped) here."""
-    head = "".join(f"<th>{h}</th>" for h in headers_html)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    if not body:
-        body = f'<tr><td colspan="{len(headers_html)}" class="muted">nothing here yet</td></tr>'
-    return f"<table><tr>{head}</tr>{body}</table>"

@@ -85,10 +85,14 @@ def json_block(value: Any) -> str:
 
 
 def table(
-    headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: Sequence[int] = (),
+    html_headers: bool = False,
 ) -> str:
-    """Rows of cells that are already HTML (escaped by the caller)."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    """Rows of cells that are already HTML (escaped by the caller); headers are text,
+    or HTML too with ``html_headers`` (links to runs)."""
+    head = "".join(f"<th>{h if html_headers else esc(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
                          for i, c in enumerate(row)) + "</tr>"

@@ -25,14 +25,19 @@ router = APIRouter(include_in_schema=False)
 EXAMPLE = "span.model = 'gpt-4o' AND trace.cost > 0.01"
 
 
-def _feedback(items: list[dict[str, Any]]) -> str:
-    """The trace's newest feedback per name, ``name=value`` (what an evaluation scored)."""
+def newest_feedback(items: list[dict[str, Any]]) -> dict[str, str]:
+    """A trace's newest feedback per name as text (``error`` for a failed judge): what an
+    evaluation scored. ``items``: the trace's assessments, oldest first."""
     newest: dict[str, str] = {}
     for a in items:  # oldest first: later ones win
         if a["kind"] == "feedback":
             value = "error" if a.get("error") else json.dumps(a["value"], ensure_ascii=False)
             newest[a["name"]] = value if len(value) <= 40 else value[:39] + "…"
-    return esc(", ".join(f"{k}={v}" for k, v in newest.items()))
+    return newest
+
+
+def _feedback(items: list[dict[str, Any]]) -> str:
+    return esc(", ".join(f"{k}={v}" for k, v in newest_feedback(items).items()))
 
 
 async def trace_table(store: ClickHouseStore, traces: list[Trace]) -> str:
