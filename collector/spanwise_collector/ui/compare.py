@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import Run, Trace
+from spanwise._internal.attributes import EVALUATION_RECORD_ID
 from starlette.concurrency import run_in_threadpool
 
 from ..api.deps import get_store
@@ -18,7 +19,6 @@ from .traces import newest_feedback
 
 router = APIRouter(include_in_schema=False)
 
-RECORD_ID = "evaluation.record_id"  # what spanwise.evaluate puts in each trace's metadata
 MAX_RUNS = 5
 MAX_TRACES = 1000  # per run
 
@@ -30,7 +30,7 @@ def _load(store: ClickHouseStore, run_id: str) -> tuple[Run, dict[str, tuple[str
     traces = [Trace.from_dict(t) for t in qr.run_traces(store, run_id, MAX_TRACES)["traces"]]
     feedback = trace_assessments(store, [t.info.trace_id for t in traces]) if traces else {}
     by_record = {
-        t.info.metadata.get(RECORD_ID, t.info.trace_id): (
+        t.info.metadata.get(EVALUATION_RECORD_ID, t.info.trace_id): (
             t.info.trace_id,
             newest_feedback(feedback.get(t.info.trace_id, [])),
         )

@@ -27,6 +27,10 @@ USER_ID = "user.id"
 PROMPT_NAME = "spanwise.prompt.name"
 PROMPT_VERSION = "spanwise.prompt.version"
 PROMPT_TAG_PREFIX = "prompt."
+# spanwise.evaluate: trace metadata keys naming the record (and dataset) a trace answered;
+# the collector's UI pairs runs' traces by the record id.
+EVALUATION_RECORD_ID = "evaluation.record_id"
+EVALUATION_DATASET = "evaluation.dataset"
 # Exception events (OTel semantic conventions).
 EXCEPTION_EVENT = "exception"
 # LangGraph node runs (spanwise.langchain.autolog()).

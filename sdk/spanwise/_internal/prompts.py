@@ -235,10 +235,6 @@ class _Cache:
         with self._lock:
             self._items[key] = (fetched, prompt)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 CACHE = _Cache()
 

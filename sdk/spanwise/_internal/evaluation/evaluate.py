@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from ..attributes import SpanType
+from ..attributes import EVALUATION_DATASET, EVALUATION_RECORD_ID, SpanType
 from ..exceptions import InvalidParameterError
 from .records import (
     MAX_NAME,
@@ -33,9 +33,6 @@ from .result import EvaluationResult, EvaluationRow
 from .scorers import Feedback, Scorer, as_scorer
 
 __all__ = ["evaluate"]
-
-RECORD_ID = "evaluation.record_id"  # trace metadata: which record the trace answered
-DATASET = "evaluation.dataset"
 
 
 def evaluate(
@@ -109,9 +106,9 @@ def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Ca
         try:
             with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
                 row = replace(row, trace_id=span.trace_id)
-                metadata = {RECORD_ID: record.record_id}
+                metadata = {EVALUATION_RECORD_ID: record.record_id}
                 if dataset is not None:
-                    metadata[DATASET] = dataset.name
+                    metadata[EVALUATION_DATASET] = dataset.name
                 update_current_trace(metadata=metadata)
                 outputs = predict_fn(**record.inputs)
                 if inspect.isawaitable(outputs):  # async def, or an object with async __call__
