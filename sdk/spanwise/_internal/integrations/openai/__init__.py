@@ -5,10 +5,8 @@ Importing this package does not import ``openai``; ``autolog()`` does.
 
 from __future__ import annotations
 
-from .patch import disable as _disable_patches
-from .patch import enable as _enable
-from .patch import is_enabled
-from .settings import Options
+from ..llm_client.settings import Options
+from .patch import PATCHER
 
 
 def autolog(disable: bool = False, log_inputs: bool = True, log_outputs: bool = True) -> None:
@@ -18,9 +16,13 @@ def autolog(disable: bool = False, log_inputs: bool = True, log_outputs: bool = 
     ``disable=True`` removes every patch.
     """
     if disable:
-        _disable_patches()
+        PATCHER.disable()
         return
-    _enable(Options(log_inputs=bool(log_inputs), log_outputs=bool(log_outputs)))
+    PATCHER.enable(Options(log_inputs=bool(log_inputs), log_outputs=bool(log_outputs)))
+
+
+def is_enabled() -> bool:
+    return PATCHER.is_enabled()
 
 
 __all__ = ["autolog", "is_enabled"]

@@ -14,28 +14,8 @@ from typing import Any
 
 from ... import attributes as attrs
 from ...errors import log_internal_error
+from ..llm_client.streams import tap_each
 from .response import responses_response, tool_call, usage_attributes
-
-
-def tap_each(acc: Any, items: Iterable[Any], recorder: Any) -> Iterator[Any]:
-    """The user's loop over a stream: each item to ``acc.add``, then to the user; the
-    span ends when the items run out or the stream raises. A generator, as the
-    client's own ``Stream.__iter__``: cheaper per item than ``__next__`` on a proxy."""
-    add = acc.add
-    try:
-        for item in items:
-            try:
-                if add(item) and not recorder.first_token_ns:
-                    recorder.first_token_ns = time_ns()
-            except Exception:
-                log_internal_error("reading an OpenAI stream chunk")
-            yield item
-    except GeneratorExit:
-        raise  # the loop was left early: close(), exit or collection ends the span
-    except BaseException as exc:
-        recorder.finish(exc)
-        raise
-    recorder.finish()
 
 
 class _Choice:

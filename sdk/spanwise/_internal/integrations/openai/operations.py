@@ -1,26 +1,11 @@
-"""The three kinds of OpenAI call we trace, each as data: how to read its request,
-its result and its stream."""
+"""The three kinds of OpenAI call we trace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
-
 from ... import attributes as attrs
+from ..llm_client.operation import Operation
 from . import request, response
 from .accumulate import ChatAccumulator, ResponsesAccumulator
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str  # gen_ai.operation.name; the span is named "{name} {model}"
-    span_type: str
-    request: Callable[[Mapping[str, Any], dict[str, Any]], None]
-    inputs: Callable[[Mapping[str, Any]], Any]
-    response: Callable[[Any, dict[str, Any]], Any]
-    accumulator: Callable[[], Any] | None
-
 
 CHAT = Operation(
     name=attrs.GEN_AI_OPERATION_CHAT,

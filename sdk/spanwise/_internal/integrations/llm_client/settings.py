@@ -1,4 +1,4 @@
-"""The options of the OpenAI integration in force, read by the wrappers on every call."""
+"""The options of an LLM client integration, read by its wrappers on every call."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ class Options:
     log_outputs: bool = True
 
 
-class _Current:
-    """``options`` is ``None`` while the integration is disabled. Swapped whole, never
-    mutated, so readers need no lock."""
+class Current:
+    """The options in force for one integration; ``options`` is ``None`` while it is
+    disabled. Swapped whole, never mutated, so readers need no lock."""
 
     __slots__ = ("options",)
 
     def __init__(self) -> None:
         self.options: Options | None = None
-
-
-CURRENT = _Current()

@@ -1,4 +1,4 @@
-"""The wrapt wrappers around OpenAI resource methods: one span per call.
+"""The wrapt wrappers around an LLM client's resource methods: one span per call.
 
 Per call: one attribute dict, one span start, one JSON capture per side, one
 context attach. Anything failing in here is logged and the user's call runs (or
@@ -20,9 +20,8 @@ from ...fastcontext import attach_span, detach
 from ...lean import start_lean_span
 from ...provider import STATE
 from ...spans import capture, record_error
-from .operations import Operation
-from .request import provider_attributes
-from .settings import CURRENT
+from .operation import Operation
+from .settings import Current
 from .streams import (
     AsyncHelperProxy,
     AsyncStreamProxy,
@@ -35,14 +34,20 @@ from .streams import (
 # Set while a traced call runs: a traced method that calls another (e.g. beta helpers
 # delegating to create in some client versions) makes one span. A ContextVar of our
 # own: cheaper than a second OTel context copy, same scoping (threads, tasks).
-_IN_CALL: ContextVar[bool] = ContextVar("spanwise_openai_in_call", default=False)
+_IN_CALL: ContextVar[bool] = ContextVar("spanwise_llm_in_call", default=False)
 
 _CLIENT = SpanKind.CLIENT
 
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
+# The provider's span attributes (gen_ai.provider.name, server.*) from the resource
+# whose method was called; cached per client by the integration.
+Provider = Callable[[Any], Mapping[str, Any]]
 
 
-def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | None:
+def start_span(
+    op: Operation, instance: Any, kwargs: Mapping[str, Any], current: Current, provider: Provider
+) -> Span | None:
+    """The call's span, started with its request attributes; ``None`` if that failed."""
     try:
         model = kwargs.get("model")
         attributes: dict[str, Any] = {
@@ -54,27 +59,27 @@ def _start(op: Operation, instance: Any, kwargs: Mapping[str, Any]) -> Span | No
             name = f"{op.name} {model}"
         else:
             name = op.name
-        attributes.update(provider_attributes(instance))
+        attributes.update(provider(instance))
         op.request(kwargs, attributes)
     except Exception:
-        log_internal_error("starting an OpenAI span")
+        log_internal_error("starting an LLM call span")
         return None
-    options = CURRENT.options
+    options = current.options
     if options is not None and options.log_inputs and STATE.settings.capture_inputs:
         # Captured before the span starts so that it goes in with the other attributes
         # (one pass through the SDK's attribute checks); a sampled-out call wastes it.
         try:
             attributes[attrs.INPUTS] = capture(op.inputs(kwargs))
         except Exception:
-            log_internal_error("capturing OpenAI call inputs")
+            log_internal_error("capturing LLM call inputs")
     try:
         return start_lean_span(name, attributes, _CLIENT)
     except Exception:
-        log_internal_error("starting an OpenAI span")
+        log_internal_error("starting an LLM call span")
         return None
 
 
-def _fail(span: Span, exc: BaseException) -> None:
+def fail(span: Span, exc: BaseException) -> None:
     try:
         span.set_attribute(attrs.ERROR_TYPE, type(exc).__qualname__)
         status = getattr(exc, "status_code", None)
@@ -82,7 +87,7 @@ def _fail(span: Span, exc: BaseException) -> None:
             span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
         record_error(span, exc)
     except Exception:
-        log_internal_error("recording an OpenAI error")
+        log_internal_error("recording an LLM call error")
     finally:
         span.end()
 
@@ -115,17 +120,19 @@ def _parsed(result: Any, stream_type: type) -> Any:
     return result
 
 
-def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: type) -> Any:
+def _succeed(
+    span: Span, op: Operation, result: Any, stream_type: type, proxy: type, current: Current
+) -> Any:
     """End the span with the result, or hand out a stream proxy that will end it."""
     if op.accumulator is not None and isinstance(result, stream_type):
         if not span.is_recording():
             span.end()
             return result
         try:
-            return proxy(result, StreamRecorder(span, op.accumulator()))
+            return proxy(result, StreamRecorder(span, op.accumulator(), current))
         except Exception:
             span.end()
-            log_internal_error("wrapping an OpenAI stream")
+            log_internal_error("wrapping an LLM stream")
             return result
     try:
         if span.is_recording():
@@ -133,20 +140,20 @@ def _succeed(span: Span, op: Operation, result: Any, stream_type: type, proxy: t
             read = result
             if _RAW_TYPES.get(type(result)) is not False:  # raw or not seen yet
                 read = _parsed(result, stream_type)
-            put_output(out, op.response(read, out))
+            put_output(out, op.response(read, out), current)
             span.set_attributes(out)
     except Exception:
-        log_internal_error("recording an OpenAI response")
+        log_internal_error("recording an LLM response")
     finally:
         span.end()
     return result
 
 
-def sync_call(op: Operation, stream_type: type) -> Wrapper:
+def sync_call(op: Operation, stream_type: type, current: Current, provider: Provider) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        if CURRENT.options is None or _IN_CALL.get():
+        if current.options is None or _IN_CALL.get():
             return wrapped(*args, **kwargs)
-        span = _start(op, instance, kwargs)
+        span = start_span(op, instance, kwargs, current, provider)
         if span is None:
             return wrapped(*args, **kwargs)
         token = attach_span(span)
@@ -154,21 +161,21 @@ def sync_call(op: Operation, stream_type: type) -> Wrapper:
         try:
             result = wrapped(*args, **kwargs)
         except BaseException as exc:
-            _fail(span, exc)
+            fail(span, exc)
             raise
         finally:
             _IN_CALL.reset(in_call)
             detach(token)
-        return _succeed(span, op, result, stream_type, SyncStreamProxy)
+        return _succeed(span, op, result, stream_type, SyncStreamProxy, current)
 
     return wrapper
 
 
-def async_call(op: Operation, stream_type: type) -> Wrapper:
+def async_call(op: Operation, stream_type: type, current: Current, provider: Provider) -> Wrapper:
     async def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        if CURRENT.options is None or _IN_CALL.get():
+        if current.options is None or _IN_CALL.get():
             return await wrapped(*args, **kwargs)
-        span = _start(op, instance, kwargs)
+        span = start_span(op, instance, kwargs, current, provider)
         if span is None:
             return await wrapped(*args, **kwargs)
         token = attach_span(span)
@@ -176,28 +183,28 @@ def async_call(op: Operation, stream_type: type) -> Wrapper:
         try:
             result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            _fail(span, exc)
+            fail(span, exc)
             raise
         finally:
             _IN_CALL.reset(in_call)
             detach(token)
-        return _succeed(span, op, result, stream_type, AsyncStreamProxy)
+        return _succeed(span, op, result, stream_type, AsyncStreamProxy, current)
 
     return wrapper
 
 
-def stream_helper(is_async: bool) -> Wrapper:
-    """``.stream(...)`` helpers: the span itself comes from the ``create`` they call."""
+def stream_helper(is_async: bool, current: Current) -> Wrapper:
+    """``.stream(...)`` helpers that call ``create``: the span itself comes from there."""
     proxy = AsyncHelperProxy if is_async else SyncHelperProxy
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         manager = wrapped(*args, **kwargs)
-        if CURRENT.options is None:
+        if current.options is None:
             return manager
         try:
             return proxy(manager)
         except Exception:
-            log_internal_error("wrapping an OpenAI stream helper")
+            log_internal_error("wrapping a stream helper")
             return manager
 
     return wrapper

@@ -1,4 +1,4 @@
-"""Streams: a proxy around the client's ``Stream``/``AsyncStream`` that ends the span
+"""Streams: a proxy around a client's ``Stream``/``AsyncStream`` that ends the span
 exactly once — on exhaustion, ``close()``, an error, leaving a ``with`` block, or
 garbage collection of an abandoned stream — and proxies for the ``.stream()``
 helpers' managers, which close the underlying response without going through
@@ -10,7 +10,7 @@ Only public methods of the wrapped objects are used.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,35 +21,57 @@ from ... import attributes as attrs
 from ...errors import log_internal_error
 from ...provider import STATE
 from ...spans import capture, record_error
-from .settings import CURRENT
+from .settings import Current
 
 # While a ``.stream()`` helper's manager is being entered, the recorders of the
 # streams opened inside it are collected here so that its exit can end them.
 _HELPER_RECORDERS: ContextVar[list[StreamRecorder] | None] = ContextVar(
-    "spanwise_openai_helper_recorders", default=None
+    "spanwise_llm_helper_recorders", default=None
 )
 
 
-def put_output(out: dict[str, Any], output: Any) -> None:
-    """The captured output into ``out`` when output capture is on. A failing redact
-    hook costs the output only, not the span's other attributes."""
-    options = CURRENT.options
+def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
+    """The captured output into ``out`` when the integration's output capture is on.
+    A failing redact hook costs the output only, not the span's other attributes."""
+    options = current.options
     if options is None or not options.log_outputs or not STATE.settings.capture_outputs:
         return
     try:
         out[attrs.OUTPUTS] = capture(output)
     except Exception:
-        log_internal_error("capturing OpenAI call outputs")
+        log_internal_error("capturing LLM call outputs")
+
+
+def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder) -> Iterator[Any]:
+    """The user's loop over a stream: each item to ``acc.add``, then to the user; the
+    span ends when the items run out or the stream raises. A generator, as the
+    clients' own ``Stream.__iter__``: cheaper per item than ``__next__`` on a proxy."""
+    add = acc.add
+    try:
+        for item in items:
+            try:
+                if add(item) and not recorder.first_token_ns:
+                    recorder.first_token_ns = time.time_ns()
+            except Exception:
+                log_internal_error("reading an LLM stream chunk")
+            yield item
+    except GeneratorExit:
+        raise  # the loop was left early: close(), exit or collection ends the span
+    except BaseException as exc:
+        recorder.finish(exc)
+        raise
+    recorder.finish()
 
 
 class StreamRecorder:
     """The span of one streamed call and what its chunks said so far."""
 
-    __slots__ = ("acc", "done", "first_token_ns", "span")
+    __slots__ = ("acc", "current", "done", "first_token_ns", "span")
 
-    def __init__(self, span: Span, acc: Any) -> None:
+    def __init__(self, span: Span, acc: Any, current: Current) -> None:
         self.span = span
         self.acc = acc
+        self.current = current
         self.first_token_ns = 0
         self.done = False
         helper = _HELPER_RECORDERS.get()
@@ -61,7 +83,7 @@ class StreamRecorder:
             if self.acc.add(item) and not self.first_token_ns:
                 self.first_token_ns = time.time_ns()
         except Exception:
-            log_internal_error("reading an OpenAI stream chunk")
+            log_internal_error("reading an LLM stream chunk")
 
     def finish(self, exc: BaseException | None = None) -> None:
         # No lock: the consumer and the garbage collector never race (GC only
@@ -80,7 +102,7 @@ class StreamRecorder:
                         self.first_token_ns - start
                     ) / 1e9
             if output is not None:
-                put_output(out, output)
+                put_output(out, output, self.current)
             if exc is not None:
                 out[attrs.ERROR_TYPE] = type(exc).__qualname__
             span.set_attributes(out)
@@ -89,7 +111,7 @@ class StreamRecorder:
             elif attrs.ERROR_TYPE in out:
                 span.set_status(Status(StatusCode.ERROR, str(out[attrs.ERROR_TYPE])))
         except Exception:
-            log_internal_error("ending an OpenAI stream span")
+            log_internal_error("ending an LLM stream span")
         finally:
             span.end()
 
@@ -110,7 +132,7 @@ class _RecordingProxy(wrapt.ObjectProxy):
 
 
 class SyncStreamProxy(_RecordingProxy):
-    """Behaves as the wrapped ``openai.Stream``; feeds each chunk to the recorder."""
+    """Behaves as the wrapped client's sync ``Stream``; feeds each chunk to the recorder."""
 
     def __iter__(self) -> Iterator[Any]:
         recorder = self._self_recorder
@@ -146,7 +168,7 @@ class SyncStreamProxy(_RecordingProxy):
 
 
 class AsyncStreamProxy(_RecordingProxy):
-    """Behaves as the wrapped ``openai.AsyncStream``; feeds each chunk to the recorder."""
+    """Behaves as the wrapped client's ``AsyncStream``; feeds each chunk to the recorder."""
 
     def __aiter__(self) -> AsyncStreamProxy:
         return self
