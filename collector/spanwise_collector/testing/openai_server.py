@@ -8,9 +8,11 @@
     python -m spanwise_collector.testing.openai_server --port 0   # prints "port=N" first, serves until killed
 
 Endpoints: POST /v1/chat/completions (JSON or SSE), /v1/responses (JSON or SSE events),
-/v1/embeddings, GET /v1/models; Azure-style paths (/openai/deployments/{name}/...) too.
+/v1/embeddings, GET /v1/models; Azure-style paths (/openai/deployments/{name}/...) too;
+and Anthropic's POST /v1/messages (JSON or SSE events), for
+``anthropic.Anthropic(base_url=srv.url)``.
 Outputs are deterministic functions of the request (see
-`spanwise_collector.testing._openai_payloads` for the exact rules).
+`spanwise_collector.testing._openai_payloads` and `._anthropic_payloads` for the rules).
 
 Failure injection, per request, by header or by model name:
 - ``x-fake-error: 429`` or a model containing ``error-429`` -> that HTTP status with an
@@ -42,6 +44,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import _anthropic_payloads as anthropic_payloads
 from . import _openai_payloads as payloads
 
 __all__ = ["FakeOpenAI", "RecordedRequest", "main"]
@@ -207,16 +210,23 @@ class _Handler(BaseHTTPRequestHandler):
         if canned is not None:
             self._send_json(canned[0], canned[1], rid)
             return
+        path = _AZURE_PREFIX.sub("", self.path.split("?", 1)[0]).removeprefix("/v1")
         status, retry_after = self._injected_error(model)
         if status:
             extra = {"retry-after": retry_after} if status == 429 else {}
-            self._send_json(status, payloads.error_body(status, f"fake error {status}"), rid, extra)
+            shapes = anthropic_payloads if path == "/messages" else payloads
+            self._send_json(status, shapes.error_body(status, f"fake error {status}"), rid, extra)
             return
 
-        path = _AZURE_PREFIX.sub("", self.path.split("?", 1)[0]).removeprefix("/v1")
         chunks = int(self.headers.get("x-fake-chunks") or srv.chunks)
         stream = bool(body.get("stream"))
-        if path == "/chat/completions":
+        if path == "/messages":
+            if stream:
+                events = anthropic_payloads.message_events(body, rid, chunks)
+                self._send_sse(events, rid, named=True, done_marker=False)
+            else:
+                self._send_json(200, anthropic_payloads.message(body, rid), rid)
+        elif path == "/chat/completions":
             if stream:
                 self._send_sse(
                     payloads.chat_chunks(body, rid, chunks), rid, named=False, done_marker=True

@@ -47,6 +47,7 @@ GEN_AI_RESPONSE_ID = "gen_ai.response.id"
 GEN_AI_RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons"
 GEN_AI_REQUEST_TEMPERATURE = "gen_ai.request.temperature"
 GEN_AI_REQUEST_TOP_P = "gen_ai.request.top_p"
+GEN_AI_REQUEST_TOP_K = "gen_ai.request.top_k"
 GEN_AI_REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens"
 GEN_AI_REQUEST_SEED = "gen_ai.request.seed"
 GEN_AI_REQUEST_STREAM = "gen_ai.request.stream"
@@ -82,6 +83,7 @@ GEN_AI_OPERATION_CHAT = "chat"
 GEN_AI_OPERATION_EMBEDDINGS = "embeddings"
 GEN_AI_PROVIDER_OPENAI = "openai"
 GEN_AI_PROVIDER_AZURE_OPENAI = "azure.ai.openai"
+GEN_AI_PROVIDER_ANTHROPIC = "anthropic"
 
 
 class SpanType:

@@ -27,6 +27,12 @@ def _openai(disable: bool) -> None:
     autolog(disable=disable)
 
 
+def _anthropic(disable: bool) -> None:
+    from .anthropic import autolog
+
+    autolog(disable=disable)
+
+
 def _langchain(disable: bool) -> None:
     from .langchain.autolog import autolog
 
@@ -35,6 +41,7 @@ def _langchain(disable: bool) -> None:
 
 INTEGRATIONS: list[Integration] = [
     Integration("openai", _openai),
+    Integration("anthropic", _anthropic),
     Integration("langchain_core", _langchain),
 ]
 

@@ -1,0 +1,133 @@
+"""``messages.stream(...)``: the client's helper returns a manager that sends the
+request itself when entered (not through ``create``), so its span starts at
+``__enter__`` and ends at ``__exit__`` with the message the helper assembled
+(its public ``current_message_snapshot``). No per-event work of ours; the time to
+first token is only recorded for ``create(stream=True)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import wrapt
+from opentelemetry.trace import Span
+
+from ...errors import log_internal_error
+from ...fastcontext import attach_span, detach
+from ...spans import record_error
+from ..llm_client.operation import Operation
+from ..llm_client.settings import Current
+from ..llm_client.streams import put_output
+from ..llm_client.wrappers import Provider, Wrapper, fail, start_span
+
+
+class _ManagerProxy(wrapt.ObjectProxy):
+    def __init__(
+        self,
+        manager: Any,
+        op: Operation,
+        instance: Any,
+        kwargs: Mapping[str, Any],
+        current: Current,
+        provider: Provider,
+    ) -> None:
+        wrapt.ObjectProxy.__init__(self, manager)
+        self._self_call = (op, instance, {**kwargs, "stream": True}, current, provider)
+        self._self_span: Span | None = None
+        self._self_stream: Any = None
+
+    def _start(self) -> Any:
+        span = start_span(*self._self_call)
+        self._self_span = span
+        return None if span is None else attach_span(span)
+
+    def _entered(self, token: Any, stream: Any) -> Any:
+        if token is not None:
+            detach(token)
+        self._self_stream = stream
+        return stream
+
+    def _failed(self, token: Any, exc: BaseException) -> None:
+        if token is not None:
+            detach(token)
+        span, self._self_span = self._self_span, None
+        if span is not None:
+            fail(span, exc)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        span, self._self_span = self._self_span, None  # once
+        if span is None:
+            return
+        op, current = self._self_call[0], self._self_call[3]
+        try:
+            out: dict[str, Any] = {}
+            try:
+                message = self._self_stream.current_message_snapshot
+            except Exception:  # nothing arrived (left before the first event)
+                message = None
+            if message is not None:
+                put_output(out, op.response(message, out), current)
+            span.set_attributes(out)
+            if exc is not None:
+                record_error(span, exc)
+        except Exception:
+            log_internal_error("ending an Anthropic stream span")
+        finally:
+            span.end()
+
+    def __del__(self) -> None:
+        try:
+            self._finish(None)
+        except AttributeError:  # __init__ never completed
+            pass
+
+
+class SyncManagerProxy(_ManagerProxy):
+    def __enter__(self) -> Any:
+        token = self._start()
+        try:
+            stream = self.__wrapped__.__enter__()
+        except BaseException as exc:
+            self._failed(token, exc)
+            raise
+        return self._entered(token, stream)
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self.__wrapped__.__exit__(*exc_info)
+        finally:
+            self._finish(exc_info[1])
+
+
+class AsyncManagerProxy(_ManagerProxy):
+    async def __aenter__(self) -> Any:
+        token = self._start()
+        try:
+            stream = await self.__wrapped__.__aenter__()
+        except BaseException as exc:
+            self._failed(token, exc)
+            raise
+        return self._entered(token, stream)
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self.__wrapped__.__aexit__(*exc_info)
+        finally:
+            self._finish(exc_info[1])
+
+
+def stream_manager(op: Operation, is_async: bool, current: Current, provider: Provider) -> Wrapper:
+    proxy = AsyncManagerProxy if is_async else SyncManagerProxy
+
+    def wrapper(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+        manager = wrapped(*args, **kwargs)
+        if current.options is None:
+            return manager
+        try:
+            return proxy(manager, op, instance, kwargs, current, provider)
+        except Exception:
+            log_internal_error("wrapping an Anthropic stream helper")
+            return manager
+
+    return wrapper

@@ -1,0 +1,57 @@
+"""The Anthropic client's targets and how each is wrapped; patching itself is shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import attributes as attrs
+from ..llm_client import wrappers
+from ..llm_client.operation import Operation
+from ..llm_client.patching import Patcher
+from ..llm_client.settings import Current
+from ..llm_client.targets import Target, pair
+from . import request, response
+from .accumulate import MessageAccumulator
+from .helper import stream_manager
+
+CURRENT = Current()
+
+MESSAGES = Operation(
+    name=attrs.GEN_AI_OPERATION_CHAT,
+    span_type=attrs.SpanType.LLM,
+    request=request.messages_request,
+    inputs=request.messages_inputs,
+    response=response.message_response,
+    accumulator=MessageAccumulator,
+)
+
+_MESSAGES = "anthropic.resources.messages.messages"
+_BETA_MESSAGES = "anthropic.resources.beta.messages.messages"
+
+TARGETS: tuple[Target, ...] = (
+    *pair(_MESSAGES, "Messages", "create", MESSAGES),
+    *pair(_MESSAGES, "Messages", "parse", MESSAGES),
+    *pair(_MESSAGES, "Messages", "stream", None),
+    *pair(_BETA_MESSAGES, "Messages", "create", MESSAGES),
+    *pair(_BETA_MESSAGES, "Messages", "parse", MESSAGES),
+    *pair(_BETA_MESSAGES, "Messages", "stream", None),
+)
+
+
+def _make_wrapper(target: Target, anthropic: Any) -> Any:
+    provider = request.provider_attributes
+    if target.operation is None:  # the helper sends its own request: its span starts there
+        return stream_manager(MESSAGES, target.is_async, CURRENT, provider)
+    if target.is_async:
+        return wrappers.async_call(target.operation, anthropic.AsyncStream, CURRENT, provider)
+    return wrappers.sync_call(target.operation, anthropic.Stream, CURRENT, provider)
+
+
+PATCHER = Patcher(
+    library="anthropic",
+    extra="anthropic",
+    min_version=(0, 40),
+    targets=TARGETS,
+    make_wrapper=_make_wrapper,
+    current=CURRENT,
+)
