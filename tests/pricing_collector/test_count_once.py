@@ -54,7 +54,7 @@ def _check(
     assert (trace.info.input_tokens, trace.info.output_tokens) == (1_000, 200)
     if not summary:
         return
-    (listed,) = [t for t in client.search_traces(1000) if t.info.trace_id == tid.hex()]
+    (listed,) = client.search_traces(filter_string=f"trace.id = '{tid.hex()}'")
     assert listed.info.cost == cost  # the trace summary counts it once too
     assert (listed.info.input_tokens, listed.info.output_tokens) == (1_000, 200)
 

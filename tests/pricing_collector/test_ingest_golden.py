@@ -42,7 +42,7 @@ def test_openai_cached_and_reasoning_tokens(collector, client):
     assert s.cost == D("0.32232")
     assert s.pricing_version.startswith("genai-prices@")
     assert trace.info.cost == D("0.32232")
-    (listed,) = [t for t in client.search_traces(1000) if t.info.trace_id == tid.hex()]
+    (listed,) = client.search_traces(filter_string=f"trace.id = '{tid.hex()}'")
     assert listed.info.cost == D("0.32232")  # the trace summary agrees
 
 

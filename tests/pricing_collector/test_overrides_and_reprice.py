@@ -41,7 +41,7 @@ def price_files(tmp_path):
 
 
 def _summary(client, tid: bytes):
-    (listed,) = [t for t in client.search_traces(1000) if t.info.trace_id == tid.hex()]
+    (listed,) = client.search_traces(filter_string=f"trace.id = '{tid.hex()}'")
     return listed.info
 
 

@@ -253,7 +253,7 @@ def test_two_evaluations_side_by_side(sdk, client, collector):
     page = _ok(collector, f"/ui/compare?run={base.run_id}&run={better.run_id}")
     assert page.index(">baseline<") < page.index(">better<")
     assert "right/mean" in page and ">0.5<" in page and ">1<" in page
-    row_b = page[page.index("case-b"):]
+    row_b = page[page.index("case-b") :]
     row_b = row_b[: row_b.index("</tr>")]
     assert row_b.index("right=false") < row_b.index("right=true")  # baseline, then better
     assert f'href="/ui/traces/{base.rows[1].trace_id}"' in row_b

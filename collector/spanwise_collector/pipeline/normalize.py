@@ -59,6 +59,7 @@ CACHED_TOKEN_KEYS = (
 CACHE_WRITE_KEYS = (
     "gen_ai.usage.cache_creation.input_tokens",
     "gen_ai.usage.cache_creation_input_tokens",
+    "gen_ai.usage.cache_write.input_tokens",  # the anthropic client's own spans
     "llm.usage.cache_creation_input_tokens",
     "llm.token_count.prompt_details.cache_write",
 )

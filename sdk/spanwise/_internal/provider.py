@@ -110,6 +110,9 @@ class SpanwiseSpanProcessor:
         self.project = settings.project  # read by lean spans on start
         self._inner = _build_queue(settings)
         self._retiring: list[ExportQueue] = []
+        # Ids of started spans that SUPPRESS_CHECKS said not to export (a client
+        # library's own span of a call an integration already traces).
+        self._suppressed: set[int] = set()
 
     def reconfigure(self, settings: Settings) -> None:
         previous, self._settings = self._settings, settings
@@ -143,6 +146,12 @@ class SpanwiseSpanProcessor:
                 span.set_attribute(attrs.PROJECT, self._settings.project)
             for hook in START_HOOKS:
                 hook(span)
+            if (
+                SUPPRESS_CHECKS
+                and any(check(span) for check in SUPPRESS_CHECKS)
+                and len(self._suppressed) < _SUPPRESSED_LIMIT  # spans never ended stay few
+            ):
+                self._suppressed.add(span.context.span_id)
         except Exception:
             log_internal_error("starting a span (start hook)")
 
@@ -151,6 +160,9 @@ class SpanwiseSpanProcessor:
             ctx = span.context
             rate = self._settings.sample_rate
             if ctx is None or (rate < 1.0 and not sampled(ctx.trace_id, rate)):
+                return
+            if self._suppressed and ctx.span_id in self._suppressed:
+                self._suppressed.discard(ctx.span_id)
                 return
             self._inner.put(span)
         except Exception:
@@ -175,6 +187,9 @@ class SpanwiseSpanProcessor:
 
 # Callables run on every span start (e.g. the runs module adds the active run id).
 START_HOOKS: list[Any] = []
+# Predicates on every SDK span start: a span any of them accepts is not exported.
+SUPPRESS_CHECKS: list[Any] = []
+_SUPPRESSED_LIMIT = 65_536
 
 
 def _as_sdk_processor(settings: Settings) -> SpanwiseSpanProcessor:

@@ -19,7 +19,7 @@ from ...spans import record_error
 from ..llm_client.operation import Operation
 from ..llm_client.settings import Current
 from ..llm_client.streams import put_output
-from ..llm_client.wrappers import Provider, Wrapper, fail, start_span
+from ..llm_client.wrappers import Provider, Wrapper, fail, in_call, reset_call, start_span
 
 
 class _ManagerProxy(wrapt.ObjectProxy):
@@ -37,20 +37,27 @@ class _ManagerProxy(wrapt.ObjectProxy):
         self._self_span: Span | None = None
         self._self_stream: Any = None
 
-    def _start(self) -> Any:
+    def _start(self) -> tuple[Any, Any]:
         span = start_span(*self._self_call)
         self._self_span = span
-        return None if span is None else attach_span(span)
+        if span is None:
+            return None, None
+        return attach_span(span), in_call()
 
-    def _entered(self, token: Any, stream: Any) -> Any:
-        if token is not None:
-            detach(token)
+    def _leave(self, tokens: tuple[Any, Any]) -> None:
+        context, call = tokens
+        if call is not None:
+            reset_call(call)
+        if context is not None:
+            detach(context)
+
+    def _entered(self, tokens: tuple[Any, Any], stream: Any) -> Any:
+        self._leave(tokens)
         self._self_stream = stream
         return stream
 
-    def _failed(self, token: Any, exc: BaseException) -> None:
-        if token is not None:
-            detach(token)
+    def _failed(self, tokens: tuple[Any, Any], exc: BaseException) -> None:
+        self._leave(tokens)
         span, self._self_span = self._self_span, None
         if span is not None:
             fail(span, exc)
@@ -85,13 +92,13 @@ class _ManagerProxy(wrapt.ObjectProxy):
 
 class SyncManagerProxy(_ManagerProxy):
     def __enter__(self) -> Any:
-        token = self._start()
+        tokens = self._start()
         try:
             stream = self.__wrapped__.__enter__()
         except BaseException as exc:
-            self._failed(token, exc)
+            self._failed(tokens, exc)
             raise
-        return self._entered(token, stream)
+        return self._entered(tokens, stream)
 
     def __exit__(self, *exc_info: Any) -> Any:
         try:
@@ -102,13 +109,13 @@ class SyncManagerProxy(_ManagerProxy):
 
 class AsyncManagerProxy(_ManagerProxy):
     async def __aenter__(self) -> Any:
-        token = self._start()
+        tokens = self._start()
         try:
             stream = await self.__wrapped__.__aenter__()
         except BaseException as exc:
-            self._failed(token, exc)
+            self._failed(tokens, exc)
             raise
-        return self._entered(token, stream)
+        return self._entered(tokens, stream)
 
     async def __aexit__(self, *exc_info: Any) -> Any:
         try:

@@ -47,6 +47,12 @@ def _make_wrapper(target: Target, anthropic: Any) -> Any:
     return wrappers.sync_call(target.operation, anthropic.Stream, CURRENT, provider)
 
 
+def _prepare(anthropic: Any) -> None:
+    # anthropic >= 2 makes a span of its own per request when OpenTelemetry is set up
+    # (scope "com.anthropic.sdk.python[.platform]"): not exported for calls we trace.
+    wrappers.register_native_scope("com.anthropic.sdk.python")
+
+
 PATCHER = Patcher(
     library="anthropic",
     extra="anthropic",
@@ -54,4 +60,5 @@ PATCHER = Patcher(
     targets=TARGETS,
     make_wrapper=_make_wrapper,
     current=CURRENT,
+    prepare=_prepare,
 )

@@ -38,6 +38,29 @@ _IN_CALL: ContextVar[bool] = ContextVar("spanwise_llm_in_call", default=False)
 
 _CLIENT = SpanKind.CLIENT
 
+# Instrumentation scopes of client libraries that trace their own calls with
+# OpenTelemetry (anthropic >= 2): their span of a call we trace too would repeat the
+# call and its cost, so it is not exported (see `suppress_native`).
+NATIVE_SCOPES: set[str] = set()
+
+
+def suppress_native(span: Any) -> bool:
+    """A `provider.SUPPRESS_CHECKS` predicate: the span is a client library's own,
+    started inside a call one of our wrappers is tracing."""
+    if not _IN_CALL.get():
+        return False
+    scope = getattr(getattr(span, "instrumentation_scope", None), "name", "") or ""
+    return any(scope.startswith(prefix) for prefix in NATIVE_SCOPES)
+
+
+def register_native_scope(prefix: str) -> None:
+    from ...provider import SUPPRESS_CHECKS
+
+    NATIVE_SCOPES.add(prefix)
+    if suppress_native not in SUPPRESS_CHECKS:
+        SUPPRESS_CHECKS.append(suppress_native)
+
+
 Wrapper = Callable[[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any]], Any]
 # The provider's span attributes (gen_ai.provider.name, server.*) from the resource
 # whose method was called; cached per client by the integration.
@@ -147,6 +170,15 @@ def _succeed(
     finally:
         span.end()
     return result
+
+
+def in_call() -> Any:
+    """Mark the current context as inside a traced call; ``reset_call(token)`` ends it."""
+    return _IN_CALL.set(True)
+
+
+def reset_call(token: Any) -> None:
+    _IN_CALL.reset(token)
 
 
 def sync_call(op: Operation, stream_type: type, current: Current, provider: Provider) -> Wrapper:
