@@ -50,3 +50,43 @@ def test_bad_judges_are_refused(sdk):
         sdk.make_judge("blind", "Is it good?")
     with pytest.raises(sdk.InvalidParameterError, match="feedback_type"):
         sdk.make_judge("odd", "{{ outputs }}", feedback_type=dict)
+
+
+def test_a_claude_judge_gives_its_verdict_by_a_forced_tool_call(sdk, client):
+    import anthropic
+
+    with FakeOpenAI() as server, anthropic.Anthropic(base_url=server.url, api_key="x",
+                                                     max_retries=0) as llm:  # fmt: skip
+        tone = sdk.make_judge("tone", "Rate the tone of {{ outputs }}", client=llm,
+                              feedback_type=["polite", "rude"])  # fmt: skip
+        result = sdk.evaluate(CASES[:1], answer, [tone])
+        [request] = [r.body for r in server.requests if r.path == "/v1/messages"]
+
+    # the fake calls the forced tool with the first valid value of its input schema
+    assert result.rows[0].scores == {"tone": "polite"}
+    [feedback] = [a for a in client.get_trace(result.rows[0].trace_id).info.assessments
+                  if a.kind == "feedback"]  # fmt: skip
+    assert feedback.value == "polite" and feedback.rationale == "text"
+    assert feedback.metadata == {"judge_model": "claude-haiku-4-5"}  # the Claude default
+    assert request["tool_choice"] == {"type": "tool", "name": "verdict"}
+    assert request["tools"][0]["input_schema"]["properties"]["value"] == {
+        "type": "string", "enum": ["polite", "rude"],
+    }  # fmt: skip
+    assert request["messages"] == [{"role": "user", "content": 'Rate the tone of "4"'}]
+    assert "temperature" not in request
+
+
+def test_model_uris_pick_and_check_the_provider(sdk):
+    import anthropic
+    import openai
+
+    with pytest.raises(sdk.InvalidParameterError, match="openai:/"):
+        sdk.make_judge("j", "{{ outputs }}", model="gemini:/flash")
+    claude = anthropic.Anthropic(api_key="x")
+    with pytest.raises(sdk.InvalidParameterError, match="not served by the anthropic client"):
+        sdk.make_judge("j", "{{ outputs }}", model="openai:/gpt-4o", client=claude)
+    with pytest.raises(sdk.InvalidParameterError, match="client must be"):
+        sdk.make_judge("j", "{{ outputs }}", client=object())
+    # accepted: a provider URI with its client, and a bare model name with either client
+    sdk.make_judge("j", "{{ outputs }}", model="anthropic:/claude-sonnet-4-5", client=claude)
+    sdk.make_judge("j", "{{ outputs }}", model="gpt-4o", client=openai.OpenAI(api_key="x"))
