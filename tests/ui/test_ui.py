@@ -263,3 +263,41 @@ def test_two_evaluations_side_by_side(sdk, client, collector):
     assert status == 400 and "pick 2 to 5 runs" in one
     status, _, gone = _get(collector, f"/ui/compare?run={base.run_id}&run={'0' * 32}")
     assert status == 404 and "no run with id" in gone
+
+
+def test_metric_curves_and_daily_costs_are_charted(sdk, client, collector):
+    experiment = f"ui-charts-{uuid.uuid4().hex[:8]}"
+    sdk.set_experiment(experiment)
+    runs = []
+    try:
+        for n, name in enumerate(["lr-0.1", "<i>lr-0.01</i>"]):
+            with sdk.start_run(run_name=name) as run:
+                for step in range(5):
+                    sdk.log_metric("loss", 1.0 / (step + 1) + n, step=step)
+                sdk.log_metric("rmse", 27500.0)  # one point: a value, not a curve
+            runs.append(run.info.run_id)
+    finally:
+        sdk.set_experiment("Default")
+    assert sdk.flush(30)
+
+    page = _ok(collector, f"/ui/runs/{runs[0]}")
+    [chart] = re.findall(r'<figure class="chart">.*?</figure>', page)
+    assert "<figcaption>loss" in chart and "rmse" not in chart
+    points = re.findall(r"<title>([^<]*)</title></circle>", chart)
+    assert points == [f"step {s} = {1.0 / (s + 1):.4g}" for s in range(5)]
+    assert chart.count("<polyline") == 1
+
+    compare = _ok(collector, f"/ui/compare?run={runs[0]}&run={runs[1]}")
+    [chart] = re.findall(r'<figure class="chart">.*?</figure>', compare)
+    assert chart.count("<polyline") == 2  # one curve per run, with a legend
+    assert "&lt;i&gt;lr-0.01&lt;/i&gt;" in chart and "<i>" not in chart
+    assert "&lt;i&gt;lr-0.01&lt;/i&gt;: step 4 = 1.2" in chart
+
+    with sdk.start_span("chat", span_type="LLM") as llm:
+        llm.set_attributes({"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1000,
+                            "gen_ai.usage.output_tokens": 100})  # fmt: skip
+    assert sdk.flush(30)
+    costs = _ok(collector, "/ui/costs?since=1d")
+    bars = re.findall(r"<rect [^>]*><title>([^<]*)</title></rect>", costs)
+    assert bars and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}: \$[0-9.e-]+", b) for b in bars)
+    assert float(bars[-1].split("$")[1]) > 0  # today's calls cost something

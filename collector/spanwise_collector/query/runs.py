@@ -30,6 +30,7 @@ from .traces import SUMMARY_COLUMNS, summary_to_info
 __all__ = [
     "MAX_RESULTS",
     "get_run",
+    "metric_histories",
     "metric_history",
     "run_traces",
     "search_runs",
@@ -168,6 +169,33 @@ def metric_history(
             for v, s, ts in rows
         ]
     }
+
+
+def metric_histories(
+    store: ClickHouseStore, run_ids: list[str], per_metric: int = MAX_HISTORY
+) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """Every metric's (step, value) points for each run, in one query (charts):
+    ``{run_id: {key: [(step, value), ...]}}``, at most ``per_metric`` points per metric,
+    by step then timestamp (retries collapsed, as ``metric_history``)."""
+    rids = [validate_run_id(r) for r in run_ids]
+    if not rids:
+        return {}
+    rows = store.query(
+        "SELECT RunId, Key, Step, Value FROM ("
+        " SELECT RunId, Key, Step, Value, Timestamp, EventId FROM run_metrics"
+        " WHERE RunId IN {run_ids:Array(String)}"
+        " ORDER BY RunId, Key, Step, Timestamp, EventId"
+        " LIMIT 1 BY RunId, Key, Step, Timestamp, EventId"
+        ") LIMIT {limit:UInt32} BY RunId, Key",
+        {"run_ids": rids, "limit": per_metric},
+    )
+    out: dict[str, dict[str, list[tuple[int, float]]]] = {rid: {} for rid in rids}
+    for rid, key, step, value in rows:
+        out[rid].setdefault(key, []).append((int(step), float(value)))
+    for series in out.values():
+        for points in series.values():
+            points.sort(key=lambda p: p[0])  # stable: a step's points keep their time order
+    return out
 
 
 def run_traces(

@@ -14,6 +14,7 @@ from .. import prompts as pr
 from .. import search
 from ..api.deps import get_store
 from ..store import ClickHouseStore
+from .charts import bar_chart
 from .layout import cost, esc, html_errors, json_block, link, page, q, table, when
 
 router = APIRouter(include_in_schema=False)
@@ -95,15 +96,20 @@ async def costs_page(
     ))  # fmt: skip
     rows = []
     total = Decimal(0)
+    per_day: dict[str, Decimal] = {}
     for row in found["rows"]:
         spent = Decimal(row["cost"]) if row.get("cost") is not None else None
         total += spent or 0
+        day = str(row["key"].get("day", ""))
+        per_day[day] = per_day.get(day, Decimal(0)) + (spent or 0)
         rows.append([esc(row["key"].get("day", "")), esc(row["key"].get("model") or "(no model)"),
                      str(row["count"]), str(row["input_tokens"]), str(row["output_tokens"]),
                      esc(cost(spent))])  # fmt: skip
     form = (f'<form method="get"><input type="text" name="since" value="{esc(since)}" '
             'style="flex:0 0 11em"><button>Show</button></form>')  # fmt: skip
     body = form + f"<p>Total {esc(cost(total))} since {esc(since)}.</p>"
+    days = sorted(per_day.items())
+    body += bar_chart("Cost per day (USD)", [(d, float(v)) for d, v in days], "$")
     body += table(
         ["day", "model", "spans", "input tokens", "output tokens", "cost"], rows, (2, 3, 4, 5)
     )

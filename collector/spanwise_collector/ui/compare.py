@@ -15,6 +15,7 @@ from ..query import runs as qr
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore
 from .layout import esc, html_errors, link, page, q, table
+from .runs import metric_charts
 from .traces import newest_feedback
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,11 @@ async def compare_page(
     keys = sorted({k for r in runs for k in r.data.metrics})
     metric_rows = [[esc(k), *(esc(f"{r.data.metrics[k]:.6g}") if k in r.data.metrics else ""
                              for r in runs)] for k in keys]  # fmt: skip
-    body = "<h2>Metrics</h2>" + table(["metric", *heads], metric_rows, html_headers=True)
+    histories = await run_in_threadpool(qr.metric_histories, store, [r.info.run_id for r in runs])
+    body = "<h2>Metrics</h2>" + metric_charts(
+        histories, {r.info.run_id: n for r, n in zip(runs, names)}
+    )
+    body += table(["metric", *heads], metric_rows, html_headers=True)
     records = list(dict.fromkeys(rec for _, by in loaded for rec in by))
     score_names = sorted({n for _, by in loaded for _, s in by.values() for n in s})
     rows = []

@@ -46,6 +46,9 @@ form{margin:.2em 0 .8em;display:flex;gap:.5em}form.pick{display:block}input[type
 ul.tree{list-style:none;padding-left:1.3em;border-left:1px dotted #c5cad4;margin:0}
 ul.tree.root{border:none;padding-left:0}li{margin:.25em 0}.muted{color:#7d879a}
 details{margin:.15em 0 .15em 1em}summary{cursor:pointer;color:#5b6474}
+.charts{display:flex;flex-wrap:wrap;gap:.8em}figure.chart{margin:0;background:#fff;
+border:1px solid #e3e6ec;padding:.4em;width:min(100%,560px)}figcaption{font-weight:600}
+figcaption span{font-weight:400;margin-left:.6em}svg{width:100%;height:auto}
 """
 
 

@@ -13,12 +13,28 @@ from ..query import experiments as qe
 from ..query import runs as qr
 from ..query.errors import NotFound
 from ..store import ClickHouseStore
+from .charts import line_chart
 from .layout import esc, html_errors, json_block, link, ms, page, q, table, when
 from .traces import trace_table
 
 router = APIRouter(include_in_schema=False)
 
 MAX_COLUMNS = 12  # params/metrics shown as columns; the rest on the run's page
+MAX_CHARTS = 24  # metric charts on a page; every value is still in its table
+
+
+def metric_charts(histories: dict[str, dict[str, list[tuple[int, float]]]],
+                  names: dict[str, str]) -> str:  # fmt: skip
+    """A chart per metric logged at two or more steps (one line per run), else ``""``."""
+    keys = sorted({k for series in histories.values() for k, pts in series.items()
+                   if len(pts) > 1})[:MAX_CHARTS]  # fmt: skip
+    charts = "".join(
+        line_chart(
+            key, [(names[rid], series[key]) for rid, series in histories.items() if key in series]
+        )
+        for key in keys
+    )
+    return f'<div class="charts">{charts}</div>' if charts else ""
 
 
 def _number(value: float) -> str:
@@ -85,12 +101,14 @@ async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> 
     run = Run.from_dict(found)
     traces_json = await run_in_threadpool(qr.run_traces, store, run_id, 100, None)
     traces = [Trace.from_dict(t) for t in traces_json["traces"]]
+    histories = await run_in_threadpool(qr.metric_histories, store, [run_id])
     info = run.info
     body = (
         f"<p>{link(f'/ui/experiments/{q(info.experiment_id)}', '← experiment')} · "
         f"{esc(info.status)} · started {esc(when(info.start_time))} · {esc(_duration(run))} · "
         f'<span class="id">{esc(info.run_id)}</span></p>'
     )
+    body += metric_charts(histories, {info.run_id: info.run_name or info.run_id})
     body += "<h2>Metrics (latest)</h2>" + table(
         ["key", "value"],
         [[esc(k), esc(_number(v))] for k, v in sorted(run.data.metrics.items())],
