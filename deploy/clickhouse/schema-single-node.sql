@@ -464,3 +464,22 @@ ORDER BY (Name, Alias)
 SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (12, 'prompt registry: prompt versions and aliases');
+
+-- migration 13: trace tags set or removed after the fact
+
+CREATE TABLE IF NOT EXISTS `spanwise`.`trace_tag_edits` (
+    TraceId String,
+    Key String,
+    Value String CODEC(ZSTD(1)),
+    Deleted UInt8,
+    Version UInt64,
+    Project LowCardinality(String),
+    UpdatedAt DateTime64(3),
+    TraceStart DateTime64(9),
+    RetentionDays UInt16
+) ENGINE = ReplacingMergeTree(Version)
+ORDER BY (TraceId, Key)
+TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 0
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (13, 'trace tags set or removed after the fact');

@@ -25,7 +25,8 @@ def run_cli(
 def test_help_everywhere():
     for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
                  ["traces", "list", "--help"], ["demo", "--help"], ["assessments", "--help"],
-                 ["assessments", "feedback", "--help"], ["traces", "delete", "--help"],
+                 ["assessments", "feedback", "--help"], ["traces", "delete", "--help"], ["traces", "tag", "--help"],
+                 ["traces", "untag", "--help"],
                  ["datasets", "--help"], ["datasets", "import", "--help"], ["prompts", "--help"],
                  ["prompts", "create", "--help"]):  # fmt: skip
         result = run_cli(*args)

@@ -91,9 +91,9 @@ def test_single_node_ddl_has_no_cluster_parts():
 def test_retention_renders_as_column_default_and_ttl():
     script = schema_print("--retention-days", "30", "--retention", "it's=7", "--cluster", "c")
     assert "RetentionDays UInt16 DEFAULT multiIf(Project = 'it\\'s', 7, 30)" in script
-    # spans, trace summary, span rollup, trace times, assessments (with their trace), and
-    # the deletion journal (its own 30 days)
-    assert script.count("TTL toDateTime(") == 6
+    # spans, trace summary, span rollup, trace times, assessments and tag edits (with their
+    # trace), and the deletion journal (its own 30 days)
+    assert script.count("TTL toDateTime(") == 7
     assert script.count("ttl_only_drop_parts = 1") == 3  # trace_times, assessments: rows
     bad = CliRunner().invoke(cli, ["schema", "print", "--retention", "nodays"])
     assert bad.exit_code == 2 and "PROJECT=DAYS" in bad.output

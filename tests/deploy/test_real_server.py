@@ -111,6 +111,17 @@ def test_two_collectors_start_at_once_and_serve_each_others_spans(database_url, 
         ) as resp:
             trace = json.load(resp)
         assert [s["name"] for s in trace["spans"]] == ["root"]
+        # a tag set through one collector (an INSERT … SELECT into the Distributed summary)
+        # is searchable through the other
+        import spanwise
+
+        first, second = (spanwise.Client(c.http_url) for c in collectors)
+        first.set_trace_tag(trace_id, "reviewed", "yes")
+        assert second.get_trace(trace_id).info.tags["reviewed"] == "yes"
+        hits = second.search_traces(
+            filter_string=f"trace.id = '{trace_id}' AND tags.reviewed = 'yes'"
+        )
+        assert [t.info.trace_id for t in hits] == [trace_id]
         # deleted through one collector (on a cluster: DELETE … ON CLUSTER on every
         # node's local tables, values inline), gone through the other
         delete = urllib.request.Request(
@@ -122,9 +133,6 @@ def test_two_collectors_start_at_once_and_serve_each_others_spans(database_url, 
             urllib.request.urlopen(f"{collectors[1].http_url}/api/v1/traces/{trace_id}", timeout=30)
         assert gone.value.code == 404
         # datasets and prompts: written through one collector, read through the other
-        import spanwise
-
-        first, second = (spanwise.Client(c.http_url) for c in collectors)
         name = f"real-{uuid.uuid4().hex[:8]}"
         first.create_dataset(name)
         first.merge_records(name, [{"inputs": {"q": 1}, "expectations": {"a": 2}}])

@@ -14,13 +14,13 @@ from ..pipeline.pipeline import Pipeline
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
 from ..ui import router as ui_router
-from . import assessments, costs, datasets, otlp, prompts, runs, search, traces
+from . import assessments, costs, datasets, otlp, prompts, runs, search, trace_tags, traces
 
 logger = logging.getLogger("spanwise.collector")
 
 # Each feature adds its router here.
 ROUTERS = [
-    otlp.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
+    otlp.router, trace_tags.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
     prompts.router, runs.router, costs.router, search.router, ui_router,
 ]  # fmt: skip
 

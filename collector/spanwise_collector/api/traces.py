@@ -19,23 +19,28 @@ from ..query.errors import NotFound, QueryError
 from ..search import search_traces
 from ..search.window import MAX_RESULTS
 from ..store import ClickHouseStore
+from ..trace_tags.store import apply_edits, tag_edits
 from .deps import get_store
 
 router = APIRouter(prefix="/api/v1", tags=["traces"])
 
 
 async def load_trace(store: ClickHouseStore, trace_id: str) -> dict[str, Any]:
-    """One trace with its spans and assessments (the API's and the UI's); NotFound."""
+    """One trace with its spans, assessments and edited tags (the API's and the UI's);
+    NotFound."""
     tid = q.validate_trace_id(trace_id)
-    # Side by side: the engine runs both at once, so the assessments cost ~1 ms of a
+    # Side by side: the engine runs them at once, so the assessments cost ~1 ms of a
     # trace by id instead of ~5 (in-process, 1M spans: 25.3 vs 24.1 ms p50 without them).
-    trace, assessments = await asyncio.gather(
+    trace, assessments, edits = await asyncio.gather(
         run_in_threadpool(q.get_trace, store, tid),
         run_in_threadpool(trace_assessments, store, [tid]),
+        run_in_threadpool(tag_edits, store, [tid]),
     )
     if trace is None:
         raise NotFound(f"no trace with id {trace_id}")
     trace["info"]["assessments"] = assessments.get(tid, [])
+    if tid in edits:
+        trace["info"]["tags"] = apply_edits(trace["info"]["tags"], edits[tid])
     return trace
 
 

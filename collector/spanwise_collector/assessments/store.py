@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ..query.errors import NotFound, QueryError
+from ..query.trace_facts import TraceFacts, trace_facts
 from ..query.traces import IN_BOUNDS, TRACE_BOUNDS, validate_trace_id
 from ..store import ClickHouseStore
 from ..store.assessments_ddl import ASSESSMENTS_TABLE
@@ -42,14 +43,6 @@ _READ = ", ".join(
         *_PLAIN,
         *(f"toUnixTimestamp64{'Milli' if p == 3 else 'Nano'}({c}) AS {k}" for c, k, p in _TIMES),
     ]
-)
-
-# The trace's project, start and retention (and whether it has the span), read the way
-# one trace by id is: trace_times bounds the day parts of otel_traces that are read.
-_TRACE = (
-    f"{TRACE_BOUNDS}SELECT any(Project), toUnixTimestamp64Nano(min(Timestamp)),"
-    " max(RetentionDays), countIf(SpanId = {span:String}), count() FROM otel_traces"
-    f" PREWHERE TraceId IN {{ids:Array(String)}} WHERE {IN_BOUNDS}"
 )
 
 # The same for many traces at once (a batch of assessments): the spans named by the batch.
@@ -119,29 +112,8 @@ def attach_assessments(store: ClickHouseStore, traces: list[dict[str, Any]]) -> 
         t["info"]["assessments"] = found.get(t["info"]["trace_id"], [])
 
 
-@dataclass(frozen=True)
-class _Trace:
-    project: str
-    start_ns: int
-    retention_days: int
-
-
-def _trace(store: ClickHouseStore, trace_id: str, span_id: str = "") -> _Trace:
-    rows = store.query(_TRACE, {"ids": [trace_id], "span": span_id})
-    project, start_ns, retention, span_hits, spans = rows[0] if rows else ("", 0, 0, 0, 0)
-    if not spans:
-        raise NotFound(
-            f"no trace with id {trace_id}: none of its spans reached the collector (spans "
-            "leave the application when they end: log assessments after the traced call "
-            "returned)"
-        )
-    if span_id and not span_hits:
-        raise QueryError(f"trace {trace_id} has no span with id {span_id}")
-    return _Trace(project, int(start_ns), int(retention))
-
-
 def _record(
-    trace_id: str, assessment_id: str, item: AssessmentInput, trace: _Trace, created_ms: int,
+    trace_id: str, assessment_id: str, item: AssessmentInput, trace: TraceFacts, created_ms: int,
     version: int, deleted: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     return {
@@ -181,7 +153,7 @@ def log_assessments(
     ids = list(dict.fromkeys(validate_trace_id(tid) for tid, _ in items))
     spans = list({item.span_id for _, item in items if item.span_id})
     traces = {
-        str(tid): (_Trace(project, int(start_ns), int(retention)), set(found))
+        str(tid): (TraceFacts(project, int(start_ns), int(retention)), set(found))
         for tid, project, start_ns, retention, found in store.query(
             _TRACES, {"ids": ids, "spans": spans}
         )
@@ -206,7 +178,7 @@ def log_assessments(
 def log_assessment(store: ClickHouseStore, trace_id: str, item: AssessmentInput) -> dict:
     """Store a new assessment of an existing trace; returns it as the API shows it."""
     tid = validate_trace_id(trace_id)
-    trace = _trace(store, tid, item.span_id)
+    trace = trace_facts(store, tid, item.span_id)
     version = time.time_ns()
     return _insert(
         store, _record(tid, _new_id(version), item, trace, version // 1_000_000, version)
@@ -217,7 +189,7 @@ def list_assessments(store: ClickHouseStore, trace_id: str) -> list[dict]:
     tid = validate_trace_id(trace_id)
     found = trace_assessments(store, [tid]).get(tid)
     if found is None:
-        _trace(store, tid)  # 404 when the trace itself is unknown
+        trace_facts(store, tid)  # 404 when the trace itself is unknown
     return found or []
 
 
@@ -240,7 +212,7 @@ def _as_input(row: dict[str, Any]) -> AssessmentInput:
 
 def _again(row: dict[str, Any], item: AssessmentInput, deleted: bool = False) -> dict[str, Any]:
     """The next version of the assessment ``row`` holds."""
-    trace = _Trace(row["Project"], int(row["trace_start_ns"]), int(row["RetentionDays"]))
+    trace = TraceFacts(row["Project"], int(row["trace_start_ns"]), int(row["RetentionDays"]))
     version = max(time.time_ns(), int(row["Version"]) + 1)
     return _record(row["TraceId"], row["AssessmentId"], item, trace, int(row["created_ms"]),
                    version, deleted)  # fmt: skip

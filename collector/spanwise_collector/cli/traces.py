@@ -1,4 +1,4 @@
-"""``spanwise traces list|get|delete``."""
+"""``spanwise traces list|get|delete|tag|untag``."""
 
 from __future__ import annotations
 
@@ -180,3 +180,42 @@ def _report(deleted: dict, as_json: bool) -> None:
             click.echo(
                 "Purge started: the store rewrites its parts without them in the background."
             )
+
+
+@traces.command("tag")
+@click.argument("trace_id")
+@click.argument("tags", nargs=-1, required=True)
+@url_option
+@json_option
+@api_errors
+def tag_cmd(trace_id: str, tags: tuple[str, ...], url: str, as_json: bool) -> None:
+    """Set tags on a stored trace: TAGS are KEY=VALUE (an existing key is replaced).
+
+    Search finds the trace by them at once, e.g. --filter "tags.reviewed = 'yes'"."""
+    from spanwise import Client
+
+    from .common import key_values
+
+    pairs = key_values(tags, "TAGS") or {}
+    Client(url).set_trace_tags(trace_id, pairs)
+    if as_json:
+        print_json({"trace_id": trace_id, "tags": pairs})
+        return
+    click.echo(f"set {len(pairs)} tag(s) on trace {trace_id}")
+
+
+@traces.command("untag")
+@click.argument("trace_id")
+@click.argument("keys", nargs=-1, required=True)
+@url_option
+@json_option
+@api_errors
+def untag_cmd(trace_id: str, keys: tuple[str, ...], url: str, as_json: bool) -> None:
+    """Remove tags (by KEY) from a stored trace, also ones its spans set."""
+    from spanwise import Client
+
+    Client(url).delete_trace_tags(trace_id, list(keys))
+    if as_json:
+        print_json({"trace_id": trace_id, "removed": list(keys)})
+        return
+    click.echo(f"removed {len(keys)} tag(s) from trace {trace_id}")

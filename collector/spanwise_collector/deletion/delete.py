@@ -20,6 +20,7 @@ from ..query.traces import TRACE_BOUNDS, validate_trace_id
 from ..store import ClickHouseStore
 from ..store.assessments_ddl import ASSESSMENTS_TABLE
 from ..store.deletions_ddl import DELETED_SPANS_TABLE, JOURNAL_COLUMNS
+from ..store.trace_tags_ddl import TAG_EDITS_TABLE
 from ..store.trace_times_ddl import TRACE_TIMES_TABLE
 
 __all__ = ["MAX_IDS", "DeletedTraces", "delete_traces", "finish_pending", "purge"]
@@ -153,6 +154,7 @@ def _remove(store: ClickHouseStore, ids: list[str], before_ms: int, span: _Span 
         ("trace_summary", by_id + summary, summary_params),
         (TRACE_TIMES_TABLE, by_id, {}),
         (ASSESSMENTS_TABLE, by_id, {}),
+        (TAG_EDITS_TABLE, by_id, {}),
     ]
     with ThreadPoolExecutor(len(jobs)) as pool:
         futures = [pool.submit(store.delete_rows, t, w, {"ids": ids, **p}) for t, w, p in jobs]
@@ -170,7 +172,8 @@ def purge(store: ClickHouseStore) -> None:
     which for a day's big part may be never before its TTL. This starts rewriting every
     part holding deleted rows without them, in the background (at 1M spans with 100
     traces deleted across all parts: ~12 s of engine work)."""
-    for table in ("trace_summary", TRACE_TIMES_TABLE, ASSESSMENTS_TABLE, "otel_traces"):
+    for table in ("trace_summary", TRACE_TIMES_TABLE, ASSESSMENTS_TABLE, TAG_EDITS_TABLE,
+                  "otel_traces"):  # fmt: skip
         store.purge_deleted(table)
 
 

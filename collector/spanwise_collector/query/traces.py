@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..store import ClickHouseStore
+from ..trace_tags.encoding import decoded_tags_sql
 from .errors import QueryError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -24,7 +25,7 @@ SPAN_COLUMNS = """
     SessionId, UserId, RunId, TraceTags, TraceMetadata
 """
 
-SUMMARY_COLUMNS = """
+SUMMARY_COLUMNS = f"""
     TraceId,
     min(Start) AS start,
     toUnixTimestamp64Nano(start) AS start_ns,
@@ -40,7 +41,7 @@ SUMMARY_COLUMNS = """
     max(SessionId) AS session_id,
     max(UserId) AS user_id,
     max(RunId) AS run_id,
-    maxMap(Tags) AS tags,
+    {decoded_tags_sql("maxMap(Tags)")} AS tags,
     maxMap(Metadata) AS metadata
 """
 

@@ -25,6 +25,8 @@ from spanwise_collector.filters import (
     Text,
 )
 
+from ..trace_tags.encoding import decoded_tags_sql
+
 __all__ = [
     "FEEDBACK_BY_TRACE",
     "SPAN_SCHEMA",
@@ -56,7 +58,8 @@ TRACE_AGGREGATES: dict[str, str] = {
     "session_id": "max(SessionId)",
     "user_id": "max(UserId)",
     "run_id": "max(RunId)",
-    "tags": "maxMap(Tags)",
+    # Tags edited after the fact ride in the summary encoded (trace_tags/encoding.py).
+    "tags": decoded_tags_sql("maxMap(Tags)"),
     "metadata": "maxMap(Metadata)",
 }
 

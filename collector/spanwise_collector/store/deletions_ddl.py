@@ -2,7 +2,7 @@
 trace deletion): a journal of deleted spans that also retracts them from the rollup.
 
 Deleting a trace removes its rows from ``otel_traces``, ``trace_summary``,
-``trace_times`` and ``trace_assessments`` with lightweight ``DELETE`` (rows are masked at
+``trace_times``, ``trace_assessments`` and ``trace_tag_edits`` with lightweight ``DELETE`` (rows are masked at
 once and dropped by merges). The hourly rollup cannot lose a trace that way: its rows sum
 many traces. So before anything is deleted, the newest version of each span goes into
 ``deleted_spans``, and a view over that table inserts the same spans negated into

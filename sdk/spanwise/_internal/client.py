@@ -11,6 +11,7 @@ from .exceptions import SpanwiseError
 from .prompts import PromptsClientMixin
 from .provider import STATE
 from .runs.client import RunsClientMixin
+from .trace_tags import TraceTagsClientMixin
 from .types import AnalyticsResult, PagedList, Session, SessionInfo, Span, Trace
 
 if TYPE_CHECKING:
@@ -30,7 +31,13 @@ class SpanwiseAPIError(SpanwiseError):
         self.message = message
 
 
-class Client(RunsClientMixin, AssessmentsClientMixin, DatasetsClientMixin, PromptsClientMixin):
+class Client(
+    RunsClientMixin,
+    AssessmentsClientMixin,
+    DatasetsClientMixin,
+    PromptsClientMixin,
+    TraceTagsClientMixin,
+):
     """Reads traces, experiments, runs and costs from a collector; logs assessments;
     keeps evaluation datasets and prompts.
 
