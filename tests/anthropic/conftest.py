@@ -9,6 +9,7 @@ import spanwise.anthropic
 from spanwise import SpanType
 
 from tests.fakes.openai_server import FakeOpenAI
+from tests.support.traced import traced_runner
 
 MODEL = (
     "claude-haiku-4-5"  # in the built-in price table: input 1, cached 0.1, write 1.25, output 5 $/M
@@ -52,25 +53,7 @@ def aclaude(fake, autolog):
 @pytest.fixture
 def traced(fetch_trace):
     """Run ``fn`` inside a ``parent`` span; return (result, parent span, LLM spans)."""
-
-    def run(fn, *args, **kwargs):
-        seen = {}
-
-        @spanwise.trace(name="parent", span_type=SpanType.AGENT, capture_outputs=False)
-        def parent():
-            seen["trace_id"] = spanwise.get_current_trace_id()
-            return fn(*args, **kwargs)
-
-        result = parent()
-        trace = fetch_trace(seen["trace_id"])
-        root = next(s for s in trace.data.spans if s.name == "parent")
-        llm = sorted(
-            (s for s in trace.data.spans if s.span_type == SpanType.LLM),
-            key=lambda s: s.start_time_ns,
-        )
-        return result, root, llm
-
-    return run
+    return traced_runner(fetch_trace, (SpanType.LLM,))
 
 
 def user(text: str = "hello there") -> list[dict]:

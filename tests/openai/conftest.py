@@ -9,6 +9,7 @@ import spanwise.openai
 from spanwise import SpanType
 
 from tests.fakes.openai_server import FakeOpenAI
+from tests.support.traced import traced_runner
 
 MODEL = "gpt-4o-mini"
 LLM_TYPES = (SpanType.LLM, SpanType.EMBEDDING)
@@ -41,25 +42,7 @@ def aoai(fake, autolog):
 @pytest.fixture
 def traced(fetch_trace):
     """Run ``fn`` inside a ``parent`` span; return (result, parent span, LLM spans)."""
-
-    def run(fn, *args, **kwargs):
-        seen = {}
-
-        @spanwise.trace(name="parent", span_type=SpanType.AGENT, capture_outputs=False)
-        def parent():
-            seen["trace_id"] = spanwise.get_current_trace_id()
-            return fn(*args, **kwargs)
-
-        result = parent()
-        trace = fetch_trace(seen["trace_id"])
-        root = next(s for s in trace.data.spans if s.name == "parent")
-        llm = sorted(
-            (s for s in trace.data.spans if s.span_type in LLM_TYPES),
-            key=lambda s: s.start_time_ns,
-        )
-        return result, root, llm
-
-    return run
+    return traced_runner(fetch_trace, LLM_TYPES)
 
 
 def messages(text: str = "hello there") -> list[dict]:

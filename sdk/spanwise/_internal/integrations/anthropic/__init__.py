@@ -5,7 +5,6 @@ Importing this package does not import ``anthropic``; ``autolog()`` does.
 
 from __future__ import annotations
 
-from ..llm_client.settings import Options
 from .patch import PATCHER
 
 
@@ -16,10 +15,7 @@ def autolog(disable: bool = False, log_inputs: bool = True, log_outputs: bool = 
     Idempotent: calling it again only changes ``log_inputs``/``log_outputs``.
     ``disable=True`` removes every patch.
     """
-    if disable:
-        PATCHER.disable()
-        return
-    PATCHER.enable(Options(log_inputs=bool(log_inputs), log_outputs=bool(log_outputs)))
+    PATCHER.autolog(disable, log_inputs, log_outputs)
 
 
 def is_enabled() -> bool:

@@ -137,3 +137,11 @@ class Patcher:
 
     def is_enabled(self) -> bool:
         return self.current.options is not None
+
+    def autolog(self, disable: bool, log_inputs: bool, log_outputs: bool) -> None:
+        """What every integration's ``autolog()`` does: enable with those options, or
+        remove every patch."""
+        if disable:
+            self.disable()
+            return
+        self.enable(Options(log_inputs=bool(log_inputs), log_outputs=bool(log_outputs)))
