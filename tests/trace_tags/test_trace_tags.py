@@ -66,7 +66,7 @@ def test_removing_a_tag_the_spans_set_and_setting_it_again(sdk, client):
 def test_bad_edits_are_refused_and_change_nothing(sdk, client):
     tid = _trace(sdk, env="prod")
     for bad in ({"": "x"}, {"env": 5}, {"k" * 251: "x"}, {"env": "x" * 8193},
-                {"env": "\U0010ffff"}, {}):  # fmt: skip
+                {"env": "\U0010ffff"}, {"env": "\ud800"}, {"\ud800": "x"}, {}):  # fmt: skip
         with pytest.raises(spanwise.SpanwiseAPIError) as info:
             client.set_trace_tags(tid, bad)
         assert info.value.status == 400, bad

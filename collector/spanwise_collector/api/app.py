@@ -6,7 +6,7 @@ import inspect
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ..filters import FilterError
@@ -15,6 +15,7 @@ from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
 from ..ui import router as ui_router
 from . import assessments, costs, datasets, otlp, prompts, runs, search, trace_tags, traces
+from .unicode import refuse_lone_surrogates
 
 logger = logging.getLogger("spanwise.collector")
 
@@ -42,6 +43,7 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
         title="Spanwise collector",
         version=__version__,
         description="OTLP/HTTP ingest and the Spanwise query API.",
+        dependencies=[Depends(refuse_lone_surrogates)],
         **_without_self_tracing(),
     )
     app.state.store = store

@@ -15,13 +15,21 @@ MAX_KEY = 250
 MAX_VALUE = 8_192
 
 
+def _text(text: str, what: str) -> None:
+    if MARK in text:
+        raise QueryError(f"{what} cannot hold the character U+10FFFF")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError(f"{what} holds invalid Unicode (a lone surrogate)") from None
+
+
 def _key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip():
         raise QueryError(f"a tag key must be a non-empty string, got {key!r}")
     if len(key) > MAX_KEY:
         raise QueryError(f"tag key {key[:40]!r}… is longer than {MAX_KEY} characters")
-    if MARK in key:
-        raise QueryError("tag keys cannot hold the character U+10FFFF")
+    _text(key, "tag keys")
     return key
 
 
@@ -37,8 +45,7 @@ def check_tags(tags: Any) -> dict[str, str]:
             raise QueryError(f"tag {key!r}: the value must be a string, got {type(value).__name__}")
         if len(value) > MAX_VALUE:
             raise QueryError(f"tag {key!r}: the value is longer than {MAX_VALUE} characters")
-        if MARK in value:
-            raise QueryError(f"tag {key!r}: values cannot hold the character U+10FFFF")
+        _text(value, f"tag {key!r}: the value")
         out[key] = value
     return out
 
