@@ -14,8 +14,10 @@ OTel encoder always sets (resource, scope, status) are written even when empty.
 from __future__ import annotations
 
 import logging
+import re
 import struct
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from opentelemetry.trace import SpanKind, StatusCode
@@ -222,7 +224,10 @@ def _fill(tag: bytes, attributes: Any, found: list[Any], pairs: dict[Any, bytes]
                     pairs.clear()
                 pairs[key, value, cls] = field
         except Exception as exc:
-            logger.exception("Failed to encode key %s: %s", key, exc)
+            if isinstance(exc, UnicodeEncodeError):  # lone surrogates: kept, as U+FFFD
+                field = _clean_field(tag, key, value)
+            else:
+                logger.exception("Failed to encode key %s: %s", key, exc)
         found[i] = field
         try:
             i = found.index(None, i + 1)
@@ -367,7 +372,81 @@ def _schema_url(url: str | None) -> bytes:
     return _field(b"\x1a", url.encode("utf-8")) if url else b""
 
 
+# Text UTF-8 cannot encode: lone surrogates ("\ud800", from a bad decode upstream).
+# Left alone, one such string fails the encoding of the whole batch and every span in
+# it is lost; the span that holds it is encoded again with them as U+FFFD instead.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, (list, tuple)):
+        return tuple([_clean(v) for v in value])
+    return value
+
+
+def _clean_field(tag: bytes, key: Any, value: Any) -> bytes:
+    try:
+        return _kv_field(tag, _clean(key), _clean(value))
+    except Exception as exc:
+        logger.exception("Failed to encode key %s: %s", _clean(key), exc)
+        return b""
+
+
+def _clean_map(attributes: Any) -> dict[str, Any]:
+    return {_clean(k): _clean(v) for k, v in (attributes or {}).items()}
+
+
+class _CleanSpan:
+    """A span's text fields with lone surrogates replaced; everything else its own."""
+
+    __slots__ = ("_attributes", "_span", "attributes", "events", "links", "name", "status")
+
+    def __init__(self, span: Any) -> None:
+        self._span = span
+        self._attributes = None  # so that _span_attributes reads ``attributes``
+        self.name = _clean(span.name)
+        self.attributes = _clean_map(span.attributes)
+        self.events = [
+            SimpleNamespace(timestamp=e.timestamp, name=_clean(e.name),
+                            attributes=_clean_map(e.attributes),
+                            dropped_attributes=e.dropped_attributes)
+            for e in span.events or ()
+        ]  # fmt: skip
+        self.links = [
+            SimpleNamespace(context=link.context, attributes=_clean_map(link.attributes),
+                            dropped_attributes=link.dropped_attributes)
+            for link in span.links or ()
+        ]  # fmt: skip
+        status = span.status
+        if status is not None and status.description:
+            status = SimpleNamespace(status_code=status.status_code,
+                                     description=_clean(status.description))  # fmt: skip
+        self.status = status
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._span, name)
+
+
+def _span_body_cleaned(span: Any) -> list[bytes]:
+    try:
+        return _span_body(span)
+    except UnicodeEncodeError:
+        return _span_body(_CleanSpan(span))
+
+
 def encode_request(spans: Sequence[Any]) -> bytes:
+    """``ExportTraceServiceRequest`` bytes for ``spans`` (SDK ``ReadableSpan``s); a
+    span whose name, event or status holds a lone surrogate is encoded with U+FFFD in
+    its place, on a second pass that only such a batch pays for."""
+    try:
+        return _encode_request(spans, _span_body)
+    except UnicodeEncodeError:
+        return _encode_request(spans, _span_body_cleaned)
+
+
+def _encode_request(spans: Sequence[Any], span_body: Any) -> bytes:
     """``ExportTraceServiceRequest`` bytes for ``spans`` (SDK ``ReadableSpan``s),
     grouped by resource, then instrumentation scope, in order of first appearance.
 
@@ -385,7 +464,7 @@ def encode_request(spans: Sequence[Any]) -> bytes:
         bucket = scopes.get(id(scope))
         if bucket is None:
             bucket = scopes[id(scope)] = (scope, [], [0])
-        body = _span_body(span)
+        body = span_body(span)
         n = sum(map(len, body))
         head = b"\x12" + _len(n)  # ScopeSpans.spans = 2
         parts = bucket[1]
