@@ -34,3 +34,17 @@ def test_a_lone_surrogate_costs_nothing_but_itself(sdk, client):
     assert event.attributes["exception.message"] == "broken\ufffd"
     assert root.status == "ERROR"
     assert spans["echo"].inputs == {"text": "\ufffd lone"}
+
+
+def test_run_events_with_a_lone_surrogate_arrive_with_the_rest(sdk, client):
+    with sdk.start_run(run_name="run\ud800") as run:
+        sdk.log_param("good", "1")
+        sdk.log_param("bad", "x\ud800")
+        sdk.log_metric("loss", 0.5)
+        sdk.set_tag("t\udc00", "v")
+    assert sdk.flush(30)
+    found = client.get_run(run.info.run_id)
+    assert found is not None and found.info.run_name == "run\ufffd"
+    assert found.data.params == {"good": "1", "bad": "x\ufffd"}
+    assert found.data.metrics == {"loss": 0.5}
+    assert found.data.tags["t\ufffd"] == "v"

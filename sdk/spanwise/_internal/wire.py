@@ -14,13 +14,14 @@ OTel encoder always sets (resource, scope, status) are written even when empty.
 from __future__ import annotations
 
 import logging
-import re
 import struct
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
 from opentelemetry.trace import SpanKind, StatusCode
+
+from .text import replace_lone_surrogates
 
 __all__ = ["encode_request"]
 
@@ -372,18 +373,7 @@ def _schema_url(url: str | None) -> bytes:
     return _field(b"\x1a", url.encode("utf-8")) if url else b""
 
 
-# Text UTF-8 cannot encode: lone surrogates ("\ud800", from a bad decode upstream).
-# Left alone, one such string fails the encoding of the whole batch and every span in
-# it is lost; the span that holds it is encoded again with them as U+FFFD instead.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, (list, tuple)):
-        return tuple([_clean(v) for v in value])
-    return value
+_clean = replace_lone_surrogates  # see text.py: one bad string would fail the batch
 
 
 def _clean_field(tag: bytes, key: Any, value: Any) -> bytes:
@@ -395,7 +385,7 @@ def _clean_field(tag: bytes, key: Any, value: Any) -> bytes:
 
 
 def _clean_map(attributes: Any) -> dict[str, Any]:
-    return {_clean(k): _clean(v) for k, v in (attributes or {}).items()}
+    return _clean(dict(attributes or {}))
 
 
 class _CleanSpan:

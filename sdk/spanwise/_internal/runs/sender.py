@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from ..provider import STATE
+from ..text import replace_lone_surrogates
 
 logger = logging.getLogger("spanwise")
 
@@ -208,6 +209,12 @@ class RunEventSender:
         return self._stub, metadata, settings.export_timeout_ms / 1000
 
     def _message(self, event: tuple[Any, ...]) -> Any:
+        try:
+            return self._build(event)
+        except UnicodeEncodeError:  # lone surrogates: sent as U+FFFD, not losing the batch
+            return self._build(replace_lone_surrogates(event))
+
+    def _build(self, event: tuple[Any, ...]) -> Any:
         pb = self._pb
         kind, event_id = event[0], event[1]
         if kind == "metric":
