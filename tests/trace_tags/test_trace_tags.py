@@ -101,5 +101,7 @@ def test_cli_tag_and_untag(sdk, client, collector):
     done = run_cli("traces", "untag", tid, "env", "--url", collector.http_url)
     assert done.returncode == 0, done.stderr
     assert client.get_trace(tid).info.tags == {"reviewed": "yes"}
+    shown = run_cli("traces", "get", tid, "--url", collector.http_url)
+    assert shown.returncode == 0 and "tags reviewed=yes" in shown.stdout
     bad = run_cli("traces", "tag", tid, "no-equals-sign", "--url", collector.http_url)
     assert bad.returncode != 0 and "KEY=VALUE" in bad.stderr

@@ -95,6 +95,12 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
         head.append(f"  {info.input_tokens}→{info.output_tokens} tok", style="blue")
     if info.cost is not None:
         head.append(f"  {_cost(info.cost)}", style="green")
+    about = [f"{label} {value}" for label, value in (("session", info.session_id),
+                                                     ("user", info.user_id)) if value]  # fmt: skip
+    if info.tags:
+        about.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(info.tags.items())))
+    if about:
+        head.append("\n" + " · ".join(about), style="dim")
     tree = Tree(head)
     spans = trace.data.spans
     ids = {s.span_id for s in spans}
