@@ -200,3 +200,28 @@ def test_two_scorers_giving_one_feedback_name_keep_the_first(sdk, client):
     assert [(a.name, a.value, a.error is not None) for a in logged] == [
         ("quality", 1.0, False), ("second", None, True),
     ]  # fmt: skip
+
+
+def test_a_traced_app_is_the_root_of_its_records_traces(sdk, client):
+    """``@spanwise.trace`` on the app: its span is the trace (no second span of the same
+    name around it); the record's metadata, expectations and scores are on that trace."""
+
+    @sdk.trace(name="agent", span_type="AGENT")
+    def agent(question: str) -> str:
+        with sdk.start_span("lookup", span_type="TOOL"):
+            return answer(question)
+
+    result = sdk.evaluate(CASES[:3], agent, [exact])
+    assert [r.scores for r in result.rows] == [{"exact": True}, {"exact": False}, {}]
+    for row in result.rows:
+        trace = client.get_trace(row.trace_id)
+        names = sorted(s.name for s in trace.data.spans)
+        assert names == ["agent", "lookup"], names
+        [root] = [s for s in trace.data.spans if s.parent_id is None]
+        assert root.name == "agent" and root.span_type == "AGENT"
+        assert trace.info.metadata["evaluation.record_id"] == row.record_id
+        expectations = [a for a in trace.info.assessments if a.kind == "expectation"]
+        assert [a.value for a in expectations] == [row.expectations["answer"]]
+    assert result.rows[2].error == "RuntimeError: the model timed out"
+    assert client.get_trace(result.rows[2].trace_id).info.status == "ERROR"
+    assert _feedback(client.get_trace(result.rows[0].trace_id))["exact"].value is True

@@ -270,12 +270,15 @@ def _decorate(func: Any, spec_args: dict[str, Any]) -> Any:
         return type(func)(_decorate(func.__func__, spec_args))
     spec = _Spec(func, **spec_args)
     if inspect.isasyncgenfunction(func):
-        return _wrap_async_generator(func, spec)
-    if inspect.isgeneratorfunction(func):
-        return _wrap_generator(func, spec)
-    if inspect.iscoroutinefunction(func):
-        return _wrap_coroutine(func, spec)
-    return _wrap_function(func, spec)
+        wrapper = _wrap_async_generator(func, spec)
+    elif inspect.isgeneratorfunction(func):
+        wrapper = _wrap_generator(func, spec)
+    elif inspect.iscoroutinefunction(func):
+        wrapper = _wrap_coroutine(func, spec)
+    else:
+        wrapper = _wrap_function(func, spec)
+    wrapper.__spanwise_traced__ = True  # evaluate() lets such a function's span be the trace
+    return wrapper
 
 
 @overload

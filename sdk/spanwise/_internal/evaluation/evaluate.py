@@ -17,7 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from ..attributes import EVALUATION_DATASET, EVALUATION_RECORD_ID, SpanType
+from ..attributes import (
+    EVALUATION_DATASET,
+    EVALUATION_RECORD_ID,
+    TRACE_METADATA_PREFIX,
+    SpanType,
+)
 from ..exceptions import InvalidParameterError
 from .records import (
     MAX_NAME,
@@ -96,23 +101,63 @@ def _each(items: Sequence[Any], fn: Callable[[Any], Any], max_workers: int) -> l
         return [f.result() for f in futures]
 
 
+# A record whose traced app (``@spanwise.trace``) makes the trace: its metadata, put on
+# the first root span started in this context (`_stamp_record`), and that trace's id.
+_RECORD: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "spanwise_evaluation_record", default=None
+)
+
+
+def _stamp_record(span: Any) -> None:
+    """A start hook (provider.START_HOOKS): the record's metadata on its trace's root."""
+    pending = _RECORD.get()
+    if pending is None or "trace_id" in pending or getattr(span, "parent", None) is not None:
+        return
+    for key, value in pending["metadata"].items():
+        span.set_attribute(TRACE_METADATA_PREFIX + key, value)
+    pending["trace_id"] = format(span.get_span_context().trace_id, "032x")
+
+
+def _call(predict_fn: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
+    outputs = predict_fn(**inputs)
+    if inspect.isawaitable(outputs):  # async def, or an object with async __call__
+        outputs = _await(outputs)
+    return outputs
+
+
 def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Callable:
+    from opentelemetry import trace as trace_api
+
+    from ..provider import START_HOOKS
     from ..spans import start_span, update_current_trace
 
     name = getattr(predict_fn, "__name__", None) or type(predict_fn).__name__
+    traced = getattr(predict_fn, "__spanwise_traced__", False) is True
+    if traced and _stamp_record not in START_HOOKS:
+        START_HOOKS.append(_stamp_record)
 
     def predict(record: EvalRecord) -> EvaluationRow:
         row = EvaluationRow(record.record_id, record.inputs, record.expectations)
+        metadata = {EVALUATION_RECORD_ID: record.record_id}
+        if dataset is not None:
+            metadata[EVALUATION_DATASET] = dataset.name
+        if traced and not trace_api.get_current_span().get_span_context().is_valid:
+            # The app's own span is the trace's root: no second span of the same name.
+            pending: dict[str, Any] = {"metadata": metadata}
+            token = _RECORD.set(pending)
+            try:
+                outputs = _call(predict_fn, record.inputs)
+            except Exception as exc:  # the app's own failure: on the trace and the row
+                return replace(row, trace_id=pending.get("trace_id"),
+                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            finally:
+                _RECORD.reset(token)
+            return replace(row, trace_id=pending.get("trace_id"), outputs=outputs)
         try:
             with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
                 row = replace(row, trace_id=span.trace_id)
-                metadata = {EVALUATION_RECORD_ID: record.record_id}
-                if dataset is not None:
-                    metadata[EVALUATION_DATASET] = dataset.name
                 update_current_trace(metadata=metadata)
-                outputs = predict_fn(**record.inputs)
-                if inspect.isawaitable(outputs):  # async def, or an object with async __call__
-                    outputs = _await(outputs)
+                outputs = _call(predict_fn, record.inputs)
                 span.set_outputs(outputs)
         except Exception as exc:  # the app's own failure: on the trace and the row
             return replace(row, error=f"{type(exc).__name__}: {exc}")
