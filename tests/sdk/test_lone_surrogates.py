@@ -23,6 +23,7 @@ def test_a_lone_surrogate_costs_nothing_but_itself(sdk, client):
         bad.set_attribute("k\udc00", "v\udc00")
         bad.set_attribute("list", ["a\ud800", "b"])
         bad.record_exception(ValueError("broken\ud800"))
+        bad.add_event("event\ud800", {"e": "x\ud800"})
         bad.set_status("ERROR", "broken\udfff")
         echo("\ud800 lone")
     assert sdk.flush(30)
@@ -32,8 +33,9 @@ def test_a_lone_surrogate_costs_nothing_but_itself(sdk, client):
     spans = {s.name: s for s in client.get_trace(bad.trace_id).data.spans}
     root = spans["bad\ufffdname"]
     assert root.attributes["k\ufffd"] == "v\ufffd"
-    [event] = root.events
-    assert event.attributes["exception.message"] == "broken\ufffd"
+    exception, event = root.events
+    assert exception.attributes["exception.message"] == "broken\ufffd"
+    assert (event.name, dict(event.attributes)) == ("event\ufffd", {"e": "x\ufffd"})
     assert root.status == "ERROR"
     assert spans["echo"].inputs == {"text": "\ufffd lone"}
 

@@ -331,3 +331,16 @@ def test_sampling_is_decided_per_trace(sdk, client):
     kept = [t for t in found if t is not None]
     assert 5 < len(kept) < 35  # about half, decided by trace id
     assert all(t.info.span_count == 2 for t in kept)  # never half a trace
+
+
+def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
+    with sdk.start_span("retrieve", span_type="RETRIEVER") as span:
+        span.add_event("cache miss", {"key": "q-42", "ttl_s": 30})
+        span.add_event(sdk.SpanEvent("reranked", 1_700_000_000_123_456_789, {"docs": [3, 1, 2]}))
+        span.add_event(object(), {"x": object()})  # anything else: as text, never a raise
+    [got] = fetch_trace(span.trace_id).data.spans
+    first, second = got.events[:2]
+    # event attributes are stored as text, like the OTel ClickHouse exporter does
+    assert (first.name, dict(first.attributes)) == ("cache miss", {"key": "q-42", "ttl_s": "30"})
+    assert second.name == "reranked" and second.timestamp_ns == 1_700_000_000_123_456_789
+    assert json.loads(second.attributes["docs"]) == [3, 1, 2]

@@ -89,6 +89,25 @@ class LiveSpan:
     def record_exception(self, exc: BaseException) -> None:
         record_error(self._span, exc)
 
+    def add_event(
+        self,
+        event: Any,
+        attributes: Mapping[str, Any] | None = None,
+        timestamp_ns: int | None = None,
+    ) -> None:
+        """Record a point in time on the span: ``add_event("retrieved", {"docs": 3})``,
+        or a ``spanwise.SpanEvent`` (MLflow's ``LiveSpan.add_event(SpanEvent(...))``)."""
+        try:
+            name = getattr(event, "name", event)
+            if attributes is None:
+                attributes = getattr(event, "attributes", None)
+            if timestamp_ns is None:
+                timestamp_ns = getattr(event, "timestamp_ns", None)
+            cleaned = {str(k): clean_attribute(v) for k, v in (attributes or {}).items()}
+            self._span.add_event(str(name), cleaned, timestamp_ns or None)
+        except Exception:
+            log_internal_error("adding a span event")
+
 
 def record_error(span: trace_api.Span, exc: BaseException) -> None:
     try:
