@@ -26,7 +26,7 @@ def test_help_everywhere():
     for args in (["--help"], ["collector", "--help"], ["traces", "--help"], ["traces", "get", "--help"],
                  ["traces", "list", "--help"], ["demo", "--help"], ["assessments", "--help"],
                  ["assessments", "feedback", "--help"], ["traces", "delete", "--help"], ["traces", "tag", "--help"],
-                 ["traces", "untag", "--help"],
+                 ["traces", "untag", "--help"], ["traces", "export", "--help"],
                  ["datasets", "--help"], ["datasets", "import", "--help"], ["prompts", "--help"],
                  ["prompts", "create", "--help"]):  # fmt: skip
         result = run_cli(*args)

@@ -1,6 +1,9 @@
-"""``spanwise traces list|get|delete|tag|untag``."""
+"""``spanwise traces list|get|delete|tag|untag|export``."""
 
 from __future__ import annotations
+
+import json
+from typing import IO
 
 import click
 
@@ -219,3 +222,47 @@ def untag_cmd(trace_id: str, keys: tuple[str, ...], url: str, as_json: bool) -> 
         print_json({"trace_id": trace_id, "removed": list(keys)})
         return
     click.echo(f"removed {len(keys)} tag(s) from trace {trace_id}")
+
+
+_EXPORT_PAGE = 100  # traces per request, with their spans
+
+
+@traces.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+@click.option("--filter", "filter_string", default=None,
+              help="Which traces, in the search's filter language (e.g. \"tags.reviewed = 'yes'\").")  # fmt: skip
+@click.option("--since", default=None, help="Only traces that started since then (7d, 2026-11-01, …).")  # fmt: skip
+@click.option("--until", default=None, help="Only traces that started before then.")
+@click.option("--project", default=None, help="Only this project's traces.")
+@click.option("--max", "max_traces", default=None, type=click.IntRange(1, None),
+              help="At most this many traces (newest first); default: all that match.")  # fmt: skip
+@url_option
+@api_errors
+def export_cmd(file: IO[str], filter_string: str | None, since: str | None, until: str | None,
+               project: str | None, max_traces: int | None, url: str) -> None:  # fmt: skip
+    """Write traces as JSON Lines to FILE (default: stdout), newest first: one line per
+    trace with its info, assessments and every span (inputs, outputs, attributes,
+    events) — for notebooks, fine-tuning sets, or another system."""
+    from rich.progress import Progress
+    from spanwise import Client
+
+    client = Client(url)
+    body: dict = {"filter": filter_string, "since": since, "until": until, "project": project,
+                  "include_spans": True}  # fmt: skip
+    written = 0
+    token = None
+    with Progress(console=_stderr(), transient=True) as progress:
+        task = progress.add_task("exporting", total=max_traces)
+        while max_traces is None or written < max_traces:
+            size = _EXPORT_PAGE if max_traces is None else min(_EXPORT_PAGE, max_traces - written)
+            page = client._request("POST", "/api/v1/traces/search",
+                                   body={**body, "max_results": size, "page_token": token})  # fmt: skip
+            for trace in page["traces"]:
+                file.write(json.dumps(trace, ensure_ascii=False) + "\n")
+            written += len(page["traces"])
+            progress.advance(task, len(page["traces"]))
+            token = page.get("next_page_token")
+            if not token or not page["traces"]:
+                break
+    file.flush()
+    _stderr().print(f"[dim]{written} trace(s) exported[/dim]")

@@ -132,7 +132,7 @@ def _is_raw(result: Any) -> bool:
 
 def _parsed(result: Any, stream_type: type) -> Any:
     """``with_raw_response`` (used by langchain-openai) returns a raw response; its
-    ``parse()`` is cached by openai, so reading usage from it doesn't change the
+    ``parse()`` is cached by the client, so reading usage from it doesn't change the
     user's result. Raw streams are left alone."""
     if _is_raw(result):
         parsed = result.parse()
