@@ -2,8 +2,9 @@
 the RunService over gRPC (metadata ``authorization: Bearer KEY``, what the SDK sends
 from ``SPANWISE_API_KEY``), the HTTP API, OTLP/HTTP and the UI (``Authorization: Bearer
 KEY``, or HTTP Basic with the key as the password, which browsers ask for). Only
-``/healthz`` stays open, for load balancers and probes. Without keys nothing is checked
-and nothing is installed (the default on 127.0.0.1).
+``/healthz`` and ``/metrics`` stay open, for load balancers, probes and Prometheus (counts
+only, no user data). Without keys nothing is checked and nothing is installed (the
+default on 127.0.0.1).
 
 Keys are compared as SHA-256 digests with ``hmac.compare_digest``: no timing hints.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 __all__ = ["ApiKeys", "AuthMiddleware", "grpc_interceptor"]
 
-OPEN_PATHS = frozenset({"/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/metrics"})
 _CHALLENGE = [(b"www-authenticate", b'Basic realm="Spanwise", charset="UTF-8"'),
               (b"content-type", b"application/json")]  # fmt: skip
 _REFUSED = (

@@ -47,6 +47,7 @@ def test_http_needs_the_key_but_health_checks_do_not(locked):
         assert err.code == 401 and err.headers["www-authenticate"].startswith("Basic")
         assert "API key" in json.loads(err.read())["detail"]
     assert _status(locked.http_url + "/healthz") == 200
+    assert _status(locked.http_url + "/metrics") == 200
     # OTLP/HTTP without the key: refused, so nothing is stored
     refused = _status(locked.http_url + "/v1/traces", {"Content-Type": "application/json"},
                       json.dumps({"resourceSpans": []}).encode())  # fmt: skip

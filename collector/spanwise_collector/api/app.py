@@ -14,7 +14,18 @@ from ..pipeline.pipeline import Pipeline
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
 from ..ui import router as ui_router
-from . import assessments, costs, datasets, otlp, prompts, runs, search, trace_tags, traces
+from . import (
+    assessments,
+    costs,
+    datasets,
+    metrics,
+    otlp,
+    prompts,
+    runs,
+    search,
+    trace_tags,
+    traces,
+)
 from .unicode import refuse_lone_surrogates
 
 logger = logging.getLogger("spanwise.collector")
@@ -22,7 +33,7 @@ logger = logging.getLogger("spanwise.collector")
 # Each feature adds its router here.
 ROUTERS = [
     otlp.router, trace_tags.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
-    prompts.router, runs.router, costs.router, search.router, ui_router,
+    prompts.router, runs.router, costs.router, search.router, metrics.router, ui_router,
 ]  # fmt: skip
 
 

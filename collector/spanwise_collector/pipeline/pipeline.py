@@ -16,12 +16,12 @@ from typing import Any, Protocol
 
 from ..store import ClickHouseStore
 from ..store.ddl import TEXT_INDEXES
-from .admission import InflightLimiter
+from .admission import InflightLimiter, Overloaded
 from .batch import SpanBatch
-from .convert import convert
+from .convert import InvalidSpans, convert
 from .convert_pool import ConvertPool, convert_bytes, decode
 from .limits import DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_SPOOL_MAX_BYTES
-from .spool import Spool
+from .spool import Spool, SpoolFull
 from .store_writer import Acked, StoreWriter
 from .stored_traces import StoredTraces
 from .writer import BatchWriter, WriterClosed
@@ -57,6 +57,21 @@ def insert_settings(store: ClickHouseStore) -> dict[str, Any]:
     return settings
 
 
+def refusal_reason(exc: BaseException) -> str:
+    """Why a request was refused, for /metrics: the client's (``invalid``), the
+    collector's load (``overloaded``), the store down long enough to fill the spool
+    (``spool_full``), shutdown (``closing``), else ``error``."""
+    if isinstance(exc, InvalidSpans):
+        return "invalid"
+    if isinstance(exc, Overloaded):
+        return "overloaded"
+    if isinstance(exc, SpoolFull):
+        return "spool_full"
+    if isinstance(exc, WriterClosed):
+        return "closing"
+    return "error"
+
+
 class BatchProcessor(Protocol):
     """A stage that fills or rewrites columns of a batch in place (e.g. pricing)."""
 
@@ -90,7 +105,10 @@ class Pipeline:
         self.limiter = InflightLimiter(max_inflight_bytes)
         self.spool = Spool(spool_dir or default_spool_dir(store), spool_max_bytes)
         self.stats = {"stored": 0, "duplicates": 0, "spooled": 0, "replayed": 0, "inserts": 0,
-                      "rejected": 0}  # fmt: skip
+                      "rejected": 0, "accepted_spans": 0, "accepted_requests": 0}  # fmt: skip
+        # Requests refused, by reason (`refusal_reason`); read by /metrics.
+        self.refused: dict[str, int] = {}
+        self._refused_lock = threading.Lock()
         # Acknowledged here vs written by the store writer, in order (`sync`).
         self._acked_seq = 0
         self._seq = threading.Condition()
@@ -131,19 +149,25 @@ class Pipeline:
         if pool is None or not pool.ready.is_set():
             if pool is not None:
                 pool.start()
-            return self.consume(decode(data, encoding), project, size=len(data))
+            return self._ingest(len(data), lambda: self._convert(decode(data, encoding), project))
         return self._ingest(len(data), lambda: self._convert_pooled(pool, data, project, encoding))
 
     def _ingest(self, size: int, produce: Any) -> int:
         """Admit ``size`` request bytes, convert (``produce`` → Arrow table), accept."""
-        self.limiter.acquire(size)
         try:
-            with self._converting:
-                table = produce()
-        except BaseException:
-            self.limiter.release(size)
+            self.limiter.acquire(size)
+            try:
+                with self._converting:
+                    table = produce()
+            except BaseException:
+                self.limiter.release(size)
+                raise
+            return self._accept(table, size)
+        except BaseException as exc:
+            reason = refusal_reason(exc)
+            with self._refused_lock:
+                self.refused[reason] = self.refused.get(reason, 0) + 1
             raise
-        return self._accept(table, size)
 
     def _convert(self, request: Any, project: str) -> Any:
         batch = convert(request, default_project=project)
@@ -180,6 +204,8 @@ class Pipeline:
             with self._seq:  # numbered in queue order, so `sync` can trust the order
                 self.writer.submit(Acked(table, path, size, self._acked_seq + 1), table.num_rows)
                 self._acked_seq += 1
+                self.stats["accepted_requests"] += 1
+                self.stats["accepted_spans"] += table.num_rows
         except WriterClosed:
             # Durable already: the next start replays it. Not acknowledged, so the sender
             # retries too; the replay and the retry dedup to one copy.
@@ -187,6 +213,11 @@ class Pipeline:
             self.limiter.release(size)
             raise
         return table.num_rows
+
+    @property
+    def unwritten(self) -> int:
+        """Acknowledged batches not written yet (in the store, or the spool when it is down)."""
+        return self._acked_seq - self.store_writer.written_seq
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until every batch acknowledged before this call is written (stored, or in

@@ -217,6 +217,11 @@ class StoreWriter:
         self._note_up()
         return True
 
+    @property
+    def store_up(self) -> bool:
+        """False from a failed insert (retryable) until one succeeds again."""
+        return not self._down
+
     def _note_down(self, exc: BaseException) -> None:
         if not self._down:  # once per outage
             self._down = True
