@@ -301,3 +301,25 @@ def test_metric_curves_and_daily_costs_are_charted(sdk, client, collector):
     bars = re.findall(r"<rect [^>]*><title>([^<]*)</title></rect>", costs)
     assert bars and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}: \$[0-9.e-]+", b) for b in bars)
     assert float(bars[-1].split("$")[1]) > 0  # today's calls cost something
+
+
+def test_tags_in_the_list_link_to_their_traces(sdk, collector):
+    tag = uuid.uuid4().hex[:8]
+    traced = _agent(sdk, tag)
+    assert sdk.flush(30)
+    listing = _ok(
+        collector, f"/ui/traces?filter={urllib.parse.quote(f'tags.ui = {chr(39)}{tag}{chr(39)}')}"
+    )
+    link = re.search(r'<a href="(/ui/traces\?filter=[^"]+)">ui=' + tag + "</a>", listing)
+    assert link is not None, listing[:3000]
+    followed = _ok(collector, link.group(1).replace("&amp;", "&"))
+    assert f'href="/ui/traces/{traced}"' in followed
+    odd = "<b>it's</b>"
+    with sdk.start_span("odd") as span:
+        sdk.update_current_trace(tags={"ui": odd})
+    assert sdk.flush(30)
+    page = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;" in page and "<b>it's" not in page  # text, no link

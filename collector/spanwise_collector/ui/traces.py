@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -48,13 +50,33 @@ async def trace_table(store: ClickHouseStore, traces: list[Trace]) -> str:
         esc(when(t.info.start_time_ms)), link(f"/ui/traces/{t.info.trace_id}", t.info.name or "(unnamed)"),
         f'<span class="{esc(t.info.status)}">{esc(t.info.status)}</span>', esc(ms(t.info.duration_ms)),
         f"{t.info.input_tokens or ''} / {t.info.output_tokens or ''}", esc(cost(t.info.cost)),
-        _feedback(found.get(t.info.trace_id, [])),
+        _feedback(found.get(t.info.trace_id, [])), _tags(t.info.tags),
         link(f"/ui/sessions/{q(t.info.session_id)}", t.info.session_id) if t.info.session_id else "",
         esc(t.info.user_id or ""), f'<span class="id">{esc(t.info.trace_id)}</span>',
     ] for t in traces]  # fmt: skip
     headers = ["start (UTC)", "name", "status", "duration", "tokens in / out", "cost",
-               "feedback", "session", "user", "trace id"]  # fmt: skip
+               "feedback", "tags", "session", "user", "trace id"]  # fmt: skip
     return table(headers, rows, numeric=(3, 4, 5))
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
+MAX_TAGS_SHOWN = 6
+
+
+def _tags(tags: Mapping[str, str]) -> str:
+    """``key=value`` per tag, each a link to the traces with that tag (when the filter
+    can spell it plainly)."""
+    out = []
+    for key, value in sorted(tags.items())[:MAX_TAGS_SHOWN]:
+        text = f"{key}={value}"
+        if _PLAIN_KEY.match(key) and "'" not in value and "\\" not in value:
+            out.append(
+                link(f"/ui/traces?filter={q(f'tags.`{key}` = {chr(39)}{value}{chr(39)}')}", text)
+            )
+        else:
+            out.append(esc(text))
+    more = len(tags) - MAX_TAGS_SHOWN
+    return ", ".join(out) + (f' <span class="muted">+{more}</span>' if more > 0 else "")
 
 
 def _form(filter: str, since: str, project: str) -> str:
