@@ -153,3 +153,18 @@ def test_spanwise_autolog_enables_anthropic(fake, sdk, traced):
         assert span.attributes["gen_ai.provider.name"] == "anthropic"
     finally:
         spanwise.autolog(disable=True)
+
+
+def test_claude_on_bedrock_and_vertex_is_priced_as_their_provider():
+    """The provider (and so the price list) follows the client's host; no call is made."""
+    from spanwise._internal.integrations.anthropic.request import provider_attributes
+
+    bedrock = anthropic.AnthropicBedrock(aws_region="us-east-1", aws_access_key="x",
+                                         aws_secret_key="y")  # fmt: skip
+    vertex = anthropic.AnthropicVertex(region="us-east5", project_id="p", access_token="t")
+    assert provider_attributes(bedrock.messages)["gen_ai.provider.name"] == "aws.bedrock"
+    assert provider_attributes(vertex.messages)["gen_ai.provider.name"] == "gcp.vertex_ai"
+    assert (
+        provider_attributes(vertex.messages)["server.address"]
+        == "us-east5-aiplatform.googleapis.com"
+    )
