@@ -59,6 +59,7 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
     )
     app.state.store = store
     app.state.pipeline = pipeline
+    app.state.metrics_registry = metrics.registry_for(pipeline)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and store reachability")
     def healthz() -> dict[str, str]:

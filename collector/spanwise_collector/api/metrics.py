@@ -14,6 +14,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 
+from ..pipeline.pipeline import REFUSAL_REASONS, Pipeline
+
 router = APIRouter(tags=["health"])
 
 _P = "spanwise_collector"
@@ -46,7 +48,7 @@ class _PipelineCollector:
         refused = CounterMetricFamily(
             f"{_P}_requests_refused", "OTLP requests refused, by reason", labels=["reason"]
         )
-        for reason in ("invalid", "overloaded", "spool_full", "closing", "error"):
+        for reason in REFUSAL_REASONS:
             refused.add_metric([reason], pipeline.refused.get(reason, 0))
         yield refused
         gauges = (
@@ -68,11 +70,15 @@ class _PipelineCollector:
                 yield CounterMetricFamily(f"{_P}_convert_{key}", text, value=pool.stats[key])
 
 
+def registry_for(pipeline: Pipeline) -> CollectorRegistry:
+    """The app's registry (``create_app``): one collector reading ``pipeline``."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_PipelineCollector(pipeline))
+    return registry
+
+
 @router.get("/metrics", summary="The collector's own metrics (Prometheus text format)")
 def metrics(request: Request) -> Response:
-    registry = getattr(request.app.state, "metrics_registry", None)
-    if registry is None:
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(_PipelineCollector(request.app.state.pipeline))
-        request.app.state.metrics_registry = registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST
+    )

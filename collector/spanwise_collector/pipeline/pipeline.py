@@ -57,6 +57,9 @@ def insert_settings(store: ClickHouseStore) -> dict[str, Any]:
     return settings
 
 
+REFUSAL_REASONS = ("invalid", "overloaded", "spool_full", "closing", "error")
+
+
 def refusal_reason(exc: BaseException) -> str:
     """Why a request was refused, for /metrics: the client's (``invalid``), the
     collector's load (``overloaded``), the store down long enough to fill the spool
@@ -153,21 +156,25 @@ class Pipeline:
         return self._ingest(len(data), lambda: self._convert_pooled(pool, data, project, encoding))
 
     def _ingest(self, size: int, produce: Any) -> int:
-        """Admit ``size`` request bytes, convert (``produce`` → Arrow table), accept."""
+        """`_admit` a request, counting a refusal by its reason (/metrics)."""
         try:
-            self.limiter.acquire(size)
-            try:
-                with self._converting:
-                    table = produce()
-            except BaseException:
-                self.limiter.release(size)
-                raise
-            return self._accept(table, size)
+            return self._admit(size, produce)
         except BaseException as exc:
             reason = refusal_reason(exc)
             with self._refused_lock:
                 self.refused[reason] = self.refused.get(reason, 0) + 1
             raise
+
+    def _admit(self, size: int, produce: Any) -> int:
+        """Admit ``size`` request bytes, convert (``produce`` → Arrow table), accept."""
+        self.limiter.acquire(size)
+        try:
+            with self._converting:
+                table = produce()
+        except BaseException:
+            self.limiter.release(size)
+            raise
+        return self._accept(table, size)
 
     def _convert(self, request: Any, project: str) -> Any:
         batch = convert(request, default_project=project)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..pipeline.normalize import PRICED_TYPES
 from ..store import ClickHouseStore
-from ..trace_tags.encoding import decoded_tags_sql
+from ..trace_tags.encoding import TAGS_SQL
 from .errors import QueryError
 from .rollup import EDGE_HOURS, hour_params, newest_spans, rollup_hours
 
@@ -132,7 +132,7 @@ def cost_summary(
         # User, session and tags are trace attributes set on any span: join the summary.
         source += (
             " LEFT JOIN (SELECT TraceId, max(UserId) AS user_id, max(SessionId) AS session_id,"
-            f" {decoded_tags_sql('maxMap(Tags)')} AS tags FROM trace_summary WHERE TraceId IN"
+            f" {TAGS_SQL} AS tags FROM trace_summary WHERE TraceId IN"
             f" (SELECT TraceId FROM ({calls})) GROUP BY TraceId) AS t ON c.TraceId = t.TraceId"
         )
     names = [f"k{n}" for n in range(len(exprs))]

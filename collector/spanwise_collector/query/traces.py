@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..store import ClickHouseStore
-from ..trace_tags.encoding import decoded_tags_sql
+from ..trace_tags.encoding import TAGS_SQL
 from .errors import QueryError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -41,7 +41,7 @@ SUMMARY_COLUMNS = f"""
     max(SessionId) AS session_id,
     max(UserId) AS user_id,
     max(RunId) AS run_id,
-    {decoded_tags_sql("maxMap(Tags)")} AS tags,
+    {TAGS_SQL} AS tags,
     maxMap(Metadata) AS metadata
 """
 

@@ -25,7 +25,7 @@ from spanwise_collector.filters import (
     Text,
 )
 
-from ..trace_tags.encoding import decoded_tags_sql
+from ..trace_tags.encoding import TAGS_SQL
 
 __all__ = [
     "FEEDBACK_BY_TRACE",
@@ -59,7 +59,7 @@ TRACE_AGGREGATES: dict[str, str] = {
     "user_id": "max(UserId)",
     "run_id": "max(RunId)",
     # Tags edited after the fact ride in the summary encoded (trace_tags/encoding.py).
-    "tags": decoded_tags_sql("maxMap(Tags)"),
+    "tags": TAGS_SQL,
     "metadata": "maxMap(Metadata)",
 }
 

@@ -115,7 +115,8 @@ def link_to_current_trace(prompt: Prompt) -> None:
     """Record on the current span (and its trace) that it used this prompt version."""
     from opentelemetry import trace as trace_api
 
-    from .attributes import PROMPT_NAME, PROMPT_TAG_PREFIX, PROMPT_VERSION, TRACE_TAG_PREFIX
+    from .attributes import PROMPT_NAME, PROMPT_TAG_PREFIX, PROMPT_VERSION
+    from .spans import trace_attributes
 
     span = trace_api.get_current_span()
     if not span.is_recording():
@@ -123,7 +124,7 @@ def link_to_current_trace(prompt: Prompt) -> None:
     try:
         span.set_attributes({
             PROMPT_NAME: prompt.name, PROMPT_VERSION: prompt.version,
-            TRACE_TAG_PREFIX + PROMPT_TAG_PREFIX + prompt.name: str(prompt.version),
+            **trace_attributes(tags={PROMPT_TAG_PREFIX + prompt.name: prompt.version}),
         })  # fmt: skip
     except Exception:
         log_internal_error("linking a prompt to the current span")

@@ -177,6 +177,27 @@ def get_current_trace_id() -> str | None:
     return trace_api.format_trace_id(ctx.trace_id)
 
 
+def trace_attributes(
+    tags: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
+    user_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """The span attributes that carry trace-level information (one per key, so that
+    several spans' values merge)."""
+    out: dict[str, str] = {}
+    if session_id is not None:
+        out[attrs.SESSION_ID] = str(session_id)
+    if user_id is not None:
+        out[attrs.USER_ID] = str(user_id)
+    for key, value in (tags or {}).items():
+        out[attrs.TRACE_TAG_PREFIX + str(key)] = str(value)
+    for key, value in (metadata or {}).items():
+        text = value if isinstance(value, str) else to_json(value, 4096)
+        out[attrs.TRACE_METADATA_PREFIX + str(key)] = text
+    return out
+
+
 def update_current_trace(
     tags: Mapping[str, Any] | None = None,
     session_id: str | None = None,
@@ -188,14 +209,6 @@ def update_current_trace(
     if not span.get_span_context().is_valid:
         return
     try:
-        if session_id is not None:
-            span.set_attribute(attrs.SESSION_ID, str(session_id))
-        if user_id is not None:
-            span.set_attribute(attrs.USER_ID, str(user_id))
-        for key, value in (tags or {}).items():
-            span.set_attribute(attrs.TRACE_TAG_PREFIX + str(key), str(value))
-        for key, value in (metadata or {}).items():
-            text = value if isinstance(value, str) else to_json(value, 4096)
-            span.set_attribute(attrs.TRACE_METADATA_PREFIX + str(key), text)
+        span.set_attributes(trace_attributes(tags, session_id, user_id, metadata))
     except Exception:
         log_internal_error("updating the current trace")

@@ -17,12 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from ..attributes import (
-    EVALUATION_DATASET,
-    EVALUATION_RECORD_ID,
-    TRACE_METADATA_PREFIX,
-    SpanType,
-)
+from ..attributes import EVALUATION_DATASET, EVALUATION_RECORD_ID, SpanType
 from ..exceptions import InvalidParameterError
 from .records import (
     MAX_NAME,
@@ -113,8 +108,9 @@ def _stamp_record(span: Any) -> None:
     pending = _RECORD.get()
     if pending is None or "trace_id" in pending or getattr(span, "parent", None) is not None:
         return
-    for key, value in pending["metadata"].items():
-        span.set_attribute(TRACE_METADATA_PREFIX + key, value)
+    from ..spans import trace_attributes
+
+    span.set_attributes(trace_attributes(metadata=pending["metadata"]))
     pending["trace_id"] = format(span.get_span_context().trace_id, "032x")
 
 

@@ -11,18 +11,36 @@ from collections.abc import Mapping
 from typing import Any
 
 import wrapt
-from opentelemetry.trace import Span
 
 from ...errors import log_internal_error
 from ...fastcontext import attach_span, detach
-from ...spans import record_error
 from ..llm_client.operation import Operation
 from ..llm_client.settings import Current
-from ..llm_client.streams import put_output
+from ..llm_client.streams import StreamRecorder
 from ..llm_client.wrappers import Provider, Wrapper, fail, in_call, reset_call, start_span
 
 
+class _Snapshot:
+    """The "accumulator" of a helper's stream: the helper assembles the message itself;
+    at the end its public ``current_message_snapshot`` is read once."""
+
+    __slots__ = ("op", "stream")
+
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.stream: Any = None
+
+    def finish(self, out: dict[str, Any]) -> Any:
+        try:
+            message = self.stream.current_message_snapshot
+        except Exception:  # nothing arrived (left before the first event)
+            return None
+        return self.op.response(message, out)
+
+
 class _ManagerProxy(wrapt.ObjectProxy):
+    """The helper's manager; its span ends through a `StreamRecorder`, exactly once."""
+
     def __init__(
         self,
         manager: Any,
@@ -34,14 +52,14 @@ class _ManagerProxy(wrapt.ObjectProxy):
     ) -> None:
         wrapt.ObjectProxy.__init__(self, manager)
         self._self_call = (op, instance, {**kwargs, "stream": True}, current, provider)
-        self._self_span: Span | None = None
-        self._self_stream: Any = None
+        self._self_recorder: StreamRecorder | None = None
 
     def _start(self) -> tuple[Any, Any]:
+        op, current = self._self_call[0], self._self_call[3]
         span = start_span(*self._self_call)
-        self._self_span = span
         if span is None:
             return None, None
+        self._self_recorder = StreamRecorder(span, _Snapshot(op), current)
         return attach_span(span), in_call()
 
     def _leave(self, tokens: tuple[Any, Any]) -> None:
@@ -53,35 +71,19 @@ class _ManagerProxy(wrapt.ObjectProxy):
 
     def _entered(self, tokens: tuple[Any, Any], stream: Any) -> Any:
         self._leave(tokens)
-        self._self_stream = stream
+        if self._self_recorder is not None:
+            self._self_recorder.acc.stream = stream
         return stream
 
     def _failed(self, tokens: tuple[Any, Any], exc: BaseException) -> None:
         self._leave(tokens)
-        span, self._self_span = self._self_span, None
-        if span is not None:
-            fail(span, exc)
+        recorder, self._self_recorder = self._self_recorder, None
+        if recorder is not None:
+            fail(recorder.span, exc)  # the request itself failed: as for create()
 
     def _finish(self, exc: BaseException | None) -> None:
-        span, self._self_span = self._self_span, None  # once
-        if span is None:
-            return
-        op, current = self._self_call[0], self._self_call[3]
-        try:
-            out: dict[str, Any] = {}
-            try:
-                message = self._self_stream.current_message_snapshot
-            except Exception:  # nothing arrived (left before the first event)
-                message = None
-            if message is not None:
-                put_output(out, op.response(message, out), current)
-            span.set_attributes(out)
-            if exc is not None:
-                record_error(span, exc)
-        except Exception:
-            log_internal_error("ending an Anthropic stream span")
-        finally:
-            span.end()
+        if self._self_recorder is not None:
+            self._self_recorder.finish(exc)  # a second call is a no-op
 
     def __del__(self) -> None:
         try:

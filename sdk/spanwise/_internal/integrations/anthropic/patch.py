@@ -42,9 +42,7 @@ def _make_wrapper(target: Target, anthropic: Any) -> Any:
     provider = request.provider_attributes
     if target.operation is None:  # the helper sends its own request: its span starts there
         return stream_manager(MESSAGES, target.is_async, CURRENT, provider)
-    if target.is_async:
-        return wrappers.async_call(target.operation, anthropic.AsyncStream, CURRENT, provider)
-    return wrappers.sync_call(target.operation, anthropic.Stream, CURRENT, provider)
+    return wrappers.call_wrapper(target.operation, target.is_async, anthropic, CURRENT, provider)
 
 
 def _prepare(anthropic: Any) -> None:

@@ -225,6 +225,16 @@ def async_call(op: Operation, stream_type: type, current: Current, provider: Pro
     return wrapper
 
 
+def call_wrapper(
+    op: Operation, is_async: bool, library: Any, current: Current, provider: Provider
+) -> Wrapper:
+    """The wrapper of a traced method; ``library`` is the client module, whose
+    ``Stream``/``AsyncStream`` tell a streamed result (both clients name them so)."""
+    if is_async:
+        return async_call(op, library.AsyncStream, current, provider)
+    return sync_call(op, library.Stream, current, provider)
+
+
 def stream_helper(is_async: bool, current: Current) -> Wrapper:
     """``.stream(...)`` helpers that call ``create``: the span itself comes from there."""
     proxy = AsyncHelperProxy if is_async else SyncHelperProxy

@@ -34,11 +34,9 @@ TARGETS: tuple[Target, ...] = (
 def _make_wrapper(target: Target, openai: Any) -> Any:
     if target.operation is None:  # the helpers call create, which makes the span
         return wrappers.stream_helper(target.is_async, CURRENT)
-    if target.is_async:
-        return wrappers.async_call(
-            target.operation, openai.AsyncStream, CURRENT, request.provider_attributes
-        )
-    return wrappers.sync_call(target.operation, openai.Stream, CURRENT, request.provider_attributes)
+    return wrappers.call_wrapper(
+        target.operation, target.is_async, openai, CURRENT, request.provider_attributes
+    )
 
 
 def _prepare(openai: Any) -> None:
