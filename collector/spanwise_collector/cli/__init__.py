@@ -12,6 +12,7 @@ from . import (
     costs,
     datasets,
     demo,
+    monitor,
     prompts,
     runs,
     schema_cmd,
@@ -47,6 +48,7 @@ COMMANDS = [
     search.spans,
     search.sessions,
     search.analytics,
+    monitor.monitor,
 ]
 for command in COMMANDS:
     cli.add_command(command)

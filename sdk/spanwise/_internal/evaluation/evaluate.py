@@ -31,13 +31,14 @@ from .records import (
 )
 from .result import EvaluationResult, EvaluationRow
 from .scorers import Feedback, Scorer, as_scorer
+from .traces import is_trace_data, load_traces, trace_row
 
-__all__ = ["evaluate"]
+__all__ = ["check_scorers", "each", "evaluate", "score_row"]
 
 
 def evaluate(
     data: Any,
-    predict_fn: Callable[..., Any],
+    predict_fn: Callable[..., Any] | None = None,
     scorers: Sequence[Any] = (),
     *,
     run_name: str | None = None,
@@ -48,9 +49,55 @@ def evaluate(
     a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
     inside a new run, one trace per record, then each scorer on the answer; scores go on
     the traces as feedback (source CODE), their means (``<name>/mean``) on the run.
+
+    Without ``predict_fn``, ``data`` is traces the app already made (``search_traces``
+    results, ``Trace`` / ``TraceInfo`` objects or their DataFrame): each is scored on its
+    root span's inputs and outputs and its expectations, the feedback logged on it.
     Bad arguments raise ``InvalidParameterError`` before anything runs."""
-    if not callable(predict_fn):
+    checked = check_scorers(scorers)
+    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
+        raise InvalidParameterError("max_workers must be a whole number of at least 1")
+    from .. import provider
+    from ..client import Client
+    from ..runs.fluent import active_run, log_metrics, start_run
+
+    tags = {"spanwise.evaluation": "true"}
+    if predict_fn is None:
+        if not is_trace_data(data):
+            raise InvalidParameterError(
+                "give predict_fn to run your app on the records, or pass traces as data "
+                "(spanwise.Client().search_traces(...)) to score what was answered"
+            )
+        traces = load_traces(data, Client())
+        tags["spanwise.evaluation.data"] = "traces"
+    elif not callable(predict_fn):
         raise InvalidParameterError("predict_fn must be a function of the records' inputs")
+    else:
+        records, dataset = load_records(data)
+        if dataset is not None:
+            tags |= {"spanwise.dataset.name": dataset.name,
+                     "spanwise.dataset.id": dataset.dataset_id}  # fmt: skip
+    with start_run(run_name=run_name, experiment_name=experiment_name, tags=tags,
+                   nested=active_run() is not None) as run:  # fmt: skip
+        if predict_fn is None:
+            scored = each(traces, lambda t: score_row(trace_row(t), checked, trace=t), max_workers)
+        else:
+            predict = _predictor(predict_fn, dataset)
+            rows = each(records, predict, max_workers)
+            provider.flush(30.0)  # every trace at the collector before feedback is logged on it
+            scored = each(rows, lambda row: score_row(row, checked), max_workers)
+        rows = [row for row, _ in scored]
+        logs = [log for _, row_logs in scored for log in row_logs]
+        if logs:
+            Client().log_assessments(logs)
+        metrics = _metrics(rows)
+        if metrics:
+            log_metrics(metrics)
+        return EvaluationResult(run.info.run_id, metrics, tuple(rows))
+
+
+def check_scorers(scorers: Any) -> list[Scorer]:
+    """``scorers`` (one function or a list) as ``Scorer`` s with distinct names."""
     if callable(scorers):
         scorers = [scorers]
     if isinstance(scorers, (str, bytes, Mapping)) or not isinstance(scorers, Iterable):
@@ -60,35 +107,10 @@ def evaluate(
         raise InvalidParameterError(
             "two scorers have the same name; name them with spanwise.scorer"
         )
-    if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
-        raise InvalidParameterError("max_workers must be a whole number of at least 1")
-    records, dataset = load_records(data)
-
-    from .. import provider
-    from ..runs.fluent import active_run, log_metrics, start_run
-
-    tags = {"spanwise.evaluation": "true"}
-    if dataset is not None:
-        tags |= {"spanwise.dataset.name": dataset.name, "spanwise.dataset.id": dataset.dataset_id}
-    with start_run(run_name=run_name, experiment_name=experiment_name, tags=tags,
-                   nested=active_run() is not None) as run:  # fmt: skip
-        predict = _predictor(predict_fn, dataset)
-        rows = _each(records, predict, max_workers)
-        provider.flush(30.0)  # every trace at the collector before feedback is logged on it
-        scored = _each(rows, lambda row: _score(row, checked), max_workers)
-        rows = [row for row, _ in scored]
-        logs = [log for _, row_logs in scored for log in row_logs]
-        if logs:
-            from ..client import Client
-
-            Client().log_assessments(logs)
-        metrics = _metrics(rows)
-        if metrics:
-            log_metrics(metrics)
-        return EvaluationResult(run.info.run_id, metrics, tuple(rows))
+    return checked
 
 
-def _each(items: Sequence[Any], fn: Callable[[Any], Any], max_workers: int) -> list[Any]:
+def each(items: Sequence[Any], fn: Callable[[Any], Any], max_workers: int) -> list[Any]:
     if max_workers == 1 or len(items) == 1:
         return [fn(item) for item in items]
     with ThreadPoolExecutor(min(max_workers, len(items))) as pool:
@@ -204,26 +226,30 @@ def _results(value: Any, default_name: str) -> list[Feedback]:
     return checked
 
 
-def _score(row: EvaluationRow, scorers: list[Scorer]) -> tuple[EvaluationRow, list[dict]]:
+def score_row(
+    row: EvaluationRow, scorers: list[Scorer], trace: Any = None
+) -> tuple[EvaluationRow, list[dict]]:
     """The row with its scores, and the assessments to log on its trace (the caller sends
-    them in batches: one request per 1,000, not one per score)."""
+    them in batches: one request per 1,000, not one per score). Without ``trace`` the row
+    is a record just run: its expectations are logged on its new trace too."""
     if row.trace_id is None:
         return row, []
     tid = row.trace_id
-    logs = [
+    logs = [] if trace is not None else [
         _assessment(tid, "expectation", key, plain(value), "dataset")
         for key, value in row.expectations.items()
         if value is not None  # nothing expected: the collector stores no empty expectation
-    ]
+    ]  # fmt: skip
     if row.error is not None or not scorers:
         return row, logs
     available: dict[str, Any] = {
         "inputs": row.inputs, "outputs": row.outputs, "expectations": row.expectations,
     }  # fmt: skip
-    if any("trace" in s.wants for s in scorers):
+    if trace is None and any("trace" in s.wants for s in scorers):
         from ..client import Client
 
-        available["trace"] = Client().get_trace(tid)
+        trace = Client().get_trace(tid)
+    available["trace"] = trace
     scores: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for s in scorers:
