@@ -36,7 +36,13 @@ from ._internal.runs.fluent import (
 from ._internal.runs.frame import search_runs
 from ._internal.runs.state import ActiveRun
 from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
-from ._internal.spans import LiveSpan, get_current_trace_id, start_span, update_current_trace
+from ._internal.spans import (
+    LiveSpan,
+    get_current_trace_id,
+    get_last_active_trace_id,
+    start_span,
+    update_current_trace,
+)
 
 if TYPE_CHECKING:
     from ._internal.assessments import (
@@ -155,6 +161,7 @@ __all__ = [
     "evaluate",
     "flush",
     "get_current_trace_id",
+    "get_last_active_trace_id",
     "load_prompt",
     "log_artifact",
     "log_artifacts",

@@ -164,6 +164,8 @@ class SpanwiseSpanProcessor:
             if self._suppressed and ctx.span_id in self._suppressed:
                 self._suppressed.discard(ctx.span_id)
                 return
+            if span.parent is None:  # a trace ended here (get_last_active_trace_id)
+                LAST_TRACE[0] = ctx.trace_id
             self._inner.put(span)
         except Exception:
             log_internal_error("queueing an ended span")
@@ -185,6 +187,8 @@ class SpanwiseSpanProcessor:
         return self._inner
 
 
+# The trace id of the newest root span this process ended and kept (not sampled out).
+LAST_TRACE: list[int] = [0]
 # Callables run on every span start (e.g. the runs module adds the active run id).
 START_HOOKS: list[Any] = []
 # Predicates on every SDK span start: a span any of them accepts is not exported.

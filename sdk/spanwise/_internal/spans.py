@@ -177,6 +177,14 @@ def get_current_trace_id() -> str | None:
     return trace_api.format_trace_id(ctx.trace_id)
 
 
+def get_last_active_trace_id() -> str | None:
+    """The id of the last trace this process finished (its root span ended and was kept
+    for export), e.g. to log feedback on it after an app call returned; ``None`` if none."""
+    from .provider import LAST_TRACE
+
+    return trace_api.format_trace_id(LAST_TRACE[0]) if LAST_TRACE[0] else None
+
+
 def trace_attributes(
     tags: Mapping[str, Any] | None = None,
     session_id: str | None = None,
