@@ -1,6 +1,7 @@
 """LLM judges (MLflow's ``make_judge``, Phoenix's LLM evals): a scorer that asks a chat
 model for a verdict. ``instructions`` name what the judge sees with ``{{ inputs }}``,
-``{{ outputs }}``, ``{{ expectations }}`` (filled in as JSON); the model answers with
+``{{ outputs }}``, ``{{ expectations }}`` (filled in as JSON) and ``{{ context }}`` (what
+the trace's retriever spans returned); the model answers with
 structured output ``{"value": ..., "rationale": ...}`` of the declared type, which
 becomes the scorer's ``Feedback``. Any OpenAI-compatible client works, and Anthropic's
 (the verdict is then a forced tool call); ``model="anthropic:/claude-…"`` or
@@ -16,10 +17,9 @@ from typing import Any
 from ..exceptions import InvalidParameterError
 from .scorers import Feedback, Scorer
 
-__all__ = ["make_judge"]
+__all__ = ["make_judge", "retrieved_context"]
 
-_FIELDS = ("inputs", "outputs", "expectations")
-_PLACEHOLDER = re.compile(r"\{\{\s*(inputs|outputs|expectations)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*(inputs|outputs|expectations|context)\s*\}\}")
 _TYPES = {bool: {"type": "boolean"}, int: {"type": "integer"}, float: {"type": "number"},
           str: {"type": "string"}}  # fmt: skip
 SYSTEM = (
@@ -116,6 +116,17 @@ def _ask_anthropic(client: Any, model: str, text: str, schema: dict[str, Any], t
 _ASK = {"openai": _ask_openai, "anthropic": _ask_anthropic}
 
 
+def retrieved_context(trace: Any) -> list[Any]:
+    """What the trace's retriever spans returned (their outputs, in start order)."""
+    if trace is None:
+        return []
+    spans = sorted(
+        (s for s in trace.data.spans if s.span_type == "RETRIEVER" and s.outputs is not None),
+        key=lambda s: s.start_time_ns,
+    )
+    return [s.outputs for s in spans]
+
+
 def make_judge(
     name: str,
     instructions: str,
@@ -131,12 +142,13 @@ def make_judge(
     ``anthropic.Anthropic``; without one, ``model``'s provider prefix picks it
     (``"anthropic:/claude-haiku-4-5"``; default OpenAI, ``gpt-4o-mini``). ``temperature``
     goes to OpenAI-compatible models only (current Claude models take none)."""
-    wants = tuple(dict.fromkeys(_PLACEHOLDER.findall(instructions or "")))
-    if not wants:
+    shown = tuple(dict.fromkeys(_PLACEHOLDER.findall(instructions or "")))
+    if not shown:
         raise InvalidParameterError(
             "the judge's instructions must show it something: use {{ inputs }}, "
-            "{{ outputs }} and/or {{ expectations }}"
+            "{{ outputs }}, {{ expectations }} and/or {{ context }}"
         )
+    wants = tuple(dict.fromkeys("trace" if f == "context" else f for f in shown))
     schema = {
         "type": "object",
         "properties": {"value": _value_schema(feedback_type), "rationale": {"type": "string"}},
@@ -151,7 +163,11 @@ def make_judge(
     ask = _ASK[kind]
     state: dict[str, Any] = {"client": client}
 
-    def judge(**seen: Any) -> Feedback:
+    def judge(**seen: Any) -> Feedback | None:
+        if "context" in shown:
+            seen["context"] = retrieved_context(seen["trace"])
+            if not seen["context"]:
+                return None  # no retrieval in this trace: nothing to judge it against
         text = _PLACEHOLDER.sub(
             lambda m: json.dumps(seen[m.group(1)], ensure_ascii=False, default=str), instructions
         )
