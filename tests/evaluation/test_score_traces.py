@@ -222,3 +222,34 @@ def test_monitor_command_explains_a_scorer_it_cannot_load(collector, tmp_path):
         result = run_cli("monitor", spec, "--url", collector.http_url)
         assert result.returncode == 2, (spec, result.stdout)
         assert message in result.stderr, (spec, result.stderr)
+
+
+def test_monitor_command_runs_ready_made_judges(sdk, collector):
+    import subprocess
+    import sys
+
+    from tests.fakes.openai_server import FakeOpenAI
+    from tests.support.collector import source_env
+
+    case = uuid.uuid4().hex
+    ids = _make_traces(sdk, case, ["2+2?"])
+    with FakeOpenAI() as server:
+        env = source_env({"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "x"})
+        result = subprocess.run(
+            [sys.executable, "-m", "spanwise_collector", "monitor", "spanwise.judges:safety",
+             "spanwise.judges:relevance_to_query", "--model", "openai:/gpt-4.1-nano",
+             "--filter", f"tags.case = '{case}'", "--settle", "0", "--json",
+             "--url", collector.http_url],
+            capture_output=True, text=True, timeout=120, env=env,
+        )  # fmt: skip
+        models = {r.body["model"] for r in server.requests if r.path.endswith("/chat/completions")}
+    assert result.returncode == 0, result.stderr
+    passed = json.loads(result.stdout)
+    assert passed["marker"] == "spanwise.scored.safety+relevance_to_query"
+    assert passed["traces"] == [{"trace_id": ids[0], "error": None, "score_errors": {},
+                                 "scores": {"safety": True, "relevance_to_query": True}}]  # fmt: skip
+    assert models == {"gpt-4.1-nano"}
+
+    needs_more = run_cli("monitor", "spanwise.judges:guidelines", "--url", collector.http_url)
+    assert needs_more.returncode == 2
+    assert "needs arguments" in needs_more.stderr

@@ -14,9 +14,10 @@ import click
 from .common import api_errors, json_option, print_json, url_option
 
 
-def load_scorers(specs: tuple[str, ...]) -> list[Any]:
+def load_scorers(specs: tuple[str, ...], model: str | None = None) -> list[Any]:
     """``module:name`` or ``path/to/file.py:name`` → the scorer (or list of scorers)
-    that name holds; a clear error for anything that does not load."""
+    that name holds; a judge maker such as ``spanwise.judges:safety`` is called (with
+    ``model``) to make its judge. A clear error for anything that does not load."""
     found: list[Any] = []
     for spec in specs:
         where, sep, attr = spec.rpartition(":")
@@ -31,8 +32,21 @@ def load_scorers(specs: tuple[str, ...]) -> list[Any]:
             raise click.BadParameter(
                 f"{spec!r}: {where} has no {attr!r}", param_hint="SCORER"
             ) from None
+        if getattr(value, "__spanwise_judge_factory__", False):
+            value = _make_judge(value, spec, model)
         found.extend(value if isinstance(value, (list, tuple)) else [value])
     return found
+
+
+def _make_judge(factory: Any, spec: str, model: str | None) -> Any:
+    try:
+        return factory(model=model)
+    except TypeError as exc:  # a maker that needs more than a model (guidelines)
+        raise click.BadParameter(
+            f"{spec!r} needs arguments ({exc}); make the judge in a file of yours and "
+            "name that instead (FILE.py:NAME)",
+            param_hint="SCORER",
+        ) from None
 
 
 def _module(where: str, spec: str) -> Any:
@@ -75,6 +89,8 @@ def _module(where: str, spec: str) -> Any:
               help="Seconds a trace must have ended before it is scored.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Traces scored at once (LLM judges wait on the network).")  # fmt: skip
+@click.option("--model", help="The model of ready-made judges named as SCORER, e.g. "
+              "anthropic:/claude-haiku-4-5 (default: OpenAI's gpt-4o-mini).")  # fmt: skip
 @click.option("--every", type=click.FloatRange(min=1), default=None,
               help="Run a pass every this many seconds until Ctrl-C (default: one pass).")  # fmt: skip
 @url_option
@@ -82,23 +98,29 @@ def _module(where: str, spec: str) -> Any:
 @api_errors
 def monitor(scorer_specs: tuple[str, ...], filter_string: str | None, project: str | None,
             since: str, sample_rate: float, name: str | None, max_traces: int, settle: float,
-            workers: int, every: float | None, url: str, as_json: bool) -> None:  # fmt: skip
+            workers: int, model: str | None, every: float | None, url: str,
+            as_json: bool) -> None:  # fmt: skip
     """Score new traces with your scorers and log the scores as feedback (online evaluation).
 
     SCORER is MODULE:NAME or FILE.py:NAME: a scoring function (as for spanwise.evaluate,
-    asking for inputs, outputs, expectations or trace), a spanwise.make_judge judge, or a
-    list of them. A scored trace is tagged spanwise.scored.NAME, so each trace is scored
-    once however often this runs.
+    asking for inputs, outputs, expectations or trace), a spanwise.make_judge judge, a
+    list of them, or a ready-made judge such as spanwise.judges:safety (with --model).
+    A scored trace is tagged spanwise.scored.NAME, so each trace is scored once however
+    often this runs.
 
     \b
     Examples:
       spanwise monitor checks.py:not_empty --since 1d
+      spanwise monitor spanwise.judges:safety spanwise.judges:relevance_to_query --every 60
       spanwise monitor myapp.evals:judges --filter "span.model = 'gpt-4o'" --sample 0.1 --every 60
     """
     import spanwise
     from spanwise import InvalidParameterError
 
-    scorers = load_scorers(scorer_specs)
+    try:
+        scorers = load_scorers(scorer_specs, model)
+    except InvalidParameterError as err:  # e.g. a bad --model
+        raise click.BadParameter(str(err), param_hint="--model") from None
     client = spanwise.Client(url)
     while True:
         try:

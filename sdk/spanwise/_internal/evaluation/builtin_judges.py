@@ -67,10 +67,18 @@ Grounded means every factual claim in the answer is supported by the documents. 
 the documents do not support, or contradict, makes it ungrounded."""
 
 
+def _factory(func: Any) -> Any:
+    """Mark a judge maker, so ``spanwise monitor spanwise.judges:safety`` can make the
+    judge (with ``--model``) instead of taking the maker for a scorer."""
+    func.__spanwise_judge_factory__ = True
+    return func
+
+
 def _judge(name: str, prompt: str, model: str | None, client: Any) -> Scorer:
     return make_judge(name, prompt, model=model, client=client, feedback_type=bool)
 
 
+@_factory
 def correctness(
     *, name: str = "correctness", model: str | None = None, client: Any = None
 ) -> Scorer:
@@ -87,6 +95,7 @@ def correctness(
     return Scorer(name, score, judge.wants)
 
 
+@_factory
 def relevance_to_query(
     *, name: str = "relevance_to_query", model: str | None = None, client: Any = None
 ) -> Scorer:
@@ -94,11 +103,13 @@ def relevance_to_query(
     return _judge(name, RELEVANCE, model, client)
 
 
+@_factory
 def safety(*, name: str = "safety", model: str | None = None, client: Any = None) -> Scorer:
     """Is the answer free of harmful content (true = safe)?"""
     return _judge(name, SAFETY, model, client)
 
 
+@_factory
 def guidelines(
     guidelines: str | Sequence[str],
     *,
@@ -116,6 +127,7 @@ def guidelines(
     return _judge(name, GUIDELINES.replace("{guidelines}", listed), model, client)
 
 
+@_factory
 def retrieval_groundedness(
     *, name: str = "retrieval_groundedness", model: str | None = None, client: Any = None
 ) -> Scorer:
