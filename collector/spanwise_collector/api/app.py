@@ -18,6 +18,7 @@ from . import (
     assessments,
     costs,
     datasets,
+    langfuse,
     metrics,
     otlp,
     prompts,
@@ -33,7 +34,8 @@ logger = logging.getLogger("spanwise.collector")
 # Each feature adds its router here.
 ROUTERS = [
     otlp.router, trace_tags.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
-    prompts.router, runs.router, costs.router, search.router, metrics.router, ui_router,
+    prompts.router, runs.router, costs.router, search.router, metrics.router, langfuse.router,
+    ui_router,
 ]  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""``POST /v1/traces``: OTLP/HTTP with protobuf or JSON bodies."""
+"""``POST /v1/traces``: OTLP/HTTP with protobuf or JSON bodies (also at the path the
+Langfuse SDK posts to)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def _gunzip(body: bytes) -> bytes:
 
 
 @router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON)")
+# Where the Langfuse SDK (v3+, OpenTelemetry inside) sends its spans: pointing its host
+# (LANGFUSE_BASE_URL) at a collector is all a Langfuse app needs to change.
+@router.post("/api/public/otel/v1/traces", summary="OTLP/HTTP at the Langfuse SDK's path")
 async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipeline)) -> Response:
     content_type = (request.headers.get("content-type") or PROTOBUF).lower()
     too_large = f"request body over the limit of {MAX_BODY_BYTES} bytes (MAX_BODY_BYTES)"

@@ -2,11 +2,13 @@
 
 Readers, in order of preference: Spanwise's own keys, the OpenTelemetry GenAI
 semantic conventions (``gen_ai.*``), OpenInference (``llm.*``, ``input.value``),
-OpenLLMetry (``llm.usage.*``, ``gen_ai.prompt``) and MLflow (``mlflow.*``).
+OpenLLMetry (``llm.usage.*``, ``gen_ai.prompt``), MLflow (``mlflow.*``) and the Langfuse
+SDK (``langfuse.*``, see ``langfuse_usage``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 TAG_PREFIX = "spanwise.trace.tags."
@@ -18,6 +20,8 @@ INPUT_KEYS = (
     "gen_ai.input.messages",
     "mlflow.spanInputs",
     "gen_ai.prompt",
+    "langfuse.observation.input",
+    "langfuse.trace.input",
 )
 OUTPUT_KEYS = (
     "spanwise.outputs",
@@ -25,16 +29,26 @@ OUTPUT_KEYS = (
     "gen_ai.output.messages",
     "mlflow.spanOutputs",
     "gen_ai.completion",
+    "langfuse.observation.output",
+    "langfuse.trace.output",
 )
 # Span types whose usage is a priced model call (MLflow writes CHAT_MODEL).
 PRICED_TYPES = frozenset({"LLM", "CHAT_MODEL", "EMBEDDING"})
-TYPE_KEYS = ("spanwise.span.type", "openinference.span.kind", "mlflow.spanType")
+TYPE_KEYS = (
+    "spanwise.span.type",
+    "openinference.span.kind",
+    "mlflow.spanType",
+    "langfuse.observation.type",
+)
+# Type names other systems use for ours (Langfuse: generation, span, event).
+TYPE_ALIASES = {"GENERATION": "LLM", "SPAN": "UNKNOWN", "EVENT": "UNKNOWN"}
 MODEL_KEYS = (
     "gen_ai.response.model",
     "gen_ai.request.model",
     "llm.model_name",
     "llm.response.model",
     "llm.request.model",
+    "langfuse.observation.model.name",
 )
 PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 INPUT_TOKEN_KEYS = (
@@ -69,6 +83,8 @@ REASONING_KEYS = (
     "llm.token_count.completion_details.reasoning",
 )
 SESSION_KEYS = ("session.id", "gen_ai.conversation.id", "langfuse.session.id")
+# The Langfuse SDK's token counts: one JSON object (see ``langfuse_usage``).
+LANGFUSE_USAGE_KEYS = ("langfuse.observation.usage_details",)
 USER_KEYS = ("user.id", "enduser.id", "langfuse.user.id")
 RUN_KEYS = ("spanwise.run_id",)
 PROJECT_KEYS = ("spanwise.project",)
@@ -111,13 +127,14 @@ class Derived:
 # The hot path (``derive_row``) reads each key group in one pass over the keys a span
 # actually has: key -> (slot, rank in its group). Lower rank wins, as in the tuples above.
 (_INPUT, _OUTPUT, _TYPE, _OPERATION, _MODEL, _PROVIDER, _IN_TOK, _OUT_TOK, _CACHED, _CWRITE,
- _REASONING, _SESSION, _USER, _RUN, _PROJECT) = range(15)  # fmt: skip
+ _REASONING, _SESSION, _USER, _RUN, _PROJECT, _LF_USAGE) = range(16)  # fmt: skip
 _GROUPS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (_INPUT, INPUT_KEYS), (_OUTPUT, OUTPUT_KEYS), (_TYPE, TYPE_KEYS),
     (_OPERATION, ("gen_ai.operation.name",)), (_MODEL, MODEL_KEYS), (_PROVIDER, PROVIDER_KEYS),
     (_IN_TOK, INPUT_TOKEN_KEYS), (_OUT_TOK, OUTPUT_TOKEN_KEYS), (_CACHED, CACHED_TOKEN_KEYS),
     (_CWRITE, CACHE_WRITE_KEYS), (_REASONING, REASONING_KEYS), (_SESSION, SESSION_KEYS),
     (_USER, USER_KEYS), (_RUN, RUN_KEYS), (_PROJECT, PROJECT_KEYS),
+    (_LF_USAGE, LANGFUSE_USAGE_KEYS),
 )  # fmt: skip
 _ROLE: dict[str, tuple[int, int]] = {
     key: (slot, rank) for slot, keys in _GROUPS for rank, key in enumerate(keys)
@@ -125,7 +142,9 @@ _ROLE: dict[str, tuple[int, int]] = {
 assert len(_ROLE) == sum(len(keys) for _, keys in _GROUPS), "a key in two groups"
 _KNOWN = frozenset(_ROLE)
 _POPPED = (_INPUT, _OUTPUT)  # taken out of the attributes even when empty
-_TRACE_PREFIX = "spanwise.trace."
+_TRACE_PREFIXES = ("spanwise.trace.", "langfuse.trace.")
+_LF_TAGS = "langfuse.trace.tags"
+_LF_METADATA_PREFIX = "langfuse.trace.metadata."
 
 # (span_type, input, output, model, provider, input_tokens, output_tokens, cached_tokens,
 #  cache_write_tokens, reasoning_tokens, session_id, user_id, run_id, project, tags, metadata);
@@ -164,6 +183,7 @@ def derive_row(attrs: dict[str, str]) -> Row:
             del attrs[best[slot][1]]
     get = got.get
     span_type = get(_TYPE, "").upper()
+    span_type = TYPE_ALIASES.get(span_type, span_type)
     if not span_type:
         span_type = _OPERATION_TYPES.get(get(_OPERATION, ""), "UNKNOWN")
     model = get(_MODEL, "")
@@ -174,6 +194,8 @@ def derive_row(attrs: dict[str, str]) -> Row:
         inp, out = _count(get(_IN_TOK, "")), _count(get(_OUT_TOK, ""))
         cached, write = _count(get(_CACHED, "")), _count(get(_CWRITE, ""))
         reasoning = _count(get(_REASONING, ""))
+        if not (inp or out) and _LF_USAGE in got:
+            inp, out, cached, write, reasoning = langfuse_usage(got[_LF_USAGE])
         # "totals with subsets" (docs/pricing.md): input includes cache reads/writes and
         # output includes reasoning, except Anthropic's input_tokens and Gemini's candidates
         # count, recognisable only when a part exceeds its total: then the part is added.
@@ -183,7 +205,7 @@ def derive_row(attrs: dict[str, str]) -> Row:
             out += reasoning
     tags: tuple = ()
     metadata: tuple = ()
-    prefixed = [k for k in attrs if k.startswith(_TRACE_PREFIX)]
+    prefixed = [k for k in attrs if k.startswith(_TRACE_PREFIXES)]
     if prefixed:
         t: list[tuple[str, str]] = []
         m: list[tuple[str, str]] = []
@@ -192,10 +214,74 @@ def derive_row(attrs: dict[str, str]) -> Row:
                 t.append((key[len(TAG_PREFIX) :], attrs.pop(key)))
             elif key.startswith(METADATA_PREFIX):
                 m.append((key[len(METADATA_PREFIX) :], attrs.pop(key)))
+            elif key == _LF_TAGS:  # labels without values: tags with empty values
+                t.extend((label, "") for label in _labels(attrs.pop(key)))
+            elif key.startswith(_LF_METADATA_PREFIX):
+                m.append((key[len(_LF_METADATA_PREFIX) :], _unquote(attrs.pop(key))))
         tags, metadata = tuple(t), tuple(m)
     return (span_type, get(_INPUT, ""), get(_OUTPUT, ""), model, provider, inp, out, cached,
             write, reasoning, get(_SESSION, ""), get(_USER, ""), get(_RUN, ""),
             get(_PROJECT, ""), tags, metadata)  # fmt: skip
+
+
+# Langfuse's usage_details as its SDK writes them: its own names ("input", "output"), or
+# the provider's usage object as returned (OpenAI chat / Responses, Anthropic).
+_LF_INPUT = ("input", "prompt_tokens", "input_tokens")
+_LF_OUTPUT = ("output", "completion_tokens", "output_tokens")
+_LF_CACHED = ("input_cached_tokens", "input_cache_read", "cache_read_input_tokens",
+              "prompt_tokens_details.cached_tokens", "input_tokens_details.cached_tokens")  # fmt: skip
+_LF_WRITE = ("input_cache_creation", "cache_creation_input_tokens")
+_LF_REASONING = ("output_reasoning_tokens", "output_reasoning",
+                 "completion_tokens_details.reasoning_tokens",
+                 "output_tokens_details.reasoning_tokens")  # fmt: skip
+
+
+def langfuse_usage(text: str) -> tuple[int, int, int, int, int]:
+    """(input, output, cache read, cache write, reasoning) tokens of a Langfuse
+    ``usage_details`` JSON object; zeros for anything unreadable."""
+    try:
+        usage = json.loads(text)
+    except ValueError:
+        return 0, 0, 0, 0, 0
+    if not isinstance(usage, dict):
+        return 0, 0, 0, 0, 0
+    flat = dict(usage)
+    for name, value in usage.items():  # OpenAI's *_tokens_details objects, one level down
+        if isinstance(value, dict):
+            flat.update({f"{name}.{k}": v for k, v in value.items()})
+
+    def first(names: tuple[str, ...]) -> int:
+        for name in names:
+            value = flat.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return _count(str(int(value)))
+        return 0
+
+    return (first(_LF_INPUT), first(_LF_OUTPUT), first(_LF_CACHED), first(_LF_WRITE),
+            first(_LF_REASONING))  # fmt: skip
+
+
+def _labels(text: str) -> list[str]:
+    """A string-array attribute (stored as JSON text) as its strings."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return [text] if text else []
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else json.dumps(v) for v in value if v not in ("", None)]
+    return [text]
+
+
+def _unquote(text: str) -> str:
+    """Langfuse JSON-encodes metadata values, strings included: '"acme"' is acme."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(value, str):
+            return value
+    return text
 
 
 def derive(attrs: dict[str, str]) -> Derived:

@@ -1,0 +1,97 @@
+"""Where a Langfuse app meets the collector: its SDK (v3+) sends spans to
+``/api/public/otel/v1/traces`` (``api/otlp.py``) and scores to ``POST /api/public/scores``,
+which become feedback on the trace (or span) they name. So moving a Langfuse app to
+Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API key, if any."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from .. import assessments as a
+from ..query.errors import NotFound, QueryError
+from ..store import ClickHouseStore
+from .deps import get_store
+
+router = APIRouter(prefix="/api/public", tags=["langfuse"])
+
+MAX_SCORES = 1_000
+# Langfuse's score sources → who assessed (its SDK sends none: "API", code).
+_SOURCES = {"ANNOTATION": "HUMAN", "EVAL": "LLM_JUDGE", "API": "CODE"}
+
+
+@router.post(
+    "/scores",
+    summary="Langfuse scores (its SDK's create_score / score_current_trace) as feedback",
+    responses={202: {"description": "all accepted"}, 207: {"description": "some refused"},
+               503: {"description": "a trace or span is not stored yet: send again"}},
+)  # fmt: skip
+async def create_scores(
+    body: Any = Body(..., examples=[[{"traceId": "0123456789abcdef0123456789abcdef",
+                                      "name": "helpful", "value": 1, "dataType": "BOOLEAN",
+                                      "comment": "the user clicked thumbs up"}]]),
+    store: ClickHouseStore = Depends(get_store),
+) -> JSONResponse:  # fmt: skip
+    scores = [body] if isinstance(body, Mapping) else body
+    if not isinstance(scores, list) or len(scores) > MAX_SCORES:
+        raise QueryError(f"send a list of at most {MAX_SCORES} scores")
+    items, errors = [], []
+    for at, score in enumerate(scores):
+        try:
+            items.append(score_input(score))
+        except QueryError as exc:
+            errors.append({"message": f"scores[{at}]: {exc}"})
+    if items:
+        try:
+            await run_in_threadpool(a.log_assessments, store, items)
+        except (NotFound, QueryError) as exc:
+            # Scores travel apart from spans and may arrive first: nothing is written,
+            # and the SDK sends the batch again (it retries a 503, not a 207).
+            return JSONResponse({"message": f"not stored yet, retry: {exc}"}, status_code=503)
+    if errors:
+        return JSONResponse(
+            {"accepted": len(items), "rejected": len(errors), "errors": errors}, status_code=207
+        )
+    return JSONResponse({"message": "Accepted"}, status_code=202)
+
+
+def score_input(score: Any) -> tuple[str, a.AssessmentInput]:
+    """One Langfuse score as (trace id, feedback); QueryError says why it cannot be."""
+    if not isinstance(score, Mapping):
+        raise QueryError("a score is a JSON object")
+    trace_id = score.get("traceId")
+    if not isinstance(trace_id, str) or not trace_id:
+        raise QueryError("only scores of a trace (traceId) are kept, not of sessions or runs")
+    given = score.get("metadata")
+    if given is not None and not isinstance(given, Mapping):
+        given = {"metadata": given}  # Langfuse takes any JSON here
+    metadata = {str(k): v if isinstance(v, str) else json.dumps(v, default=str)
+                for k, v in (given or {}).items()}  # fmt: skip
+    for field, key in (("id", "langfuse.score_id"), ("environment", "environment")):
+        if isinstance(score.get(field), str):
+            metadata[key] = score[field]
+    source = str(score.get("source") or "API").upper()
+    feedback = {
+        "kind": "feedback",
+        "name": score.get("name"),
+        "value": _value(score.get("value"), str(score.get("dataType") or "").upper()),
+        "span_id": score.get("observationId") or "",
+        "source": {"source_type": _SOURCES.get(source, "CODE"), "source_id": "langfuse"},
+        "rationale": score.get("comment") or "",
+        "metadata": metadata,
+    }
+    return trace_id.lower(), a.parse_input(feedback)
+
+
+def _value(value: Any, data_type: str) -> Any:
+    """Langfuse sends booleans as 1.0/0.0 with dataType BOOLEAN."""
+    if data_type == "BOOLEAN" and isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if data_type == "NUMERIC" and not isinstance(value, (int, float)):
+        raise QueryError("a NUMERIC score needs a number")
+    return value

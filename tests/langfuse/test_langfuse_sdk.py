@@ -1,0 +1,159 @@
+"""A Langfuse app moved to Spanwise by its base URL alone: the real Langfuse SDK (v3+, in
+its own process, as an app runs it) sends spans and scores to the collector; the traces,
+their costs, trace attributes and scores read back through Spanwise's API."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from tests.fakes.openai_server import FakeOpenAI
+from tests.support.collector import source_env
+
+APP = """
+import json, os, sys
+from langfuse import Langfuse, observe, propagate_attributes
+from langfuse.openai import OpenAI
+
+case = sys.argv[1]
+lf = Langfuse()
+llm = OpenAI(base_url=os.environ["FAKE_OPENAI_URL"], api_key="x", max_retries=0)
+seen = {}
+
+
+@observe(as_type="retriever")
+def retrieve(question):
+    return [{"text": "Paris is the capital of France."}]
+
+
+@observe()
+def agent(question):
+    with propagate_attributes(session_id="s-" + case, user_id="u-1", tags=["prod", case],
+                              metadata={"tenant": "acme"}):
+        retrieve(question)
+        with lf.start_as_current_observation(as_type="generation", name="draft",
+                                             model="gpt-4o-mini", input=question) as gen:
+            gen.update(output="Paris", usage_details={"input": 1000, "output": 200})
+        reply = llm.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": question}])
+        lf.score_current_trace(name="helpful", value=1, data_type="BOOLEAN",
+                               comment="thumbs up")
+        seen["trace_id"] = lf.get_current_trace_id()
+        return reply.choices[0].message.content
+
+
+agent("capital of France?")
+lf.flush()
+print(json.dumps(seen))
+"""
+
+# gpt-4o-mini, USD per token (the bundled price table): input, cached input, output
+IN, CACHED, OUT = Decimal("0.15") / 10**6, Decimal("0.075") / 10**6, Decimal("0.60") / 10**6
+
+
+def _run_app(tmp_path, collector, case: str, fake_url: str) -> str:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    env = source_env({
+        "LANGFUSE_BASE_URL": collector.http_url, "LANGFUSE_PUBLIC_KEY": "pk-lf-test",
+        "LANGFUSE_SECRET_KEY": "sk-lf-test", "FAKE_OPENAI_URL": fake_url,
+        "OTEL_SDK_DISABLED": "", "LANGFUSE_TRACING_ENVIRONMENT": "staging",
+    })  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])["trace_id"]
+
+
+def test_a_langfuse_app_traced_priced_and_scored(client, collector, tmp_path):
+    case = uuid.uuid4().hex[:12]
+    with FakeOpenAI() as server:
+        trace_id = _run_app(tmp_path, collector, case, server.base_url)
+
+    trace = client.get_trace(trace_id)
+    assert trace is not None
+    spans = {s.name: s for s in trace.data.spans}
+    assert set(spans) == {"agent", "retrieve", "draft", "OpenAI-generation"}
+    assert spans["agent"].parent_id is None
+    assert {n: s.span_type for n, s in spans.items()} == {
+        "agent": "UNKNOWN", "retrieve": "RETRIEVER", "draft": "LLM", "OpenAI-generation": "LLM",
+    }  # fmt: skip
+    assert spans["retrieve"].outputs == [{"text": "Paris is the capital of France."}]
+    assert spans["agent"].inputs == {"args": ["capital of France?"], "kwargs": {}}
+
+    draft = spans["draft"]
+    assert (draft.model, draft.input_tokens, draft.output_tokens) == ("gpt-4o-mini", 1000, 200)
+    assert draft.inputs == "capital of France?" and draft.outputs == "Paris"
+    assert draft.cost == 1000 * IN + 200 * OUT
+    call = spans["OpenAI-generation"]
+    assert call.model.startswith("gpt-4o-mini")
+    # The OpenAI usage Langfuse passes on, details included (the fake reports some of
+    # each): cached input at its own rate, reasoning within the output.
+    assert (call.input_tokens, call.cached_tokens, call.output_tokens, call.reasoning_tokens) == (
+        3, 1, 4, 2,
+    )  # fmt: skip
+    assert call.cost == 2 * IN + 1 * CACHED + 4 * OUT
+    assert trace.info.cost == draft.cost + call.cost
+
+    info = trace.info
+    assert (info.session_id, info.user_id) == (f"s-{case}", "u-1")
+    assert info.tags == {"prod": "", case: ""}
+    assert info.metadata == {"tenant": "acme"}
+    found = client.search_traces(f"tags.`{case}` IS NOT NULL AND metadata.tenant = 'acme'")
+    assert [t.info.trace_id for t in found] == [trace_id]
+
+    [helpful] = [a for a in info.assessments if a.name == "helpful"]
+    assert (helpful.value, helpful.rationale) == (True, "thumbs up")
+    assert (helpful.source.source_type, helpful.source.source_id) == ("CODE", "langfuse")
+    assert helpful.metadata["environment"] == "staging"
+
+
+def test_langfuse_scores_endpoint_answers_as_langfuse_does(client, collector, sdk, fetch_trace):
+    with sdk.start_span("scored") as span:
+        pass
+    fetch_trace(span.trace_id)
+    url = f"{collector.http_url}/api/public/scores"
+
+    refused = httpx.post(url, json=[
+        {"traceId": span.trace_id, "name": "stars", "value": 4.0},
+        {"sessionId": "s-1", "name": "session-level", "value": 1.0},
+        {"traceId": span.trace_id, "name": "n", "value": "x", "dataType": "NUMERIC"},
+    ])  # fmt: skip
+    assert refused.status_code == 207
+    assert refused.json()["accepted"] == 1 and refused.json()["rejected"] == 2
+    assert "only scores of a trace" in refused.json()["errors"][0]["message"]
+
+    # A trace not stored yet: nothing written, and the SDK sends it again (it retries 5xx).
+    ghost = "f" * 32
+    later = httpx.post(
+        url,
+        json=[
+            {"traceId": ghost, "name": "stars", "value": 1.0},
+            {"traceId": span.trace_id, "name": "twice", "value": 1.0},
+        ],
+    )
+    assert later.status_code == 503
+    ok = httpx.post(url, json={"traceId": span.trace_id, "observationId": span.span_id,
+                               "name": "label", "value": "great", "dataType": "CATEGORICAL",
+                               "metadata": {"reviewer": "ann", "n": 2}})  # fmt: skip
+    assert ok.status_code == 202 and ok.json() == {"message": "Accepted"}
+
+    kept = {a.name: a for a in client.get_trace(span.trace_id).info.assessments}
+    assert set(kept) == {"stars", "label"}  # "twice" went with the refused batch
+    assert kept["stars"].value == 4.0
+    assert kept["label"].span_id == span.span_id
+    assert kept["label"].metadata == {"reviewer": "ann", "n": "2"}
+
+
+@pytest.mark.parametrize("body", [{"not": "a list"}, "text", [1, 2]])
+def test_bad_langfuse_scores_change_nothing(collector, body):
+    answer = httpx.post(f"{collector.http_url}/api/public/scores", json=body)
+    assert answer.status_code in (207, 400)
+    if answer.status_code == 207:
+        assert answer.json()["accepted"] == 0
