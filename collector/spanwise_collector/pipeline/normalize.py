@@ -3,7 +3,7 @@
 Readers, in order of preference: Spanwise's own keys, the OpenTelemetry GenAI
 semantic conventions (``gen_ai.*``), OpenInference (``llm.*``, ``input.value``),
 OpenLLMetry (``llm.usage.*``, ``gen_ai.prompt``), MLflow (``mlflow.*``) and the Langfuse
-SDK (``langfuse.*``, see ``langfuse_usage``).
+SDK (``langfuse.*``); the last two give token counts as one JSON object (``usage_json``).
 """
 
 from __future__ import annotations
@@ -48,9 +48,16 @@ MODEL_KEYS = (
     "llm.model_name",
     "llm.response.model",
     "llm.request.model",
+    "mlflow.llm.model",
     "langfuse.observation.model.name",
 )
-PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
+PROVIDER_KEYS = (
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "llm.provider",
+    "llm.system",
+    "mlflow.llm.provider",
+)
 INPUT_TOKEN_KEYS = (
     "gen_ai.usage.input_tokens",
     "gen_ai.usage.prompt_tokens",
@@ -83,8 +90,8 @@ REASONING_KEYS = (
     "llm.token_count.completion_details.reasoning",
 )
 SESSION_KEYS = ("session.id", "gen_ai.conversation.id", "langfuse.session.id")
-# The Langfuse SDK's token counts: one JSON object (see ``langfuse_usage``).
-LANGFUSE_USAGE_KEYS = ("langfuse.observation.usage_details",)
+# Token counts as one JSON object (``usage_json``): MLflow's, the Langfuse SDK's.
+USAGE_JSON_KEYS = ("mlflow.chat.tokenUsage", "langfuse.observation.usage_details")
 USER_KEYS = ("user.id", "enduser.id", "langfuse.user.id")
 RUN_KEYS = ("spanwise.run_id",)
 PROJECT_KEYS = ("spanwise.project",)
@@ -127,14 +134,14 @@ class Derived:
 # The hot path (``derive_row``) reads each key group in one pass over the keys a span
 # actually has: key -> (slot, rank in its group). Lower rank wins, as in the tuples above.
 (_INPUT, _OUTPUT, _TYPE, _OPERATION, _MODEL, _PROVIDER, _IN_TOK, _OUT_TOK, _CACHED, _CWRITE,
- _REASONING, _SESSION, _USER, _RUN, _PROJECT, _LF_USAGE) = range(16)  # fmt: skip
+ _REASONING, _SESSION, _USER, _RUN, _PROJECT, _USAGE_JSON) = range(16)  # fmt: skip
 _GROUPS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (_INPUT, INPUT_KEYS), (_OUTPUT, OUTPUT_KEYS), (_TYPE, TYPE_KEYS),
     (_OPERATION, ("gen_ai.operation.name",)), (_MODEL, MODEL_KEYS), (_PROVIDER, PROVIDER_KEYS),
     (_IN_TOK, INPUT_TOKEN_KEYS), (_OUT_TOK, OUTPUT_TOKEN_KEYS), (_CACHED, CACHED_TOKEN_KEYS),
     (_CWRITE, CACHE_WRITE_KEYS), (_REASONING, REASONING_KEYS), (_SESSION, SESSION_KEYS),
     (_USER, USER_KEYS), (_RUN, RUN_KEYS), (_PROJECT, PROJECT_KEYS),
-    (_LF_USAGE, LANGFUSE_USAGE_KEYS),
+    (_USAGE_JSON, USAGE_JSON_KEYS),
 )  # fmt: skip
 _ROLE: dict[str, tuple[int, int]] = {
     key: (slot, rank) for slot, keys in _GROUPS for rank, key in enumerate(keys)
@@ -182,20 +189,24 @@ def derive_row(attrs: dict[str, str]) -> Row:
         if slot in best:
             del attrs[best[slot][1]]
     get = got.get
-    span_type = get(_TYPE, "").upper()
+    span_type = get(_TYPE, "")
+    model = get(_MODEL, "")
+    provider = get(_PROVIDER, "")
+    if '"' in span_type[:1] + model[:1] + provider[:1]:  # MLflow JSON-encodes its values
+        span_type, model, provider = _unquote(span_type), _unquote(model), _unquote(provider)
+    span_type = span_type.upper()
     span_type = TYPE_ALIASES.get(span_type, span_type)
     if not span_type:
         span_type = _OPERATION_TYPES.get(get(_OPERATION, ""), "UNKNOWN")
-    model = get(_MODEL, "")
-    provider = get(_PROVIDER, "").lower()
+    provider = provider.lower()
     provider = PROVIDER_ALIASES.get(provider, provider)
     inp = out = cached = write = reasoning = 0
     if model or provider:
         inp, out = _count(get(_IN_TOK, "")), _count(get(_OUT_TOK, ""))
         cached, write = _count(get(_CACHED, "")), _count(get(_CWRITE, ""))
         reasoning = _count(get(_REASONING, ""))
-        if not (inp or out) and _LF_USAGE in got:
-            inp, out, cached, write, reasoning = langfuse_usage(got[_LF_USAGE])
+        if not (inp or out) and _USAGE_JSON in got:
+            inp, out, cached, write, reasoning = usage_json(got[_USAGE_JSON])
         # "totals with subsets" (docs/pricing.md): input includes cache reads/writes and
         # output includes reasoning, except Anthropic's input_tokens and Gemini's candidates
         # count, recognisable only when a part exceeds its total: then the part is added.
@@ -224,21 +235,22 @@ def derive_row(attrs: dict[str, str]) -> Row:
             get(_PROJECT, ""), tags, metadata)  # fmt: skip
 
 
-# Langfuse's usage_details as its SDK writes them: its own names ("input", "output"), or
-# the provider's usage object as returned (OpenAI chat / Responses, Anthropic).
-_LF_INPUT = ("input", "prompt_tokens", "input_tokens")
-_LF_OUTPUT = ("output", "completion_tokens", "output_tokens")
-_LF_CACHED = ("input_cached_tokens", "input_cache_read", "cache_read_input_tokens",
+# Usage objects as MLflow writes them (input_tokens, cache_read_input_tokens, …) and as
+# the Langfuse SDK does: its own names ("input", "output"), or the provider's usage object
+# as returned (OpenAI chat / Responses with their *_details, Anthropic).
+_U_INPUT = ("input", "prompt_tokens", "input_tokens")
+_U_OUTPUT = ("output", "completion_tokens", "output_tokens")
+_U_CACHED = ("input_cached_tokens", "input_cache_read", "cache_read_input_tokens",
               "prompt_tokens_details.cached_tokens", "input_tokens_details.cached_tokens")  # fmt: skip
-_LF_WRITE = ("input_cache_creation", "cache_creation_input_tokens")
-_LF_REASONING = ("output_reasoning_tokens", "output_reasoning",
+_U_WRITE = ("input_cache_creation", "cache_creation_input_tokens")
+_U_REASONING = ("output_reasoning_tokens", "output_reasoning",
                  "completion_tokens_details.reasoning_tokens",
                  "output_tokens_details.reasoning_tokens")  # fmt: skip
 
 
-def langfuse_usage(text: str) -> tuple[int, int, int, int, int]:
-    """(input, output, cache read, cache write, reasoning) tokens of a Langfuse
-    ``usage_details`` JSON object; zeros for anything unreadable."""
+def usage_json(text: str) -> tuple[int, int, int, int, int]:
+    """(input, output, cache read, cache write, reasoning) tokens of a usage JSON object;
+    zeros for anything unreadable."""
     try:
         usage = json.loads(text)
     except ValueError:
@@ -257,8 +269,8 @@ def langfuse_usage(text: str) -> tuple[int, int, int, int, int]:
                 return _count(str(int(value)))
         return 0
 
-    return (first(_LF_INPUT), first(_LF_OUTPUT), first(_LF_CACHED), first(_LF_WRITE),
-            first(_LF_REASONING))  # fmt: skip
+    return (first(_U_INPUT), first(_U_OUTPUT), first(_U_CACHED), first(_U_WRITE),
+            first(_U_REASONING))  # fmt: skip
 
 
 def _labels(text: str) -> list[str]:
@@ -273,7 +285,8 @@ def _labels(text: str) -> list[str]:
 
 
 def _unquote(text: str) -> str:
-    """Langfuse JSON-encodes metadata values, strings included: '"acme"' is acme."""
+    """A JSON-encoded string as itself ('"acme"' is acme: Langfuse's metadata, MLflow's
+    attributes); anything else as it is."""
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         try:
             value = json.loads(text)
