@@ -253,3 +253,24 @@ def test_monitor_command_runs_ready_made_judges(sdk, collector):
     needs_more = run_cli("monitor", "spanwise.judges:guidelines", "--url", collector.http_url)
     assert needs_more.returncode == 2
     assert "needs arguments" in needs_more.stderr
+
+
+def test_evaluate_scores_given_outputs_without_an_app(sdk, client):
+    records = [
+        {"inputs": {"question": "2+2?"}, "outputs": "4", "expectations": {"answer": "4"}},
+        {"inputs": {"question": "capital of France?"}, "outputs": "Lyon",
+         "expectations": {"answer": "Paris"}},
+    ]  # fmt: skip
+    result = sdk.evaluate(records, scorers=[exact, length])
+    assert [r.scores for r in result.rows] == [{"exact": True, "length": 1},
+                                               {"exact": False, "length": 4}]  # fmt: skip
+    assert client.get_run(result.run_id).data.tags["spanwise.evaluation.data"] == "outputs"
+    trace = client.get_trace(result.rows[1].trace_id)
+    [span] = trace.data.spans
+    assert (span.name, span.inputs, span.outputs) == ("record", {"question": "capital of France?"},
+                                                      "Lyon")  # fmt: skip
+    kinds = sorted((a.kind, a.name) for a in trace.info.assessments)
+    assert kinds == [("expectation", "answer"), ("feedback", "exact"), ("feedback", "length")]
+
+    with pytest.raises(InvalidParameterError, match="give every record its 'outputs'"):
+        sdk.evaluate([records[0], {"inputs": {"question": "x"}}], scorers=[length])

@@ -22,6 +22,7 @@ from ..exceptions import InvalidParameterError
 from .records import (
     MAX_NAME,
     MAX_TEXT,
+    NO_OUTPUTS,
     DatasetRef,
     EvalRecord,
     is_json,
@@ -52,7 +53,8 @@ def evaluate(
 
     Without ``predict_fn``, ``data`` is traces the app already made (``search_traces``
     results, ``Trace`` / ``TraceInfo`` objects or their DataFrame): each is scored on its
-    root span's inputs and outputs and its expectations, the feedback logged on it.
+    root span's inputs and outputs and its expectations, the feedback logged on it; or
+    records that carry their ``outputs``: each gets a trace holding them, then is scored.
     Bad arguments raise ``InvalidParameterError`` before anything runs."""
     checked = check_scorers(scorers)
     if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
@@ -62,24 +64,28 @@ def evaluate(
     from ..runs.fluent import active_run, log_metrics, start_run
 
     tags = {"spanwise.evaluation": "true"}
-    if predict_fn is None:
-        if not is_trace_data(data):
-            raise InvalidParameterError(
-                "give predict_fn to run your app on the records, or pass traces as data "
-                "(spanwise.Client().search_traces(...)) to score what was answered"
-            )
+    traces = None
+    if predict_fn is None and is_trace_data(data):
         traces = load_traces(data, Client())
         tags["spanwise.evaluation.data"] = "traces"
-    elif not callable(predict_fn):
-        raise InvalidParameterError("predict_fn must be a function of the records' inputs")
     else:
+        if predict_fn is not None and not callable(predict_fn):
+            raise InvalidParameterError("predict_fn must be a function of the records' inputs")
         records, dataset = load_records(data)
+        if predict_fn is None:
+            if dataset is not None or any(r.outputs is NO_OUTPUTS for r in records):
+                raise InvalidParameterError(
+                    "give predict_fn to run your app on the records; to score answers you "
+                    "already have, give every record its 'outputs', or pass traces as data "
+                    "(spanwise.Client().search_traces(...))"
+                )
+            tags["spanwise.evaluation.data"] = "outputs"
         if dataset is not None:
             tags |= {"spanwise.dataset.name": dataset.name,
                      "spanwise.dataset.id": dataset.dataset_id}  # fmt: skip
     with start_run(run_name=run_name, experiment_name=experiment_name, tags=tags,
                    nested=active_run() is not None) as run:  # fmt: skip
-        if predict_fn is None:
+        if traces is not None:
             scored = each(traces, lambda t: score_row(trace_row(t), checked, trace=t), max_workers)
         else:
             predict = _predictor(predict_fn, dataset)
@@ -143,13 +149,19 @@ def _call(predict_fn: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
     return outputs
 
 
-def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Callable:
+def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None) -> Callable:
+    """Each record's run as a traced call; without ``predict_fn`` the trace of a record
+    holds its given outputs (a span named ``record``)."""
     from opentelemetry import trace as trace_api
 
     from ..provider import START_HOOKS
     from ..spans import start_span, update_current_trace
 
-    name = getattr(predict_fn, "__name__", None) or type(predict_fn).__name__
+    name = (
+        "record"
+        if predict_fn is None
+        else (getattr(predict_fn, "__name__", None) or type(predict_fn).__name__)
+    )
     traced = getattr(predict_fn, "__spanwise_traced__", False) is True
     if traced and _stamp_record not in START_HOOKS:
         START_HOOKS.append(_stamp_record)
@@ -175,7 +187,8 @@ def _predictor(predict_fn: Callable[..., Any], dataset: DatasetRef | None) -> Ca
             with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
                 row = replace(row, trace_id=span.trace_id)
                 update_current_trace(metadata=metadata)
-                outputs = _call(predict_fn, record.inputs)
+                given = predict_fn is None
+                outputs = record.outputs if given else _call(predict_fn, record.inputs)
                 span.set_outputs(outputs)
         except Exception as exc:  # the app's own failure: on the trace and the row
             return replace(row, error=f"{type(exc).__name__}: {exc}")

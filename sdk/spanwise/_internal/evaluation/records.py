@@ -12,11 +12,15 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["MAX_NAME", "MAX_TEXT", "DatasetRef", "EvalRecord", "is_json", "is_name", "load_records",
+__all__ = ["MAX_NAME", "MAX_TEXT", "NO_OUTPUTS", "DatasetRef", "EvalRecord", "is_json", "is_name", "load_records",
            "plain"]  # fmt: skip
 
 MAX_NAME = 250  # the collector's limits on an assessment's name and its texts
 MAX_TEXT = 65_536
+
+
+#: A record without ``outputs`` (the app is run to get them).
+NO_OUTPUTS: Any = type("NoOutputs", (), {"__repr__": lambda self: "NO_OUTPUTS"})()
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class EvalRecord:
     record_id: str
     inputs: Mapping[str, Any]
     expectations: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Any = NO_OUTPUTS  # answers given with the data: scored as they are
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,12 @@ def load_records(data: Any) -> tuple[list[EvalRecord], DatasetRef | None]:
 def _record(item: Any, at: int) -> EvalRecord:
     if hasattr(item, "inputs") and hasattr(item, "record_id"):  # a DatasetRecord
         inputs, expectations, record_id = item.inputs, item.expectations, item.record_id
+        outputs = NO_OUTPUTS
     elif isinstance(item, Mapping):
         inputs = item.get("inputs")
         expectations = _absent_or(item.get("expectations"), {})
         record_id = _absent_or(item.get("record_id"), str(at))
+        outputs = _absent_or(item["outputs"], NO_OUTPUTS) if "outputs" in item else NO_OUTPUTS
     else:
         raise InvalidParameterError(f"data[{at}] is not a record: expected a dict with 'inputs'")
     if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
@@ -77,7 +84,7 @@ def _record(item: Any, at: int) -> EvalRecord:
                 f"data[{at}]: expectation {key!r} is not a JSON value (finite numbers, text, "
                 "true/false, null, lists and dicts of them; up to 64 KiB)"
             )
-    return EvalRecord(str(record_id), dict(inputs), dict(expectations))
+    return EvalRecord(str(record_id), dict(inputs), dict(expectations), outputs)
 
 
 def _absent_or(value: Any, default: Any) -> Any:
