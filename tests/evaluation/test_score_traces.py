@@ -274,3 +274,42 @@ def test_evaluate_scores_given_outputs_without_an_app(sdk, client):
 
     with pytest.raises(InvalidParameterError, match="give every record its 'outputs'"):
         sdk.evaluate([records[0], {"inputs": {"question": "x"}}], scorers=[length])
+
+
+def test_monitor_command_keeps_scoring_until_interrupted(sdk, collector, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.collector import source_env
+
+    case = uuid.uuid4().hex
+    path = tmp_path / "checks.py"
+    path.write_text(SCORERS_FILE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spanwise_collector", "monitor", f"{path}:is_four", "--filter",
+         f"tags.case = '{case}'", "--settle", "0", "--every", "1", "--url", collector.http_url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=source_env(),
+    )  # fmt: skip
+    try:
+        ids = _make_traces(sdk, case, ["2+2?"])  # made while it runs: a later pass finds them
+        client = sdk.Client(collector.http_url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "spanwise.scored.is_four" in client.get_trace(ids[0]).info.tags:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the monitor did not score the new trace")
+        time.sleep(1.5)  # another pass: nothing new to score
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped" in err
+    lines = [line for line in out.splitlines() if "spanwise.scored.is_four" in line]
+    assert any("scored 1 trace(s)" in line for line in lines)
+    assert len(lines) >= 2
+    feedback = [a for a in client.get_trace(ids[0]).info.assessments if a.name == "is_four"]
+    assert [a.value for a in feedback] == [True]

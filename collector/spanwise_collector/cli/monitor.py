@@ -122,28 +122,29 @@ def monitor(scorer_specs: tuple[str, ...], filter_string: str | None, project: s
     except InvalidParameterError as err:  # e.g. a bad --model
         raise click.BadParameter(str(err), param_hint="--model") from None
     client = spanwise.Client(url)
-    while True:
-        try:
-            result = spanwise.score_traces(
-                scorers, filter_string, name=name, project=project, since=since,
-                sample_rate=sample_rate, max_traces=max_traces, settle_seconds=settle,
-                max_workers=workers, client=client,
-            )  # fmt: skip
-        except InvalidParameterError as err:
-            raise click.UsageError(str(err)) from None
-        except spanwise.SpanwiseAPIError as err:
-            if every is None or err.status in (400, 401, 403):
-                raise  # a bad filter or key does not get better by waiting
-            click.secho(f"{_now()} pass failed, retrying in {every:g}s: {err}", fg="yellow",
-                        err=True)  # fmt: skip
-        else:
-            _report(result, as_json, every is None)
-        if every is None:
-            return
-        try:
+    try:
+        while True:
+            try:
+                result = spanwise.score_traces(
+                    scorers, filter_string, name=name, project=project, since=since,
+                    sample_rate=sample_rate, max_traces=max_traces, settle_seconds=settle,
+                    max_workers=workers, client=client,
+                )  # fmt: skip
+            except InvalidParameterError as err:
+                raise click.UsageError(str(err)) from None
+            except spanwise.SpanwiseAPIError as err:
+                if every is None or err.status in (400, 401, 403):
+                    raise  # a bad filter or key does not get better by waiting
+                # A collector restarting or busy: the next pass picks up where this stopped.
+                click.secho(f"{_now()} pass failed, retrying in {every:g}s: {err}",
+                            fg="yellow", err=True)  # fmt: skip
+            else:
+                _report(result, as_json, every is None)
+            if every is None:
+                return
             time.sleep(every)
-        except KeyboardInterrupt:
-            return
+    except KeyboardInterrupt:  # Ctrl-C: a pass cut short leaves its traces for the next
+        click.echo(f"{_now()} stopped", err=True)
 
 
 def _report(result: Any, as_json: bool, once: bool) -> None:
