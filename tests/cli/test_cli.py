@@ -28,7 +28,7 @@ def test_help_everywhere():
                  ["assessments", "feedback", "--help"], ["traces", "delete", "--help"], ["traces", "tag", "--help"],
                  ["traces", "untag", "--help"], ["traces", "export", "--help"],
                  ["datasets", "--help"], ["datasets", "import", "--help"], ["prompts", "--help"],
-                 ["prompts", "create", "--help"], ["monitor", "--help"]):  # fmt: skip
+                 ["prompts", "create", "--help"], ["monitor", "--help"], ["review", "--help"]):  # fmt: skip
         result = run_cli(*args)
         assert result.returncode == 0, result.stderr
         assert "Usage:" in result.stdout

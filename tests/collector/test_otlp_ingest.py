@@ -52,6 +52,20 @@ def test_plain_opentelemetry_sdk_over_grpc(collector, client):
     assert (trace.info.input_tokens, trace.info.output_tokens) == (12, 5)
 
 
+def test_a_phoenix_project_name_is_the_project(collector, client):
+    """Phoenix apps name their project on the resource (``register(project_name=…)``)."""
+    resource = Resource.create({"openinference.project.name": "phoenix-app"})
+    provider = TracerProvider(resource=resource)
+    provider.add_span_processor(
+        SimpleSpanProcessor(OTLPSpanExporter(endpoint=collector.grpc_target, insecure=True))
+    )
+    with provider.get_tracer("oi").start_as_current_span("agent") as root:
+        root.set_attribute("openinference.span.kind", "AGENT")
+    provider.shutdown()
+    trace = client.get_trace(format_trace_id(root.get_span_context().trace_id))
+    assert (trace.info.project, trace.data.spans[0].span_type) == ("phoenix-app", "AGENT")
+
+
 def _request(trace_id: bytes, name: str, project: str | None = None):
     span = trace_pb2.Span(
         trace_id=trace_id,

@@ -14,6 +14,7 @@ from . import (
     demo,
     monitor,
     prompts,
+    review,
     runs,
     schema_cmd,
     search,
@@ -49,6 +50,7 @@ COMMANDS = [
     search.sessions,
     search.analytics,
     monitor.monitor,
+    review.review,
 ]
 for command in COMMANDS:
     cli.add_command(command)

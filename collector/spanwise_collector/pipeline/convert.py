@@ -103,7 +103,11 @@ def convert(request: Any, default_project: str = "default") -> SpanBatch:
     for resource_spans in request.resource_spans:
         resource_attrs = attributes_to_dict(resource_spans.resource.attributes)
         service = _capped(resource_attrs.get("service.name", ""))
-        project = resource_attrs.get("spanwise.project", "") or default_project
+        project = (  # Phoenix's register(project_name=…) names it on the resource
+            resource_attrs.get("spanwise.project", "")
+            or resource_attrs.get("openinference.project.name", "")
+            or default_project
+        )
         resource = len(resources)
         resources.append(list(resource_attrs.items()))
         for scope_spans in resource_spans.scope_spans:
