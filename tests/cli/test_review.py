@@ -63,3 +63,5 @@ def test_review_refuses_an_unknown_answer_type(collector):
     assert bad.returncode == 2 and "at least two choices" in bad.stderr
     bad = _review(collector, "x", "--type", "stars", answers="")
     assert bad.returncode == 2 and "choice:A,B" in bad.stderr
+    bad = _review(collector, "a`b", answers="")
+    assert bad.returncode == 2 and "without `" in bad.stderr

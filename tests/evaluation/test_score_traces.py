@@ -166,7 +166,7 @@ def test_score_traces_refuses_bad_arguments_and_a_bad_filter(sdk, client):
     for kwargs, message in (
         ({"sample_rate": 0}, "sample_rate"), ({"sample_rate": 1.5}, "sample_rate"),
         ({"max_traces": 0}, "max_traces"), ({"name": " "}, "name"),
-        ({"name": "x" * 250}, "too long"),
+        ({"name": "x" * 250}, "too long"), ({"name": "a`b"}, "cannot contain"),
     ):  # fmt: skip
         with pytest.raises(InvalidParameterError, match=message):
             sdk.score_traces([length], **kwargs)

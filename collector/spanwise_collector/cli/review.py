@@ -87,9 +87,11 @@ def review(name: str, filter_string: str | None, project: str | None, since: str
     from .render import console, trace_tree
 
     kind, choices = _parse_kind(kind)
+    if not name.strip() or "`" in name or "\\" in name:
+        raise click.BadParameter("a feedback name without ` or \\", param_hint="NAME")
     reviewer = user or _login()
     client = spanwise.Client(url)
-    queue = f"feedback.`{name.replace('`', '')}` IS NULL"
+    queue = f"feedback.`{name}` IS NULL"
     where = f"({filter_string}) AND {queue}" if filter_string else queue
     out = console()
     done = skipped = 0

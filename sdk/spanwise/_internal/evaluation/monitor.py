@@ -90,8 +90,8 @@ def score_traces(
             f"the monitor's name is too long for a tag key (at most "
             f"{_MAX_MARKER - len(MARKER_PREFIX)} characters): give a shorter name"
         )
-    if "`" in marker:
-        raise InvalidParameterError("the monitor's name cannot contain a backquote")
+    if "`" in marker or "\\" in marker:
+        raise InvalidParameterError("the monitor's name cannot contain ` or \\")
     if (
         isinstance(sample_rate, bool)
         or not isinstance(sample_rate, (int, float))
@@ -128,7 +128,7 @@ def pass_filter(filter_string: str | None, marker: str, sample_rate: float) -> s
 def id_bound(sample_rate: float) -> str:
     """The hex trace-id prefix below which a fraction ``sample_rate`` of random ids fall
     (8 hex digits: steps of 2**-32)."""
-    return format(max(1, round(sample_rate * 16**8)), "08x")
+    return format(min(16**8 - 1, max(1, round(sample_rate * 16**8))), "08x")
 
 
 def _ended_traces(
