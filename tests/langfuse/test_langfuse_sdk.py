@@ -157,3 +157,62 @@ def test_bad_langfuse_scores_change_nothing(collector, body):
     assert answer.status_code in (207, 400)
     if answer.status_code == 207:
         assert answer.json()["accepted"] == 0
+
+
+PROMPTS_APP = """
+import json, sys
+from langfuse import Langfuse
+
+name = sys.argv[1]
+lf = Langfuse()
+lf.create_prompt(name=name, prompt="Answer briefly: {{question}}", labels=["production"],
+                 config={"model": "gpt-4o-mini"}, tags=["qa"], commit_message="first")
+lf.create_prompt(name=name, prompt="Answer in one word: {{question}}", labels=[])
+lf.create_prompt(name=name + "-chat", type="chat",
+                 prompt=[{"role": "system", "content": "You are {{persona}}."},
+                         {"role": "user", "content": "{{question}}"}])
+production = lf.get_prompt(name, cache_ttl_seconds=0)
+newest = lf.get_prompt(name, label="latest", cache_ttl_seconds=0)
+first = lf.get_prompt(name, version=1, cache_ttl_seconds=0)
+chat = lf.get_prompt(name + "-chat", label="latest", type="chat", cache_ttl_seconds=0)
+print(json.dumps({
+    "production": [production.version, production.compile(question="2+2?"), production.config],
+    "newest": [newest.version, newest.compile(question="2+2?")],
+    "first_labels": first.labels,
+    "chat": chat.compile(persona="a tutor", question="2+2?"),
+}))
+"""
+
+
+def test_langfuse_prompt_management_uses_the_registry(client, collector, tmp_path):
+    name = f"lf-{uuid.uuid4().hex[:10]}"
+    script = tmp_path / "prompts.py"
+    script.write_text(PROMPTS_APP)
+    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
+                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["production"] == [1, "Answer briefly: 2+2?", {"model": "gpt-4o-mini"}]
+    assert seen["newest"] == [2, "Answer in one word: 2+2?"]
+    assert seen["first_labels"] == ["production"]
+    assert seen["chat"] == [{"role": "system", "content": "You are a tutor."},
+                            {"role": "user", "content": "2+2?"}]  # fmt: skip
+
+    # The same prompt through Spanwise's own API: one registry.
+    mine = httpx.get(f"{collector.http_url}/api/v1/prompts/{name}").json()
+    assert [v["version"] for v in mine["versions"]] == [2, 1]
+    assert mine["aliases"] == {"production": 1}
+    assert mine["versions"][1]["tags"] == {"qa": ""}
+    assert mine["versions"][1]["commit_message"] == "first"
+
+
+def test_langfuse_prompt_errors(collector):
+    url = f"{collector.http_url}/api/public/v2/prompts"
+    missing = httpx.get(f"{url}/no-such-prompt-{uuid.uuid4().hex[:6]}")
+    assert missing.status_code == 404
+    placeholder = httpx.post(url, json={"name": "p", "type": "chat", "prompt": [
+        {"type": "placeholder", "name": "history"}]})  # fmt: skip
+    assert placeholder.status_code == 400 and "placeholders" in placeholder.text
+    assert httpx.post(url, json={"name": "p", "prompt": 3}).status_code == 400

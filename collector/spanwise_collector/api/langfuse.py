@@ -1,7 +1,8 @@
 """Where a Langfuse app meets the collector: its SDK (v3+) sends spans to
-``/api/public/otel/v1/traces`` (``api/otlp.py``) and scores to ``POST /api/public/scores``,
-which become feedback on the trace (or span) they name. So moving a Langfuse app to
-Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API key, if any."""
+``/api/public/otel/v1/traces`` (``api/otlp.py``), scores to ``POST /api/public/scores``,
+which become feedback on the trace (or span) they name, and reads and creates prompts at
+``/api/public/v2/prompts`` (the prompt registry; labels are aliases). So moving a Langfuse
+app to Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API key."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import assessments as a
+from .. import prompts as p
 from ..query.errors import NotFound, QueryError
 from ..store import ClickHouseStore
 from .deps import get_store
@@ -95,3 +97,63 @@ def _value(value: Any, data_type: str) -> Any:
     if data_type == "NUMERIC" and not isinstance(value, (int, float)):
         raise QueryError("a NUMERIC score needs a number")
     return value
+
+
+# Prompts: Langfuse's prompt management against Spanwise's registry. Its labels are our
+# aliases ("production", what get_prompt fetches by default; "latest": the newest).
+@router.get("/v2/prompts/{name:path}", summary="A prompt version as Langfuse's get_prompt reads it")
+async def get_langfuse_prompt(
+    name: str,
+    version: int | None = None,
+    label: str | None = None,
+    store: ClickHouseStore = Depends(get_store),
+) -> dict[str, Any]:
+    name = p.validate_name(name)
+    if version is not None:
+        found = await run_in_threadpool(p.get_version, store, name, p.validate_version(version))
+    else:
+        found = await run_in_threadpool(p.resolve_alias, store, name, label or "production")
+    return langfuse_prompt(found)
+
+
+@router.post("/v2/prompts", status_code=201, summary="Langfuse's create_prompt: a new version")
+async def create_langfuse_prompt(
+    body: Any = Body(..., examples=[{"name": "qa", "prompt": "Answer: {{question}}",
+                                     "type": "text", "labels": ["production"]}]),
+    store: ClickHouseStore = Depends(get_store),
+) -> dict[str, Any]:  # fmt: skip
+    item = p.parse_register(registry_body(body))
+    return langfuse_prompt(await run_in_threadpool(p.register, store, item))
+
+
+def registry_body(body: Any) -> dict[str, Any]:
+    """A Langfuse create-prompt body as the registry's (QueryError for what it lacks)."""
+    if not isinstance(body, Mapping):
+        raise QueryError("a prompt is a JSON object")
+    template = body.get("prompt")
+    if isinstance(template, list):
+        if any(isinstance(m, Mapping) and m.get("type") == "placeholder" for m in template):
+            raise QueryError("message placeholders are not supported; use {{variables}}")
+        template = [{k: v for k, v in m.items() if k != "type"} if isinstance(m, Mapping) else m
+                    for m in template]  # fmt: skip
+    tags = body.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise QueryError("tags must be a list of strings")
+    labels = body.get("labels") or []
+    if not isinstance(labels, list):
+        raise QueryError("labels must be a list of strings")
+    return {
+        "name": body.get("name"), "template": template, "config": body.get("config") or {},
+        "aliases": [label for label in labels if label != p.LATEST],
+        "tags": dict.fromkeys(tags, ""), "commit_message": body.get("commitMessage") or "",
+    }  # fmt: skip
+
+
+def langfuse_prompt(version: Mapping[str, Any]) -> dict[str, Any]:
+    """A registry version in Langfuse's prompt shape."""
+    return {
+        "name": version["name"], "version": version["version"], "type": version["type"],
+        "prompt": version["template"], "config": version["config"],
+        "labels": list(version["aliases"]), "tags": list(version["tags"]),
+        "commitMessage": version["commit_message"],
+    }  # fmt: skip
