@@ -57,12 +57,12 @@ print(json.dumps(seen))
 IN, CACHED, OUT = Decimal("0.15") / 10**6, Decimal("0.075") / 10**6, Decimal("0.60") / 10**6
 
 
-def _run_app(tmp_path, collector, case: str, fake_url: str) -> str:
+def _run_app(tmp_path, collector, case: str, fake_url: str, secret: str = "sk-lf-test") -> str:
     script = tmp_path / "app.py"
     script.write_text(APP)
     env = source_env({
         "LANGFUSE_BASE_URL": collector.http_url, "LANGFUSE_PUBLIC_KEY": "pk-lf-test",
-        "LANGFUSE_SECRET_KEY": "sk-lf-test", "FAKE_OPENAI_URL": fake_url,
+        "LANGFUSE_SECRET_KEY": secret, "FAKE_OPENAI_URL": fake_url,
         "OTEL_SDK_DISABLED": "", "LANGFUSE_TRACING_ENVIRONMENT": "staging",
     })  # fmt: skip
     done = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True,
@@ -216,3 +216,27 @@ def test_langfuse_prompt_errors(collector):
         {"type": "placeholder", "name": "history"}]})  # fmt: skip
     assert placeholder.status_code == 400 and "placeholders" in placeholder.text
     assert httpx.post(url, json={"name": "p", "prompt": 3}).status_code == 400
+
+
+def test_a_locked_collector_takes_the_langfuse_secret_key_as_its_api_key(tmp_path):
+    from tests.support.collector import CollectorProcess
+
+    key = "sk-lf-0123456789abcdef"
+    locked = CollectorProcess(tmp_path / "data", "--api-key", key)
+    locked.start()
+    try:
+        case = uuid.uuid4().hex[:12]
+        with FakeOpenAI() as server:
+            kept = _run_app(tmp_path, locked, case, server.base_url, secret=key)
+            lost = _run_app(tmp_path, locked, case, server.base_url, secret="sk-lf-wrong-key-123")
+        auth = {"authorization": f"Bearer {key}"}
+
+        def status(trace_id: str) -> int:
+            return httpx.get(
+                f"{locked.http_url}/api/v1/traces/{trace_id}", headers=auth
+            ).status_code
+
+        assert status(kept) == 200
+        assert status(lost) == 404  # refused at the door: nothing stored
+    finally:
+        locked.stop()
