@@ -124,9 +124,10 @@ def test_langfuse_scores_endpoint_answers_as_langfuse_does(client, collector, sd
         {"traceId": span.trace_id, "name": "stars", "value": 4.0},
         {"sessionId": "s-1", "name": "session-level", "value": 1.0},
         {"traceId": span.trace_id, "name": "n", "value": "x", "dataType": "NUMERIC"},
+        {"traceId": "cdef-1234-5678-90ab", "name": "legacy id", "value": 1.0},
     ])  # fmt: skip
-    assert refused.status_code == 207
-    assert refused.json()["accepted"] == 1 and refused.json()["rejected"] == 2
+    assert refused.status_code == 207  # refused for good: the SDK does not send them again
+    assert refused.json()["accepted"] == 1 and refused.json()["rejected"] == 3
     assert "only scores of a trace" in refused.json()["errors"][0]["message"]
 
     # A trace not stored yet: nothing written, and the SDK sends it again (it retries 5xx).

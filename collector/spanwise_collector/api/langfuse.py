@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import assessments as a
 from .. import prompts as p
 from ..query.errors import NotFound, QueryError
+from ..query.traces import validate_trace_id
 from ..store import ClickHouseStore
 from .deps import get_store
 
@@ -87,7 +88,7 @@ def score_input(score: Any) -> tuple[str, a.AssessmentInput]:
         "rationale": score.get("comment") or "",
         "metadata": metadata,
     }
-    return trace_id.lower(), a.parse_input(feedback)
+    return validate_trace_id(trace_id.lower()), a.parse_input(feedback)
 
 
 def _value(value: Any, data_type: str) -> Any:
