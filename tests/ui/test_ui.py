@@ -323,3 +323,37 @@ def test_tags_in_the_list_link_to_their_traces(sdk, collector):
         f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
     )
     assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;" in page and "<b>it's" not in page  # text, no link
+
+
+def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
+    """Its own collector: the page lists the most used feedback names of the store."""
+    from tests.support.collector import CollectorProcess
+
+    own = CollectorProcess(tmp_path / "data")
+    own.start()
+    try:
+        sdk.configure(endpoint=own.grpc_endpoint, project="tests")
+        client = sdk.Client(own.http_url)
+        status, _, empty = _get(own, "/ui/feedback")
+        assert status == 200 and "No feedback on traces in this window." in empty
+        ids = []
+        for _ in range(4):
+            with sdk.start_span("answer") as span:
+                pass
+            ids.append(span.trace_id)
+        assert sdk.flush(30)
+        for tid, ok in zip(ids, (True, True, False, None), strict=True):
+            if ok is not None:
+                client.log_feedback(tid, "helpful", ok)
+        client.log_feedback(ids[3], "tone", "polite")  # text: counted, no mean
+
+        html = _ok(own, "/ui/feedback?since=1d")
+        assert "helpful: mean per day (true = 1)" in html and "<svg" in html
+        rows = re.findall(r"<tr><td>(helpful|tone)</td><td>[^<]+</td><td[^>]*>(.*?)</td>"
+                          r"<td[^>]*>([^<]*)</td></tr>", html)  # fmt: skip
+        assert [(n, re.sub("<[^>]+>", "", c), m) for n, c, m in rows] == [
+            ("helpful", "3", "0.667"), ("tone", "1", ""),
+        ]  # fmt: skip
+        assert 'href="/ui/traces?filter=feedback.%60helpful%60%20IS%20NOT%20NULL' in html
+    finally:
+        own.stop()

@@ -236,3 +236,23 @@ def update_assessment(
 def delete_assessment(store: ClickHouseStore, trace_id: str, assessment_id: str) -> None:
     row = _current(store, trace_id, assessment_id)
     _insert(store, _again(row, _as_input(row), deleted=True))
+
+
+_NAMES = (
+    "SELECT Name, count() AS n FROM ("
+    " SELECT argMax(Name, Version) AS Name, argMax(Kind, Version) AS Kind,"
+    " argMax(Deleted, Version) AS Deleted, argMax(Project, Version) AS Project"
+    f" FROM {ASSESSMENTS_TABLE} WHERE TraceStart >= {{since:DateTime64(9, 'UTC')}}"
+    " GROUP BY TraceId, AssessmentId)"
+    " WHERE Kind = 'feedback' AND Deleted = 0 AND ({project:String} = '' OR Project = {project:String})"
+    " GROUP BY Name ORDER BY n DESC, Name LIMIT {limit:UInt32}"
+)
+
+
+def feedback_names(
+    store: ClickHouseStore, since: Any, project: str | None = None, limit: int = 20
+) -> list[tuple[str, int]]:
+    """The feedback names on traces started since ``since`` (a datetime), most used
+    first, with how many feedbacks each has."""
+    rows = store.query(_NAMES, {"since": since, "project": project or "", "limit": limit})
+    return [(str(name), int(n)) for name, n in rows]

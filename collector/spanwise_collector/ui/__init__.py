@@ -4,7 +4,7 @@ JSON API (traces, sessions, experiments and runs, datasets, prompts, costs)."""
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 
-from . import catalog, compare, runs, traces
+from . import catalog, compare, feedback, runs, traces
 
 __all__ = ["router"]
 
@@ -17,5 +17,5 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/ui/traces")
 
 
-for _part in (traces.router, runs.router, compare.router, catalog.router):
+for _part in (traces.router, runs.router, compare.router, catalog.router, feedback.router):
     router.include_router(_part)

@@ -26,7 +26,8 @@ __all__ = ["cost", "esc", "html_errors", "json_block", "link", "ms", "page", "q"
 logger = logging.getLogger("spanwise.collector")
 
 NAV = (("Traces", "/ui/traces"), ("Sessions", "/ui/sessions"), ("Experiments", "/ui/experiments"),
-       ("Datasets", "/ui/datasets"), ("Prompts", "/ui/prompts"), ("Costs", "/ui/costs"))  # fmt: skip
+       ("Datasets", "/ui/datasets"), ("Prompts", "/ui/prompts"), ("Feedback", "/ui/feedback"),
+       ("Costs", "/ui/costs"))  # fmt: skip
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f7f8fa}
