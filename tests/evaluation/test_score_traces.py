@@ -280,6 +280,7 @@ def test_monitor_command_keeps_scoring_until_interrupted(sdk, collector, tmp_pat
     import signal
     import subprocess
     import sys
+    import threading
     import time
 
     from tests.support.collector import source_env
@@ -290,25 +291,42 @@ def test_monitor_command_keeps_scoring_until_interrupted(sdk, collector, tmp_pat
     proc = subprocess.Popen(
         [sys.executable, "-m", "spanwise_collector", "monitor", f"{path}:is_four", "--filter",
          f"tags.case = '{case}'", "--settle", "0", "--every", "1", "--url", collector.http_url],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=source_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=source_env({"PYTHONUNBUFFERED": "1"}),
     )  # fmt: skip
+    out: list[str] = []  # its report lines, as it prints them
+    reader = threading.Thread(target=lambda: out.extend(iter(proc.stdout.readline, "")))
+    reader.start()
+
+    def passes() -> list[str]:
+        return [line for line in list(out) if "spanwise.scored.is_four" in line]
+
+    def wait_for(condition, what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not condition():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise AssertionError(f"the monitor did not {what}: {out}")
+            time.sleep(0.1)
+
     try:
         ids = _make_traces(sdk, case, ["2+2?"])  # made while it runs: a later pass finds them
         client = sdk.Client(collector.http_url)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if "spanwise.scored.is_four" in client.get_trace(ids[0]).info.tags:
-                break
-            time.sleep(0.3)
-        else:
-            raise AssertionError("the monitor did not score the new trace")
-        time.sleep(1.5)  # another pass: nothing new to score
+
+        def scored_at() -> int | None:
+            return next((n for n, line in enumerate(passes()) if "scored 1 trace(s)" in line),
+                        None)  # fmt: skip
+
+        wait_for(lambda: scored_at() is not None, "score the new trace")
+        first = scored_at()
+        wait_for(lambda: len(passes()) > first + 1, "run another pass")  # nothing new then
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(timeout=30)  # stdout is the reader's; stderr is little, read at the end
+        err = proc.stderr.read()
     assert proc.returncode == 0, err
     assert "stopped" in err
-    lines = [line for line in out.splitlines() if "spanwise.scored.is_four" in line]
+    lines = passes()
     assert any("scored 1 trace(s)" in line for line in lines)
     assert len(lines) >= 2
     feedback = [a for a in client.get_trace(ids[0]).info.assessments if a.name == "is_four"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 from tests.fakes.openai_server import FakeOpenAI
@@ -67,8 +68,6 @@ def test_an_mlflow_app_traced_and_priced(client, collector, tmp_path):
         client_trace = client.get_trace(trace_id)
         if client_trace is not None and len(client_trace.data.spans) == 3:
             break
-        import time
-
         time.sleep(0.2)
     assert client_trace is not None
     spans = {s.name: s for s in client_trace.data.spans}

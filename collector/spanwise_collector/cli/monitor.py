@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -151,7 +152,10 @@ def _report(result: Any, as_json: bool, once: bool) -> None:
     from spanwise._internal.evaluation.monitor import describe
 
     if as_json:
-        print_json(describe(result)) if once else click.echo(_one_line_json(describe(result)))
+        if once:
+            print_json(describe(result))
+        else:  # one line per pass, for a log
+            click.echo(json.dumps(describe(result), default=str))
         return
     if once and result.rows:
         from .render import print_table, rows_table
@@ -178,12 +182,6 @@ def _score_text(row: Any, name: str) -> str | None:
     if name in row.score_errors:
         return f"error: {row.score_errors[name]}"
     return None if row.scores.get(name) is None else str(row.scores[name])
-
-
-def _one_line_json(data: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(data, default=str)
 
 
 def _now() -> str:

@@ -192,7 +192,8 @@ def derive_row(attrs: dict[str, str]) -> Row:
     span_type = get(_TYPE, "")
     model = get(_MODEL, "")
     provider = get(_PROVIDER, "")
-    if '"' in span_type[:1] + model[:1] + provider[:1]:  # MLflow JSON-encodes its values
+    # MLflow JSON-encodes its values ('"AGENT"'); no other dialect starts one with a quote.
+    if span_type.startswith('"') or model.startswith('"') or provider.startswith('"'):
         span_type, model, provider = _unquote(span_type), _unquote(model), _unquote(provider)
     span_type = span_type.upper()
     span_type = TYPE_ALIASES.get(span_type, span_type)
