@@ -331,3 +331,14 @@ def test_monitor_command_keeps_scoring_until_interrupted(sdk, collector, tmp_pat
     assert len(lines) >= 2
     feedback = [a for a in client.get_trace(ids[0]).info.assessments if a.name == "is_four"]
     assert [a.value for a in feedback] == [True]
+
+
+def test_evaluate_fetches_traces_searched_without_their_spans(sdk, client):
+    case = uuid.uuid4().hex
+    ids = _make_traces(sdk, case, ["2+2?", "largest ocean?"])
+    infos_only = client.search_traces(f"tags.case = '{case}'", order_by="trace.timestamp ASC")
+    assert all(not t.data.spans for t in infos_only)  # a plain search: infos only
+    result = sdk.evaluate(list(infos_only), scorers=[length])
+    assert [(r.trace_id, r.scores) for r in result.rows] == [
+        (ids[0], {"length": 1}), (ids[1], {"length": 7}),
+    ]  # fmt: skip

@@ -46,12 +46,13 @@ def load_traces(data: Any, client: Client) -> list[Trace]:
         items = list(data)
     traces = []
     for item in items:
-        if isinstance(item, Trace) and item.data.spans:
-            traces.append(item)  # searched with include_spans: assessments came with it
-            continue
-        trace_id = item if isinstance(item, str) else item.trace_id
         if isinstance(item, Trace):
+            if item.data.spans:
+                traces.append(item)  # searched with include_spans: assessments came with it
+                continue
             trace_id = item.info.trace_id
+        else:  # a TraceInfo, or an id from a DataFrame
+            trace_id = item if isinstance(item, str) else item.trace_id
         trace = client.get_trace(trace_id)
         if trace is None:
             raise InvalidParameterError(f"no trace {trace_id} on the collector")
