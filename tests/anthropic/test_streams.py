@@ -48,6 +48,24 @@ def test_sync_stream(claude, traced):
     assert span.cost == STREAM_COST
 
 
+def test_stream_looped_over_directly(claude, traced):
+    """A ``for`` over ``create(stream=True)`` itself holds only the iterator."""
+
+    def consume():
+        events = []
+        for event in claude.messages.create(
+            model=MODEL, max_tokens=64, messages=user("stream me please"), stream=True
+        ):
+            events.append(event)
+        return events
+
+    events, _, [span] = traced(consume)
+    assert _text(events) == "echo: stream me please"
+    assert span.outputs["content"] == [{"type": "text", "text": "echo: stream me please"}]
+    assert (span.input_tokens, span.output_tokens) == (3, 4)
+    assert span.cost == STREAM_COST
+
+
 def test_async_stream(aclaude, traced):
     async def consume():
         stream = await aclaude.messages.create(

@@ -67,6 +67,15 @@ def test_responses_stream(oai, traced):
     assert float(span.attributes["gen_ai.server.time_to_first_token"]) >= 0
 
 
+def test_responses_stream_looped_over_directly(oai, traced):
+    def consume():
+        return [e for e in oai.responses.create(model=MODEL, input="loop story", stream=True)]
+
+    events, _, [span] = traced(consume)
+    assert span.outputs == {"role": "assistant", "content": "echo: loop story"}
+    assert span.input_tokens == events[-1].response.usage.input_tokens > 0
+
+
 def test_responses_stream_helper(oai, traced):
     def consume():
         with oai.responses.stream(model=MODEL, input="helper story") as stream:

@@ -48,6 +48,37 @@ def test_sync_stream(oai, traced, with_usage):
         assert not span.input_tokens and not span.output_tokens
 
 
+def test_stream_looped_over_directly_keeps_its_span_open_to_the_end(oai, traced):
+    """``for chunk in create(..., stream=True)``: the loop holds only the iterator, not the
+    stream we handed out; the span must still take every chunk and end after the last."""
+
+    def consume():
+        got = []
+        for chunk in oai.chat.completions.create(
+            model=MODEL, messages=messages("loop me directly"), stream=True,
+            stream_options={"include_usage": True},
+        ):  # fmt: skip
+            got.append(chunk)
+        return got, "".join(
+            c.choices[0].delta.content or ""
+            for c in oai.chat.completions.create(
+                model=MODEL, messages=messages("and in a generator"), stream=True
+            )
+            if c.choices
+        )
+
+    (chunks, joined), _, spans = traced(consume)
+    loop, gen = sorted(spans, key=lambda s: s.start_time_ns)
+    assert loop.outputs == {"role": "assistant", "content": "echo: loop me directly"}
+    assert loop.input_tokens == chunks[-1].usage.prompt_tokens > 0
+    assert loop.output_tokens == chunks[-1].usage.completion_tokens > 0
+    assert loop.cost > 0
+    assert float(loop.attributes["gen_ai.server.time_to_first_token"]) >= 0
+    assert joined == "echo: and in a generator"
+    assert gen.outputs == {"role": "assistant", "content": joined}
+    assert gen.start_time_ns >= loop.end_time_ns
+
+
 @pytest.mark.parametrize("with_usage", [True, False])
 def test_async_stream(aoai, traced, with_usage):
     async def consume():

@@ -102,8 +102,8 @@ class MessageAccumulator:
             if isinstance(value, int):
                 self.usage[name] = value
 
-    def tap(self, events: Iterable[Any], recorder: Any) -> Iterator[Any]:
-        return tap_each(self, events, recorder)
+    def tap(self, events: Iterable[Any], recorder: Any, owner: Any) -> Iterator[Any]:
+        return tap_each(self, events, recorder, owner)
 
     def finish(self, out: dict[str, Any]) -> Any:
         usage = SimpleNamespace(**self.usage) if self.usage else None

@@ -42,10 +42,11 @@ def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
         log_internal_error("capturing LLM call outputs")
 
 
-def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder) -> Iterator[Any]:
+def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder, owner: Any) -> Iterator[Any]:
     """The user's loop over a stream: each item to ``acc.add``, then to the user; the
     span ends when the items run out or the stream raises. A generator, as the
-    clients' own ``Stream.__iter__``: cheaper per item than ``__next__`` on a proxy."""
+    clients' own ``Stream.__iter__``: cheaper per item than ``__next__`` on a proxy.
+    ``owner`` (see `SyncStreamProxy.__iter__`) is only held."""
     add = acc.add
     try:
         for item in items:
@@ -135,8 +136,11 @@ class SyncStreamProxy(_RecordingProxy):
     """Behaves as the wrapped client's sync ``Stream``; feeds each chunk to the recorder."""
 
     def __iter__(self) -> Iterator[Any]:
+        # The generator holds this proxy (``owner``) until the loop ends: a ``for``
+        # over ``create(..., stream=True)`` itself keeps only the iterator, and the
+        # proxy's ``__del__`` would end the span before the first chunk.
         recorder = self._self_recorder
-        return recorder.acc.tap(self.__wrapped__, recorder)  # type: ignore[no-any-return]
+        return recorder.acc.tap(self.__wrapped__, recorder, self)  # type: ignore[no-any-return]
 
     def __next__(self) -> Any:
         try:

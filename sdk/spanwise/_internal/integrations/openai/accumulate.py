@@ -112,12 +112,12 @@ class ChatAccumulator:
                 buf.finish_reason = reason
         return token
 
-    def tap(self, chunks: Iterable[Any], recorder: Any) -> Iterator[Any]:
+    def tap(self, chunks: Iterable[Any], recorder: Any, owner: Any) -> Iterator[Any]:
         """`tap_each` with the common chunk read inline: one choice (index 0, already
         seen), a text delta and nothing else. Between two chunks the client's SSE and
         pydantic work evicts this code from the caches, so each chunk pays for every
         distinct step it takes: here three ``__dict__`` reads and a few lookups, no
-        call. Any other chunk goes through ``add``."""
+        call. Any other chunk goes through ``add``. ``owner`` is only held (`tap_each`)."""
         add = self.add
         text: list[str] | None = None  # choice 0's text parts, once add has made it
         timed = bool(recorder.first_token_ns)  # a local: read per chunk
@@ -237,8 +237,8 @@ class ResponsesAccumulator:
             self.response_id = getattr(response, "id", None)
         return False
 
-    def tap(self, events: Iterable[Any], recorder: Any) -> Iterator[Any]:
-        return tap_each(self, events, recorder)
+    def tap(self, events: Iterable[Any], recorder: Any, owner: Any) -> Iterator[Any]:
+        return tap_each(self, events, recorder, owner)
 
     def finish(self, out: dict[str, Any]) -> Any:
         if self.final is not None:
