@@ -9,14 +9,19 @@
 
 Endpoints: POST /v1/chat/completions (JSON or SSE), /v1/responses (JSON or SSE events),
 /v1/embeddings, GET /v1/models; Azure-style paths (/openai/deployments/{name}/...) too;
-and Anthropic's POST /v1/messages (JSON or SSE events), for
-``anthropic.Anthropic(base_url=srv.url)``.
+Anthropic's POST /v1/messages (JSON or SSE events), for
+``anthropic.Anthropic(base_url=srv.url)``; and the Gemini API's POST
+/{v1,v1beta,v1alpha}/models/{model}:generateContent, :streamGenerateContent (SSE with
+``alt=sse``, else one JSON array), :batchEmbedContents and :embedContent, for
+``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``.
 Outputs are deterministic functions of the request (see
-`spanwise_collector.testing._openai_payloads` and `._anthropic_payloads` for the rules).
+`spanwise_collector.testing._openai_payloads`, `._anthropic_payloads` and
+`._gemini_payloads` for the rules).
 
 Failure injection, per request, by header or by model name:
 - ``x-fake-error: 429`` or a model containing ``error-429`` -> that HTTP status with an
-  OpenAI error body (429 carries ``retry-after``, default 1 s, ``x-fake-retry-after``);
+  error body in the API's own shape (429 carries ``retry-after``, default 1 s,
+  ``x-fake-retry-after``); Gemini's model is the one in the URL path;
 - ``x-fake-delay: 2.5`` or a model containing ``delay-2.5`` -> sleep before answering;
 - ``x-fake-chunks: N`` -> N content chunks in a stream (default: the server's ``chunks``);
 - ``x-fake-chunk-delay: S`` -> sleep S seconds before each streamed chunk;
@@ -43,8 +48,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from . import _anthropic_payloads as anthropic_payloads
+from . import _gemini_payloads as gemini_payloads
 from . import _openai_payloads as payloads
 
 __all__ = ["FakeOpenAI", "RecordedRequest", "main"]
@@ -53,6 +60,11 @@ _ERROR_IN_MODEL = re.compile(r"error-(\d{3})")
 _DELAY_IN_MODEL = re.compile(r"delay-(\d+(?:\.\d+)?)")
 # Azure OpenAI paths: {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…
 _AZURE_PREFIX = re.compile(r"^/openai(?:/deployments/[^/]+)?")
+# Gemini API: {base_url}/v1beta/models/{model}:generateContent (google-genai defaults to v1)
+_GEMINI_PATH = re.compile(
+    r"^/v1(?:beta|alpha)?/models/(?P<model>[^/:]+)"
+    r":(?P<method>generateContent|streamGenerateContent|batchEmbedContents|embedContent)$"
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(self._head(status, headers) + body)
         self._done()
 
-    def _send_sse(self, events: Any, rid: str, *, named: bool, done_marker: bool) -> None:
+    def _send_sse(
+        self, events: Any, rid: str, *, named: bool, done_marker: bool, eol: str = "\n"
+    ) -> None:
         pending = self._head(
             200,
             {
@@ -144,7 +158,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._done()
                 return
             data = json.dumps(event, separators=(",", ":"))
-            text = f"event: {event['type']}\ndata: {data}\n\n" if named else f"data: {data}\n\n"
+            text = (
+                f"event: {event['type']}\ndata: {data}\n\n" if named else f"data: {data}{eol * 2}"
+            )
             raw = text.encode()
             if delay:
                 if pending and not self._write(pending):
@@ -193,12 +209,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
             with srv.lock:
                 srv.requests.append(rec)
+        gemini = _GEMINI_PATH.match(self.path.split("?", 1)[0])
         if not isinstance(body, dict):
-            self._send_json(
-                400, payloads.error_body(400, "request body must be a JSON object"), rid
-            )
+            shapes = gemini_payloads if gemini else payloads
+            self._send_json(400, shapes.error_body(400, "request body must be a JSON object"), rid)
             return
-        model = str(body.get("model") or "")
+        model = gemini["model"] if gemini else str(body.get("model") or "")
 
         delay = self.headers.get("x-fake-delay") or (
             m.group(1) if (m := _DELAY_IN_MODEL.search(model)) else None
@@ -214,13 +230,17 @@ class _Handler(BaseHTTPRequestHandler):
         status, retry_after = self._injected_error(model)
         if status:
             extra = {"retry-after": retry_after} if status == 429 else {}
-            shapes = anthropic_payloads if path == "/messages" else payloads
+            shapes = payloads
+            if gemini or path == "/messages":
+                shapes = gemini_payloads if gemini else anthropic_payloads
             self._send_json(status, shapes.error_body(status, f"fake error {status}"), rid, extra)
             return
 
         chunks = int(self.headers.get("x-fake-chunks") or srv.chunks)
         stream = bool(body.get("stream"))
-        if path == "/messages":
+        if gemini:
+            self._gemini(model, gemini["method"], body, rid, chunks)
+        elif path == "/messages":
             if stream:
                 events = anthropic_payloads.message_events(body, rid, chunks)
                 self._send_sse(events, rid, named=True, done_marker=False)
@@ -244,6 +264,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, payloads.embeddings_response(body, srv.dims), rid)
         else:
             self._send_json(404, payloads.error_body(404, f"no route POST {self.path}"), rid)
+
+    def _gemini(self, model: str, method: str, body: dict[str, Any], rid: str, chunks: int) -> None:
+        if method == "generateContent":
+            self._send_json(200, gemini_payloads.generate_content(body, model, rid), rid)
+        elif method == "streamGenerateContent":
+            events = gemini_payloads.stream_chunks(body, model, rid, chunks)
+            if parse_qs(urlsplit(self.path).query).get("alt") == ["sse"]:
+                # the real API ends each event with CRLF CRLF and sends no [DONE]
+                self._send_sse(events, rid, named=False, done_marker=False, eol="\r\n")
+            else:  # without alt=sse the API streams one JSON array
+                self._send_json(200, list(events), rid)
+        elif method == "batchEmbedContents":
+            self._send_json(200, gemini_payloads.embed_contents(body, model, self.server.dims), rid)
+        else:
+            self._send_json(200, gemini_payloads.embed_content(body, model, self.server.dims), rid)
 
     def _injected_error(self, model: str) -> tuple[int, str]:
         retry_after = self.headers.get("x-fake-retry-after") or "1"

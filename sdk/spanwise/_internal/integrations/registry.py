@@ -33,6 +33,12 @@ def _anthropic(disable: bool) -> None:
     autolog(disable=disable)
 
 
+def _gemini(disable: bool) -> None:
+    from .gemini import autolog
+
+    autolog(disable=disable)
+
+
 def _langchain(disable: bool) -> None:
     from .langchain.autolog import autolog
 
@@ -42,6 +48,7 @@ def _langchain(disable: bool) -> None:
 INTEGRATIONS: list[Integration] = [
     Integration("openai", _openai),
     Integration("anthropic", _anthropic),
+    Integration("google.genai", _gemini),
     Integration("langchain_core", _langchain),
 ]
 
