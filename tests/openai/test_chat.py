@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import logging
 
@@ -243,9 +245,68 @@ def test_broken_response_does_not_break_the_call(oai, fake, traced, monkeypatch,
 
 
 def test_raw_response_calls_still_make_a_span(oai, traced):
-    raw, _, [span] = traced(
-        oai.chat.completions.with_raw_response.create, model=MODEL, messages=messages()
-    )
+    def call():
+        raw = oai.chat.completions.with_raw_response.create(model=MODEL, messages=messages())
+        return raw, raw.parse(), raw.parse()
+
+    (raw, parsed, again), _, [span] = traced(call)
     assert raw.http_request.url.path.endswith("/chat/completions")  # the user's object, as is
-    assert raw.parse().choices[0].message.content == "echo: hello there"
+    assert parsed is again and parsed.choices[0].message.content == "echo: hello there"
     assert span.name == f"chat {MODEL}" and span.status == "OK"
+    assert span.outputs["content"] == "echo: hello there"
+    assert span.input_tokens == parsed.usage.prompt_tokens and span.cost > 0
+
+
+def test_raw_streams_sync_and_async_are_recorded_when_parsed(oai, aoai, traced):
+    """``with_raw_response`` / ``with_streaming_response`` with ``stream=True`` (the OpenAI
+    Agents SDK streams every run so): the span takes the stream the caller parses."""
+
+    def sync():
+        raw = oai.chat.completions.with_raw_response.create(
+            model=MODEL, messages=messages("raw sync"), stream=True,
+            stream_options={"include_usage": True},
+        )  # fmt: skip
+        return "".join(c.choices[0].delta.content or "" for c in raw.parse() if c.choices)
+
+    async def streamed():
+        async with aoai.chat.completions.with_streaming_response.create(
+            model=MODEL, messages=messages("raw async"), stream=True,
+            stream_options={"include_usage": True},
+        ) as response:  # fmt: skip
+            text = ""
+            async for chunk in await response.parse():
+                text += chunk.choices[0].delta.content or "" if chunk.choices else ""
+            return text
+
+    async def plain_async():
+        raw = await aoai.chat.completions.with_raw_response.create(
+            model=MODEL, messages=messages("raw plain")
+        )
+        return raw.parse().choices[0].message.content  # not awaited: a legacy response
+
+    async def both_async():  # one event loop: the async client's connections live in it
+        return await streamed(), await plain_async()
+
+    def run_all():
+        return (sync(), *asyncio.run(both_async()))
+
+    texts, _, spans = traced(run_all)
+    assert texts == ("echo: raw sync", "echo: raw async", "echo: raw plain")
+    assert [s.outputs["content"] for s in spans] == list(texts)
+    for span in spans:
+        assert span.input_tokens > 0 and span.output_tokens > 0 and span.cost > 0
+
+
+def test_raw_response_read_without_parse_ends_its_span(oai, traced):
+    def call():
+        with oai.chat.completions.with_streaming_response.create(
+            model=MODEL, messages=messages("lines"), stream=True
+        ) as response:
+            lines = [line for line in response.iter_lines() if line]
+        del response
+        gc.collect()
+        return lines
+
+    lines, root, [span] = traced(call)
+    assert lines[-1] == "data: [DONE]"  # the caller read the body its own way, untouched
+    assert span.end_time_ns <= root.end_time_ns and span.outputs is None

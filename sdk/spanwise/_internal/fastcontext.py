@@ -78,3 +78,16 @@ def detach(token: Any) -> None:
         var.reset(token)
     except Exception:
         logger.exception("Failed to detach context")
+
+
+def detach_quietly(token: Any) -> None:
+    """`detach` for a token that may belong to another context (a span another library
+    ends from a different task than it started in): nothing to undo here, no log."""
+    var = _VAR if context_api._RUNTIME_CONTEXT is _RUNTIME else _default_var()
+    try:
+        if var is None:
+            context_api._RUNTIME_CONTEXT.detach(token)
+        else:
+            var.reset(token)
+    except Exception:
+        pass

@@ -11,6 +11,6 @@ streaming), nested under the current span and priced by the collector.
 
 from __future__ import annotations
 
-from .._internal.integrations.anthropic import autolog
+from .._internal.integrations.anthropic import autolog, is_enabled
 
-__all__ = ["autolog"]
+__all__ = ["autolog", "is_enabled"]

@@ -10,6 +10,6 @@ span. ``autolog(disable=True)`` removes the instrumentation.
 
 from __future__ import annotations
 
-from .._internal.integrations.openai import autolog
+from .._internal.integrations.openai import autolog, is_enabled
 
-__all__ = ["autolog"]
+__all__ = ["autolog", "is_enabled"]

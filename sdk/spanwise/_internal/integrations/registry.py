@@ -39,6 +39,12 @@ def _gemini(disable: bool) -> None:
     autolog(disable=disable)
 
 
+def _openai_agents(disable: bool) -> None:
+    from .openai_agents import autolog
+
+    autolog(disable=disable)
+
+
 def _langchain(disable: bool) -> None:
     from .langchain.autolog import autolog
 
@@ -49,6 +55,7 @@ INTEGRATIONS: list[Integration] = [
     Integration("openai", _openai),
     Integration("anthropic", _anthropic),
     Integration("google.genai", _gemini),
+    Integration("agents", _openai_agents),
     Integration("langchain_core", _langchain),
 ]
 

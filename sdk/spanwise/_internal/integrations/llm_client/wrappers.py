@@ -8,6 +8,7 @@ unchanged after being recorded on the span.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -21,6 +22,7 @@ from ...lean import start_lean_span
 from ...provider import STATE
 from ...spans import capture, record_error
 from .operation import Operation
+from .raw import RawProxy
 from .settings import Current
 from .streams import (
     AsyncHelperProxy,
@@ -130,17 +132,30 @@ def _is_raw(result: Any) -> bool:
     return raw
 
 
-def _parsed(result: Any, stream_type: type) -> Any:
-    """``with_raw_response`` (used by langchain-openai) returns a raw response; its
-    ``parse()`` is cached by the client, so reading usage from it doesn't change the
-    user's result. Raw streams are left alone."""
-    if _is_raw(result):
+def _raw(
+    span: Span, op: Operation, result: Any, stream_type: type, proxy: type, current: Current
+) -> Any:
+    """A raw response (``with_raw_response``, used by langchain-openai, or
+    ``with_streaming_response``, used by the OpenAI Agents SDK). When its HTTP body is
+    already read and closed, ``parse()`` only decodes it (and the client caches the
+    result, so the user's object is unchanged): recorded now, even if the caller only
+    reads headers. Otherwise (a stream, an unread body the caller may read its own way)
+    recorded when the caller parses it (`raw`)."""
+    if getattr(getattr(result, "http_response", None), "is_closed", False) is True:
         parsed = result.parse()
-        if hasattr(parsed, "__await__"):  # async APIResponse.parse(): nothing to read now
-            parsed.close()
+        if inspect.isawaitable(parsed):
+            parsed.close()  # type: ignore[union-attr]  # async parse: left to the caller
+        elif not isinstance(parsed, stream_type):
+            try:
+                out: dict[str, Any] = {}
+                put_output(out, op.response(parsed, out), current)
+                span.set_attributes(out)
+            except Exception:
+                log_internal_error("recording an LLM response")
+            finally:
+                span.end()
             return result
-        return result if isinstance(parsed, stream_type) else parsed
-    return result
+    return RawProxy(result, span, op, stream_type, proxy, current)
 
 
 def _succeed(
@@ -157,13 +172,22 @@ def _succeed(
             span.end()
             log_internal_error("wrapping an LLM stream")
             return result
+    if _RAW_TYPES.get(type(result)) is not False and span.is_recording():  # raw or not seen yet
+        try:
+            raw = _is_raw(result)
+        except Exception:
+            raw = False
+        if raw:
+            try:
+                return _raw(span, op, result, stream_type, proxy, current)
+            except Exception:
+                log_internal_error("reading a raw LLM response")
+                span.end()
+                return result
     try:
         if span.is_recording():
             out: dict[str, Any] = {}
-            read = result
-            if _RAW_TYPES.get(type(result)) is not False:  # raw or not seen yet
-                read = _parsed(result, stream_type)
-            put_output(out, op.response(read, out), current)
+            put_output(out, op.response(result, out), current)
             span.set_attributes(out)
     except Exception:
         log_internal_error("recording an LLM response")
