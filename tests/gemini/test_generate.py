@@ -240,3 +240,26 @@ def test_vertex_ai_client_is_priced_as_vertex():
     assert provider_attributes(vertex.models)["gen_ai.provider.name"] == "gcp.vertex_ai"
     gemini_api = genai.Client(api_key="k")
     assert provider_attributes(gemini_api.aio.models)["gen_ai.provider.name"] == "gcp.gemini"
+
+
+def test_async_automatic_function_calling_and_a_dict_config(fake, autolog, traced_all):
+    async def get_weather(city: str) -> dict:
+        """Weather for a city."""
+        return {"city": city, "temp": 19}
+
+    async def call():
+        client = make_client(fake)
+        return await client.aio.models.generate_content(
+            model=MODEL,
+            contents="weather in Lyon",
+            config={"tools": [get_weather], "temperature": 0.5},
+        )
+
+    fake.clear_requests()
+    result, _, spans = traced_all(lambda: asyncio.run(call()))
+    assert len(fake.requests) == 2
+    [chain] = [s for s in spans if s.span_type == "CHAIN"]
+    first, second = [s for s in spans if s.span_type == "LLM"]
+    assert first.parent_id == second.parent_id == chain.span_id
+    assert float(first.attributes["gen_ai.request.temperature"]) == 0.5
+    assert second.outputs["content"] == result.text and first.cost > 0 and second.cost > 0
