@@ -19,6 +19,7 @@ from . import (
     costs,
     datasets,
     langfuse,
+    langfuse_datasets,
     metrics,
     otlp,
     prompts,
@@ -35,7 +36,7 @@ logger = logging.getLogger("spanwise.collector")
 ROUTERS = [
     otlp.router, trace_tags.router, traces.router, assessments.router, assessments.batch_router, datasets.router,
     prompts.router, runs.router, costs.router, search.router, metrics.router, langfuse.router,
-    ui_router,
+    langfuse_datasets.router, ui_router,
 ]  # fmt: skip
 
 

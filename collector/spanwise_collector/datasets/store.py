@@ -24,7 +24,7 @@ from ..store.datasets_ddl import DATASETS_TABLE, RECORDS_TABLE
 from ..store.versions import next_version, utc
 from .model import DatasetChange, RecordInput
 
-__all__ = ["create_dataset", "delete_dataset", "delete_records", "get_dataset",
+__all__ = ["create_dataset", "delete_dataset", "delete_records", "get_dataset", "get_record",
            "list_datasets", "list_records", "merge_records", "update_dataset"]  # fmt: skip
 
 MAX_PAGE = 1_000
@@ -192,6 +192,12 @@ def delete_dataset(store: ClickHouseStore, name: str) -> None:
 def _newest(store: ClickHouseStore, dataset_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     sql = _NEWEST_RECORDS.replace("{and_ids}", "AND RecordId IN {ids:Array(String)}")
     return {r["RecordId"]: r for r in store.query_dicts(sql, {"dataset": dataset_id, "ids": ids})}
+
+
+def get_record(store: ClickHouseStore, dataset_id: str, record_id: str) -> dict[str, Any] | None:
+    """One live record of a dataset (by its id) as the API shows records, or None."""
+    row = _newest(store, dataset_id, [record_id]).get(record_id)
+    return _record_json(row) if row is not None and not row["Deleted"] else None
 
 
 def merge_records(store: ClickHouseStore, name: str, items: list[RecordInput]) -> dict[str, Any]:
