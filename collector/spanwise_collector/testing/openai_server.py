@@ -13,19 +13,25 @@ Anthropic's POST /v1/messages (JSON or SSE events), for
 ``anthropic.Anthropic(base_url=srv.url)``; and the Gemini API's POST
 /{v1,v1beta,v1alpha}/models/{model}:generateContent, :streamGenerateContent (SSE with
 ``alt=sse``, else one JSON array), :batchEmbedContents and :embedContent, for
-``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``.
+``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``; and
+Amazon Bedrock Runtime's Converse API, POST /model/{modelId}/converse (JSON) and
+/model/{modelId}/converse-stream (``application/vnd.amazon.eventstream``), for
+``boto3.client("bedrock-runtime", endpoint_url=srv.url, region_name=..., aws_access_key_id=...,
+aws_secret_access_key=...)``.
 Outputs are deterministic functions of the request (see
-`spanwise_collector.testing._openai_payloads`, `._anthropic_payloads` and
-`._gemini_payloads` for the rules).
+`spanwise_collector.testing._openai_payloads`, `._anthropic_payloads`, `._gemini_payloads`
+and `._bedrock_payloads` for the rules).
 
 Failure injection, per request, by header or by model name:
 - ``x-fake-error: 429`` or a model containing ``error-429`` -> that HTTP status with an
   error body in the API's own shape (429 carries ``retry-after``, default 1 s,
-  ``x-fake-retry-after``); Gemini's model is the one in the URL path;
+  ``x-fake-retry-after``); Gemini's and Bedrock's model is the one in the URL path
+  (Bedrock's errors: ``{"message"}`` with the type in ``x-amzn-ErrorType``);
 - ``x-fake-delay: 2.5`` or a model containing ``delay-2.5`` -> sleep before answering;
 - ``x-fake-chunks: N`` -> N content chunks in a stream (default: the server's ``chunks``);
 - ``x-fake-chunk-delay: S`` -> sleep S seconds before each streamed chunk;
-- ``x-fake-abort-after: K`` -> a stream drops the connection after K events.
+- ``x-fake-abort-after: K`` -> a stream drops the connection after K events (SSE events or
+  event stream messages).
 `FakeOpenAI.inject_error(status, times)` fails the next `times` requests instead;
 `FakeOpenAI.inject_response(body)` answers the next request with that exact JSON body.
 
@@ -44,13 +50,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import _anthropic_payloads as anthropic_payloads
+from . import _bedrock_payloads as bedrock_payloads
 from . import _gemini_payloads as gemini_payloads
 from . import _openai_payloads as payloads
 
@@ -65,6 +73,8 @@ _GEMINI_PATH = re.compile(
     r"^/v1(?:beta|alpha)?/models/(?P<model>[^/:]+)"
     r":(?P<method>generateContent|streamGenerateContent|batchEmbedContents|embedContent)$"
 )
+# Bedrock Runtime: {endpoint}/model/{modelId}/converse; botocore URL-encodes the id (":" -> %3A)
+_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream)$")
 
 
 @dataclass(frozen=True)
@@ -139,29 +149,34 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_sse(
         self, events: Any, rid: str, *, named: bool, done_marker: bool, eol: str = "\n"
     ) -> None:
-        pending = self._head(
-            200,
-            {
-                "Content-Type": "text/event-stream; charset=utf-8",
-                "Cache-Control": "no-cache",
-                "Transfer-Encoding": "chunked",
-                "x-request-id": f"req_{rid}",
-            },
-        )
+        def frames() -> Iterator[bytes]:
+            for event in events:
+                data = json.dumps(event, separators=(",", ":"))
+                if named:
+                    yield f"event: {event['type']}\ndata: {data}\n\n".encode()
+                else:
+                    yield f"data: {data}{eol * 2}".encode()
+
+        headers = {
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "Transfer-Encoding": "chunked",
+            "x-request-id": f"req_{rid}",
+        }
+        self._send_chunked(frames(), headers, b"data: [DONE]\n\n" if done_marker else b"")
+
+    def _send_chunked(self, frames: Iterable[bytes], headers: dict[str, str], tail: bytes) -> None:
+        """A 200 stream, one HTTP chunk per frame, honouring the chunk-delay/abort headers."""
+        pending = self._head(200, headers)
         delay = float(self.headers.get("x-fake-chunk-delay") or 0)
         abort_after = self.headers.get("x-fake-abort-after")
         limit = int(abort_after) if abort_after is not None else None
-        for count, event in enumerate(events):
+        for count, raw in enumerate(frames):
             if limit is not None and count >= limit:
                 self._write(pending)
                 self.close_connection = True  # drop mid-stream, no terminating chunk
                 self._done()
                 return
-            data = json.dumps(event, separators=(",", ":"))
-            text = (
-                f"event: {event['type']}\ndata: {data}\n\n" if named else f"data: {data}{eol * 2}"
-            )
-            raw = text.encode()
             if delay:
                 if pending and not self._write(pending):
                     return
@@ -171,10 +186,21 @@ class _Handler(BaseHTTPRequestHandler):
             if not self._write(pending + f"{len(raw):x}\r\n".encode() + raw + b"\r\n"):
                 return
             pending = b""
-        tail = b"data: [DONE]\n\n" if done_marker else b""
         last = (f"{len(tail):x}\r\n".encode() + tail + b"\r\n" if tail else b"") + b"0\r\n\r\n"
         self._write(pending + last)
         self._done()
+
+    def _send_error(
+        self, shapes: Any, status: int, message: str, rid: str, extra: dict[str, str] | None = None
+    ) -> None:
+        """An error body in the API's own shape (`shapes`: one of the payload modules)."""
+        extra = dict(extra or {})
+        if shapes is bedrock_payloads:  # botocore reads the type from this header
+            extra |= {
+                "x-amzn-ErrorType": bedrock_payloads.error_type(status),
+                "x-amzn-RequestId": rid,
+            }
+        self._send_json(status, shapes.error_body(status, message), rid, extra)
 
     def _done(self) -> None:
         self.server.timings_ns.append(time.perf_counter_ns() - self._t0)
@@ -209,12 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
             )
             with srv.lock:
                 srv.requests.append(rec)
-        gemini = _GEMINI_PATH.match(self.path.split("?", 1)[0])
+        bare = self.path.split("?", 1)[0]
+        gemini, bedrock = _GEMINI_PATH.match(bare), _BEDROCK_PATH.match(bare)
+        shapes = gemini_payloads if gemini else bedrock_payloads if bedrock else payloads
         if not isinstance(body, dict):
-            shapes = gemini_payloads if gemini else payloads
-            self._send_json(400, shapes.error_body(400, "request body must be a JSON object"), rid)
+            self._send_error(shapes, 400, "request body must be a JSON object", rid)
             return
-        model = gemini["model"] if gemini else str(body.get("model") or "")
+        model = self._model(body, gemini, bedrock)
 
         delay = self.headers.get("x-fake-delay") or (
             m.group(1) if (m := _DELAY_IN_MODEL.search(model)) else None
@@ -226,20 +253,21 @@ class _Handler(BaseHTTPRequestHandler):
         if canned is not None:
             self._send_json(canned[0], canned[1], rid)
             return
-        path = _AZURE_PREFIX.sub("", self.path.split("?", 1)[0]).removeprefix("/v1")
+        path = _AZURE_PREFIX.sub("", bare).removeprefix("/v1")
         status, retry_after = self._injected_error(model)
         if status:
             extra = {"retry-after": retry_after} if status == 429 else {}
-            shapes = payloads
-            if gemini or path == "/messages":
-                shapes = gemini_payloads if gemini else anthropic_payloads
-            self._send_json(status, shapes.error_body(status, f"fake error {status}"), rid, extra)
+            if path == "/messages":
+                shapes = anthropic_payloads
+            self._send_error(shapes, status, f"fake error {status}", rid, extra)
             return
 
         chunks = int(self.headers.get("x-fake-chunks") or srv.chunks)
         stream = bool(body.get("stream"))
         if gemini:
             self._gemini(model, gemini["method"], body, rid, chunks)
+        elif bedrock:
+            self._bedrock(bedrock["method"], body, rid, chunks)
         elif path == "/messages":
             if stream:
                 events = anthropic_payloads.message_events(body, rid, chunks)
@@ -265,6 +293,15 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(404, payloads.error_body(404, f"no route POST {self.path}"), rid)
 
+    @staticmethod
+    def _model(body: dict[str, Any], gemini: Any, bedrock: Any) -> str:
+        """The model: Gemini's and Bedrock's are in the path (Bedrock's URL-encoded)."""
+        if gemini:
+            return gemini["model"]
+        if bedrock:
+            return unquote(bedrock["model"])
+        return str(body.get("model") or "")
+
     def _gemini(self, model: str, method: str, body: dict[str, Any], rid: str, chunks: int) -> None:
         if method == "generateContent":
             self._send_json(200, gemini_payloads.generate_content(body, model, rid), rid)
@@ -279,6 +316,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, gemini_payloads.embed_contents(body, model, self.server.dims), rid)
         else:
             self._send_json(200, gemini_payloads.embed_content(body, model, self.server.dims), rid)
+
+    def _bedrock(self, method: str, body: dict[str, Any], rid: str, chunks: int) -> None:
+        if method == "converse":
+            reply = bedrock_payloads.converse(body, rid)
+            self._send_json(200, reply, rid, {"x-amzn-RequestId": rid})
+            return
+        events = bedrock_payloads.converse_events(body, rid, chunks)
+        headers = {
+            "Content-Type": "application/vnd.amazon.eventstream",
+            "Transfer-Encoding": "chunked",
+            "x-amzn-RequestId": rid,
+        }
+        self._send_chunked(map(bedrock_payloads.encode_event, events), headers, b"")
 
     def _injected_error(self, model: str) -> tuple[int, str]:
         retry_after = self.headers.get("x-fake-retry-after") or "1"

@@ -45,6 +45,12 @@ def _openai_agents(disable: bool) -> None:
     autolog(disable=disable)
 
 
+def _bedrock(disable: bool) -> None:
+    from .bedrock import autolog
+
+    autolog(disable=disable)
+
+
 def _langchain(disable: bool) -> None:
     from .langchain.autolog import autolog
 
@@ -56,6 +62,7 @@ INTEGRATIONS: list[Integration] = [
     Integration("anthropic", _anthropic),
     Integration("google.genai", _gemini),
     Integration("agents", _openai_agents),
+    Integration("botocore", _bedrock),
     Integration("langchain_core", _langchain),
 ]
 

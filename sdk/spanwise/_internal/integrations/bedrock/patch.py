@@ -1,0 +1,150 @@
+"""Bedrock Runtime clients: ``converse`` and ``converse_stream`` traced per client.
+
+botocore makes each client's class at run time, so there is no method to patch ahead:
+``ClientCreator.create_client`` (public, what ``boto3.client`` calls) is wrapped, and
+each ``bedrock-runtime`` client it returns gets its two methods wrapped on the instance.
+Clients made before ``autolog()`` are not traced. After ``autolog(disable=True)`` the
+wrapped methods pass straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ... import attributes as attrs
+from ...errors import log_internal_error
+from ...fastcontext import attach_span, detach
+from ..llm_client import wrappers
+from ..llm_client.operation import Operation
+from ..llm_client.patching import Patcher
+from ..llm_client.settings import Current
+from ..llm_client.streams import StreamRecorder, SyncStreamProxy
+from ..llm_client.targets import Target
+from . import converse
+
+CURRENT = Current()
+
+CONVERSE = Operation(
+    name=attrs.GEN_AI_OPERATION_CHAT,
+    span_type=attrs.SpanType.LLM,
+    request=converse.request_attributes,
+    inputs=converse.inputs,
+    response=converse.response,
+    accumulator=None,
+)
+CONVERSE_STREAM = Operation(
+    name=attrs.GEN_AI_OPERATION_CHAT,
+    span_type=attrs.SpanType.LLM,
+    request=converse.request_attributes,
+    inputs=converse.inputs,
+    response=converse.response,
+    accumulator=converse.StreamAccumulator,
+)
+
+
+class _NoStream:
+    """``converse`` never returns a stream (`wrappers.sync_call` asks)."""
+
+
+def _model_as_model(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    # The start span reads ``model``; Bedrock calls it ``modelId``.
+    return {**kwargs, "model": kwargs.get("modelId")}
+
+
+def _stream_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any]]) -> Any:
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        if current.options is None:
+            return wrapped(*args, **kwargs)
+        span = wrappers.start_span(
+            CONVERSE_STREAM, instance, _model_as_model(kwargs), current, provider
+        )
+        if span is None:
+            return wrapped(*args, **kwargs)
+        token = attach_span(span)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            wrappers.fail(span, exc)
+            raise
+        finally:
+            detach(token)
+        try:
+            stream = result.get("stream") if isinstance(result, dict) else None
+            if stream is None or not span.is_recording():
+                span.end()
+                return result
+            out: dict[str, Any] = {}
+            converse.request_id(result, out)
+            span.set_attributes(out)
+            acc = CONVERSE_STREAM.accumulator()  # type: ignore[misc]
+            result["stream"] = SyncStreamProxy(stream, StreamRecorder(span, acc, current))
+        except Exception:
+            log_internal_error("wrapping a Bedrock stream")
+            span.end()
+        return result
+
+    return wrapper
+
+
+def _call_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any]]) -> Any:
+    inner = wrappers.sync_call(CONVERSE, _NoStream, current, provider)
+
+    def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+        if current.options is None:
+            return wrapped(*args, **kwargs)
+
+        def call(*_: Any, **__: Any) -> Any:  # the request as the caller made it
+            return wrapped(*args, **kwargs)
+
+        return inner(call, instance, (), _model_as_model(kwargs))
+
+    return wrapper
+
+
+def _instrument(client: Any) -> None:
+    """Wrap this client's ``converse``/``converse_stream`` on the instance. The methods
+    hold the provider attributes, not the client (no reference cycle)."""
+    found = converse.provider_attributes(client)
+
+    def provider(_: Any) -> Mapping[str, Any]:
+        return found
+
+    for name, make in (("converse", _call_wrapper), ("converse_stream", _stream_wrapper)):
+        original = getattr(client, name, None)
+        if original is None or getattr(original, "__spanwise_wrapped__", False):
+            continue
+        setattr(client, name, _bound(original, make(CURRENT, provider)))
+
+
+def _bound(original: Any, wrapper: Any) -> Any:
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return wrapper(original, None, args, kwargs)
+
+    # Name and doc only: functools.wraps would keep the bound original as __wrapped__,
+    # and the client would hold itself through its own attribute.
+    method.__name__ = getattr(original, "__name__", "method")
+    method.__doc__ = getattr(original, "__doc__", None)
+    method.__spanwise_wrapped__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def _create_client(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
+    client = wrapped(*args, **kwargs)
+    try:
+        service = client.meta.service_model.service_name
+        if service == "bedrock-runtime" and CURRENT.options is not None:
+            _instrument(client)
+    except Exception:
+        log_internal_error("instrumenting a Bedrock client")
+    return client
+
+
+PATCHER = Patcher(
+    library="botocore",
+    extra="bedrock",
+    min_version=(1, 34),
+    targets=(Target("botocore.client", "ClientCreator.create_client", None, False),),
+    make_wrapper=lambda target, botocore: _create_client,
+    current=CURRENT,
+)
