@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import attributes as attrs
+from ..llm_client.usage import put_cache_beside_input
 
 
 def _count(value: Any) -> int | None:
@@ -21,15 +22,12 @@ def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     "totals with subsets" rule), so the parts are added to it here."""
     if usage is None:
         return
-    plain = _count(getattr(usage, "input_tokens", None))
-    read = _count(getattr(usage, "cache_read_input_tokens", None)) or 0
-    written = _count(getattr(usage, "cache_creation_input_tokens", None)) or 0
-    if plain is not None:
-        out[attrs.GEN_AI_USAGE_INPUT_TOKENS] = plain + read + written
-        if read:
-            out[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = read
-        if written:
-            out[attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = written
+    put_cache_beside_input(
+        out,
+        _count(getattr(usage, "input_tokens", None)),
+        _count(getattr(usage, "cache_read_input_tokens", None)) or 0,
+        _count(getattr(usage, "cache_creation_input_tokens", None)) or 0,
+    )
     output = _count(getattr(usage, "output_tokens", None))
     if output is not None:
         out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = output

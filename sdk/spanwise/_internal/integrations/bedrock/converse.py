@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ... import attributes as attrs
+from ..llm_client.usage import put_cache_beside_input
 
 BEDROCK = "aws.bedrock"
 
@@ -62,15 +63,12 @@ def inputs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     if not isinstance(usage, Mapping):
         return
-    plain = _int(usage.get("inputTokens"))
-    read = _int(usage.get("cacheReadInputTokens")) or 0
-    written = _int(usage.get("cacheWriteInputTokens")) or 0
-    if plain is not None:
-        out[attrs.GEN_AI_USAGE_INPUT_TOKENS] = plain + read + written
-        if read:
-            out[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = read
-        if written:
-            out[attrs.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = written
+    put_cache_beside_input(
+        out,
+        _int(usage.get("inputTokens")),
+        _int(usage.get("cacheReadInputTokens")) or 0,
+        _int(usage.get("cacheWriteInputTokens")) or 0,
+    )
     output = _int(usage.get("outputTokens"))
     if output is not None:
         out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = output

@@ -9,6 +9,7 @@ wrapped methods pass straight through.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,14 +34,7 @@ CONVERSE = Operation(
     response=converse.response,
     accumulator=None,
 )
-CONVERSE_STREAM = Operation(
-    name=attrs.GEN_AI_OPERATION_CHAT,
-    span_type=attrs.SpanType.LLM,
-    request=converse.request_attributes,
-    inputs=converse.inputs,
-    response=converse.response,
-    accumulator=converse.StreamAccumulator,
-)
+CONVERSE_STREAM = dataclasses.replace(CONVERSE, accumulator=converse.StreamAccumulator)
 
 
 class _NoStream:

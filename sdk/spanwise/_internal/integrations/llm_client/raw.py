@@ -17,10 +17,9 @@ from typing import Any
 import wrapt
 from opentelemetry.trace import Span
 
-from ...errors import log_internal_error
 from .operation import Operation
 from .settings import Current
-from .streams import StreamRecorder, put_output
+from .streams import end_with_response, wrap_stream
 
 
 class RawProxy(wrapt.ObjectProxy):
@@ -44,23 +43,11 @@ class RawProxy(wrapt.ObjectProxy):
         self._self_done = True
         span, op = self._self_span, self._self_op
         if op.accumulator is not None and isinstance(parsed, self._self_stream_type):
-            try:
-                self._self_taken = self._self_proxy(
-                    parsed, StreamRecorder(span, op.accumulator(), self._self_current)
-                )
-                return self._self_taken
-            except Exception:
-                log_internal_error("wrapping an LLM stream")
-                span.end()
-                return parsed
-        try:
-            out: dict[str, Any] = {}
-            put_output(out, op.response(parsed, out), self._self_current)
-            span.set_attributes(out)
-        except Exception:
-            log_internal_error("recording an LLM response")
-        finally:
-            span.end()
+            self._self_taken = wrap_stream(
+                span, op.accumulator, parsed, self._self_proxy, self._self_current
+            )
+            return self._self_taken
+        end_with_response(span, op.response, parsed, self._self_current)
         return parsed
 
     def __del__(self) -> None:

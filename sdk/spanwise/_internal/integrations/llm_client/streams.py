@@ -10,7 +10,7 @@ Only public methods of the wrapped objects are used.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -40,6 +40,34 @@ def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
         out[attrs.OUTPUTS] = capture(output)
     except Exception:
         log_internal_error("capturing LLM call outputs")
+
+
+def end_with_response(
+    span: Span, read: Callable[[Any, dict[str, Any]], Any], response: Any, current: Current
+) -> None:
+    """A whole (not streamed) response on the span (``read`` puts its attributes and
+    returns the output to capture), then the span's end, whatever fails."""
+    try:
+        out: dict[str, Any] = {}
+        put_output(out, read(response, out), current)
+        span.set_attributes(out)
+    except Exception:
+        log_internal_error("recording an LLM response")
+    finally:
+        span.end()
+
+
+def wrap_stream(
+    span: Span, acc: Callable[[], Any], stream: Any, proxy: type, current: Current
+) -> Any:
+    """``stream`` in ``proxy`` with a recorder that ends the span; the stream itself (and
+    the span ended) if that fails."""
+    try:
+        return proxy(stream, StreamRecorder(span, acc(), current))
+    except Exception:
+        span.end()
+        log_internal_error("wrapping an LLM stream")
+        return stream
 
 
 def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder, owner: Any) -> Iterator[Any]:

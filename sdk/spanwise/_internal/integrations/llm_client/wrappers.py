@@ -27,10 +27,10 @@ from .settings import Current
 from .streams import (
     AsyncHelperProxy,
     AsyncStreamProxy,
-    StreamRecorder,
     SyncHelperProxy,
     SyncStreamProxy,
-    put_output,
+    end_with_response,
+    wrap_stream,
 )
 
 # Set while a traced call runs: a traced method that calls another (e.g. beta helpers
@@ -146,14 +146,7 @@ def _raw(
         if inspect.isawaitable(parsed):
             parsed.close()  # type: ignore[union-attr]  # async parse: left to the caller
         elif not isinstance(parsed, stream_type):
-            try:
-                out: dict[str, Any] = {}
-                put_output(out, op.response(parsed, out), current)
-                span.set_attributes(out)
-            except Exception:
-                log_internal_error("recording an LLM response")
-            finally:
-                span.end()
+            end_with_response(span, op.response, parsed, current)
             return result
     return RawProxy(result, span, op, stream_type, proxy, current)
 
@@ -166,12 +159,7 @@ def _succeed(
         if not span.is_recording():
             span.end()
             return result
-        try:
-            return proxy(result, StreamRecorder(span, op.accumulator(), current))
-        except Exception:
-            span.end()
-            log_internal_error("wrapping an LLM stream")
-            return result
+        return wrap_stream(span, op.accumulator, result, proxy, current)
     if _RAW_TYPES.get(type(result)) is not False and span.is_recording():  # raw or not seen yet
         try:
             raw = _is_raw(result)
@@ -184,14 +172,9 @@ def _succeed(
                 log_internal_error("reading a raw LLM response")
                 span.end()
                 return result
-    try:
-        if span.is_recording():
-            out: dict[str, Any] = {}
-            put_output(out, op.response(result, out), current)
-            span.set_attributes(out)
-    except Exception:
-        log_internal_error("recording an LLM response")
-    finally:
+    if span.is_recording():
+        end_with_response(span, op.response, result, current)
+    else:
         span.end()
     return result
 
