@@ -179,3 +179,30 @@ def test_clients_are_traced_from_autolog_on_and_pass_through_when_off(fake, sdk,
         assert names == [f"chat {MODEL}", "parent"]
     finally:
         spanwise.bedrock.autolog(disable=True)
+
+
+def test_invoke_model_reads_the_token_headers_and_leaves_the_body_readable(bedrock, traced):
+    request = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 64,
+        "temperature": 0.1,
+        "system": [{"type": "text", "text": "be brief", "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "hello there friend"}],
+    }
+
+    def call():
+        response = bedrock.invoke_model(modelId=MODEL, body=json.dumps(request))
+        return response, json.loads(response["body"].read())
+
+    (response, body), _, [span] = traced(call)
+    assert body["content"] == [{"type": "text", "text": "echo: hello there friend"}]
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-amzn-bedrock-cache-read-input-token-count"] == "2"
+    assert span.name == f"chat {MODEL}" and span.attributes["gen_ai.provider.name"] == "aws.bedrock"
+    assert int(span.attributes["gen_ai.request.max_tokens"]) == 64
+    assert span.inputs == request and span.outputs == {"role": "assistant",
+                                                        "content": body["content"]}  # fmt: skip
+    # Claude's usage: 2 plain + 2 cache reads + 1 cache write, 4 out; priced as on Bedrock
+    assert (span.input_tokens, span.cached_tokens, span.output_tokens) == (5, 2, 4)
+    assert span.cost == Decimal("0.000025795")
+    assert json.loads(span.attributes["gen_ai.response.finish_reasons"]) == ["end_turn"]

@@ -23,6 +23,9 @@ Rules (so tests can assert exact values):
   in one delta); ``contentBlockStop``; ``messageStop``; ``metadata`` with usage and metrics.
   Each event is one ``application/vnd.amazon.eventstream`` message (`encode_event`),
   written as botocore yields it: ``{"messageStart": {"role": "assistant"}}``.
+- invoke (InvokeModel with Claude's Messages body): the Anthropic reply of
+  `_anthropic_payloads.message`, its counts also in the ``X-Amzn-Bedrock-*-Token-Count``
+  headers (`invoke_headers`).
 - errors: ``{"message": ...}`` with the type in the ``x-amzn-ErrorType`` header
   (`error_type`), which botocore turns into ``client.exceptions.<type>``.
 """
@@ -37,7 +40,8 @@ from typing import Any
 
 from ._openai_payloads import fake_value, split_text, words
 
-__all__ = ["converse", "converse_events", "encode_event", "error_body", "error_type"]
+__all__ = ["converse", "converse_events", "encode_event", "error_body", "error_type",
+           "invoke_headers"]  # fmt: skip
 
 LATENCY_MS = 1
 
@@ -223,3 +227,23 @@ def error_type(status: int) -> str:
 def error_body(status: int, message: str) -> dict[str, Any]:
     del status  # the type travels in the x-amzn-ErrorType header
     return {"message": message}
+
+
+def invoke_headers(message: dict[str, Any], rid: str) -> dict[str, str]:
+    """InvokeModel's token-count headers for a Claude reply (Bedrock sends them for every
+    model family; the cache counts only when there are any)."""
+    usage = message.get("usage") or {}
+    headers = {
+        "x-amzn-RequestId": rid,
+        "X-Amzn-Bedrock-Input-Token-Count": str(usage.get("input_tokens", 0)),
+        "X-Amzn-Bedrock-Output-Token-Count": str(usage.get("output_tokens", 0)),
+    }
+    if usage.get("cache_read_input_tokens"):
+        headers["X-Amzn-Bedrock-Cache-Read-Input-Token-Count"] = str(
+            usage["cache_read_input_tokens"]
+        )
+    if usage.get("cache_creation_input_tokens"):
+        headers["X-Amzn-Bedrock-Cache-Write-Input-Token-Count"] = str(
+            usage["cache_creation_input_tokens"]
+        )
+    return headers

@@ -74,7 +74,7 @@ _GEMINI_PATH = re.compile(
     r":(?P<method>generateContent|streamGenerateContent|batchEmbedContents|embedContent)$"
 )
 # Bedrock Runtime: {endpoint}/model/{modelId}/converse; botocore URL-encodes the id (":" -> %3A)
-_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream)$")
+_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream|invoke)$")
 
 
 @dataclass(frozen=True)
@@ -318,6 +318,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, gemini_payloads.embed_content(body, model, self.server.dims), rid)
 
     def _bedrock(self, method: str, body: dict[str, Any], rid: str, chunks: int) -> None:
+        if method == "invoke":  # Claude's Messages body, as Bedrock's InvokeModel takes it
+            reply = anthropic_payloads.message(body, rid)
+            self._send_json(200, reply, rid, bedrock_payloads.invoke_headers(reply, rid))
+            return
         if method == "converse":
             reply = bedrock_payloads.converse(body, rid)
             self._send_json(200, reply, rid, {"x-amzn-RequestId": rid})

@@ -1,4 +1,5 @@
-"""Bedrock Runtime clients: ``converse`` and ``converse_stream`` traced per client.
+"""Bedrock Runtime clients: ``converse``, ``converse_stream`` and ``invoke_model`` traced
+per client.
 
 botocore makes each client's class at run time, so there is no method to patch ahead:
 ``ClientCreator.create_client`` (public, what ``boto3.client`` calls) is wrapped, and
@@ -22,7 +23,7 @@ from ..llm_client.patching import Patcher
 from ..llm_client.settings import Current
 from ..llm_client.streams import StreamRecorder, SyncStreamProxy
 from ..llm_client.targets import Target
-from . import converse
+from . import converse, invoke
 
 CURRENT = Current()
 
@@ -35,6 +36,14 @@ CONVERSE = Operation(
     accumulator=None,
 )
 CONVERSE_STREAM = dataclasses.replace(CONVERSE, accumulator=converse.StreamAccumulator)
+INVOKE = Operation(
+    name=attrs.GEN_AI_OPERATION_CHAT,
+    span_type=attrs.SpanType.LLM,
+    request=invoke.request_attributes,
+    inputs=invoke.inputs,
+    response=invoke.response,
+    accumulator=None,
+)
 
 
 class _NoStream:
@@ -81,8 +90,10 @@ def _stream_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any
     return wrapper
 
 
-def _call_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any]]) -> Any:
-    inner = wrappers.sync_call(CONVERSE, _NoStream, current, provider)
+def _call_wrapper(
+    current: Current, provider: Callable[[Any], Mapping[str, Any]], op: Operation = CONVERSE
+) -> Any:
+    inner = wrappers.sync_call(op, _NoStream, current, provider)
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         if current.options is None:
@@ -104,11 +115,15 @@ def _instrument(client: Any) -> None:
     def provider(_: Any) -> Mapping[str, Any]:
         return found
 
-    for name, make in (("converse", _call_wrapper), ("converse_stream", _stream_wrapper)):
+    for name, wrapper in (
+        ("converse", _call_wrapper(CURRENT, provider)),
+        ("converse_stream", _stream_wrapper(CURRENT, provider)),
+        ("invoke_model", _call_wrapper(CURRENT, provider, INVOKE)),
+    ):
         original = getattr(client, name, None)
         if original is None or getattr(original, "__spanwise_wrapped__", False):
             continue
-        setattr(client, name, _bound(original, make(CURRENT, provider)))
+        setattr(client, name, _bound(original, wrapper))
 
 
 def _bound(original: Any, wrapper: Any) -> Any:
