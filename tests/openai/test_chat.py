@@ -231,12 +231,13 @@ def test_redaction_hook_applies_to_llm_inputs_and_outputs(oai, sdk, traced):
 
 
 def test_broken_response_does_not_break_the_call(oai, fake, traced, monkeypatch, caplog):
-    # A malformed usage block makes our extraction fail: the user still gets the result.
+    # A malformed tool call makes our extraction fail: the user still gets the result.
     monkeypatch.delenv("SPANWISE_RAISE_INTERNAL_ERRORS", raising=False)
-    usage = {"prompt_tokens": 3, "completion_tokens": 1, "prompt_tokens_details": "n/a"}
-    fake.inject_response(
-        {"id": "chatcmpl-broken", "model": MODEL, "choices": [{"index": 0}], "usage": usage}
-    )
+    usage = {"prompt_tokens": 3, "completion_tokens": 1}
+    message = {"role": "assistant", "tool_calls": ["n/a"]}
+    choices = [{"index": 0, "message": message}]
+    fake.inject_response({"id": "chatcmpl-broken", "model": MODEL, "choices": choices,
+                          "usage": usage})  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="spanwise"):
         result, _, [span] = traced(oai.chat.completions.create, model=MODEL, messages=messages())
     assert result.id == "chatcmpl-broken" and result.choices[0].index == 0

@@ -13,7 +13,9 @@ Anthropic's POST /v1/messages (JSON or SSE events), for
 ``anthropic.Anthropic(base_url=srv.url)``; and the Gemini API's POST
 /{v1,v1beta,v1alpha}/models/{model}:generateContent, :streamGenerateContent (SSE with
 ``alt=sse``, else one JSON array), :batchEmbedContents and :embedContent, for
-``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``; and
+``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``; and Mistral's
+SDK (``Mistral(api_key="x", server_url=srv.url)``: the OpenAI routes, with the usage in
+every stream and an id on embeddings, as Mistral's API answers); and
 Amazon Bedrock Runtime's Converse API, POST /model/{modelId}/converse (JSON) and
 /model/{modelId}/converse-stream (``application/vnd.amazon.eventstream``), for
 ``boto3.client("bedrock-runtime", endpoint_url=srv.url, region_name=..., aws_access_key_id=...,
@@ -275,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_json(200, anthropic_payloads.message(body, rid), rid)
         elif path == "/chat/completions":
+            if stream and self._mistral():  # Mistral's API always ends with the usage
+                body = {**body, "stream_options": {"include_usage": True}}
             if stream:
                 self._send_sse(
                     payloads.chat_chunks(body, rid, chunks), rid, named=False, done_marker=True
@@ -289,9 +293,16 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send_json(200, payloads.responses_response(body, rid), rid)
         elif path == "/embeddings":
-            self._send_json(200, payloads.embeddings_response(body, srv.dims), rid)
+            reply = payloads.embeddings_response(body, srv.dims)
+            if self._mistral():  # Mistral's embeddings have an id
+                reply = {"id": f"embd-{rid}", **reply}
+            self._send_json(200, reply, rid)
         else:
             self._send_json(404, payloads.error_body(404, f"no route POST {self.path}"), rid)
+
+    def _mistral(self) -> bool:
+        """A request from Mistral's SDK (its API is OpenAI's shape, with differences)."""
+        return (self.headers.get("user-agent") or "").startswith("mistral-client")
 
     @staticmethod
     def _model(body: dict[str, Any], gemini: Any, bedrock: Any) -> str:

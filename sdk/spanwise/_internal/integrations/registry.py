@@ -51,6 +51,12 @@ def _bedrock(disable: bool) -> None:
     autolog(disable=disable)
 
 
+def _mistral(disable: bool) -> None:
+    from .mistral import autolog
+
+    autolog(disable=disable)
+
+
 def _langchain(disable: bool) -> None:
     from .langchain.autolog import autolog
 
@@ -63,6 +69,7 @@ INTEGRATIONS: list[Integration] = [
     Integration("google.genai", _gemini),
     Integration("agents", _openai_agents),
     Integration("botocore", _bedrock),
+    Integration("mistralai", _mistral),
     Integration("langchain_core", _langchain),
 ]
 

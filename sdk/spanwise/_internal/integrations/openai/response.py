@@ -56,14 +56,21 @@ def usage_attributes(usage: Any, out: dict[str, Any]) -> None:
     value = getattr(usage, output_key, None)
     if isinstance(value, int) and value.__class__ is not bool:
         out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = value
+    # The details are objects in OpenAI's client, plain dicts in Mistral's.
     details = getattr(usage, input_details, None)
     if details is not None:
-        value = details.cached_tokens
+        if details.__class__ is dict:
+            value = details.get("cached_tokens")
+        else:
+            value = getattr(details, "cached_tokens", None)
         if isinstance(value, int) and value.__class__ is not bool:
             out[attrs.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = value
     details = getattr(usage, output_details, None)
     if details is not None:
-        value = details.reasoning_tokens
+        if details.__class__ is dict:
+            value = details.get("reasoning_tokens")
+        else:
+            value = getattr(details, "reasoning_tokens", None)
         if isinstance(value, int) and value.__class__ is not bool:
             out[attrs.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = value
 
