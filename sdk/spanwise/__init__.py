@@ -265,7 +265,9 @@ def autolog(disable: bool = False) -> None:
 
 # Integration namespaces (``spanwise.openai``) load on first use, so that
 # ``import spanwise`` stays light.
-_SUBMODULES = frozenset({"openai", "openai_agents", "anthropic", "gemini", "bedrock", "langchain"})
+_SUBMODULES = frozenset(
+    {"openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "langchain"}
+)
 
 
 def __getattr__(name: str) -> Any:

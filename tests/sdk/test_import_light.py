@@ -9,7 +9,9 @@ import sys
 from tests.support.collector import source_env
 
 HEAVY = ["chdb", "clickhouse_connect", "fastapi", "uvicorn", "openai", "langchain_core", "spanwise_collector",
-         "pyarrow", "pandas", "opentelemetry.sdk", "grpc"]  # fmt: skip
+         "pyarrow", "pandas", "opentelemetry.sdk", "grpc", "google.genai", "agents", "botocore",
+         "mistralai", "anthropic"]  # fmt: skip
+INTEGRATIONS = ["openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "langchain"]
 
 
 def test_import_spanwise_is_light():
@@ -35,3 +37,22 @@ def test_read_side_loads_on_first_use_and_every_public_name_resolves():
         [sys.executable, "-c", code], capture_output=True, text=True, env=source_env(), check=True
     )
     assert json.loads(out.stdout) == [False, [], "Client", "spanwise._internal.types"]
+
+
+def test_every_integration_namespace_loads_on_first_use_without_its_library():
+    """``spanwise.<integration>`` resolves lazily; the client library waits for autolog()
+    (``spanwise.langchain`` excepted: its callback handler subclasses langchain-core's)."""
+    code = (
+        "import sys, json, spanwise\n"
+        f"names = {INTEGRATIONS!r}\n"
+        "got = [getattr(spanwise, n).__name__ for n in names]\n"
+        "callable_ = all(callable(getattr(spanwise, n).autolog) for n in names)\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules and m != 'langchain_core']\n"
+        "print(json.dumps([got, callable_, heavy]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=source_env(), check=True
+    )
+    got, callable_, heavy = json.loads(out.stdout)
+    assert got == [f"spanwise.{n}" for n in INTEGRATIONS] and callable_
+    assert heavy == []
