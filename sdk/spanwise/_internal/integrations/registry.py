@@ -1,13 +1,13 @@
 """Every integration ``spanwise.autolog()`` knows: the library it needs and how to enable it.
 
-Add an entry per integration; its ``enable`` must import the library lazily.
+Add an entry per integration; its module's ``autolog`` must import the library lazily.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import log_internal_error
@@ -17,60 +17,21 @@ logger = logging.getLogger("spanwise")
 
 @dataclass(frozen=True)
 class Integration:
-    library: str  # top-level module that must be importable, e.g. "openai"
-    enable: Callable[[bool], None]  # enable(disable)
+    library: str  # the module that must be importable, e.g. "openai"
+    module: str  # ours, below this package, whose ``autolog(disable=…)`` enables it
 
-
-def _openai(disable: bool) -> None:
-    from .openai import autolog
-
-    autolog(disable=disable)
-
-
-def _anthropic(disable: bool) -> None:
-    from .anthropic import autolog
-
-    autolog(disable=disable)
-
-
-def _gemini(disable: bool) -> None:
-    from .gemini import autolog
-
-    autolog(disable=disable)
-
-
-def _openai_agents(disable: bool) -> None:
-    from .openai_agents import autolog
-
-    autolog(disable=disable)
-
-
-def _bedrock(disable: bool) -> None:
-    from .bedrock import autolog
-
-    autolog(disable=disable)
-
-
-def _mistral(disable: bool) -> None:
-    from .mistral import autolog
-
-    autolog(disable=disable)
-
-
-def _langchain(disable: bool) -> None:
-    from .langchain.autolog import autolog
-
-    autolog(disable=disable)
+    def enable(self, disable: bool) -> None:
+        importlib.import_module(f"{__package__}.{self.module}").autolog(disable=disable)
 
 
 INTEGRATIONS: list[Integration] = [
-    Integration("openai", _openai),
-    Integration("anthropic", _anthropic),
-    Integration("google.genai", _gemini),
-    Integration("agents", _openai_agents),
-    Integration("botocore", _bedrock),
-    Integration("mistralai", _mistral),
-    Integration("langchain_core", _langchain),
+    Integration("openai", "openai"),
+    Integration("anthropic", "anthropic"),
+    Integration("google.genai", "gemini"),
+    Integration("agents", "openai_agents"),
+    Integration("botocore", "bedrock"),
+    Integration("mistralai", "mistral"),
+    Integration("langchain_core", "langchain.autolog"),
 ]
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from ... import attributes as attrs
+from ..llm_client.server import server_attributes
 from ..llm_client.usage import put_cache_beside_input
 
 BEDROCK = "aws.bedrock"
@@ -31,12 +31,7 @@ def _int(value: Any) -> int | None:
 
 def provider_attributes(client: Any) -> dict[str, Any]:
     found: dict[str, Any] = {attrs.GEN_AI_PROVIDER_NAME: BEDROCK, attrs.GEN_AI_SYSTEM: BEDROCK}
-    url = getattr(getattr(client, "meta", None), "endpoint_url", None)
-    if isinstance(url, str) and url:
-        parts = urlsplit(url)
-        if parts.hostname:
-            found[attrs.SERVER_ADDRESS] = parts.hostname
-            found[attrs.SERVER_PORT] = parts.port or (443 if parts.scheme == "https" else 80)
+    found.update(server_attributes(getattr(getattr(client, "meta", None), "endpoint_url", None)))
     return found
 
 

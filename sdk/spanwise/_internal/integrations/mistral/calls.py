@@ -5,12 +5,13 @@ hold one chunk (``event.data``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from ... import attributes as attrs
 from ..llm_client.operation import Operation
+from ..llm_client.server import server_attributes
 from ..llm_client.streams import tap_each
 from ..openai import request as openai_request
 from ..openai import response as openai_response
@@ -55,14 +56,7 @@ CHAT = Operation(
     response=openai_response.chat_response,
     accumulator=None,
 )
-STREAM = Operation(
-    name=attrs.GEN_AI_OPERATION_CHAT,
-    span_type=attrs.SpanType.LLM,
-    request=stream_request,
-    inputs=openai_request.chat_inputs,
-    response=openai_response.chat_response,
-    accumulator=StreamAccumulator,
-)
+STREAM = dataclasses.replace(CHAT, request=stream_request, accumulator=StreamAccumulator)
 EMBEDDINGS = Operation(
     name=attrs.GEN_AI_OPERATION_EMBEDDINGS,
     span_type=attrs.SpanType.EMBEDDING,
@@ -76,17 +70,10 @@ EMBEDDINGS = Operation(
 def provider_attributes(resource: Any) -> dict[str, Any]:
     """``mistral_ai`` and the server the resource's SDK sends to."""
     found: dict[str, Any] = {attrs.GEN_AI_PROVIDER_NAME: MISTRAL, attrs.GEN_AI_SYSTEM: MISTRAL}
-    config = getattr(resource, "sdk_configuration", None)
-    url = None
-    get = getattr(config, "get_server_details", None)
+    get = getattr(getattr(resource, "sdk_configuration", None), "get_server_details", None)
     if callable(get):
         try:
-            url = get()[0]
+            found.update(server_attributes(get()[0]))
         except Exception:
-            url = None
-    if isinstance(url, str) and url:
-        parts = urlsplit(url)
-        if parts.hostname:
-            found[attrs.SERVER_ADDRESS] = parts.hostname
-            found[attrs.SERVER_PORT] = parts.port or (443 if parts.scheme == "https" else 80)
+            pass  # no server attributes; the call is traced all the same
     return found
