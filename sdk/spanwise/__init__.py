@@ -266,7 +266,7 @@ def autolog(disable: bool = False) -> None:
 # Integration namespaces (``spanwise.openai``) load on first use, so that
 # ``import spanwise`` stays light.
 _SUBMODULES = frozenset(
-    {"openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "langchain"}
+    {"openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "groq", "langchain"}
 )
 
 

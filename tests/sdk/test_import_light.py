@@ -10,8 +10,9 @@ from tests.support.collector import source_env
 
 HEAVY = ["chdb", "clickhouse_connect", "fastapi", "uvicorn", "openai", "langchain_core", "spanwise_collector",
          "pyarrow", "pandas", "opentelemetry.sdk", "grpc", "google.genai", "agents", "botocore",
-         "mistralai", "anthropic"]  # fmt: skip
-INTEGRATIONS = ["openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "langchain"]
+         "mistralai", "anthropic", "groq"]  # fmt: skip
+INTEGRATIONS = ["openai", "openai_agents", "anthropic", "gemini", "bedrock", "mistral", "groq",
+                "langchain"]  # fmt: skip
 
 
 def test_import_spanwise_is_light():

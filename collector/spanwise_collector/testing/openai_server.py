@@ -15,7 +15,9 @@ Anthropic's POST /v1/messages (JSON or SSE events), for
 ``alt=sse``, else one JSON array), :batchEmbedContents and :embedContent, for
 ``genai.Client(api_key="x", http_options=types.HttpOptions(base_url=srv.url))``; and Mistral's
 SDK (``Mistral(api_key="x", server_url=srv.url)``: the OpenAI routes, with the usage in
-every stream and an id on embeddings, as Mistral's API answers); and
+every stream and an id on embeddings, as Mistral's API answers); Groq's SDK (``Groq(
+base_url=srv.url)``, POST /openai/v1/chat/completions: a stream's usage in the last chunk's
+``x_groq``); and
 Amazon Bedrock Runtime's Converse API, POST /model/{modelId}/converse (JSON) and
 /model/{modelId}/converse-stream (``application/vnd.amazon.eventstream``), for
 ``boto3.client("bedrock-runtime", endpoint_url=srv.url, region_name=..., aws_access_key_id=...,
@@ -85,6 +87,23 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # lower-cased names
     body: Any  # parsed JSON (None when the body was empty or not JSON)
+
+
+def groq_chunks(chunks: Any) -> Any:
+    """OpenAI's chunks as Groq streams them: the usage chunk's counts moved into the
+    last content chunk's ``x_groq`` (no chunk without choices)."""
+    held = None
+    for chunk in chunks:
+        if not chunk["choices"] and chunk.get("usage"):
+            if held is not None:
+                yield {**held, "x_groq": {"id": f"req_{held['id']}", "usage": chunk["usage"]}}
+            held = None
+            continue
+        if held is not None:
+            yield held
+        held = chunk
+    if held is not None:
+        yield held
 
 
 class _Server(ThreadingHTTPServer):
@@ -279,6 +298,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/chat/completions":
             if stream and self._mistral():  # Mistral's API always ends with the usage
                 body = {**body, "stream_options": {"include_usage": True}}
+            if stream and self._groq():  # Groq's: in the last chunk's x_groq
+                self._send_sse(groq_chunks(payloads.chat_chunks(
+                    {**body, "stream_options": {"include_usage": True}}, rid, chunks
+                )), rid, named=False, done_marker=True)  # fmt: skip
+                return
             if stream:
                 self._send_sse(
                     payloads.chat_chunks(body, rid, chunks), rid, named=False, done_marker=True
@@ -299,6 +323,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, reply, rid)
         else:
             self._send_json(404, payloads.error_body(404, f"no route POST {self.path}"), rid)
+
+    def _groq(self) -> bool:
+        return (self.headers.get("user-agent") or "").startswith("Groq/")
 
     def _mistral(self) -> bool:
         """A request from Mistral's SDK (its API is OpenAI's shape, with differences)."""

@@ -31,6 +31,7 @@ INTEGRATIONS: list[Integration] = [
     Integration("agents", "openai_agents"),
     Integration("botocore", "bedrock"),
     Integration("mistralai", "mistral"),
+    Integration("groq", "groq"),
     Integration("langchain_core", "langchain.autolog"),
 ]
 
