@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from .patch import PATCHER
 
-
-def autolog(disable: bool = False, log_inputs: bool = True, log_outputs: bool = True) -> None:
-    """Trace every Converse API call (``converse``, ``converse_stream``) of the
-    ``bedrock-runtime`` clients created from now on.
-
-    Idempotent: calling it again only changes ``log_inputs``/``log_outputs``.
-    ``disable=True`` stops tracing (clients already made pass calls straight through).
-    """
-    PATCHER.autolog(disable, log_inputs, log_outputs)
-
-
-def is_enabled() -> bool:
-    return PATCHER.is_enabled()
-
+autolog, is_enabled = PATCHER.public_api(
+    (
+        "every Converse API call (``converse``, ``converse_stream``) and ``invoke_model`` of the "
+        "``bedrock-runtime`` clients created from now on"
+    ),
+    "stops tracing (clients already made pass calls straight through)",
+)
 
 __all__ = ["autolog", "is_enabled"]

@@ -138,6 +138,31 @@ class Patcher:
     def is_enabled(self) -> bool:
         return self.current.options is not None
 
+    def public_api(
+        self, traces: str, disabled: str = "removes every patch"
+    ) -> tuple[Callable[..., None], Callable[[], bool]]:
+        """The integration's public ``autolog`` and ``is_enabled``; ``traces`` says what
+        ``autolog()`` traces, ``disabled`` what ``disable=True`` does."""
+        patcher = self
+
+        def autolog(
+            disable: bool = False, log_inputs: bool = True, log_outputs: bool = True
+        ) -> None:
+            patcher.autolog(disable, log_inputs, log_outputs)
+
+        autolog.__doc__ = (
+            f"Trace {traces}.\n\n"
+            "Idempotent: calling it again only changes ``log_inputs``/``log_outputs``.\n"
+            f"``disable=True`` {disabled}.\n"
+        )
+
+        def is_enabled() -> bool:
+            """Whether ``autolog()`` is on."""
+            return patcher.is_enabled()
+
+        autolog.__qualname__, is_enabled.__qualname__ = "autolog", "is_enabled"
+        return autolog, is_enabled
+
     def autolog(self, disable: bool, log_inputs: bool, log_outputs: bool) -> None:
         """What every integration's ``autolog()`` does: enable with those options, or
         remove every patch."""
