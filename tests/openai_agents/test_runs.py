@@ -182,3 +182,20 @@ def test_autolog_again_after_the_sdk_processors_were_replaced(run_traced):
     spanwise.openai_agents.autolog()  # once, not twice
     _, spans = run_traced(lambda: Runner.run_sync(weather_agent(), "weather in Baku"))
     assert [s.name for s in _by_type(spans, "AGENT")] == ["Agent workflow", "Weather bot"]
+
+
+def test_chat_completions_model_generation_spans_are_priced(run_traced, sdk_client):
+    """An agent on the Chat Completions API (``OpenAIChatCompletionsModel``; LiteLLM models
+    make the same span kind): the SDK's generation spans become the LLM spans."""
+    from agents import OpenAIChatCompletionsModel
+
+    model = OpenAIChatCompletionsModel(model=MODEL, openai_client=sdk_client)
+    agent = Agent(name="Chatty", instructions="be brief", tools=[get_weather], model=model)
+    result, spans = run_traced(lambda: Runner.run_sync(agent, "weather in Lagos"))
+    [_, chatty] = _by_type(spans, "AGENT")
+    first, second = _by_type(spans, "LLM")
+    assert first.name == f"generation {MODEL}" and first.parent_id == chatty.span_id
+    assert first.attributes["gen_ai.provider.name"] == "openai"
+    assert first.input_tokens > 0 and first.output_tokens > 0 and first.cost > 0
+    assert second.outputs["content"] == result.final_output
+    assert chatty.outputs == result.final_output
