@@ -206,3 +206,28 @@ def test_invoke_model_reads_the_token_headers_and_leaves_the_body_readable(bedro
     assert (span.input_tokens, span.cached_tokens, span.output_tokens) == (5, 2, 4)
     assert span.cost == Decimal("0.000025795")
     assert json.loads(span.attributes["gen_ai.response.finish_reasons"]) == ["end_turn"]
+
+
+def test_invoke_model_with_response_stream(bedrock, traced):
+    request = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "stream me please"}],
+    }
+
+    def consume():
+        response = bedrock.invoke_model_with_response_stream(
+            modelId=MODEL, body=json.dumps(request)
+        )
+        events = [json.loads(e["chunk"]["bytes"]) for e in response["body"]]
+        return "".join(
+            e["delta"].get("text", "") for e in events if e["type"] == "content_block_delta"
+        )
+
+    text, root, [span] = traced(consume)
+    assert text == "echo: stream me please" and span.parent_id == root.span_id
+    assert span.outputs == {"role": "assistant", "content": text}
+    assert (span.input_tokens, span.output_tokens) == (3, 4)  # Bedrock's invocation metrics
+    assert span.cost == Decimal("0.0000253")  # 3 × 1.1 + 4 × 5.5
+    assert json.loads(span.attributes["gen_ai.response.finish_reasons"]) == ["end_turn"]
+    assert float(span.attributes["gen_ai.server.time_to_first_token"]) >= 0

@@ -26,12 +26,16 @@ Rules (so tests can assert exact values):
 - invoke (InvokeModel with Claude's Messages body): the Anthropic reply of
   `_anthropic_payloads.message`, its counts also in the ``X-Amzn-Bedrock-*-Token-Count``
   headers (`invoke_headers`).
+- invoke-with-response-stream: Claude's stream events (`_anthropic_payloads.message_events`),
+  each as ``{"chunk": {"bytes": <base64 of its JSON>}}``; the last one (``message_stop``)
+  carries ``amazon-bedrock-invocationMetrics`` with the counts, as Bedrock adds them.
 - errors: ``{"message": ...}`` with the type in the ``x-amzn-ErrorType`` header
   (`error_type`), which botocore turns into ``client.exceptions.<type>``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import struct
 import zlib
@@ -41,7 +45,7 @@ from typing import Any
 from ._openai_payloads import fake_value, split_text, words
 
 __all__ = ["converse", "converse_events", "encode_event", "error_body", "error_type",
-           "invoke_headers"]  # fmt: skip
+           "invoke_headers", "invoke_stream_events"]  # fmt: skip
 
 LATENCY_MS = 1
 
@@ -247,3 +251,27 @@ def invoke_headers(message: dict[str, Any], rid: str) -> dict[str, str]:
             usage["cache_creation_input_tokens"]
         )
     return headers
+
+
+def invoke_stream_events(claude_events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Claude's stream events as InvokeModelWithResponseStream sends them."""
+    usage: dict[str, Any] = {}
+    for event in claude_events:
+        if event.get("type") == "message_start":
+            usage.update(event["message"].get("usage") or {})
+        elif event.get("type") == "message_delta":
+            usage.update(event.get("usage") or {})
+        elif event.get("type") == "message_stop":
+            metrics = {
+                "inputTokenCount": usage.get("input_tokens", 0),
+                "outputTokenCount": usage.get("output_tokens", 0),
+                "invocationLatency": 1,
+                "firstByteLatency": 1,
+            }
+            if usage.get("cache_read_input_tokens"):
+                metrics["cacheReadInputTokenCount"] = usage["cache_read_input_tokens"]
+            if usage.get("cache_creation_input_tokens"):
+                metrics["cacheWriteInputTokenCount"] = usage["cache_creation_input_tokens"]
+            event = {**event, "amazon-bedrock-invocationMetrics": metrics}
+        data = base64.b64encode(json.dumps(event, separators=(",", ":")).encode()).decode()
+        yield {"chunk": {"bytes": data}}

@@ -78,7 +78,10 @@ _GEMINI_PATH = re.compile(
     r":(?P<method>generateContent|streamGenerateContent|batchEmbedContents|embedContent)$"
 )
 # Bedrock Runtime: {endpoint}/model/{modelId}/converse; botocore URL-encodes the id (":" -> %3A)
-_BEDROCK_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream|invoke)$")
+_BEDROCK_PATH = re.compile(
+    r"^/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream|invoke-with-response-stream"
+    r"|invoke)$"
+)
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = bedrock_payloads.converse(body, rid)
             self._send_json(200, reply, rid, {"x-amzn-RequestId": rid})
             return
-        events = bedrock_payloads.converse_events(body, rid, chunks)
+        if method == "invoke-with-response-stream":
+            claude = anthropic_payloads.message_events(body, rid, chunks)
+            events = bedrock_payloads.invoke_stream_events(claude)
+        else:
+            events = bedrock_payloads.converse_events(body, rid, chunks)
         headers = {
             "Content-Type": "application/vnd.amazon.eventstream",
             "Transfer-Encoding": "chunked",

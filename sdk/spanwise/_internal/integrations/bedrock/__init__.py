@@ -10,8 +10,9 @@ from .patch import PATCHER
 
 autolog, is_enabled = PATCHER.public_api(
     (
-        "every Converse API call (``converse``, ``converse_stream``) and ``invoke_model`` of the "
-        "``bedrock-runtime`` clients created from now on"
+        "every Converse API call (``converse``, ``converse_stream``) and InvokeModel call "
+        "(``invoke_model``, ``invoke_model_with_response_stream``) of the ``bedrock-runtime`` "
+        "clients created from now on"
     ),
     "stops tracing (clients already made pass calls straight through)",
 )

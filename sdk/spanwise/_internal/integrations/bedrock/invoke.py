@@ -95,3 +95,70 @@ def _same_kind(body: Any, data: bytes) -> Any:
         return StreamingBody(io.BytesIO(data), len(data))
     except Exception:
         return io.BytesIO(data)
+
+
+_TEXT_FIELDS = ("completion", "generation", "outputText")  # Claude 2, Llama, Titan chunks
+
+
+def _metric(metrics: Mapping[str, Any], key: str) -> int | None:
+    value = metrics.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class StreamAccumulator:
+    """``invoke_model_with_response_stream`` events: each a chunk of the model family's
+    own stream JSON (Claude's stream events, or Llama's/Titan's text pieces); Bedrock adds
+    ``amazon-bedrock-invocationMetrics`` with the counts to the last one."""
+
+    __slots__ = ("metrics", "stop", "text")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.stop: str | None = None
+        self.metrics: Mapping[str, Any] | None = None
+
+    def add(self, event: Any) -> bool:
+        chunk = event.get("chunk") if isinstance(event, Mapping) else None
+        data = _json(chunk.get("bytes")) if isinstance(chunk, Mapping) else None
+        if not isinstance(data, Mapping):
+            return False
+        metrics = data.get("amazon-bedrock-invocationMetrics")
+        if isinstance(metrics, Mapping):
+            self.metrics = metrics
+        kind = data.get("type")
+        if kind == "content_block_delta":
+            text = (data.get("delta") or {}).get("text")
+            if isinstance(text, str):
+                self.text.append(text)
+                return True
+        elif kind == "message_delta":
+            stop = (data.get("delta") or {}).get("stop_reason")
+            if isinstance(stop, str):
+                self.stop = stop
+        else:
+            for key in _TEXT_FIELDS:
+                text = data.get(key)
+                if isinstance(text, str):
+                    self.text.append(text)
+                    return True
+        return False
+
+    def finish(self, out: dict[str, Any]) -> Any:
+        metrics = self.metrics
+        if metrics is not None:
+            put_cache_beside_input(
+                out, _metric(metrics, "inputTokenCount"),
+                _metric(metrics, "cacheReadInputTokenCount") or 0,
+                _metric(metrics, "cacheWriteInputTokenCount") or 0,
+            )  # fmt: skip
+            output = _metric(metrics, "outputTokenCount")
+            if output is not None:
+                out[attrs.GEN_AI_USAGE_OUTPUT_TOKENS] = output
+        if self.stop:
+            out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = (self.stop,)
+        return {"role": "assistant", "content": "".join(self.text)}
+
+    def tap(self, events: Any, recorder: Any, owner: Any) -> Any:
+        from ..llm_client.streams import tap_each
+
+        return tap_each(self, events, recorder, owner)

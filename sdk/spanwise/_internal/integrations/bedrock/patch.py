@@ -1,5 +1,5 @@
-"""Bedrock Runtime clients: ``converse``, ``converse_stream`` and ``invoke_model`` traced
-per client.
+"""Bedrock Runtime clients: ``converse``, ``converse_stream``, ``invoke_model`` and
+``invoke_model_with_response_stream`` traced per client.
 
 botocore makes each client's class at run time, so there is no method to patch ahead:
 ``ClientCreator.create_client`` (public, what ``boto3.client`` calls) is wrapped, and
@@ -44,6 +44,7 @@ INVOKE = Operation(
     response=invoke.response,
     accumulator=None,
 )
+INVOKE_STREAM = dataclasses.replace(INVOKE, accumulator=invoke.StreamAccumulator)
 
 
 class _NoStream:
@@ -55,13 +56,18 @@ def _model_as_model(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return {**kwargs, "model": kwargs.get("modelId")}
 
 
-def _stream_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any]]) -> Any:
+def _stream_wrapper(
+    current: Current,
+    provider: Callable[[Any], Mapping[str, Any]],
+    op: Operation = CONVERSE_STREAM,
+    key: str = "stream",
+) -> Any:
+    """A call whose result holds an event stream under ``key``: the span ends with it."""
+
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         if current.options is None:
             return wrapped(*args, **kwargs)
-        span = wrappers.start_span(
-            CONVERSE_STREAM, instance, _model_as_model(kwargs), current, provider
-        )
+        span = wrappers.start_span(op, instance, _model_as_model(kwargs), current, provider)
         if span is None:
             return wrapped(*args, **kwargs)
         token = attach_span(span)
@@ -73,15 +79,15 @@ def _stream_wrapper(current: Current, provider: Callable[[Any], Mapping[str, Any
         finally:
             detach(token)
         try:
-            stream = result.get("stream") if isinstance(result, dict) else None
+            stream = result.get(key) if isinstance(result, dict) else None
             if stream is None or not span.is_recording():
                 span.end()
                 return result
             out: dict[str, Any] = {}
             converse.request_id(result, out)
             span.set_attributes(out)
-            acc = CONVERSE_STREAM.accumulator()  # type: ignore[misc]
-            result["stream"] = SyncStreamProxy(stream, StreamRecorder(span, acc, current))
+            acc = op.accumulator()  # type: ignore[misc]
+            result[key] = SyncStreamProxy(stream, StreamRecorder(span, acc, current))
         except Exception:
             log_internal_error("wrapping a Bedrock stream")
             span.end()
@@ -119,6 +125,10 @@ def _instrument(client: Any) -> None:
         ("converse", _call_wrapper(CURRENT, provider)),
         ("converse_stream", _stream_wrapper(CURRENT, provider)),
         ("invoke_model", _call_wrapper(CURRENT, provider, INVOKE)),
+        (
+            "invoke_model_with_response_stream",
+            _stream_wrapper(CURRENT, provider, INVOKE_STREAM, "body"),
+        ),
     ):
         original = getattr(client, name, None)
         if original is None or getattr(original, "__spanwise_wrapped__", False):
