@@ -21,7 +21,7 @@ from ..llm_client import wrappers
 from ..llm_client.operation import Operation
 from ..llm_client.patching import Patcher
 from ..llm_client.settings import Current
-from ..llm_client.streams import StreamRecorder, SyncStreamProxy
+from ..llm_client.streams import SyncStreamProxy, wrap_stream
 from ..llm_client.targets import Target
 from . import converse, invoke
 
@@ -34,6 +34,7 @@ CONVERSE = Operation(
     inputs=converse.inputs,
     response=converse.response,
     accumulator=None,
+    model_arg="modelId",
 )
 CONVERSE_STREAM = dataclasses.replace(CONVERSE, accumulator=converse.StreamAccumulator)
 INVOKE = Operation(
@@ -43,6 +44,7 @@ INVOKE = Operation(
     inputs=invoke.inputs,
     response=invoke.response,
     accumulator=None,
+    model_arg="modelId",
 )
 INVOKE_STREAM = dataclasses.replace(INVOKE, accumulator=invoke.StreamAccumulator)
 
@@ -51,23 +53,18 @@ class _NoStream:
     """``converse`` never returns a stream (`wrappers.sync_call` asks)."""
 
 
-def _model_as_model(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    # The start span reads ``model``; Bedrock calls it ``modelId``.
-    return {**kwargs, "model": kwargs.get("modelId")}
-
-
 def _stream_wrapper(
     current: Current,
     provider: Callable[[Any], Mapping[str, Any]],
-    op: Operation = CONVERSE_STREAM,
-    key: str = "stream",
+    op: Operation,
+    key: str,
 ) -> Any:
     """A call whose result holds an event stream under ``key``: the span ends with it."""
 
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         if current.options is None:
             return wrapped(*args, **kwargs)
-        span = wrappers.start_span(op, instance, _model_as_model(kwargs), current, provider)
+        span = wrappers.start_span(op, instance, kwargs, current, provider)
         if span is None:
             return wrapped(*args, **kwargs)
         token = attach_span(span)
@@ -78,43 +75,24 @@ def _stream_wrapper(
             raise
         finally:
             detach(token)
+        stream = result.get(key) if isinstance(result, dict) else None
+        if stream is None or not span.is_recording():
+            span.end()
+            return result
         try:
-            stream = result.get(key) if isinstance(result, dict) else None
-            if stream is None or not span.is_recording():
-                span.end()
-                return result
             out: dict[str, Any] = {}
             converse.request_id(result, out)
             span.set_attributes(out)
-            acc = op.accumulator()  # type: ignore[misc]
-            result[key] = SyncStreamProxy(stream, StreamRecorder(span, acc, current))
         except Exception:
-            log_internal_error("wrapping a Bedrock stream")
-            span.end()
+            log_internal_error("reading a Bedrock response")
+        result[key] = wrap_stream(span, op.accumulator, stream, SyncStreamProxy, current)
         return result
 
     return wrapper
 
 
-def _call_wrapper(
-    current: Current, provider: Callable[[Any], Mapping[str, Any]], op: Operation = CONVERSE
-) -> Any:
-    inner = wrappers.sync_call(op, _NoStream, current, provider)
-
-    def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
-        if current.options is None:
-            return wrapped(*args, **kwargs)
-
-        def call(*_: Any, **__: Any) -> Any:  # the request as the caller made it
-            return wrapped(*args, **kwargs)
-
-        return inner(call, instance, (), _model_as_model(kwargs))
-
-    return wrapper
-
-
 def _instrument(client: Any) -> None:
-    """Wrap this client's ``converse``/``converse_stream`` on the instance. The methods
+    """Wrap this client's Converse and InvokeModel methods on the instance. The methods
     hold the provider attributes, not the client (no reference cycle)."""
     found = converse.provider_attributes(client)
 
@@ -122,9 +100,9 @@ def _instrument(client: Any) -> None:
         return found
 
     for name, wrapper in (
-        ("converse", _call_wrapper(CURRENT, provider)),
-        ("converse_stream", _stream_wrapper(CURRENT, provider)),
-        ("invoke_model", _call_wrapper(CURRENT, provider, INVOKE)),
+        ("converse", wrappers.sync_call(CONVERSE, _NoStream, CURRENT, provider)),
+        ("converse_stream", _stream_wrapper(CURRENT, provider, CONVERSE_STREAM, "stream")),
+        ("invoke_model", wrappers.sync_call(INVOKE, _NoStream, CURRENT, provider)),
         (
             "invoke_model_with_response_stream",
             _stream_wrapper(CURRENT, provider, INVOKE_STREAM, "body"),

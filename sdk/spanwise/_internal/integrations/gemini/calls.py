@@ -150,6 +150,12 @@ def _read(acc: Accumulator, response: Any) -> bool:
         return False
 
 
+def _answered(started: _Started, call: Call, response: Any, current: Current) -> None:
+    acc = Accumulator()
+    _read(acc, response)
+    _settle(started, call, acc, current)
+
+
 def generate_sync(current: Current) -> Wrapper:
     def wrapper(wrapped: Callable[..., Any], instance: Any, args: Any, kwargs: Any) -> Any:
         if current.options is None:
@@ -157,18 +163,17 @@ def generate_sync(current: Current) -> Wrapper:
         started = _start(instance, kwargs, current, request.GENERATE, attrs.SpanType.LLM)
         if started is None:
             return wrapped(*args, **kwargs)
-        call, acc = Call(), Accumulator()
+        call = Call()
         token, call_token = attach_span(started.span), CALL.set(call)
         try:
             response = wrapped(*args, **kwargs)
         except BaseException as exc:
-            _settle(started, call, acc, current, exc)
+            _settle(started, call, Accumulator(), current, exc)
             raise
         finally:
             CALL.reset(call_token)
             detach(token)
-        _read(acc, response)
-        _settle(started, call, acc, current)
+        _answered(started, call, response, current)
         return response
 
     return wrapper
@@ -181,18 +186,17 @@ def generate_async(current: Current) -> Wrapper:
         started = _start(instance, kwargs, current, request.GENERATE, attrs.SpanType.LLM)
         if started is None:
             return await wrapped(*args, **kwargs)
-        call, acc = Call(), Accumulator()
+        call = Call()
         token, call_token = attach_span(started.span), CALL.set(call)
         try:
             response = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            _settle(started, call, acc, current, exc)
+            _settle(started, call, Accumulator(), current, exc)
             raise
         finally:
             CALL.reset(call_token)
             detach(token)
-        _read(acc, response)
-        _settle(started, call, acc, current)
+        _answered(started, call, response, current)
         return response
 
     return wrapper
@@ -319,15 +323,11 @@ def stream_async(current: Current) -> Wrapper:
         started = _start(instance, kwargs, current, request.GENERATE, attrs.SpanType.LLM)
         if started is None:
             return await wrapped(*args, **kwargs)
-        token, call_token = attach_span(started.span), CALL.set(Call())
-        try:
+        try:  # builds the stream: nothing is sent before the caller's loop runs
             chunks = await wrapped(*args, **kwargs)
         except BaseException as exc:
             _settle(started, Call(), Accumulator(), current, exc)
             raise
-        finally:
-            CALL.reset(call_token)
-            detach(token)
         started.request[attrs.GEN_AI_REQUEST_STREAM] = True
         return _AsyncStream(chunks, started, current)
 

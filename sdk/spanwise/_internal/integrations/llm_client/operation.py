@@ -16,3 +16,4 @@ class Operation:
     inputs: Callable[[Mapping[str, Any]], Any]
     response: Callable[[Any, dict[str, Any]], Any]
     accumulator: Callable[[], Any] | None
+    model_arg: str = "model"  # the call's argument naming the model (Bedrock: modelId)

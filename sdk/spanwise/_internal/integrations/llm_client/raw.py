@@ -19,7 +19,7 @@ from opentelemetry.trace import Span
 
 from .operation import Operation
 from .settings import Current
-from .streams import end_with_response, wrap_stream
+from .streams import settle
 
 
 class RawProxy(wrapt.ObjectProxy):
@@ -39,16 +39,13 @@ class RawProxy(wrapt.ObjectProxy):
         """What ``parse()`` returns to the caller: the same object every time (the
         client caches it), a stream wrapped once."""
         if self._self_done:
-            return self._self_taken if self._self_taken is not None else parsed
-        self._self_done = True
-        span, op = self._self_span, self._self_op
-        if op.accumulator is not None and isinstance(parsed, self._self_stream_type):
-            self._self_taken = wrap_stream(
-                span, op.accumulator, parsed, self._self_proxy, self._self_current
-            )
             return self._self_taken
-        end_with_response(span, op.response, parsed, self._self_current)
-        return parsed
+        self._self_done = True
+        self._self_taken = settle(
+            self._self_span, self._self_op, parsed, self._self_stream_type,
+            self._self_proxy, self._self_current,
+        )  # fmt: skip
+        return self._self_taken
 
     def __del__(self) -> None:
         try:

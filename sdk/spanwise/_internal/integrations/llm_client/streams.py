@@ -70,6 +70,20 @@ def wrap_stream(
         return stream
 
 
+def settle(
+    span: Span, op: Any, result: Any, stream_type: type, proxy: type, current: Current
+) -> Any:
+    """What the caller gets for ``result`` of operation ``op``: a stream wrapped so that it
+    ends the span, or the result itself with the span ended on it."""
+    if not span.is_recording():
+        span.end()
+        return result
+    if op.accumulator is not None and isinstance(result, stream_type):
+        return wrap_stream(span, op.accumulator, result, proxy, current)
+    end_with_response(span, op.response, result, current)
+    return result
+
+
 def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder, owner: Any) -> Iterator[Any]:
     """The user's loop over a stream: each item to ``acc.add``, then to the user; the
     span ends when the items run out or the stream raises. A generator, as the

@@ -30,7 +30,7 @@ from .streams import (
     SyncHelperProxy,
     SyncStreamProxy,
     end_with_response,
-    wrap_stream,
+    settle,
 )
 
 # Set while a traced call runs: a traced method that calls another (e.g. beta helpers
@@ -74,7 +74,7 @@ def start_span(
 ) -> Span | None:
     """The call's span, started with its request attributes; ``None`` if that failed."""
     try:
-        model = kwargs.get("model")
+        model = kwargs.get(op.model_arg)
         attributes: dict[str, Any] = {
             attrs.SPAN_TYPE: op.span_type,
             attrs.GEN_AI_OPERATION_NAME: op.name,
@@ -154,12 +154,8 @@ def _raw(
 def _succeed(
     span: Span, op: Operation, result: Any, stream_type: type, proxy: type, current: Current
 ) -> Any:
-    """End the span with the result, or hand out a stream proxy that will end it."""
-    if op.accumulator is not None and isinstance(result, stream_type):
-        if not span.is_recording():
-            span.end()
-            return result
-        return wrap_stream(span, op.accumulator, result, proxy, current)
+    """End the span with the result, or hand out a proxy (a stream's, a raw response's)
+    that will end it."""
     if _RAW_TYPES.get(type(result)) is not False and span.is_recording():  # raw or not seen yet
         try:
             raw = _is_raw(result)
@@ -172,11 +168,7 @@ def _succeed(
                 log_internal_error("reading a raw LLM response")
                 span.end()
                 return result
-    if span.is_recording():
-        end_with_response(span, op.response, result, current)
-    else:
-        span.end()
-    return result
+    return settle(span, op, result, stream_type, proxy, current)
 
 
 def in_call() -> Any:
