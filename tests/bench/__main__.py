@@ -15,6 +15,7 @@ from tests.bench import (
     bench_autolog,
     bench_imports,
     bench_ingest,
+    bench_instructions,
     bench_query,
     bench_sdk,
     bench_storage,
@@ -26,8 +27,18 @@ from tests.bench.report import TRAILING, Section, machine_info, write_results
 
 BENCHMARKS = {
     m.NAME: m
-    for m in (bench_imports, bench_sdk, bench_autolog, bench_ingest, bench_query, bench_storage)
+    for m in (
+        bench_imports,
+        bench_sdk,
+        bench_autolog,
+        bench_instructions,
+        bench_ingest,
+        bench_query,
+        bench_storage,
+    )
 }
+# Run only when named in --only: ~30 minutes under valgrind.
+OPT_IN = {bench_instructions.NAME}
 RESULTS = Path(__file__).with_name("RESULTS.md")
 # Said in the report so that nobody reads a missing figure as a measured one.
 NOT_YET = Section(
@@ -53,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small N, 2 rounds: < 2 minutes")
     ap.add_argument("--full", action="store_true", help="the large sizes (10M spans for queries)")
-    ap.add_argument("--only", default="", help=f"comma list of {list(BENCHMARKS)}")
+    ap.add_argument(
+        "--only",
+        default="",
+        help=f"comma list of {list(BENCHMARKS)}; {sorted(OPT_IN)} only when named",
+    )
     ap.add_argument("--cache", default=None, help="peer venvs (default .bench-cache/)")
     ap.add_argument("--output", default=str(RESULTS))
     ap.add_argument("--no-install", action="store_true", help="use the venvs as they are")
@@ -66,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         "again; the report says so",
     )
     args = ap.parse_args(argv)
-    names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
+    names = [n for n in args.only.split(",") if n] or [n for n in BENCHMARKS if n not in OPT_IN]
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         ap.error(f"unknown benchmark(s) {unknown}; known: {list(BENCHMARKS)}")

@@ -76,6 +76,8 @@ class Variant:
     spanwise_sources: bool = False
     # called before/after each run, e.g. to read a sink's span count
     probe: Callable[[], dict[str, Any]] | None = None
+    # a command the interpreter runs under, e.g. valgrind (bench_instructions)
+    wrapper: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def _clean_env(extra: Mapping[str, str], spanwise_sources: bool) -> dict[str, st
 def run_once(v: Variant, timeout: float) -> dict[str, Any]:
     before = v.probe() if v.probe else {}
     proc = subprocess.run(
-        [str(v.python), "-m", v.module],
+        [*v.wrapper, str(v.python), "-m", v.module],
         env=_clean_env(v.env, v.spanwise_sources),
         cwd=REPO_ROOT,
         capture_output=True,

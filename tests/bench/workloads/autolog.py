@@ -4,7 +4,7 @@ BENCH_SYSTEM (none | spanwise | mlflow | openinference | otel-v2 | langfuse),
 BENCH_STREAM (0/1; the server streams its configured number of chunks),
 BENCH_MODE (paired: one process alternates blocks with the system off and on, see
 _paired; separate: N calls with the system on, compared across processes),
-BENCH_N (separate) or BENCH_PAIRS/BENCH_BLOCK (paired), BENCH_OPENAI_BASE_URL, plus
+BENCH_N and BENCH_WARMUP (separate) or BENCH_PAIRS/BENCH_BLOCK (paired), BENCH_OPENAI_BASE_URL, plus
 the endpoints of _systems.
 """
 
@@ -180,7 +180,7 @@ SYSTEMS: dict[str, Callable[[], System]] = {
 
 def _separate(call: Callable[[], None], system: System, instrumented: bool) -> dict[str, Any]:
     n = int(os.environ.get("BENCH_N", "300"))
-    warmup = max(5, n // 10)
+    warmup = int(os.environ.get("BENCH_WARMUP", max(5, n // 10)))
     for _ in range(warmup):
         call()
     system.flush()

@@ -1,7 +1,7 @@
 """Benchmark 1 workload: a trivial traced function called in a loop.
 
 BENCH_SYSTEM (see _systems.DECORATORS), BENCH_SHAPE (flat | nested: a parent calling
-10 children), BENCH_N (top-level calls). Prints {"us_per_call", "spans", ...}.
+10 children), BENCH_N (top-level calls), BENCH_WARMUP (calls before timing). Prints {"us_per_call", "spans", ...}.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def main() -> None:
     fn = child if shape == "flat" else parent
     spans_per_call = 1 if shape == "flat" else CHILDREN + 1
     text = "what is the capital of France?"
-    warmup = max(10, n // 10)
+    warmup = int(os.environ.get("BENCH_WARMUP", max(10, n // 10)))
     for i in range(warmup):
         fn(i, text)
     flush()
