@@ -283,13 +283,24 @@ def stats() -> SpanStats:
     return _stats(processor.queue if processor is not None else None)
 
 
+_EXIT_DEADLINE: list[float] = []
+
+
+def exit_time_left() -> float:
+    """Seconds left at interpreter exit to deliver spans and run events: one
+    ``shutdown_timeout_ms`` for both, counted from the first exit hook that asks."""
+    if not _EXIT_DEADLINE:
+        _EXIT_DEADLINE.append(time.monotonic() + STATE.settings.shutdown_timeout_ms / 1000)
+    return max(0.0, _EXIT_DEADLINE[0] - time.monotonic())
+
+
 def _shutdown_at_exit() -> None:
     # Runs before TracerProvider's own atexit shutdown (atexit is LIFO), so the
     # wait at exit is bounded by ``shutdown_timeout_ms`` whatever the collector does.
     try:
         processor = STATE.processor
         if processor is not None:
-            processor.shutdown(STATE.settings.shutdown_timeout_ms / 1000)
+            processor.shutdown(exit_time_left())
     except Exception:
         logger.debug("spanwise: shutdown at exit failed", exc_info=True)
 

@@ -8,7 +8,6 @@ process already logged raises ``InvalidParameterError`` (as MLflow does).
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError, SpanwiseError
 from . import ids
-from .sender import SENDER
+from .sender import EXIT_HOOKS, SENDER
 from .state import ACTIVE, LIVE, ActiveRun, RunState, current
 from .types import Experiment
 
@@ -284,15 +283,15 @@ def _register_exit_hook() -> None:
         if _exit_hook["registered"]:
             return
         _exit_hook["registered"] = True
-    atexit.register(_end_live_runs_at_exit)
+    # The sender's own exit hook runs it, then delivers everything in one bounded wait.
+    EXIT_HOOKS.append(_end_live_runs_at_exit)
 
 
 def _end_live_runs_at_exit() -> None:
-    # Runs still open at exit end FINISHED (as in MLflow); then everything is delivered.
+    # Runs still open at exit end FINISHED (as in MLflow).
     try:
         for state in list(LIVE.values()):
             _end(state, "FINISHED")
-        SENDER.flush(timeout=10.0)
     except Exception:
         import logging
 

@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-from ..provider import STATE
+from ..provider import STATE, exit_time_left
 from ..text import replace_lone_surrogates
 
 logger = logging.getLogger("spanwise")
@@ -100,7 +100,9 @@ class RunEventSender:
             thread = threading.Thread(target=self._run, name="spanwise-runs", daemon=True)
             self._thread = thread
             thread.start()
-            atexit.register(self._at_exit)
+            if not _EXIT_REGISTERED:  # atexit hooks survive fork(): once per program
+                _EXIT_REGISTERED.append(True)
+                atexit.register(self._at_exit)
 
     def after_fork_in_child(self) -> None:
         """The child of ``os.fork()`` gets no thread and a gRPC channel it must not reuse:
@@ -118,8 +120,12 @@ class RunEventSender:
         self._draining = False
 
     def _at_exit(self) -> None:
+        # One wait, within the exit budget spans share (a dead collector must not hold
+        # the program's exit for longer than ``shutdown_timeout_ms``).
         try:
-            if not self.flush(timeout=10.0):
+            for hook in EXIT_HOOKS:
+                hook()
+            if not self.flush(timeout=exit_time_left()):
                 logger.warning("spanwise: not every run event reached the collector before exit")
         except Exception:
             logger.debug("spanwise: flushing run events at exit failed", exc_info=True)
@@ -244,6 +250,9 @@ def _status(exc: Exception) -> tuple[str, str]:
         return "", str(exc)
 
 
+# Run at exit before the last flush, e.g. ending the runs still open (fluent.py).
+EXIT_HOOKS: list[Any] = []
+_EXIT_REGISTERED: list[bool] = []
 SENDER = RunEventSender()
 
 if hasattr(os, "register_at_fork"):
