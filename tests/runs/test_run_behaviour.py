@@ -141,6 +141,11 @@ def test_nested_runs(sdk, client):
         [parent.info.experiment_id], f"attributes.parent_run_id = '{parent.run_id}'"
     )
     assert [r.info.run_id for r in found] == [child.run_id]
+    # MLflow's way to find child runs (the parent is a tag there)
+    frame = spanwise.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.run_id}'"
+    )
+    assert frame["run_id"].tolist() == [child.run_id]
 
 
 def test_active_run_is_a_contextvar_not_a_thread_local(sdk):
