@@ -268,6 +268,22 @@ def test_unencodable_values_use_repr_and_large_values_are_truncated(sdk, fetch_t
     assert sorted(span.outputs) == [1, 2]
 
 
+def test_numpy_values_are_recorded_as_numbers(sdk, fetch_trace):
+    np = pytest.importorskip("numpy")
+    seen = {}
+
+    @spanwise.trace(span_type=SpanType.RETRIEVER)
+    def search(query_vector):
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        return [{"doc": "a", "score": np.float32(0.5), "rank": np.int64(1)}]
+
+    search(np.array([[0.25, 1.5]]))
+    (span,) = fetch_trace(seen["trace_id"]).data.spans
+    # not "array([[0.25, 1.5 ]])" and "np.float32(0.5)"
+    assert span.inputs == {"query_vector": [[0.25, 1.5]]}
+    assert span.outputs == [{"doc": "a", "score": 0.5, "rank": 1}]
+
+
 def test_redaction_and_capture_switches(sdk, fetch_trace):
     seen = {}
 
