@@ -349,6 +349,22 @@ def test_sampling_is_decided_per_trace(sdk, client):
     assert all(t.info.span_count == 2 for t in kept)  # never half a trace
 
 
+def test_tracing_resumes_after_configure_enabled_false_then_true(sdk, fetch_trace):
+    @spanwise.trace
+    def f():
+        return spanwise.get_current_trace_id()
+
+    f()  # set up
+    spanwise.configure(enabled=False)
+    try:
+        assert f() is None
+    finally:
+        spanwise.configure(enabled=True)
+    trace_id = f()
+    assert trace_id is not None  # stayed a no-op for good
+    assert fetch_trace(trace_id).info.name.endswith("f")
+
+
 def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
     with sdk.start_span("retrieve", span_type="RETRIEVER") as span:
         span.add_event("cache miss", {"key": "q-42", "ttl_s": 30})

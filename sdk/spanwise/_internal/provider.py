@@ -39,6 +39,7 @@ class _State:
         self.settings: Settings = from_environment()
         self.lock = threading.RLock()
         self.tracer: trace_api.Tracer | None = None
+        self.enabled_tracer: trace_api.Tracer | None = None  # kept while enabled=False
         self.processor: SpanwiseSpanProcessor | None = None
         # (tracer, processor, root sampler) when Spanwise made the provider: what a
         # lean span (lean.py) needs; None when it joined the application's provider.
@@ -249,7 +250,7 @@ def _setup(settings: Settings) -> None:
     processor = _as_sdk_processor(settings)
     provider.add_span_processor(processor)
     STATE.processor = processor
-    STATE.tracer = provider.get_tracer(TRACER_NAME)
+    STATE.tracer = STATE.enabled_tracer = provider.get_tracer(TRACER_NAME)
     STATE.own = (STATE.tracer, processor, root) if root is not None else None
     atexit.register(_shutdown_at_exit)
 
@@ -262,6 +263,7 @@ def reconfigure(settings: Settings) -> None:
         if STATE.processor is not None:
             if settings.enabled:
                 STATE.processor.reconfigure(settings)
+                STATE.tracer = STATE.enabled_tracer  # back on after enabled=False
             else:
                 STATE.processor.force_flush(1000)
                 STATE.tracer = trace_api.NoOpTracer()
