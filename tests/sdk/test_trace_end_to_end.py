@@ -349,6 +349,39 @@ def test_sampling_is_decided_per_trace(sdk, client):
     assert all(t.info.span_count == 2 for t in kept)  # never half a trace
 
 
+RAISED_RATE = """
+import sys
+import spanwise
+
+spanwise.configure(endpoint=sys.argv[1], project="tests", sample_rate=0.1)
+with spanwise.start_span("set-up at 10%"):
+    pass
+spanwise.configure(sample_rate=1.0)
+for _ in range(20):
+    with spanwise.start_span("at 100%") as span:
+        print(span.trace_id)
+assert spanwise.flush(30)
+"""
+
+
+def test_a_raised_sample_rate_applies_to_the_next_traces(collector, client):
+    """The first span fixes the provider's sampler; configure(sample_rate=) later must
+    still reach it (a higher rate kept only ~10% of the traces)."""
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    done = subprocess.run(
+        [sys.executable, "-c", RAISED_RATE, collector.grpc_endpoint],
+        capture_output=True, text=True, timeout=60, env=source_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.split()
+    assert len(ids) == 20
+    assert [t for t in ids if client.get_trace(t) is None] == []
+
+
 def test_tracing_resumes_after_configure_enabled_false_then_true(sdk, fetch_trace):
     @spanwise.trace
     def f():

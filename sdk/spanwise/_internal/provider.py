@@ -214,7 +214,15 @@ def _make_provider(settings: Settings) -> tuple[Any, Any]:
         resource_attrs[SERVICE_NAME] = settings.service_name
     # Resource.create() merges OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
     resource = Resource.create(resource_attrs)
-    root = TraceIdRatioBased(settings.sample_rate)
+
+    class AdjustableRatio(TraceIdRatioBased):
+        """The provider's tracers keep their sampler: ``configure(sample_rate=)``
+        changes this one's ratio in place (through the base's own set-up)."""
+
+        def set_rate(self, rate: float) -> None:
+            TraceIdRatioBased.__init__(self, rate)
+
+    root = AdjustableRatio(settings.sample_rate)
     return TracerProvider(resource=resource, sampler=ParentBased(root)), root
 
 
@@ -259,11 +267,16 @@ def reconfigure(settings: Settings) -> None:
     with STATE.lock:
         if settings == STATE.settings:
             return
-        STATE.settings = settings
+        previous, STATE.settings = STATE.settings, settings
         if STATE.processor is not None:
             if settings.enabled:
                 STATE.processor.reconfigure(settings)
                 STATE.tracer = STATE.enabled_tracer  # back on after enabled=False
+                if STATE.own is not None and settings.sample_rate != previous.sample_rate:
+                    # Spans start (non-)recording by the provider's sampler, not only
+                    # the processor's check: a higher rate must reach it too.
+                    STATE.own[2].set_rate(settings.sample_rate)
+                    STATE.lean = STATE.lean_tried = None  # it copied the old bound
             else:
                 STATE.processor.force_flush(1000)
                 STATE.tracer = trace_api.NoOpTracer()
