@@ -382,6 +382,34 @@ def test_a_raised_sample_rate_applies_to_the_next_traces(collector, client):
     assert [t for t in ids if client.get_trace(t) is None] == []
 
 
+@pytest.mark.parametrize("raw", ["10", "-1", "half"])
+def test_a_bad_sample_rate_variable_warns_and_traces_everything(collector, client, raw):
+    """SPANWISE_SAMPLE_RATE=10 (meant as 10%) or -1 broke every span start (OTel's
+    sampler refused the ratio: a logged traceback per span, nothing exported)."""
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    script = (
+        "import sys, spanwise\n"
+        "spanwise.configure(endpoint=sys.argv[1], project='tests')\n"
+        "with spanwise.start_span('env rate') as span:\n"
+        "    print(span.trace_id)\n"
+        "assert spanwise.flush(30)\n"
+    )
+    env = source_env({"SPANWISE_SAMPLE_RATE": raw})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script, collector.grpc_endpoint],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"ignoring SPANWISE_SAMPLE_RATE={raw!r}" in done.stderr
+    assert "internal error" not in done.stderr, done.stderr
+    assert client.get_trace(done.stdout.strip()) is not None
+
+
 def test_tracing_resumes_after_configure_enabled_false_then_true(sdk, fetch_trace):
     @spanwise.trace
     def f():

@@ -65,14 +65,25 @@ class Settings:
         return f"{scheme}://{host}:4318"
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
+def _env_ratio(name: str, default: float) -> float:
+    """A ratio in [0, 1] from ``name``; unset: ``default``; malformed or out of range:
+    ``default`` and a warning (e.g. ``10`` meant as 10%; OTel's sampler refuses it)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # NaN too
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring %s=%r (expected a number between 0 and 1); using %s",
+            name, raw, default,
+        )  # fmt: skip
         return default
+    return value
 
 
 def _env_int(name: str, default: int, minimum: int) -> int:
@@ -111,7 +122,7 @@ def from_environment() -> Settings:
         api_key=os.environ.get("SPANWISE_API_KEY") or None,
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
         service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
-        sample_rate=_env_float("SPANWISE_SAMPLE_RATE", 1.0),
+        sample_rate=_env_ratio("SPANWISE_SAMPLE_RATE", 1.0),
         enabled=os.environ.get("SPANWISE_DISABLED", "").lower() not in ("1", "true", "yes"),
     )
 
