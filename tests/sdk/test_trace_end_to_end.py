@@ -318,6 +318,34 @@ def test_configure_rejects_bad_values(sdk):
         spanwise.configure(sample_rate=1.5)
     with pytest.raises(TypeError, match="redact"):
         spanwise.configure(redact="not callable")
+    # accepted before, then every traced call logged a traceback
+    for bad in ("localhost:abc", "http://collector:99999"):
+        with pytest.raises(ValueError, match="endpoint must be a URL"):
+            spanwise.configure(endpoint=bad)
+
+
+def test_a_bad_endpoint_variable_warns_once_and_calls_run(collector):
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    script = (
+        "import spanwise\n"
+        "@spanwise.trace\n"
+        "def f(i):\n"
+        "    return i\n"
+        "print(sum(f(i) for i in range(3)))\n"
+    )
+    env = source_env({"SPANWISE_ENDPOINT": "http://collector:99999"})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    env["OTEL_BSP_EXPORT_TIMEOUT"] = "500"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "3", done.stderr
+    assert done.stderr.count("ignoring SPANWISE_ENDPOINT='http://collector:99999'") == 1
+    assert "internal error" not in done.stderr, done.stderr  # was one traceback per call
 
 
 def test_get_current_trace_id_outside_a_trace():

@@ -107,6 +107,31 @@ def _env_int(name: str, default: int, minimum: int) -> int:
     return value
 
 
+def endpoint_error(endpoint: str) -> str | None:
+    """Why ``endpoint`` cannot be connected to (e.g. its port is not a number), or ``None``."""
+    try:
+        parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
+        parts.port  # noqa: B018 -- raises on a port that is not a number or out of range
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _env_endpoint() -> str:
+    raw = os.environ.get("SPANWISE_ENDPOINT", "").strip()
+    if not raw:
+        return DEFAULT_ENDPOINT
+    error = endpoint_error(raw)
+    if error:
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring SPANWISE_ENDPOINT=%r (%s); using %s", raw, error, DEFAULT_ENDPOINT
+        )
+        return DEFAULT_ENDPOINT
+    return raw
+
+
 def from_environment() -> Settings:
     """Settings from ``SPANWISE_*`` and the standard ``OTEL_*`` variables (the batch
     span processor's ``OTEL_BSP_*`` tune the export queue, in ms and spans)."""
@@ -118,7 +143,7 @@ def from_environment() -> Settings:
         ),
         schedule_delay_ms=_env_int("OTEL_BSP_SCHEDULE_DELAY", d.schedule_delay_ms, 0),
         export_timeout_ms=_env_int("OTEL_BSP_EXPORT_TIMEOUT", d.export_timeout_ms, 1),
-        endpoint=os.environ.get("SPANWISE_ENDPOINT", DEFAULT_ENDPOINT),
+        endpoint=_env_endpoint(),
         api_key=os.environ.get("SPANWISE_API_KEY") or None,
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
         service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
@@ -137,6 +162,11 @@ def updated(settings: Settings, **changes: Any) -> Settings:
         changes["sample_rate"] = rate
     if "redact" in changes and not callable(changes["redact"]):
         raise TypeError("redact must be a callable taking the captured value and returning it")
-    if "endpoint" in changes and not str(changes["endpoint"]).strip():
-        raise ValueError("endpoint must be a URL such as http://localhost:4317")
+    if "endpoint" in changes:
+        endpoint = str(changes["endpoint"]).strip()
+        error = "it is empty" if not endpoint else endpoint_error(endpoint)
+        if error:
+            raise ValueError(
+                f"endpoint must be a URL such as http://localhost:4317, got {endpoint!r}: {error}"
+            )
     return replace(settings, **changes)

@@ -233,7 +233,12 @@ def get_tracer() -> trace_api.Tracer:
         return tracer
     with STATE.lock:
         if STATE.tracer is None:
-            _setup(STATE.settings)
+            try:
+                _setup(STATE.settings)
+            except Exception:
+                # Logged once, not at every span: no tracing until the next configure().
+                STATE.tracer = trace_api.NoOpTracer()
+                log_internal_error("setting up tracing; spans are off until configure()")
         return STATE.tracer  # type: ignore[return-value]
 
 
