@@ -465,3 +465,12 @@ def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
     assert (first.name, dict(first.attributes)) == ("cache miss", {"key": "q-42", "ttl_s": "30"})
     assert second.name == "reranked" and second.timestamp_ns == 1_700_000_000_123_456_789
     assert json.loads(second.attributes["docs"]) == [3, 1, 2]
+
+
+def test_update_current_trace_outside_a_trace_warns_once(sdk, caplog, monkeypatch):
+    from spanwise._internal import spans
+
+    monkeypatch.setattr(spans, "_WARNED_NO_TRACE", [], raising=False)
+    spanwise.update_current_trace(session_id="s-1")  # too early: no trace yet
+    spanwise.update_current_trace(user_id="u-1")
+    assert caplog.text.count("update_current_trace() outside a trace does nothing") == 1
