@@ -179,6 +179,7 @@ class RunEventSender:
             return
         deadline = time.monotonic() + RETRY_FOR
         backoff = 0.1
+        connected = False  # the last attempt was made on a channel known to connect
         while True:
             try:
                 stub.LogBatch(request, metadata=metadata, timeout=timeout)
@@ -191,14 +192,20 @@ class RunEventSender:
                 if code not in _RETRYABLE:
                     self._drop(batch, code, detail)
                     return
+                pause = backoff
                 if time.monotonic() + backoff > deadline:
-                    if self._reachable():
+                    reachable = self._reachable()
+                    if reachable and connected:
                         self._drop(batch, code, detail)  # it answers, but keeps failing
                         return
-                    # Not reached: nothing of it was taken. An experiment, a run's start
-                    # and its params are sent once; the bounded queue holds the rest.
-                    self._warn_unreachable(len(batch), code, detail)
-                time.sleep(backoff)
+                    connected = reachable
+                    if reachable:  # it may just have come up: once more, at once
+                        pause = 0.0
+                    else:
+                        # Not reached: nothing of it was taken. An experiment, a run's
+                        # start and its params are sent once; the bounded queue holds the rest.
+                        self._warn_unreachable(len(batch), code, detail)
+                time.sleep(pause)
                 backoff = min(backoff * 2, 2.0)
             try:  # pick up configure(endpoint=...) made meanwhile
                 stub, metadata, timeout = self._connect()
