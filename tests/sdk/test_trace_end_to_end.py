@@ -284,6 +284,26 @@ def test_numpy_values_are_recorded_as_numbers(sdk, fetch_trace):
     assert span.outputs == [{"doc": "a", "score": 0.5, "rank": 1}]
 
 
+def test_a_call_with_wrong_arguments_is_recorded_and_raises_the_functions_error(sdk, fetch_trace):
+    """Binding the inputs failed first: Spanwise logged an internal error (raised one
+    under the test suite) and the call had no span."""
+    seen = {}
+
+    @spanwise.trace
+    def f(a, *rest, b=1):
+        return a
+
+    with spanwise.start_span("caller") as caller:
+        seen["trace_id"] = caller.trace_id
+        with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'c'"):
+            f(1, c=3)
+    spans = by_name(fetch_trace(seen["trace_id"]))
+    span = spans[
+        "test_a_call_with_wrong_arguments_is_recorded_and_raises_the_functions_error.<locals>.f"
+    ]
+    assert span.status == "ERROR" and span.inputs == {"args": [1], "c": 3}
+
+
 def test_redaction_and_capture_switches(sdk, fetch_trace):
     seen = {}
 
