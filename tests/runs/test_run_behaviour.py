@@ -253,3 +253,20 @@ def test_bad_input_without_a_run_starts_none(sdk):
     with pytest.raises(InvalidParameterError):
         spanwise.set_tag("t", "y" * 9000)
     assert spanwise.active_run() is None
+
+
+def test_search_runs_takes_one_id_name_or_sort_key_as_a_string(sdk):
+    """A string was iterated: experiment_ids='<id>' searched one-character ids (0 runs,
+    silently) and order_by='metrics.m DESC' failed on its first character."""
+    name = experiment()
+    with spanwise.start_run(experiment_name=name) as low:
+        spanwise.log_metric("m", 1.0)
+    with spanwise.start_run(experiment_name=name) as high:
+        spanwise.log_metric("m", 2.0)
+    expected = [high.run_id, low.run_id]
+    by_id = spanwise.search_runs(low.info.experiment_id, order_by="metrics.m DESC")
+    by_name = spanwise.search_runs(experiment_names=name, order_by="metrics.m DESC")
+    assert by_id["run_id"].tolist() == expected == by_name["run_id"].tolist()
+    client = spanwise.Client()
+    found = client.search_runs([low.info.experiment_id], order_by="metrics.m DESC")
+    assert [r.info.run_id for r in found] == expected
