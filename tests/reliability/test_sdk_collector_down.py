@@ -81,3 +81,39 @@ def test_erroring_collector_logs_one_warning_and_counts_failures():
     assert stderr.count("spanwise: cannot export") == 1, stderr
     assert "bad spans" in stderr  # the warning says why
     assert "opentelemetry" not in stderr, stderr
+
+
+RUNS_AND_SPANS_CHILD = """
+import sys, time
+import spanwise
+
+spanwise.configure(endpoint=sys.argv[1], project="child", shutdown_timeout_ms=2_000)
+
+@spanwise.trace
+def work(i):
+    return i
+
+spanwise.set_experiment("down")
+with spanwise.start_run():
+    spanwise.log_param("p", 1)
+    spanwise.log_metric("m", 1.0)
+    work(1)
+spanwise.start_run(run_name="left open")  # ended at exit
+print(time.time(), flush=True)
+"""
+
+
+def test_exit_with_runs_and_spans_waits_at_most_shutdown_timeout():
+    """Run events and spans share one ``shutdown_timeout_ms`` at exit (it was 10 s for
+    run events, twice, after the spans' wait: 20 s to exit with the collector down)."""
+    port = free_port()  # nothing listens
+    env = source_env()
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNS_AND_SPANS_CHILD, f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    exit_seconds = time.time() - float(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0, proc.stderr
+    assert exit_seconds < 4, (exit_seconds, proc.stderr)
+    assert "not every run event reached the collector before exit" in proc.stderr

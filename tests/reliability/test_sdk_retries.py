@@ -88,3 +88,40 @@ def test_spans_queued_while_collector_is_down_arrive_when_it_is_back(export_to, 
         assert after.exported - before.exported == 25 and after.failed == before.failed
     finally:
         late.stop()
+
+
+@pytest.mark.slow
+def test_run_events_wait_for_a_collector_down_longer_than_the_retry_budget(
+    export_to, tmp_path, monkeypatch, caplog
+):
+    """An experiment, a run's start and its params are sent once: a collector that is
+    unreachable for longer than a batch's retry budget must not lose them (they were
+    dropped after 30 s: the run came back without params or experiment)."""
+    from spanwise._internal.runs import sender
+
+    from tests.support.waiting import wait_for
+
+    monkeypatch.setattr(sender, "RETRY_FOR", 0.3)
+    port = free_port()
+    export_to(f"http://127.0.0.1:{port}")
+    name = f"outage-{port}"
+    spanwise.set_experiment(name)
+    with spanwise.start_run(run_name="through an outage") as run:
+        spanwise.log_params({"lr": 0.01, "epochs": 3})
+        spanwise.log_metric("loss", 1.0, step=0)
+        # Past the retry budget while nothing listens.
+        assert wait_for(lambda: "run events" in caplog.text, timeout=30), caplog.text
+        late = CollectorProcess(tmp_path / "late", "--grpc-port", str(port))
+        late.start()
+        spanwise.log_metric("loss", 0.5, step=1)
+    try:
+        assert spanwise.flush(60)
+        client = spanwise.Client(late.http_url)
+        stored = client.get_run(run.run_id)
+        assert stored.info.status == "FINISHED"
+        assert stored.data.params == {"lr": "0.01", "epochs": "3"}
+        assert [m.value for m in client.get_metric_history(run.run_id, "loss")] == [1.0, 0.5]
+        assert client.get_experiment_by_name(name).experiment_id == run.info.experiment_id
+        assert "spanwise: dropped" not in caplog.text
+    finally:
+        late.stop()

@@ -141,6 +141,11 @@ def test_nested_runs(sdk, client):
         [parent.info.experiment_id], f"attributes.parent_run_id = '{parent.run_id}'"
     )
     assert [r.info.run_id for r in found] == [child.run_id]
+    # MLflow's way to find child runs (the parent is a tag there)
+    frame = spanwise.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.run_id}'"
+    )
+    assert frame["run_id"].tolist() == [child.run_id]
 
 
 def test_active_run_is_a_contextvar_not_a_thread_local(sdk):
@@ -216,3 +221,52 @@ def test_invalid_metric_values_raise(sdk):
 
         spanwise.log_metric("numpy", np.float32(0.5))
         spanwise.log_metric("int", 3)
+
+
+def test_a_batch_with_one_bad_entry_logs_nothing(sdk, client):
+    """As MLflow's batch logging: log_metrics / log_params / set_tags validate every
+    entry before logging any (the entries before the bad one used to be logged)."""
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_param("fixed", 1)
+        bad_calls = [
+            lambda: spanwise.log_metrics({"a": 1.0, "b": "oops"}),
+            lambda: spanwise.log_metrics({"a": 1.0}, step="first"),
+            lambda: spanwise.log_params({"p1": 1, "fixed": 2}),  # changes a logged param
+            lambda: spanwise.log_params({"p2": 1, "": 2}),
+            lambda: spanwise.set_tags({"t1": "x", "t2": "y" * 9000}),
+            lambda: spanwise.log_metric("c", 1.0, step="first"),
+        ]
+        for call in bad_calls:
+            with pytest.raises(InvalidParameterError):
+                call()
+        assert run.data.params == {"fixed": "1"} and run.data.metrics == {}
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id).data
+    assert (stored.params, stored.metrics, stored.tags) == ({"fixed": "1"}, {}, {})
+
+
+def test_bad_input_without_a_run_starts_none(sdk):
+    with pytest.raises(InvalidParameterError):
+        spanwise.log_metrics({"a": "oops"})
+    with pytest.raises(InvalidParameterError):
+        spanwise.log_param("", 1)
+    with pytest.raises(InvalidParameterError):
+        spanwise.set_tag("t", "y" * 9000)
+    assert spanwise.active_run() is None
+
+
+def test_search_runs_takes_one_id_name_or_sort_key_as_a_string(sdk):
+    """A string was iterated: experiment_ids='<id>' searched one-character ids (0 runs,
+    silently) and order_by='metrics.m DESC' failed on its first character."""
+    name = experiment()
+    with spanwise.start_run(experiment_name=name) as low:
+        spanwise.log_metric("m", 1.0)
+    with spanwise.start_run(experiment_name=name) as high:
+        spanwise.log_metric("m", 2.0)
+    expected = [high.run_id, low.run_id]
+    by_id = spanwise.search_runs(low.info.experiment_id, order_by="metrics.m DESC")
+    by_name = spanwise.search_runs(experiment_names=name, order_by="metrics.m DESC")
+    assert by_id["run_id"].tolist() == expected == by_name["run_id"].tolist()
+    client = spanwise.Client()
+    found = client.search_runs([low.info.experiment_id], order_by="metrics.m DESC")
+    assert [r.info.run_id for r in found] == expected

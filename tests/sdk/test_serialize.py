@@ -76,3 +76,16 @@ def test_circular_and_unencodable_values_fall_back_to_repr():
 def test_long_values_are_truncated_with_a_marker():
     text = to_json({"t": "x" * 500}, 100)
     assert text.startswith('{"t":"xxx') and text.endswith("...[truncated 408 chars]")
+
+
+def test_numpy_values_become_numbers_and_big_arrays_a_summary():
+    np = pytest.importorskip("numpy")
+    value = {"s": np.float32(0.5), "i": np.int64(3), "b": np.bool_(True), "a": np.eye(2)[:, ::-1]}
+    assert json.loads(to_json(value, 10_000)) == {
+        "s": 0.5,
+        "i": 3,
+        "b": True,
+        "a": [[0, 1], [1, 0]],
+    }
+    big = json.loads(to_json(np.zeros(serialize.MAX_ARRAY_ITEMS + 1), 10_000))
+    assert big.startswith("array([0., 0., 0., ...")

@@ -268,6 +268,42 @@ def test_unencodable_values_use_repr_and_large_values_are_truncated(sdk, fetch_t
     assert sorted(span.outputs) == [1, 2]
 
 
+def test_numpy_values_are_recorded_as_numbers(sdk, fetch_trace):
+    np = pytest.importorskip("numpy")
+    seen = {}
+
+    @spanwise.trace(span_type=SpanType.RETRIEVER)
+    def search(query_vector):
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        return [{"doc": "a", "score": np.float32(0.5), "rank": np.int64(1)}]
+
+    search(np.array([[0.25, 1.5]]))
+    (span,) = fetch_trace(seen["trace_id"]).data.spans
+    # not "array([[0.25, 1.5 ]])" and "np.float32(0.5)"
+    assert span.inputs == {"query_vector": [[0.25, 1.5]]}
+    assert span.outputs == [{"doc": "a", "score": 0.5, "rank": 1}]
+
+
+def test_a_call_with_wrong_arguments_is_recorded_and_raises_the_functions_error(sdk, fetch_trace):
+    """Binding the inputs failed first: Spanwise logged an internal error (raised one
+    under the test suite) and the call had no span."""
+    seen = {}
+
+    @spanwise.trace
+    def f(a, *rest, b=1):
+        return a
+
+    with spanwise.start_span("caller") as caller:
+        seen["trace_id"] = caller.trace_id
+        with pytest.raises(TypeError, match=r"f\(\) got an unexpected keyword argument 'c'"):
+            f(1, c=3)
+    spans = by_name(fetch_trace(seen["trace_id"]))
+    span = spans[
+        "test_a_call_with_wrong_arguments_is_recorded_and_raises_the_functions_error.<locals>.f"
+    ]
+    assert span.status == "ERROR" and span.inputs == {"args": [1], "c": 3}
+
+
 def test_redaction_and_capture_switches(sdk, fetch_trace):
     seen = {}
 
@@ -302,6 +338,34 @@ def test_configure_rejects_bad_values(sdk):
         spanwise.configure(sample_rate=1.5)
     with pytest.raises(TypeError, match="redact"):
         spanwise.configure(redact="not callable")
+    # accepted before, then every traced call logged a traceback
+    for bad in ("localhost:abc", "http://collector:99999"):
+        with pytest.raises(ValueError, match="endpoint must be a URL"):
+            spanwise.configure(endpoint=bad)
+
+
+def test_a_bad_endpoint_variable_warns_once_and_calls_run(collector):
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    script = (
+        "import spanwise\n"
+        "@spanwise.trace\n"
+        "def f(i):\n"
+        "    return i\n"
+        "print(sum(f(i) for i in range(3)))\n"
+    )
+    env = source_env({"SPANWISE_ENDPOINT": "http://collector:99999"})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    env["OTEL_BSP_EXPORT_TIMEOUT"] = "500"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "3", done.stderr
+    assert done.stderr.count("ignoring SPANWISE_ENDPOINT='http://collector:99999'") == 1
+    assert "internal error" not in done.stderr, done.stderr  # was one traceback per call
 
 
 def test_get_current_trace_id_outside_a_trace():
@@ -333,6 +397,83 @@ def test_sampling_is_decided_per_trace(sdk, client):
     assert all(t.info.span_count == 2 for t in kept)  # never half a trace
 
 
+RAISED_RATE = """
+import sys
+import spanwise
+
+spanwise.configure(endpoint=sys.argv[1], project="tests", sample_rate=0.1)
+with spanwise.start_span("set-up at 10%"):
+    pass
+spanwise.configure(sample_rate=1.0)
+for _ in range(20):
+    with spanwise.start_span("at 100%") as span:
+        print(span.trace_id)
+assert spanwise.flush(30)
+"""
+
+
+def test_a_raised_sample_rate_applies_to_the_next_traces(collector, client):
+    """The first span fixes the provider's sampler; configure(sample_rate=) later must
+    still reach it (a higher rate kept only ~10% of the traces)."""
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    done = subprocess.run(
+        [sys.executable, "-c", RAISED_RATE, collector.grpc_endpoint],
+        capture_output=True, text=True, timeout=60, env=source_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.split()
+    assert len(ids) == 20
+    assert [t for t in ids if client.get_trace(t) is None] == []
+
+
+@pytest.mark.parametrize("raw", ["10", "-1", "half"])
+def test_a_bad_sample_rate_variable_warns_and_traces_everything(collector, client, raw):
+    """SPANWISE_SAMPLE_RATE=10 (meant as 10%) or -1 broke every span start (OTel's
+    sampler refused the ratio: a logged traceback per span, nothing exported)."""
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    script = (
+        "import sys, spanwise\n"
+        "spanwise.configure(endpoint=sys.argv[1], project='tests')\n"
+        "with spanwise.start_span('env rate') as span:\n"
+        "    print(span.trace_id)\n"
+        "assert spanwise.flush(30)\n"
+    )
+    env = source_env({"SPANWISE_SAMPLE_RATE": raw})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script, collector.grpc_endpoint],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"ignoring SPANWISE_SAMPLE_RATE={raw!r}" in done.stderr
+    assert "internal error" not in done.stderr, done.stderr
+    assert client.get_trace(done.stdout.strip()) is not None
+
+
+def test_tracing_resumes_after_configure_enabled_false_then_true(sdk, fetch_trace):
+    @spanwise.trace
+    def f():
+        return spanwise.get_current_trace_id()
+
+    f()  # set up
+    spanwise.configure(enabled=False)
+    try:
+        assert f() is None
+    finally:
+        spanwise.configure(enabled=True)
+    trace_id = f()
+    assert trace_id is not None  # stayed a no-op for good
+    assert fetch_trace(trace_id).info.name.endswith("f")
+
+
 def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
     with sdk.start_span("retrieve", span_type="RETRIEVER") as span:
         span.add_event("cache miss", {"key": "q-42", "ttl_s": 30})
@@ -344,3 +485,12 @@ def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
     assert (first.name, dict(first.attributes)) == ("cache miss", {"key": "q-42", "ttl_s": "30"})
     assert second.name == "reranked" and second.timestamp_ns == 1_700_000_000_123_456_789
     assert json.loads(second.attributes["docs"]) == [3, 1, 2]
+
+
+def test_update_current_trace_outside_a_trace_warns_once(sdk, caplog, monkeypatch):
+    from spanwise._internal import spans
+
+    monkeypatch.setattr(spans, "_WARNED_NO_TRACE", [], raising=False)
+    spanwise.update_current_trace(session_id="s-1")  # too early: no trace yet
+    spanwise.update_current_trace(user_id="u-1")
+    assert caplog.text.count("update_current_trace() outside a trace does nothing") == 1

@@ -29,7 +29,8 @@ RUN_SCHEMA = Schema(
     _attribute("status", "Status", type=ENUM, values=RUN_STATUSES),
     _attribute("start_time", "StartTime", type=DATETIME),
     _attribute("end_time", "EndTime", type=DATETIME, nullable=True),
-    _attribute("parent_run_id", "ParentRunId"),
+    # MLflow keeps the parent in this tag: its docs find child runs with it.
+    _attribute("parent_run_id", "ParentRunId", aliases=("tags.mlflow.parentRunId",)),
     Prefix(
         "metrics",
         sql_template="Metrics[{key}]",

@@ -61,6 +61,7 @@ class Client(
         body: Any = None,
     ) -> Any:
         # urllib is imported on first use: it costs ~20 ms of `import spanwise`.
+        import http.client
         import urllib.error
         import urllib.parse
         import urllib.request
@@ -85,6 +86,19 @@ class Client(
                 0,
                 f"cannot reach the Spanwise collector at {self.url} ({err.reason}); "
                 "is `spanwise collector` running? Set SPANWISE_API_URL if it runs elsewhere.",
+            ) from None
+        except (http.client.HTTPException, ValueError):
+            # Not HTTP, or not JSON: most likely the gRPC port given for the HTTP one.
+            raise SpanwiseAPIError(
+                0,
+                f"the answer from {self.url} is not the Spanwise query API's, which is on the "
+                "collector's HTTP port (4318 by default), not its gRPC port (4317).",
+            ) from None
+        except OSError as err:  # connection reset or timed out while reading the answer
+            raise SpanwiseAPIError(
+                0,
+                f"no answer from the Spanwise collector at {self.url} ({type(err).__name__}: "
+                f"{err}); it may be overloaded or restarting.",
             ) from None
 
     # -- traces ----------------------------------------------------------------

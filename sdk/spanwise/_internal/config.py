@@ -65,14 +65,25 @@ class Settings:
         return f"{scheme}://{host}:4318"
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
+def _env_ratio(name: str, default: float) -> float:
+    """A ratio in [0, 1] from ``name``; unset: ``default``; malformed or out of range:
+    ``default`` and a warning (e.g. ``10`` meant as 10%; OTel's sampler refuses it)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # NaN too
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring %s=%r (expected a number between 0 and 1); using %s",
+            name, raw, default,
+        )  # fmt: skip
         return default
+    return value
 
 
 def _env_int(name: str, default: int, minimum: int) -> int:
@@ -96,6 +107,31 @@ def _env_int(name: str, default: int, minimum: int) -> int:
     return value
 
 
+def endpoint_error(endpoint: str) -> str | None:
+    """Why ``endpoint`` cannot be connected to (e.g. its port is not a number), or ``None``."""
+    try:
+        parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
+        parts.port  # noqa: B018 -- raises on a port that is not a number or out of range
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _env_endpoint() -> str:
+    raw = os.environ.get("SPANWISE_ENDPOINT", "").strip()
+    if not raw:
+        return DEFAULT_ENDPOINT
+    error = endpoint_error(raw)
+    if error:
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring SPANWISE_ENDPOINT=%r (%s); using %s", raw, error, DEFAULT_ENDPOINT
+        )
+        return DEFAULT_ENDPOINT
+    return raw
+
+
 def from_environment() -> Settings:
     """Settings from ``SPANWISE_*`` and the standard ``OTEL_*`` variables (the batch
     span processor's ``OTEL_BSP_*`` tune the export queue, in ms and spans)."""
@@ -107,11 +143,11 @@ def from_environment() -> Settings:
         ),
         schedule_delay_ms=_env_int("OTEL_BSP_SCHEDULE_DELAY", d.schedule_delay_ms, 0),
         export_timeout_ms=_env_int("OTEL_BSP_EXPORT_TIMEOUT", d.export_timeout_ms, 1),
-        endpoint=os.environ.get("SPANWISE_ENDPOINT", DEFAULT_ENDPOINT),
+        endpoint=_env_endpoint(),
         api_key=os.environ.get("SPANWISE_API_KEY") or None,
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
         service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
-        sample_rate=_env_float("SPANWISE_SAMPLE_RATE", 1.0),
+        sample_rate=_env_ratio("SPANWISE_SAMPLE_RATE", 1.0),
         enabled=os.environ.get("SPANWISE_DISABLED", "").lower() not in ("1", "true", "yes"),
     )
 
@@ -126,6 +162,11 @@ def updated(settings: Settings, **changes: Any) -> Settings:
         changes["sample_rate"] = rate
     if "redact" in changes and not callable(changes["redact"]):
         raise TypeError("redact must be a callable taking the captured value and returning it")
-    if "endpoint" in changes and not str(changes["endpoint"]).strip():
-        raise ValueError("endpoint must be a URL such as http://localhost:4317")
+    if "endpoint" in changes:
+        endpoint = str(changes["endpoint"]).strip()
+        error = "it is empty" if not endpoint else endpoint_error(endpoint)
+        if error:
+            raise ValueError(
+                f"endpoint must be a URL such as http://localhost:4317, got {endpoint!r}: {error}"
+            )
     return replace(settings, **changes)

@@ -66,7 +66,10 @@ class _InputBinder:
             return out
         if self._sig is None:
             return {"args": list(args), **kwargs}
-        bound = self._sig.bind_partial(*args, **kwargs)
+        try:
+            bound = self._sig.bind_partial(*args, **kwargs)
+        except TypeError:  # the caller's mistake: the function raises it; record the call
+            return {"args": list(args[1:] if self._skip_first else args), **kwargs}
         bound.apply_defaults()
         out = dict(bound.arguments)
         if self._skip_first and self._names:

@@ -39,6 +39,7 @@ class _State:
         self.settings: Settings = from_environment()
         self.lock = threading.RLock()
         self.tracer: trace_api.Tracer | None = None
+        self.enabled_tracer: trace_api.Tracer | None = None  # kept while enabled=False
         self.processor: SpanwiseSpanProcessor | None = None
         # (tracer, processor, root sampler) when Spanwise made the provider: what a
         # lean span (lean.py) needs; None when it joined the application's provider.
@@ -213,7 +214,15 @@ def _make_provider(settings: Settings) -> tuple[Any, Any]:
         resource_attrs[SERVICE_NAME] = settings.service_name
     # Resource.create() merges OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
     resource = Resource.create(resource_attrs)
-    root = TraceIdRatioBased(settings.sample_rate)
+
+    class AdjustableRatio(TraceIdRatioBased):
+        """The provider's tracers keep their sampler: ``configure(sample_rate=)``
+        changes this one's ratio in place (through the base's own set-up)."""
+
+        def set_rate(self, rate: float) -> None:
+            TraceIdRatioBased.__init__(self, rate)
+
+    root = AdjustableRatio(settings.sample_rate)
     return TracerProvider(resource=resource, sampler=ParentBased(root)), root
 
 
@@ -224,7 +233,12 @@ def get_tracer() -> trace_api.Tracer:
         return tracer
     with STATE.lock:
         if STATE.tracer is None:
-            _setup(STATE.settings)
+            try:
+                _setup(STATE.settings)
+            except Exception:
+                # Logged once, not at every span: no tracing until the next configure().
+                STATE.tracer = trace_api.NoOpTracer()
+                log_internal_error("setting up tracing; spans are off until configure()")
         return STATE.tracer  # type: ignore[return-value]
 
 
@@ -249,7 +263,7 @@ def _setup(settings: Settings) -> None:
     processor = _as_sdk_processor(settings)
     provider.add_span_processor(processor)
     STATE.processor = processor
-    STATE.tracer = provider.get_tracer(TRACER_NAME)
+    STATE.tracer = STATE.enabled_tracer = provider.get_tracer(TRACER_NAME)
     STATE.own = (STATE.tracer, processor, root) if root is not None else None
     atexit.register(_shutdown_at_exit)
 
@@ -258,10 +272,16 @@ def reconfigure(settings: Settings) -> None:
     with STATE.lock:
         if settings == STATE.settings:
             return
-        STATE.settings = settings
+        previous, STATE.settings = STATE.settings, settings
         if STATE.processor is not None:
             if settings.enabled:
                 STATE.processor.reconfigure(settings)
+                STATE.tracer = STATE.enabled_tracer  # back on after enabled=False
+                if STATE.own is not None and settings.sample_rate != previous.sample_rate:
+                    # Spans start (non-)recording by the provider's sampler, not only
+                    # the processor's check: a higher rate must reach it too.
+                    STATE.own[2].set_rate(settings.sample_rate)
+                    STATE.lean = STATE.lean_tried = None  # it copied the old bound
             else:
                 STATE.processor.force_flush(1000)
                 STATE.tracer = trace_api.NoOpTracer()
@@ -283,13 +303,24 @@ def stats() -> SpanStats:
     return _stats(processor.queue if processor is not None else None)
 
 
+_EXIT_DEADLINE: list[float] = []
+
+
+def exit_time_left() -> float:
+    """Seconds left at interpreter exit to deliver spans and run events: one
+    ``shutdown_timeout_ms`` for both, counted from the first exit hook that asks."""
+    if not _EXIT_DEADLINE:
+        _EXIT_DEADLINE.append(time.monotonic() + STATE.settings.shutdown_timeout_ms / 1000)
+    return max(0.0, _EXIT_DEADLINE[0] - time.monotonic())
+
+
 def _shutdown_at_exit() -> None:
     # Runs before TracerProvider's own atexit shutdown (atexit is LIFO), so the
     # wait at exit is bounded by ``shutdown_timeout_ms`` whatever the collector does.
     try:
         processor = STATE.processor
         if processor is not None:
-            processor.shutdown(STATE.settings.shutdown_timeout_ms / 1000)
+            processor.shutdown(exit_time_left())
     except Exception:
         logger.debug("spanwise: shutdown at exit failed", exc_info=True)
 

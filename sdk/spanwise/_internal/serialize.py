@@ -16,8 +16,18 @@ from typing import Any
 TRUNCATION_MARKER = "...[truncated {n} chars]"
 
 
+# numpy arrays up to this many items are recorded as lists; larger ones as numpy's
+# summary (its repr), not paid for in full to be cut at ``max_value_chars`` anyway.
+MAX_ARRAY_ITEMS = 10_000
+
+
 def _default(value: Any) -> Any:
-    """JSON fallback: pydantic models, dataclasses, sets, bytes; else the repr."""
+    """JSON fallback: numpy values, pydantic models, dataclasses, sets, bytes; else the repr."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        # Scores, embeddings: numbers, not "np.float32(0.5)" / "array([1.5, 2.5])".
+        if getattr(value, "size", 1) <= MAX_ARRAY_ITEMS:
+            return value.tolist()
+        return repr(value)
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         try:

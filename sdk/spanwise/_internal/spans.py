@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -206,6 +207,9 @@ def trace_attributes(
     return out
 
 
+_WARNED_NO_TRACE: list[bool] = []
+
+
 def update_current_trace(
     tags: Mapping[str, Any] | None = None,
     session_id: str | None = None,
@@ -215,6 +219,13 @@ def update_current_trace(
     """Attach trace-level information; the collector merges it across the trace's spans."""
     span = trace_api.get_current_span()
     if not span.get_span_context().is_valid:
+        if not _WARNED_NO_TRACE and STATE.settings.enabled:
+            # As MLflow: a silent no-op hid sessions and users that were never recorded.
+            _WARNED_NO_TRACE.append(True)
+            logging.getLogger("spanwise").warning(
+                "spanwise: update_current_trace() outside a trace does nothing; call it "
+                "inside a @spanwise.trace function or a spanwise.start_span() block"
+            )
         return
     try:
         span.set_attributes(trace_attributes(tags, session_id, user_id, metadata))

@@ -100,6 +100,8 @@ class RunsClientMixin:
         """
         if isinstance(experiment_ids, str):
             experiment_ids = [experiment_ids]
+        if isinstance(order_by, str):
+            order_by = [order_by]
         payload = self._read(
             "POST",
             "/api/v1/runs/search",

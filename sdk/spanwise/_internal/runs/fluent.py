@@ -8,7 +8,6 @@ process already logged raises ``InvalidParameterError`` (as MLflow does).
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 import time
@@ -18,7 +17,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError, SpanwiseError
 from . import ids
-from .sender import SENDER
+from .sender import EXIT_HOOKS, SENDER
 from .state import ACTIVE, LIVE, ActiveRun, RunState, current
 from .types import Experiment
 
@@ -170,42 +169,50 @@ def _run_for_logging() -> RunState:
     return state
 
 
-def log_param(key: str, value: Any) -> Any:
-    """Log a param (stored as ``str(value)``); a different value for a logged key raises."""
-    state = _run_for_logging()
+def _param_text(key: Any, value: Any) -> str:
     _check_key(key, "param")
     text = str(value)
     if len(text) > MAX_PARAM_VALUE:
         raise InvalidParameterError(
             f"param {key!r}: value has {len(text)} characters; the limit is {MAX_PARAM_VALUE}"
         )
-    with state.lock:
+    return text
+
+
+def _new_params(state: RunState, texts: Mapping[str, str]) -> dict[str, str]:
+    """The params not logged yet; raises (logging nothing) if one changes a logged value."""
+    new = {}
+    for key, text in texts.items():
         old = state.params.get(key)
-        if old is not None:
-            if old != text:
-                raise InvalidParameterError(
-                    f"Changing param values is not allowed. Param with key={key!r} was already "
-                    f"logged with value={old!r} for run ID={state.run_id!r}. "
-                    f"Attempted logging new value {text!r}."
-                )
-            return value
-        state.params[key] = text
-    SENDER.put(("param", ids.new_event_id(), state.run_id, key, text))
+        if old is None:
+            new[key] = text
+        elif old != text:
+            raise InvalidParameterError(
+                f"Changing param values is not allowed. Param with key={key!r} was already "
+                f"logged with value={old!r} for run ID={state.run_id!r}. "
+                f"Attempted logging new value {text!r}."
+            )
+    return new
+
+
+def log_param(key: str, value: Any) -> Any:
+    """Log a param (stored as ``str(value)``); a different value for a logged key raises."""
+    log_params({key: value})
     return value
 
 
 def log_params(params: Mapping[str, Any]) -> None:
-    for key, value in params.items():
-        log_param(key, value)
+    """Log several params: all of them, or none if one is invalid (as MLflow's batch)."""
+    texts = {key: _param_text(key, value) for key, value in params.items()}
+    state = _run_for_logging()
+    with state.lock:
+        new = _new_params(state, texts)
+        state.params.update(new)
+    for key, text in new.items():
+        SENDER.put(("param", ids.new_event_id(), state.run_id, key, text))
 
 
-def log_metric(
-    key: str, value: float, step: int | None = None, timestamp: int | None = None
-) -> None:
-    """Log one point: ``value`` (NaN and ±inf allowed) at ``step`` (default 0) and
-    ``timestamp`` (epoch ms, default now). Queued, not sent: costs microseconds."""
-    stack = ACTIVE.get()
-    state = stack[-1] if stack else _run_for_logging()
+def _metric_value(key: Any, value: Any) -> float:
     if key.__class__ is not str or not 0 < len(key) <= MAX_KEY:
         _check_key(key, "metric")
     if not isinstance(value, Real):
@@ -213,9 +220,29 @@ def log_metric(
             value = float(value)  # numpy scalars, Decimal
         except (TypeError, ValueError):
             raise InvalidParameterError(f"metric {key!r}: {value!r} is not a number") from None
-    value = float(value)
-    step = 0 if step is None else int(step)
-    ts = time.time_ns() // 1_000_000 if timestamp is None else int(timestamp)
+    return float(value)
+
+
+def _whole(what: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{what} must be a whole number, got {value!r}") from None
+
+
+def log_metric(
+    key: str, value: float, step: int | None = None, timestamp: int | None = None
+) -> None:
+    """Log one point: ``value`` (NaN and ±inf allowed) at ``step`` (default 0) and
+    ``timestamp`` (epoch ms, default now). Queued, not sent: costs microseconds."""
+    value = _metric_value(key, value)
+    step = 0 if step is None else _whole("step", step)
+    ts = time.time_ns() // 1_000_000 if timestamp is None else _whole("timestamp", timestamp)
+    stack = ACTIVE.get()
+    _put_metric(stack[-1] if stack else _run_for_logging(), key, value, step, ts)
+
+
+def _put_metric(state: RunState, key: str, value: float, step: int, ts: int) -> None:
     latest = state.metrics.get(key)
     if latest is None or (step, ts) >= (latest[1], latest[2]):
         state.metrics[key] = (value, step, ts)
@@ -224,9 +251,13 @@ def log_metric(
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None,
                 timestamp: int | None = None) -> None:  # fmt: skip
-    ts = _now_ms() if timestamp is None else timestamp
-    for key, value in metrics.items():
-        log_metric(key, value, step=step, timestamp=ts)
+    """Log several metrics at one step: all of them, or none if one is invalid."""
+    values = {key: _metric_value(key, value) for key, value in metrics.items()}
+    step = 0 if step is None else _whole("step", step)
+    ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp)
+    state = _run_for_logging()
+    for key, value in values.items():
+        _put_metric(state, key, value, step, ts)
 
 
 def _tag_text(key: str, value: Any) -> str:
@@ -238,9 +269,7 @@ def _tag_text(key: str, value: Any) -> str:
     return text
 
 
-def _tag(state: RunState, key: str, value: Any) -> None:
-    _check_key(key, "tag")
-    text = _tag_text(key, value)
+def _tag(state: RunState, key: str, text: str) -> None:
     with state.lock:
         state.tags[key] = text
     SENDER.put(("tag", ids.new_event_id(), state.run_id, key, text, ids.next_version()))
@@ -248,13 +277,15 @@ def _tag(state: RunState, key: str, value: Any) -> None:
 
 def set_tag(key: str, value: Any) -> None:
     """Set a tag on the active run; setting it again overwrites it."""
-    _tag(_run_for_logging(), key, value)
+    set_tags({key: value})
 
 
 def set_tags(tags: Mapping[str, Any]) -> None:
+    """Set several tags: all of them, or none if one is invalid."""
+    texts = {_check_key(key, "tag"): _tag_text(key, value) for key, value in tags.items()}
     state = _run_for_logging()
-    for key, value in tags.items():
-        _tag(state, key, value)
+    for key, text in texts.items():
+        _tag(state, key, text)
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
@@ -284,15 +315,15 @@ def _register_exit_hook() -> None:
         if _exit_hook["registered"]:
             return
         _exit_hook["registered"] = True
-    atexit.register(_end_live_runs_at_exit)
+    # The sender's own exit hook runs it, then delivers everything in one bounded wait.
+    EXIT_HOOKS.append(_end_live_runs_at_exit)
 
 
 def _end_live_runs_at_exit() -> None:
-    # Runs still open at exit end FINISHED (as in MLflow); then everything is delivered.
+    # Runs still open at exit end FINISHED (as in MLflow).
     try:
         for state in list(LIVE.values()):
             _end(state, "FINISHED")
-        SENDER.flush(timeout=10.0)
     except Exception:
         import logging
 

@@ -34,6 +34,10 @@ def search_runs(
     from ..client import Client
 
     flush()
+    # One id, name or sort key given as a string is one item, not its characters.
+    experiment_ids, experiment_names, order_by = (
+        [v] if isinstance(v, str) else v for v in (experiment_ids, experiment_names, order_by)
+    )
     ids_: list[str] = list(experiment_ids or [])
     ids_ += [ids.experiment_id_for(name) for name in experiment_names or []]
     if not ids_ and not search_all_experiments:

@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-from ..provider import STATE
+from ..provider import STATE, exit_time_left
 from ..text import replace_lone_surrogates
 
 logger = logging.getLogger("spanwise")
@@ -30,7 +30,9 @@ __all__ = ["SENDER", "RunEventSender"]
 MAX_QUEUE = 100_000
 BATCH_SIZE = 2_000
 DELAY = 0.5
-RETRY_FOR = 30.0  # seconds a batch is retried before it is dropped
+# Seconds a batch is retried before it is dropped, unless the collector cannot be
+# reached at all: then it waits for it (see _send).
+RETRY_FOR = 30.0
 _RETRYABLE = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL",
               "UNKNOWN")  # fmt: skip
 
@@ -58,6 +60,7 @@ class RunEventSender:
         self._dropped = 0
         self._failed_since_marker = False
         self._draining = False  # the thread holds events taken off the queue
+        self._unreachable = False  # warned that the collector cannot be reached
 
     # -- producer side (user threads) --------------------------------------------------
     def put(self, event: tuple[Any, ...]) -> None:
@@ -100,7 +103,9 @@ class RunEventSender:
             thread = threading.Thread(target=self._run, name="spanwise-runs", daemon=True)
             self._thread = thread
             thread.start()
-            atexit.register(self._at_exit)
+            if not _EXIT_REGISTERED:  # atexit hooks survive fork(): once per program
+                _EXIT_REGISTERED.append(True)
+                atexit.register(self._at_exit)
 
     def after_fork_in_child(self) -> None:
         """The child of ``os.fork()`` gets no thread and a gRPC channel it must not reuse:
@@ -116,10 +121,15 @@ class RunEventSender:
         self._dropped = 0
         self._failed_since_marker = False
         self._draining = False
+        self._unreachable = False
 
     def _at_exit(self) -> None:
+        # One wait, within the exit budget spans share (a dead collector must not hold
+        # the program's exit for longer than ``shutdown_timeout_ms``).
         try:
-            if not self.flush(timeout=10.0):
+            for hook in EXIT_HOOKS:
+                hook()
+            if not self.flush(timeout=exit_time_left()):
                 logger.warning("spanwise: not every run event reached the collector before exit")
         except Exception:
             logger.debug("spanwise: flushing run events at exit failed", exc_info=True)
@@ -169,19 +179,63 @@ class RunEventSender:
             return
         deadline = time.monotonic() + RETRY_FOR
         backoff = 0.1
+        connected = False  # the last attempt was made on a channel known to connect
         while True:
             try:
                 stub.LogBatch(request, metadata=metadata, timeout=timeout)
+                if self._unreachable:
+                    self._unreachable = False
+                    logger.warning("spanwise: run events reach the collector again")
                 return
             except Exception as exc:
                 code, detail = _status(exc)
-                if code not in _RETRYABLE or time.monotonic() + backoff > deadline:
-                    self._failed_since_marker = True
-                    logger.warning("spanwise: dropped %d run events: %s %s", len(batch), code,
-                                   detail)  # fmt: skip
+                if code not in _RETRYABLE:
+                    self._drop(batch, code, detail)
                     return
-                time.sleep(backoff)
+                pause = backoff
+                if time.monotonic() + backoff > deadline:
+                    reachable = self._reachable()
+                    if reachable and connected:
+                        self._drop(batch, code, detail)  # it answers, but keeps failing
+                        return
+                    connected = reachable
+                    if reachable:  # it may just have come up: once more, at once
+                        pause = 0.0
+                    else:
+                        # Not reached: nothing of it was taken. An experiment, a run's
+                        # start and its params are sent once; the bounded queue holds the rest.
+                        self._warn_unreachable(len(batch), code, detail)
+                time.sleep(pause)
                 backoff = min(backoff * 2, 2.0)
+            try:  # pick up configure(endpoint=...) made meanwhile
+                stub, metadata, timeout = self._connect()
+            except Exception:
+                self._drop(batch, "", "cannot connect")
+                return
+
+    def _drop(self, batch: list[tuple[Any, ...]], code: str, detail: str) -> None:
+        self._failed_since_marker = True
+        logger.warning("spanwise: dropped %d run events: %s %s", len(batch), code, detail)
+
+    def _reachable(self) -> bool:
+        """Whether the gRPC channel connects to the collector within a second."""
+        import grpc
+
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=1.0)
+        except Exception:
+            return False
+        return True
+
+    def _warn_unreachable(self, count: int, code: str, detail: str) -> None:
+        if self._unreachable:
+            return
+        self._unreachable = True
+        logger.warning(
+            "spanwise: cannot reach the collector at %s (%s %s); %d run events are kept "
+            "and retried until it is back (at most %d queued, more are dropped)",
+            self._channel_key[0] if self._channel_key else "?", code, detail, count, MAX_QUEUE,
+        )  # fmt: skip
 
     def _connect(self) -> tuple[Any, list[tuple[str, str]], float]:
         settings = STATE.settings
@@ -244,6 +298,9 @@ def _status(exc: Exception) -> tuple[str, str]:
         return "", str(exc)
 
 
+# Run at exit before the last flush, e.g. ending the runs still open (fluent.py).
+EXIT_HOOKS: list[Any] = []
+_EXIT_REGISTERED: list[bool] = []
 SENDER = RunEventSender()
 
 if hasattr(os, "register_at_fork"):
