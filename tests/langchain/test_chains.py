@@ -81,6 +81,18 @@ def test_sync_stream_records_time_to_first_token_and_closes(autolog, fetch_trace
     assert all(s.end_time_ns >= s.start_time_ns > 0 for s in trace.data.spans)
 
 
+def test_streamed_answer_is_an_assistant_message(autolog, fetch_trace):
+    # A stream ends with an AIMessageChunk: the LLM span and the parser that reads it
+    # show the assistant's chat role, as for a plain call.
+    with spanwise.start_span("request") as root:
+        assert "".join(chain(streaming_model()).stream({"city": "Paris"}))
+    trace = fetch_trace(root.trace_id)
+    (llm,) = named(trace, "GenericFakeChatModel")
+    assert llm.outputs == {"role": "assistant", "content": "Paris is sunny today"}
+    (parser,) = named(trace, "StrOutputParser")
+    assert parser.inputs == {"role": "assistant", "content": "Paris is sunny today"}
+
+
 def test_abandoned_stream_still_ends_its_spans(autolog, fetch_trace):
     with spanwise.start_span("request") as root:
         stream = chain(streaming_model()).stream({"city": "Paris"})

@@ -14,9 +14,10 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"
 def message_to_dict(message: Any) -> dict[str, Any]:
     """A ``BaseMessage`` as ``{"role", "content", ...}`` (OpenAI-style chat message)."""
     kind = getattr(message, "type", "")
+    if kind.endswith("MessageChunk"):
+        # Streamed messages: "AIMessageChunk" is an "ai" message
+        kind = kind[: -len("MessageChunk")].lower()
     role = _ROLES.get(kind) or getattr(message, "role", None) or kind or "unknown"
-    if kind.endswith("Chunk"):
-        role = _ROLES.get(kind[: -len("Chunk")].lower(), role)
     out: dict[str, Any] = {"role": role, "content": to_jsonable(message.content)}
     name = getattr(message, "name", None)
     if name:
