@@ -105,3 +105,50 @@ def test_graph_astream(autolog, fetch_trace):
     updates = asyncio.run(main())
     assert [next(iter(u)) for u in updates] == ["agent", "tools", "agent"]
     assert shape(fetch_trace(seen["trace_id"])) == EXPECTED
+
+
+def test_interrupt_in_a_tool_is_a_pause_not_an_error(autolog, fetch_trace):
+    # Human-in-the-loop: the tool asks for approval with interrupt(); LangGraph carries
+    # that as an exception through the tool and node runs, then stops the graph cleanly.
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command, interrupt
+
+    @tool
+    def book(city: str) -> str:
+        """Book a hotel."""
+        return f"booked {city}: {interrupt({'approve': city})}"
+
+    model = FakeMessagesListChatModel(
+        responses=[
+            AIMessage(
+                content="", tool_calls=[{"name": "book", "args": {"city": "Oslo"}, "id": "c1"}]
+            ),
+            AIMessage(content="Booked."),
+        ]
+    )
+    graph = StateGraph(State)
+    graph.add_node("agent", lambda state: {"messages": [model.invoke(state["messages"])]})
+    graph.add_node("tools", ToolNode([book]))
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
+    graph.add_edge("tools", "agent")
+    app = graph.compile(checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "t1"}}
+    with spanwise.start_span("request") as paused:
+        out = app.invoke({"messages": [HumanMessage("Book Oslo")]}, config)
+    assert out["__interrupt__"][0].value == {"approve": "Oslo"}
+    trace = fetch_trace(paused.trace_id)
+    assert all(s.status == "OK" for s in trace.data.spans), [
+        (s.name, s.status) for s in trace.data.spans
+    ]
+    assert trace.info.status == "OK"
+    (book_span,) = named(trace, "book")
+    assert "error.type" not in book_span.attributes
+    (event,) = [e for e in book_span.events if e.name == "interrupt"]
+    assert event.attributes["value"] == '[{"approve":"Oslo"}]'
+
+    with spanwise.start_span("request") as resumed:
+        out = app.invoke(Command(resume="yes"), config)
+    assert out["messages"][-1].content == "Booked."
+    (book_span,) = named(fetch_trace(resumed.trace_id), "book")
+    assert book_span.status == "OK" and book_span.outputs == "booked Oslo: yes"

@@ -172,6 +172,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         outputs: Any = None,
         attributes: Mapping[str, Any] | None = None,
         error: BaseException | None = None,
+        typed_error: bool = False,
     ) -> None:
         record = RUNS.pop(run_id)
         if record is None:
@@ -189,7 +190,11 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             if isinstance(error, GeneratorExit):
                 # The consumer stopped reading a stream: not a failure of the run.
                 span.add_event("stream_closed_early")
+            elif error is not None and _is_graph_control_flow(error):
+                _record_control_flow(span, error)
             elif error is not None:
+                if typed_error:
+                    span.set_attribute(attrs.ERROR_TYPE, type(error).__qualname__)
                 record_error(span, error)
         finally:
             span.end()
@@ -323,7 +328,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a failed LangChain LLM span")
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        self._end(run_id, error=error, typed_error=True)
 
     # --- tools ----------------------------------------------------------------------
 
@@ -359,7 +364,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a failed LangChain tool span")
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        self._end(run_id, error=error, typed_error=True)
 
     # --- retrievers -----------------------------------------------------------------
 
@@ -388,6 +393,30 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+def _is_graph_control_flow(error: BaseException) -> bool:
+    """LangGraph's ``GraphBubbleUp`` family (``interrupt()`` waiting for a human, a
+    ``Command`` to the parent graph) travels through the runs as exceptions that the
+    graph itself absorbs: the runs it passes through did not fail."""
+    return any(
+        cls.__name__ == "GraphBubbleUp" and cls.__module__.startswith("langgraph")
+        for cls in type(error).__mro__
+    )
+
+
+def _record_control_flow(span: Any, error: BaseException) -> None:
+    name = type(error).__name__
+    if name in ("GraphInterrupt", "NodeInterrupt"):
+        interrupts = error.args[0] if error.args else ()
+        values = (
+            [getattr(i, "value", i) for i in interrupts]
+            if isinstance(interrupts, (list, tuple))
+            else [interrupts]
+        )
+        span.add_event("interrupt", {"value": clean_attribute(to_jsonable(values))})
+    else:
+        span.add_event("graph_control_flow", {"type": name})
 
 
 def _is_tool_message(value: Any) -> bool:
