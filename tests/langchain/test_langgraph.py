@@ -152,3 +152,33 @@ def test_interrupt_in_a_tool_is_a_pause_not_an_error(autolog, fetch_trace):
     assert out["messages"][-1].content == "Booked."
     (book_span,) = named(fetch_trace(resumed.trace_id), "book")
     assert book_span.status == "OK" and book_span.outputs == "booked Oslo: yes"
+
+
+def test_checkpointer_thread_id_is_the_session(autolog, fetch_trace, client):
+    # A LangGraph chat keeps its conversation under configurable.thread_id: each turn's
+    # trace joins that session (as MLflow records it), unless the app named one itself.
+    import uuid
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    model = FakeMessagesListChatModel(responses=[AIMessage(content="Hi.", usage_metadata=USAGE)])
+    graph = StateGraph(State)
+    graph.add_node("agent", lambda state: {"messages": [model.invoke(state["messages"])]})
+    graph.add_edge(START, "agent")
+    app = graph.compile(checkpointer=InMemorySaver())
+    thread = f"thread-{uuid.uuid4().hex[:8]}"
+    config = {"configurable": {"thread_id": thread}}
+    turns = []
+    for text in ("Hello", "Again"):
+        with spanwise.start_span("turn") as turn:
+            app.invoke({"messages": [HumanMessage(text)]}, config)
+        turns.append(turn.trace_id)
+    assert fetch_trace(turns[-1]).info.session_id == thread
+    session = client.get_session(thread)
+    assert session is not None and [t.info.trace_id for t in session.traces] == turns
+    assert session.info.input_tokens == 24
+
+    with spanwise.start_span("turn") as turn:
+        spanwise.update_current_trace(session_id="my-session")
+        app.invoke({"messages": [HumanMessage("Once more")]}, config)
+    assert fetch_trace(turn.trace_id).info.session_id == "my-session"

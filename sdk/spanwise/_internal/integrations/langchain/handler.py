@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from opentelemetry import trace as trace_api
 
 from ... import attributes as attrs
 from ...errors import _raise_in_tests, log_internal_error
 from ...provider import STATE, get_tracer
 from ...spans import capture, clean_attribute, record_error
-from .runs import RunSpans, detach_ended
+from .runs import RunSpans, detach_ended, real_span
 from .serialize import message_to_dict, to_jsonable
 from .usage import request_attributes, response_attributes, usage_attributes
 
@@ -229,6 +230,8 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
+        if parent_run_id is None:
+            extra.update(_thread_session(metadata or {}))
         # Streaming runs start with an empty input and report it at the end.
         shown = None if inputs == "" else to_jsonable(inputs)
         self._start(run_id, parent_run_id, name, span_type, extra, shown)
@@ -393,6 +396,19 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+def _thread_session(metadata: Mapping[str, Any]) -> dict[str, str]:
+    """A conversation's ``thread_id`` (LangGraph checkpointer config; LangChain copies
+    ``configurable`` into the metadata) as the trace's session, as MLflow does — unless
+    the span the run starts under already names a session (``update_current_trace``)."""
+    thread = metadata.get("thread_id")
+    if isinstance(thread, bool) or not isinstance(thread, (str, int)) or thread == "":
+        return {}
+    ambient = real_span(trace_api.get_current_span())
+    if (getattr(ambient, "attributes", None) or {}).get(attrs.SESSION_ID):
+        return {}
+    return {attrs.SESSION_ID: str(thread)}
 
 
 def _is_graph_control_flow(error: BaseException) -> bool:
