@@ -8,6 +8,7 @@ AGENT, LangGraph nodes → CHAIN. Every callback swallows its own failures
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -175,6 +176,12 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         error: BaseException | None = None,
         typed_error: bool = False,
     ) -> None:
+        if isinstance(error, asyncio.CancelledError):
+            # A cancelled task takes its runs' callbacks with it (langchain-core reports
+            # no end for a chat model awaited in it): the runs still open under this one
+            # were cancelled with it.
+            for child in RUNS.open_children(run_id):
+                self._end(child, error=error)
         record = RUNS.pop(run_id)
         if record is None:
             RUNS.forget_skipped(run_id)
