@@ -229,6 +229,25 @@ def test_log_inputs_and_outputs_can_be_turned_off(autolog, fetch_trace):
     assert llm.input_tokens == 12  # usage is still recorded
 
 
+def test_config_metadata_tags_and_session_describe_the_trace(autolog, fetch_trace, client):
+    # What the app passes in the run's config is what it searches traces by later.
+    config = {
+        "metadata": {"customer": "acme", "attempt": 2, "session_id": "chat-7"},
+        "tags": ["prod"],
+    }
+    with spanwise.start_span("request") as root:
+        chain().invoke({"city": "Paris"}, config=config)
+    info = fetch_trace(root.trace_id).info
+    assert info.metadata == {"customer": "acme", "attempt": "2", "session_id": "chat-7"}
+    assert info.tags == {"prod": ""} and info.session_id == "chat-7"
+    found = client.search_traces(filter_string="metadata.customer = 'acme' AND tags.prod != 'x'")
+    assert root.trace_id in [t.info.trace_id for t in found]
+    # LangChain's own metadata (ls_provider, ...) of a chat model called directly stays out
+    with spanwise.start_span("request") as root:
+        chat_model().invoke("Hi", config={"metadata": {"customer": "beta"}})
+    assert fetch_trace(root.trace_id).info.metadata == {"customer": "beta"}
+
+
 def test_explicit_handler_without_autolog(sdk, fetch_trace):
     from spanwise.langchain import SpanwiseCallbackHandler
 

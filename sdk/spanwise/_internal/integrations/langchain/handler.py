@@ -16,14 +16,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
-from opentelemetry import trace as trace_api
 
 from ... import attributes as attrs
 from ...errors import _raise_in_tests, log_internal_error
 from ...provider import STATE, get_tracer
 from ...spans import capture, clean_attribute, record_error
-from .runs import RunSpans, detach_ended, real_span
+from .runs import RunSpans, detach_ended
 from .serialize import message_to_dict, to_jsonable
+from .trace_info import trace_level
 from .usage import request_attributes, response_attributes, usage_attributes
 
 __all__ = ["SpanwiseCallbackHandler"]
@@ -157,10 +157,14 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         span_type: str,
         attributes: Mapping[str, Any],
         inputs: Any,
+        tags: list[str] | None,
+        metadata: Mapping[str, Any] | None,
     ) -> None:
         clean = {attrs.SPAN_TYPE: span_type}
         for key, value in attributes.items():
             clean[key] = clean_attribute(value)
+        if parent_run_id is None:  # the run the app called: its config is the trace's
+            clean.update(trace_level(tags, metadata))
         if inputs is not None and self.log_inputs and STATE.settings.capture_inputs:
             try:
                 clean[attrs.INPUTS] = capture(inputs)
@@ -237,11 +241,9 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
-        if parent_run_id is None:
-            extra.update(_thread_session(metadata or {}))
         # Streaming runs start with an empty input and report it at the end.
         shown = None if inputs == "" else to_jsonable(inputs)
-        self._start(run_id, parent_run_id, name, span_type, extra, shown)
+        self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain chain span")
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -295,7 +297,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         request = request_attributes(serialized, kwargs.get("invocation_params"), metadata, "chat")
         turns = [[message_to_dict(m) for m in turn] for turn in messages]
         shown = turns[0] if len(turns) == 1 else turns
-        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown, tags, metadata)
 
     @_guarded("starting a LangChain LLM span")
     def on_llm_start(
@@ -316,7 +318,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             serialized, kwargs.get("invocation_params"), metadata, "text_completion"
         )
         shown = prompts[0] if len(prompts) == 1 else list(prompts)
-        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown, tags, metadata)
 
     @_guarded("recording a LangChain first token")
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -365,7 +367,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         if kwargs.get("tool_call_id"):
             extra[attrs.GEN_AI_TOOL_CALL_ID] = str(kwargs["tool_call_id"])
         shown = to_jsonable(inputs) if inputs is not None else input_str
-        self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain tool span")
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -394,7 +396,9 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "retriever")
         inputs = {"query": query}
-        self._start(run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs)
+        self._start(
+            run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs, tags, metadata
+        )
 
     @_guarded("ending a LangChain retriever span")
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -403,19 +407,6 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
-
-
-def _thread_session(metadata: Mapping[str, Any]) -> dict[str, str]:
-    """A conversation's ``thread_id`` (LangGraph checkpointer config; LangChain copies
-    ``configurable`` into the metadata) as the trace's session, as MLflow does — unless
-    the span the run starts under already names a session (``update_current_trace``)."""
-    thread = metadata.get("thread_id")
-    if isinstance(thread, bool) or not isinstance(thread, (str, int)) or thread == "":
-        return {}
-    ambient = real_span(trace_api.get_current_span())
-    if (getattr(ambient, "attributes", None) or {}).get(attrs.SESSION_ID):
-        return {}
-    return {attrs.SESSION_ID: str(thread)}
 
 
 def _is_graph_control_flow(error: BaseException) -> bool:
