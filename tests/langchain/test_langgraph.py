@@ -182,3 +182,34 @@ def test_checkpointer_thread_id_is_the_session(autolog, fetch_trace, client):
         spanwise.update_current_trace(session_id="my-session")
         app.invoke({"messages": [HumanMessage("Once more")]}, config)
     assert fetch_trace(turn.trace_id).info.session_id == "my-session"
+
+
+def test_command_and_send_outputs_read_as_messages_and_nodes(autolog, fetch_trace):
+    # Nodes that route with Command(goto=..., update=...) and edges that fan out with
+    # Send(node, state): their spans show the route and the messages as chat messages.
+    from langgraph.types import Command, Send
+
+    def route(state: State) -> Command:
+        return Command(goto="reply", update={"messages": [AIMessage("routing")]})
+
+    def fan_out(state: State) -> list:
+        return [Send("reply", {"messages": [HumanMessage("from send")]})]
+
+    graph = StateGraph(State)
+    graph.add_node("route", route, destinations=("reply",))
+    graph.add_node("reply", lambda state: {"messages": [AIMessage("done")]})
+    graph.add_conditional_edges(START, fan_out, ["reply"])
+    graph.add_edge(START, "route")
+    app = graph.compile()
+    with spanwise.start_span("request") as root:
+        app.invoke({"messages": [HumanMessage("hi")]})
+    trace = fetch_trace(root.trace_id)
+    (route_span,) = named(trace, "route")
+    assert route_span.outputs["goto"] == "reply"
+    assert route_span.outputs["update"] == {
+        "messages": [{"role": "assistant", "content": "routing"}]
+    }
+    (fan_span,) = named(trace, "fan_out")
+    assert fan_span.outputs == [
+        {"node": "reply", "arg": {"messages": [{"role": "user", "content": "from send"}]}}
+    ]
