@@ -79,3 +79,41 @@ def test_failing_graph_branch_ends_the_cancelled_branch_model_span(
     (llm,) = named(trace, "ChatOpenAI")
     assert llm.parent_id == ask_span.span_id and llm.status == "ERROR"
     assert llm.attributes["gen_ai.request.model"] == "gpt-4o-mini-delay-5"
+
+
+def test_timeout_around_a_chat_model_call_still_records_it(autolog, fetch_trace, slow_model):
+    # No run above it reports the cancellation: the task it ran in ending does.
+    async def main():
+        with spanwise.start_span("request") as root, pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(slow_model.ainvoke("slow question"), 0.3)
+        return root.trace_id
+
+    trace = fetch_trace(asyncio.run(main()))
+    (llm,) = named(trace, "ChatOpenAI")
+    assert llm.parent_id == trace.data.root.span_id
+    assert llm.status == "ERROR" and llm.attributes["error.type"] == "CancelledError"
+    assert llm.inputs == [{"role": "user", "content": "slow question"}]
+
+
+def test_many_calls_in_one_long_lived_task_end_normally(autolog, fetch_trace):
+    # The task watch is removed when a call ends: a worker task making many calls keeps
+    # no callbacks for them, and nothing is ended twice.
+    from .models import chat_model
+
+    def callbacks() -> int:  # asyncio.run's own is there too
+        return len(asyncio.current_task()._callbacks or ())
+
+    async def main():
+        before = callbacks()
+        with spanwise.start_span("worker") as root:
+            model = chat_model(4)
+            for city in ("Paris", "Lyon", "Nice"):
+                await model.ainvoke(f"Weather in {city}?")
+            await model.abatch(["Brest?"])
+        return root.trace_id, callbacks() - before
+
+    trace_id, added = asyncio.run(main())
+    assert added == 0
+    trace = fetch_trace(trace_id)
+    calls = named(trace, "FakeMessagesListChatModel")
+    assert len(calls) == 4 and all(s.status == "OK" and s.output_tokens == 5 for s in calls)

@@ -23,6 +23,7 @@ from ...provider import STATE, get_tracer
 from ...spans import capture, clean_attribute, record_error
 from .runs import RunSpans, detach_ended
 from .serialize import message_to_dict, to_jsonable
+from .task_watch import watch_task
 from .trace_info import trace_level
 from .usage import request_attributes, response_attributes, usage_attributes
 
@@ -54,6 +55,9 @@ def _guarded(what: str) -> Callable[[_Method], _Method]:
 RUNS = RunSpans()
 
 _HIDDEN_TAG = "langgraph:hidden"  # LangGraph's internal plumbing runs
+# Runs whose start callback is awaited by the coroutine doing the work, and that report
+# no end when it is cancelled (chains report it, and may start in a helper task).
+_WATCHED = (attrs.SpanType.LLM, attrs.SpanType.TOOL, attrs.SpanType.RETRIEVER)
 _AGENT_CLASSES = ("AgentExecutor",)
 
 
@@ -170,7 +174,15 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
                 clean[attrs.INPUTS] = capture(inputs)
             except Exception:
                 log_internal_error("capturing LangChain run inputs")  # the span still opens
-        RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
+        record = RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
+        if parent_run_id is None and span_type in _WATCHED:
+            record.unwatch = watch_task(run_id, self._task_finished)
+
+    @_guarded("ending a LangChain run its asyncio task left open")
+    def _task_finished(self, run_id: UUID) -> None:
+        if RUNS.get(run_id) is not None:
+            cancelled = asyncio.CancelledError("its asyncio task ended before the run did")
+            self._end(run_id, error=cancelled, typed_error=True)
 
     def _end(
         self,
@@ -192,6 +204,8 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         span = record.span
         try:
+            if record.unwatch is not None:
+                record.unwatch()
             for key, value in (attributes or {}).items():
                 span.set_attribute(key, clean_attribute(value))
             if outputs is not None and self.log_outputs and STATE.settings.capture_outputs:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -88,6 +89,7 @@ class RunRecord:
     start_ns: int
     first_token_ns: int | None = None
     parent_run_id: UUID | None = None  # the nearest recorded ancestor run
+    unwatch: Callable[[], None] | None = None  # see task_watch
 
 
 class RunSpans:
