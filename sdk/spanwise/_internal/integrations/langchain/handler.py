@@ -221,6 +221,9 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             elif error is not None:
                 if typed_error:
                     span.set_attribute(attrs.ERROR_TYPE, type(error).__qualname__)
+                    status = getattr(error, "status_code", None)  # the provider client's
+                    if isinstance(status, int) and not isinstance(status, bool):
+                        span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
                 record_error(span, error)
         finally:
             span.end()
