@@ -46,3 +46,4 @@ def test_chat_anthropic_counts_the_call_once(autolog, fetch_trace, anthropic_aut
     assert client.cost == COST and framework.cost is None
     assert framework.cost_status == "counted_in_child"
     assert trace.info.cost == COST and trace.info.input_tokens == 3
+    assert framework.attributes["gen_ai.response.finish_reasons"] == '["end_turn"]'
