@@ -117,3 +117,25 @@ def test_many_calls_in_one_long_lived_task_end_normally(autolog, fetch_trace):
     trace = fetch_trace(trace_id)
     calls = named(trace, "FakeMessagesListChatModel")
     assert len(calls) == 4 and all(s.status == "OK" and s.output_tokens == 5 for s in calls)
+
+
+def test_unfinished_stream_of_a_task_that_ended_normally_is_not_a_cancellation(
+    autolog, fetch_trace
+):
+    # The stream's finalizer closes it after the task is done: it ends OK, closed early.
+    from .models import streaming_model
+
+    async def consume():
+        with spanwise.start_span("request") as root:
+            async for _ in streaming_model().astream("Hi"):
+                break
+        return root.trace_id
+
+    async def main():
+        trace_id = await asyncio.create_task(consume())
+        await asyncio.sleep(0.2)  # the finalizer's aclose runs in the loop
+        return trace_id
+
+    trace = fetch_trace(asyncio.run(main()))
+    (llm,) = named(trace, "GenericFakeChatModel")
+    assert llm.status == "OK" and [e.name for e in llm.events] == ["stream_closed_early"]
