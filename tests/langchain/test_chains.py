@@ -81,6 +81,18 @@ def test_sync_stream_records_time_to_first_token_and_closes(autolog, fetch_trace
     assert all(s.end_time_ns >= s.start_time_ns > 0 for s in trace.data.spans)
 
 
+def test_streamed_answer_is_an_assistant_message(autolog, fetch_trace):
+    # A stream ends with an AIMessageChunk: the LLM span and the parser that reads it
+    # show the assistant's chat role, as for a plain call.
+    with spanwise.start_span("request") as root:
+        assert "".join(chain(streaming_model()).stream({"city": "Paris"}))
+    trace = fetch_trace(root.trace_id)
+    (llm,) = named(trace, "GenericFakeChatModel")
+    assert llm.outputs == {"role": "assistant", "content": "Paris is sunny today"}
+    (parser,) = named(trace, "StrOutputParser")
+    assert parser.inputs == {"role": "assistant", "content": "Paris is sunny today"}
+
+
 def test_abandoned_stream_still_ends_its_spans(autolog, fetch_trace):
     with spanwise.start_span("request") as root:
         stream = chain(streaming_model()).stream({"city": "Paris"})
@@ -215,6 +227,25 @@ def test_log_inputs_and_outputs_can_be_turned_off(autolog, fetch_trace):
     (llm,) = named(trace, "FakeMessagesListChatModel")
     assert llm.inputs is None and llm.outputs is None
     assert llm.input_tokens == 12  # usage is still recorded
+
+
+def test_config_metadata_tags_and_session_describe_the_trace(autolog, fetch_trace, client):
+    # What the app passes in the run's config is what it searches traces by later.
+    config = {
+        "metadata": {"customer": "acme", "attempt": 2, "session_id": "chat-7"},
+        "tags": ["prod"],
+    }
+    with spanwise.start_span("request") as root:
+        chain().invoke({"city": "Paris"}, config=config)
+    info = fetch_trace(root.trace_id).info
+    assert info.metadata == {"customer": "acme", "attempt": "2", "session_id": "chat-7"}
+    assert info.tags == {"prod": ""} and info.session_id == "chat-7"
+    found = client.search_traces(filter_string="metadata.customer = 'acme' AND tags.prod != 'x'")
+    assert root.trace_id in [t.info.trace_id for t in found]
+    # LangChain's own metadata (ls_provider, ...) of a chat model called directly stays out
+    with spanwise.start_span("request") as root:
+        chat_model().invoke("Hi", config={"metadata": {"customer": "beta"}})
+    assert fetch_trace(root.trace_id).info.metadata == {"customer": "beta"}
 
 
 def test_explicit_handler_without_autolog(sdk, fetch_trace):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import spanwise
 
 pytest.importorskip("langchain_anthropic")
 
@@ -46,3 +47,22 @@ def test_chat_anthropic_counts_the_call_once(autolog, fetch_trace, anthropic_aut
     assert client.cost == COST and framework.cost is None
     assert framework.cost_status == "counted_in_child"
     assert trace.info.cost == COST and trace.info.input_tokens == 3
+    assert framework.attributes["gen_ai.response.finish_reasons"] == '["end_turn"]'
+
+
+def test_streamed_chat_anthropic_has_its_input_tokens(autolog, fetch_trace):
+    # langchain-anthropic reads a stream's usage from message_delta (cumulative counts)
+    from langchain_anthropic import ChatAnthropic
+    from spanwise_collector.testing.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        model = ChatAnthropic(model="claude-haiku-4-5", base_url=server.url, api_key="test",
+                              max_retries=0, max_tokens=50)  # fmt: skip
+        with spanwise.start_span("app") as root:
+            text = "".join(c.content for c in model.stream("hello there friend"))
+    assert text == "echo: hello there friend"
+    trace = fetch_trace(root.trace_id)
+    (framework,) = [s for s in trace.data.spans if s.name == "ChatAnthropic"]
+    assert (framework.input_tokens, framework.output_tokens) == (3, 4)
+    assert framework.outputs == {"role": "assistant", "content": "echo: hello there friend"}
+    assert trace.info.cost == COST

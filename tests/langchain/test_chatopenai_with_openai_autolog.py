@@ -1,6 +1,7 @@
-"""langchain-openai's ChatOpenAI against the local OpenAI-compatible server with BOTH
-autologs on: the trace shows the LangChain chat-model span and, nested in it, the
-OpenAI client span of the same call; the cost is counted once."""
+"""langchain-openai's ChatOpenAI against the local OpenAI-compatible server: with BOTH
+autologs on, the trace shows the LangChain chat-model span and, nested in it, the
+OpenAI client span of the same call; the cost is counted once. A failed call carries
+the HTTP status."""
 
 from __future__ import annotations
 
@@ -49,3 +50,20 @@ def test_chat_openai_under_both_autologs_counts_cost_once(autolog, fetch_trace):
     assert trace.info.cost == client_span.cost
     assert trace.info.input_tokens == client_span.input_tokens
     assert isinstance(trace.info.cost, Decimal)
+
+
+def test_failed_chat_openai_call_records_the_http_status(autolog, fetch_trace):
+    import spanwise
+    from langchain_openai import ChatOpenAI
+    from spanwise_collector.testing.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        model = ChatOpenAI(
+            model="gpt-4o-mini-error-429", base_url=server.base_url, api_key="t", max_retries=0
+        )
+        with spanwise.start_span("app") as root, pytest.raises(Exception, match="429"):
+            model.invoke("hello")
+    (llm,) = [s for s in fetch_trace(root.trace_id).data.spans if s.name == "ChatOpenAI"]
+    assert llm.status == "ERROR"
+    assert llm.attributes["http.response.status_code"] == "429"
+    assert llm.attributes["error.type"]

@@ -151,7 +151,8 @@ def message_events(req: dict[str, Any], rid: str, n: int) -> Iterator[dict[str, 
             "stop_reason": "tool_use" if tool is not None else "end_turn",
             "stop_sequence": None,
         },
-        "usage": {"output_tokens": max(1, words(completion))},
+        # cumulative, as the API sends it: input and cache counts again, the final output
+        "usage": {**usage, "output_tokens": max(1, words(completion))},
     }
     yield {"type": "message_stop"}
 

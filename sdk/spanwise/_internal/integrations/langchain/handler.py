@@ -8,6 +8,7 @@ AGENT, LangGraph nodes → CHAIN. Every callback swallows its own failures
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from ...provider import STATE, get_tracer
 from ...spans import capture, clean_attribute, record_error
 from .runs import RunSpans, detach_ended
 from .serialize import message_to_dict, to_jsonable
+from .task_watch import watch_task
+from .trace_info import trace_level
 from .usage import request_attributes, response_attributes, usage_attributes
 
 __all__ = ["SpanwiseCallbackHandler"]
@@ -52,6 +55,9 @@ def _guarded(what: str) -> Callable[[_Method], _Method]:
 RUNS = RunSpans()
 
 _HIDDEN_TAG = "langgraph:hidden"  # LangGraph's internal plumbing runs
+# Runs whose start callback is awaited by the coroutine doing the work, and that report
+# no end when it is cancelled (chains report it, and may start in a helper task).
+_WATCHED = (attrs.SpanType.LLM, attrs.SpanType.TOOL, attrs.SpanType.RETRIEVER)
 _AGENT_CLASSES = ("AgentExecutor",)
 
 
@@ -155,16 +161,28 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         span_type: str,
         attributes: Mapping[str, Any],
         inputs: Any,
+        tags: list[str] | None,
+        metadata: Mapping[str, Any] | None,
     ) -> None:
         clean = {attrs.SPAN_TYPE: span_type}
         for key, value in attributes.items():
             clean[key] = clean_attribute(value)
+        if parent_run_id is None:  # the run the app called: its config is the trace's
+            clean.update(trace_level(tags, metadata))
         if inputs is not None and self.log_inputs and STATE.settings.capture_inputs:
             try:
                 clean[attrs.INPUTS] = capture(inputs)
             except Exception:
                 log_internal_error("capturing LangChain run inputs")  # the span still opens
-        RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
+        record = RUNS.start(run_id, parent_run_id, name, clean, get_tracer())
+        if parent_run_id is None and span_type in _WATCHED:
+            record.unwatch = watch_task(run_id, self._task_finished)
+
+    @_guarded("ending a LangChain run its asyncio task left open")
+    def _task_finished(self, run_id: UUID) -> None:
+        if RUNS.get(run_id) is not None:
+            cancelled = asyncio.CancelledError("its asyncio task ended before the run did")
+            self._end(run_id, error=cancelled, typed_error=True)
 
     def _end(
         self,
@@ -172,13 +190,22 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         outputs: Any = None,
         attributes: Mapping[str, Any] | None = None,
         error: BaseException | None = None,
+        typed_error: bool = False,
     ) -> None:
+        if isinstance(error, asyncio.CancelledError):
+            # A cancelled task takes its runs' callbacks with it (langchain-core reports
+            # no end for a chat model awaited in it): the runs still open under this one
+            # were cancelled with it.
+            for child in RUNS.open_children(run_id):
+                self._end(child, error=error)
         record = RUNS.pop(run_id)
         if record is None:
             RUNS.forget_skipped(run_id)
             return
         span = record.span
         try:
+            if record.unwatch is not None:
+                record.unwatch()
             for key, value in (attributes or {}).items():
                 span.set_attribute(key, clean_attribute(value))
             if outputs is not None and self.log_outputs and STATE.settings.capture_outputs:
@@ -189,7 +216,14 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             if isinstance(error, GeneratorExit):
                 # The consumer stopped reading a stream: not a failure of the run.
                 span.add_event("stream_closed_early")
+            elif error is not None and _is_graph_control_flow(error):
+                _record_control_flow(span, error)
             elif error is not None:
+                if typed_error:
+                    span.set_attribute(attrs.ERROR_TYPE, type(error).__qualname__)
+                    status = getattr(error, "status_code", None)  # the provider client's
+                    if isinstance(status, int) and not isinstance(status, bool):
+                        span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
                 record_error(span, error)
         finally:
             span.end()
@@ -226,7 +260,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
         # Streaming runs start with an empty input and report it at the end.
         shown = None if inputs == "" else to_jsonable(inputs)
-        self._start(run_id, parent_run_id, name, span_type, extra, shown)
+        self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain chain span")
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -280,7 +314,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         request = request_attributes(serialized, kwargs.get("invocation_params"), metadata, "chat")
         turns = [[message_to_dict(m) for m in turn] for turn in messages]
         shown = turns[0] if len(turns) == 1 else turns
-        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown, tags, metadata)
 
     @_guarded("starting a LangChain LLM span")
     def on_llm_start(
@@ -301,7 +335,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             serialized, kwargs.get("invocation_params"), metadata, "text_completion"
         )
         shown = prompts[0] if len(prompts) == 1 else list(prompts)
-        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.LLM, request, shown, tags, metadata)
 
     @_guarded("recording a LangChain first token")
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -323,7 +357,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a failed LangChain LLM span")
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        self._end(run_id, error=error, typed_error=True)
 
     # --- tools ----------------------------------------------------------------------
 
@@ -350,7 +384,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         if kwargs.get("tool_call_id"):
             extra[attrs.GEN_AI_TOOL_CALL_ID] = str(kwargs["tool_call_id"])
         shown = to_jsonable(inputs) if inputs is not None else input_str
-        self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown)
+        self._start(run_id, parent_run_id, name, attrs.SpanType.TOOL, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain tool span")
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -359,7 +393,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a failed LangChain tool span")
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._end(run_id, error=error, attributes={attrs.ERROR_TYPE: type(error).__qualname__})
+        self._end(run_id, error=error, typed_error=True)
 
     # --- retrievers -----------------------------------------------------------------
 
@@ -379,7 +413,9 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "retriever")
         inputs = {"query": query}
-        self._start(run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs)
+        self._start(
+            run_id, parent_run_id, name, attrs.SpanType.RETRIEVER, {}, inputs, tags, metadata
+        )
 
     @_guarded("ending a LangChain retriever span")
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -388,6 +424,30 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+def _is_graph_control_flow(error: BaseException) -> bool:
+    """LangGraph's ``GraphBubbleUp`` family (``interrupt()`` waiting for a human, a
+    ``Command`` to the parent graph) travels through the runs as exceptions that the
+    graph itself absorbs: the runs it passes through did not fail."""
+    return any(
+        cls.__name__ == "GraphBubbleUp" and cls.__module__.startswith("langgraph")
+        for cls in type(error).__mro__
+    )
+
+
+def _record_control_flow(span: Any, error: BaseException) -> None:
+    name = type(error).__name__
+    if name in ("GraphInterrupt", "NodeInterrupt"):
+        interrupts = error.args[0] if error.args else ()
+        values = (
+            [getattr(i, "value", i) for i in interrupts]
+            if isinstance(interrupts, (list, tuple))
+            else [interrupts]
+        )
+        span.add_event("interrupt", {"value": clean_attribute(to_jsonable(values))})
+    else:
+        span.add_event("graph_control_flow", {"type": name})
 
 
 def _is_tool_message(value: Any) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -87,6 +88,8 @@ class RunRecord:
     view: RunView
     start_ns: int
     first_token_ns: int | None = None
+    parent_run_id: UUID | None = None  # the nearest recorded ancestor run
+    unwatch: Callable[[], None] | None = None  # see task_watch
 
 
 class RunSpans:
@@ -117,10 +120,19 @@ class RunSpans:
         with self._lock:
             self._skipped.pop(run_id, None)
 
-    def parent_context(self, parent_run_id: UUID | None) -> context_api.Context:
+    def _recorded_parent(self, parent_run_id: UUID | None) -> UUID | None:
         run_id = parent_run_id
         while run_id is not None and run_id in self._skipped:
             run_id = self._skipped.get(run_id)
+        return run_id
+
+    def open_children(self, run_id: UUID) -> list[UUID]:
+        """Runs still open whose nearest recorded ancestor is ``run_id``."""
+        with self._lock:
+            return [child for child, r in self._runs.items() if r.parent_run_id == run_id]
+
+    def parent_context(self, parent_run_id: UUID | None) -> context_api.Context:
+        run_id = self._recorded_parent(parent_run_id)
         parent = self._runs.get(run_id) if run_id is not None else None
         ambient = context_api.get_current()
         current = trace_api.get_current_span(ambient)
@@ -159,7 +171,13 @@ class RunSpans:
         )
         view = RunView(span, trace_api.get_current_span(), run_id)
         view.token = context_api.attach(trace_api.set_span_in_context(view))
-        record = RunRecord(span, trace_api.set_span_in_context(span, parent_ctx), view, start_ns)
+        record = RunRecord(
+            span,
+            trace_api.set_span_in_context(span, parent_ctx),
+            view,
+            start_ns,
+            parent_run_id=self._recorded_parent(parent_run_id),
+        )
         with self._lock:
             self._runs[run_id] = record
             self._span_ids.add(span.get_span_context().span_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,9 +15,10 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"
 def message_to_dict(message: Any) -> dict[str, Any]:
     """A ``BaseMessage`` as ``{"role", "content", ...}`` (OpenAI-style chat message)."""
     kind = getattr(message, "type", "")
+    if kind.endswith("MessageChunk"):
+        # Streamed messages: "AIMessageChunk" is an "ai" message
+        kind = kind[: -len("MessageChunk")].lower()
     role = _ROLES.get(kind) or getattr(message, "role", None) or kind or "unknown"
-    if kind.endswith("Chunk"):
-        role = _ROLES.get(kind[: -len("Chunk")].lower(), role)
     out: dict[str, Any] = {"role": role, "content": to_jsonable(message.content)}
     name = getattr(message, "name", None)
     if name:
@@ -68,4 +70,13 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
         return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return [to_jsonable(v, depth + 1) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # LangGraph's Command / Interrupt: the messages inside as chat messages too
+        return {
+            f.name: to_jsonable(getattr(value, f.name, None), depth + 1)
+            for f in dataclasses.fields(value)
+        }
+    if type(value).__name__ == "Send" and type(value).__module__.startswith("langgraph"):
+        # what a conditional edge returns to fan out: the node and the state it gets
+        return {"node": value.node, "arg": to_jsonable(value.arg, depth + 1)}
     return value

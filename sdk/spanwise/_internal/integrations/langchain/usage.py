@@ -17,6 +17,7 @@ _PARAMS = (
     (attrs.GEN_AI_REQUEST_SEED, ("seed",)),
 )
 _MODEL_KEYS = ("model", "model_name", "model_id", "deployment_name")
+_REASON_KEYS = ("finish_reason", "stop_reason", "stopReason")
 
 
 def _first(mapping: Mapping[str, Any] | None, keys: tuple[str, ...]) -> Any:
@@ -159,7 +160,8 @@ def response_attributes(response: Any) -> dict[str, Any]:
         for generation in candidates:
             info = getattr(generation, "generation_info", None) or {}
             gen_meta = getattr(getattr(generation, "message", None), "response_metadata", None)
-            reason = info.get("finish_reason") or (gen_meta or {}).get("finish_reason")
+            # OpenAI's and Gemini's finish_reason, Anthropic's stop_reason, Bedrock's stopReason
+            reason = _first(info, _REASON_KEYS) or _first(gen_meta, _REASON_KEYS)
             if isinstance(reason, str):
                 reasons.append(reason)
     if reasons:
