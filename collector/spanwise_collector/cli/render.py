@@ -164,7 +164,16 @@ def traces_table(infos: Iterable[TraceInfo]) -> Table:
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr)
+    # markup off: names, tags and values are the user's data, and rich would read
+    # "[/x]" in them as a tag (and fail) or "[red]" as a style (and drop it); our own
+    # styling goes through Text and style= instead.
+    return Console(stderr=stderr, markup=False)
+
+
+def more(token: str | None) -> None:
+    """The next page's token, whole on one line (the terminal wraps it, so it copies)."""
+    if token:
+        console().print(f"more: --page-token {token}", style="dim", soft_wrap=True)
 
 
 def costs_table(summary: object) -> Table:

@@ -84,12 +84,10 @@ def search_cmd(url: str, as_json: bool, experiments_: tuple[str, ...], filter_st
         return
     from spanwise import Run
 
-    from .render import console, print_table
+    from .render import more, print_table
 
-    out = console()
     print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"))
-    if payload.get("next_page_token"):
-        out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
+    more(payload.get("next_page_token"))
 
 
 @runs.command("get")
@@ -106,13 +104,15 @@ def get_cmd(run_id: str, url: str, as_json: bool) -> None:
         print_json(payload)
         return
     from rich.table import Table
+    from rich.text import Text
 
     from .render import console
 
     run = Run.from_dict(payload)
     info = run.info
     out = console()
-    out.print(f"[bold]run {info.run_id}[/bold]  {info.run_name}  {_status(info.status)}")
+    out.print(Text.assemble((f"run {info.run_id}", "bold"), f"  {info.run_name}  ",
+                            _status(info.status)))  # fmt: skip
     out.print(f"experiment {info.experiment_id}  started {_time(info.start_time)}  "
               f"ended {_time(info.end_time)}")  # fmt: skip
     for title, values in (("params", run.data.params), ("metrics", run.data.metrics),
@@ -152,9 +152,11 @@ def runs_table(items: list) -> object:  # list[spanwise.Run]
     return table
 
 
-def _status(status: str) -> str:
+def _status(status: str) -> object:  # a rich Text
+    from rich.text import Text
+
     style = {"FINISHED": "green", "FAILED": "bold red", "RUNNING": "yellow"}.get(status, "dim")
-    return f"[{style}]{status}[/{style}]"
+    return Text(status, style=style)
 
 
 def _time(ms: int | None) -> str:

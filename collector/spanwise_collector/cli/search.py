@@ -72,10 +72,9 @@ def _search(url: str, kind: str, filter_string: str, order_by: tuple[str, ...], 
 
 
 def _more(token: str | None) -> None:
-    if token:
-        from .render import console
+    from .render import more
 
-        console().print(f"[dim]more: --page-token {token}[/dim]")
+    more(token)
 
 
 @traces.command("search")

@@ -39,14 +39,12 @@ def list_cmd(
         return
     from spanwise import TraceInfo
 
-    from .render import TRACE_DROP_FIRST, console, print_table, traces_table
+    from .render import TRACE_DROP_FIRST, more, print_table, traces_table
 
-    out = console()
     print_table(
         traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]), TRACE_DROP_FIRST
     )
-    if payload.get("next_page_token"):
-        out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
+    more(payload.get("next_page_token"))
 
 
 @traces.command("get")
@@ -265,4 +263,4 @@ def export_cmd(file: IO[str], filter_string: str | None, since: str | None, unti
             if not token or not page["traces"]:
                 break
     file.flush()
-    _stderr().print(f"[dim]{written} trace(s) exported[/dim]")
+    _stderr().print(f"{written} trace(s) exported", style="dim")
