@@ -65,3 +65,22 @@ def test_next_page_token_prints_on_one_line_to_copy(sdk, collector):
     second = run_cli("traces", "list", "--limit", "1", "--page-token", token, "--json",
                      "--url", collector.http_url)  # fmt: skip
     assert second.returncode == 0, second.stderr
+
+
+def test_a_tree_deeper_than_the_terminal_says_what_it_left_out(sdk, collector):
+    def chain(n: int) -> None:
+        if n:
+            with spanwise.start_span(f"level-{n}"):
+                chain(n - 1)
+
+    with spanwise.start_span("deep-root") as root:
+        chain(60)
+    assert sdk.flush(30)
+    result = _run_width(80, "traces", "get", root.trace_id, "--url", collector.http_url)
+    assert result.returncode == 0, result.stderr
+    # rich drops whatever no longer fits the width: 60 levels used to end at ~20, unsaid
+    shown = [n for n in range(1, 61) if f"level-{n} " in result.stdout]
+    text = " ".join(result.stdout.split())
+    note = text.split("… ")[1].split(" deeper span(s) not shown")[0]
+    assert shown == list(range(61 - len(shown), 61)) and int(note) == 60 - len(shown)
+    assert max(map(len, result.stdout.splitlines())) <= 80

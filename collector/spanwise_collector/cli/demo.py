@@ -83,7 +83,7 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
             print_json([asdict(t) for t in traces])
         else:
             for trace in traces:
-                out.print(trace_tree(trace))
+                out.print(trace_tree(trace, width=out.width))
                 if trace.info.assessments:
                     print_table(assessments_table(trace.info.assessments, "Assessments"),
                                 ASSESSMENT_DROP_FIRST)  # fmt: skip

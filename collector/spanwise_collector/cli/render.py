@@ -14,6 +14,7 @@ from rich.tree import Tree
 from spanwise import Span, Trace, TraceInfo
 
 MAX_DEPTH = 200  # rich renders trees recursively
+LABEL_WIDTH = 24  # columns kept for the deepest label drawn (name, type, duration…)
 _STATUS_STYLE = {"ERROR": "bold red", "OK": "green", "UNSET": "dim"}
 
 
@@ -84,8 +85,18 @@ def _span_node(span: Span, io_chars: int, prefix: Text | None = None) -> Any:
     return Group(*lines)
 
 
-def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
-    """The span tree; ``io_chars`` > 0 adds each span's inputs and outputs, cut to that."""
+def max_depth(width: int | None) -> int:
+    """Levels a tree can show in ``width`` columns: each level indents 4 more, and rich
+    silently drops what no longer fits (a 250-deep chain showed 20 spans at 80 columns)."""
+    if width is None:
+        return MAX_DEPTH
+    return max(4, min(MAX_DEPTH, (width - LABEL_WIDTH) // 4))
+
+
+def trace_tree(trace: Trace, io_chars: int = 0, width: int | None = None) -> Tree:
+    """The span tree; ``io_chars`` > 0 adds each span's inputs and outputs, cut to that.
+    With ``width`` (the terminal's), levels that would not fit are left out, and counted."""
+    limit = max_depth(width)
     info = trace.info
     head = Text()
     head.append(f"trace {info.trace_id}", style="bold")
@@ -113,6 +124,7 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
     # Iterative (a 10k-deep parent chain must not hit the recursion limit); each span
     # is visited once, so parent cycles terminate.
     reached: set[str] = set()
+    hidden: dict[int, tuple[Tree, int]] = {}  # the last node drawn → spans left out under it
     stack: list[tuple[Tree, str | None, int]] = [(tree, None, 0)]
     while stack:
         node, parent, depth = stack.pop()
@@ -121,13 +133,15 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
             if span.span_id in reached:
                 continue
             reached.add(span.span_id)
-            if depth >= MAX_DEPTH:
+            if depth >= limit:
                 branches.append((node, span.span_id, depth + 1))  # walk on, draw nothing
+                hidden[id(node)] = (node, hidden.get(id(node), (node, 0))[1] + 1)
                 continue
             branches.append((node.add(_span_node(span, io_chars)), span.span_id, depth + 1))
-        if depth == MAX_DEPTH and branches:
-            node.add(Text(f"… deeper spans not shown (depth > {MAX_DEPTH})", style="dim"))
         stack.extend(reversed(branches))
+    for node, count in hidden.values():
+        node.add(Text(f"… {count:,} deeper span(s) not shown (depth > {limit}; "
+                      "--json has them)", style="dim"))  # fmt: skip
     # Spans whose parents form a cycle are reachable from no root: show them at the top.
     for span in spans:
         if span.span_id not in reached:

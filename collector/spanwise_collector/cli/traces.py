@@ -68,7 +68,8 @@ def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     from .render import IO_CHARS, assessments_table, console, print_table, trace_tree
 
     trace = Trace.from_dict(payload)
-    console().print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0))
+    out = console()
+    out.print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0, width=out.width))
     if trace.info.assessments:
         print_table(assessments_table(trace.info.assessments, "Assessments"), ASSESSMENT_DROP_FIRST)
 
