@@ -213,6 +213,27 @@ def test_bad_query_parameters_are_4xx_with_a_message(collector, path, expected):
     assert json.loads(text)["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "name"),
+    [
+        ("/api/v1/costs?since=99999999999999999999", None, "since"),  # was a 500
+        ("/api/v1/costs?since=1d&until=99999999999999", None, "until"),  # was "store unavailable"
+        ("/api/v1/costs?since=0001-01-01", None, "since"),
+        ("/api/v1/costs?until=soon", None, "until"),
+        ("/api/v1/pricing/unknown?since=999999999999d", None, "since"),
+        ("/api/v1/pricing/reprice", {"since": "99999999999999999999"}, "since"),
+        ("/api/v1/traces?until=tomorrow", None, "until"),
+        ("/api/v1/sessions?since=yesterday", None, "since"),
+        ("/api/v1/analytics", {"until": "nope"}, "until"),
+    ],
+)
+def test_a_bad_or_out_of_range_time_is_400_naming_the_parameter(collector, path, body, name):
+    data = None if body is None else json.dumps(body).encode()
+    status, text = http(collector.http_url + path, data, "application/json")
+    assert status == 400, text
+    assert json.loads(text)["detail"].startswith((f"{name} ", f"invalid {name} ")), text
+
+
 def test_spool_full_over_http_is_429_with_retry_after():
     from spanwise_collector.pipeline.admission import Overloaded
     from spanwise_collector.pipeline.spool import SpoolFull

@@ -140,7 +140,7 @@ def _reprice_store(store: str, prices: tuple[str, ...], since: str, model: str |
     from ..store import StoreError, open_store
 
     try:
-        start = parse_time(since, default=datetime.now(UTC))
+        start = parse_time(since, default=datetime.now(UTC), name="--since")
         book = PriceBook.load(overrides=prices)
         opened = open_store(store)
     except (QueryError, ValueError, StoreError) as exc:
