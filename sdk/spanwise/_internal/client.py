@@ -377,5 +377,19 @@ def _error_message(err: urllib.error.HTTPError) -> str:
         return err.reason or "error"
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("message") or body
+        if isinstance(detail, list) and detail and all(_is_field_error(d) for d in detail):
+            return "; ".join(_field_error(d) for d in detail)
         return detail if isinstance(detail, str) else json.dumps(detail)
     return str(body)
+
+
+def _is_field_error(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("loc"), list) and "msg" in item
+
+
+def _field_error(item: dict) -> str:
+    """One of the API's 422 details (FastAPI's validation errors) as "name: what is wrong"
+    (e.g. "max_results: Input should be less than or equal to 1000"), not a JSON dump."""
+    loc = [str(part) for part in item["loc"]]
+    where = ".".join(loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path") else loc)
+    return f"{where}: {item['msg']}" if where else str(item["msg"])

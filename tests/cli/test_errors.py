@@ -1,0 +1,21 @@
+"""What the CLI and the Client say when a request is wrong: one line that names the fix."""
+
+from __future__ import annotations
+
+import pytest
+import spanwise
+
+from tests.cli.test_cli import run_cli
+
+
+def test_a_rejected_parameter_is_named_not_dumped_as_json(collector):
+    result = run_cli("analytics", "--group-by", "model,day,hour,user,session,project",
+                     "--url", collector.http_url)  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "error: HTTP 422: group_by: List should have at most 5 items after validation, not 6"
+    )
+    client = spanwise.Client(collector.http_url)
+    with pytest.raises(spanwise.SpanwiseAPIError) as err:
+        client.search_traces(max_results=5000)
+    assert str(err.value) == "HTTP 422: max_results: Input should be less than or equal to 1000"
