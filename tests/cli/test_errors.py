@@ -19,3 +19,20 @@ def test_a_rejected_parameter_is_named_not_dumped_as_json(collector):
     with pytest.raises(spanwise.SpanwiseAPIError) as err:
         client.search_traces(max_results=5000)
     assert str(err.value) == "HTTP 422: max_results: Input should be less than or equal to 1000"
+
+
+def test_every_command_has_help_whose_summary_is_a_whole_phrase():
+    import click
+    from spanwise_collector.cli import cli
+
+    def walk(command: click.Command, path: str):
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, f"{path} {name}")
+
+    for path, command in walk(cli, "spanwise"):
+        assert command.help, path
+        # click cuts a group's listing at the first ". ": "Traces matching FILTER, e.g."
+        summary = command.get_short_help_str(limit=200)
+        assert not summary.endswith(("e.g.", "i.e.")), (path, summary)

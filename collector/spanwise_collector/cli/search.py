@@ -87,7 +87,17 @@ def _more(token: str | None) -> None:
 def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
                   until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                   page_token: str | None) -> None:  # fmt: skip
-    """Traces matching FILTER, e.g. "span.model = 'gpt-4o' AND trace.cost > 0.01"."""
+    """Traces matching FILTER (every trace if none), newest first unless --order-by.
+
+    FILTER combines trace.*, span.*, tags.<key>, metadata.<key>, feedback.<name> and
+    span.attributes.<key> with AND/OR/NOT; a wrong field lists the known ones.
+
+    \b
+    Examples:
+      spanwise traces search "span.model = 'gpt-4o' AND trace.cost > 0.01" --since 1d
+      spanwise traces search "trace.status = 'ERROR'" --order-by "trace.duration_ms DESC"
+      spanwise traces search "tags.env = 'prod'" --json | jq -r '.traces[].info.trace_id'
+    """
     payload = _search(url, "traces", filter_string, order_by, limit, page_token, since, until,
                       project)  # fmt: skip
     infos = [t["info"] for t in payload["traces"]]
@@ -126,7 +136,13 @@ _SPAN_COLUMNS = ["trace_id", "span_id", "name", "span_type", "status", "start_ti
 def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
                  until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                  page_token: str | None) -> None:  # fmt: skip
-    """Spans matching FILTER, e.g. "span.type = 'LLM' AND span.model = 'gpt-4o'"."""
+    """Spans matching FILTER (every span if none), newest first unless --order-by.
+
+    \b
+    Examples:
+      spanwise spans search "span.type = 'LLM' AND span.model = 'gpt-4o'" --since 1d
+      spanwise spans search "span.status = 'ERROR'" --order-by "span.duration_ms DESC"
+    """
     payload = _search(url, "spans", filter_string, order_by, limit, page_token, since, until,
                       project)  # fmt: skip
     rows = payload["spans"]
@@ -222,13 +238,21 @@ def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None
     "session, tag:<key>, hour, day; with --level trace also feedback:<name>.",
 )
 @click.option("--metrics", default="", help="Comma-separated; default all.")
-@click.option("--filter", "filter_string", default=None, help="Filter string.")
+@click.option("--filter", "filter_string", default=None,
+              help="Only what this filter matches (the search's filter language), "
+                   "e.g. \"span.model = 'gpt-4o'\".")  # fmt: skip
 @click.option("--level", type=click.Choice(["span", "trace"]), default="span", show_default=True)
 @api_errors
 def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: str | None,
               project: str | None, group_by: str, metrics: str, filter_string: str | None,
               level: str) -> None:  # fmt: skip
-    """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped."""
+    """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped.
+
+    \b
+    Examples:
+      spanwise analytics --group-by model,day --since 7d
+      spanwise analytics --level trace --group-by feedback:helpful --metrics count,cost
+    """
     from spanwise import Client
 
     body = {

@@ -12,7 +12,7 @@ from .common import api_errors, json_option, print_json, url_option
 
 @click.group()
 def traces() -> None:
-    """Read traces from a collector."""
+    """Read, search, tag, export and delete the traces a collector stored."""
 
 
 @traces.command("list")
@@ -25,7 +25,7 @@ def traces() -> None:
 def list_cmd(
     url: str, as_json: bool, limit: int, project: str | None, page_token: str | None
 ) -> None:
-    """Newest traces first."""
+    """Newest traces first (`spanwise traces search` filters them)."""
     from spanwise import Client
 
     client = Client(url)
@@ -56,7 +56,13 @@ def list_cmd(
                    "--json has them whole).")  # fmt: skip
 @api_errors
 def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
-    """One trace as a tree of spans (name, type, duration, status, tokens, cost)."""
+    """One trace as a tree of spans (name, type, duration, status, tokens, cost).
+
+    \b
+    Examples:
+      spanwise traces get 5f1c2e0a9b8d4c7e8f6a1b2c3d4e5f60 --io
+      spanwise traces get 5f1c2e0a9b8d4c7e8f6a1b2c3d4e5f60 --json | jq '.spans | length'
+    """
     from spanwise import Client, Trace
 
     client = Client(url)
