@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import spanwise
 
@@ -36,3 +38,11 @@ def test_every_command_has_help_whose_summary_is_a_whole_phrase():
         # click cuts a group's listing at the first ". ": "Traces matching FILTER, e.g."
         summary = command.get_short_help_str(limit=200)
         assert not summary.endswith(("e.g.", "i.e.")), (path, summary)
+
+
+def test_a_url_without_http_is_taken_as_http(collector):
+    # used to fail with "unknown url type: 127.0.0.1; is `spanwise collector` running?"
+    host_port = collector.http_url.removeprefix("http://")
+    result = run_cli("traces", "list", "--limit", "1", "--json", "--url", host_port)
+    assert result.returncode == 0, result.stderr
+    assert "traces" in json.loads(result.stdout)

@@ -10,11 +10,21 @@ from typing import Any
 
 import click
 
+
+def with_scheme(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # "localhost:4318" is what people type (as for curl); urllib would call it an
+    # "unknown url type" and the error would ask whether the collector is running.
+    if value and "://" not in value:
+        return f"http://{value}"
+    return value
+
+
 url_option = click.option(
     "--url",
     envvar="SPANWISE_API_URL",
     default="http://127.0.0.1:4318",
     show_default=True,
+    callback=with_scheme,
     help="The collector's HTTP API (env SPANWISE_API_URL).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
