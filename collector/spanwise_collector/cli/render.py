@@ -151,7 +151,7 @@ def trace_tree(trace: Trace, io_chars: int = 0, width: int | None = None) -> Tre
 
 # Hidden first when a table does not fit the terminal (see ``fit``).
 TRACE_DROP_FIRST = ("tokens", "start", "spans")
-COST_DROP_FIRST = ("reasoning", "cached", "unpriced", "input tok", "output tok")
+COST_DROP_FIRST = ("reasoning", "cached", "input tok", "output tok")
 
 
 def traces_table(infos: Iterable[TraceInfo]) -> Table:
@@ -201,7 +201,7 @@ def costs_table(summary: object) -> Table:
     for n, key in enumerate(summary.group_by):
         table.add_column(key, footer="total" if n == 0 else "")
     numbers = [
-        ("cost", lambda r: _cost(r.cost) or "$0"),
+        ("cost", _row_cost),
         ("calls", lambda r: f"{r.calls:,}"),
         ("input tok", lambda r: f"{r.input_tokens:,}"),
         ("cached", lambda r: f"{r.cached_tokens:,}"),
@@ -214,7 +214,19 @@ def costs_table(summary: object) -> Table:
     for row in summary.rows:
         keys = [row.key.get(k) or "-" for k in summary.group_by]
         table.add_row(*keys, *(fmt(row) for _, fmt in numbers))
+    if total.unpriced_calls:
+        table.caption += (f"\n{total.unpriced_calls:,} call(s) without a price are not in the costs"
+                          " (≥: at least; `spanwise pricing unknown` names their models)")  # fmt: skip
     return table
+
+
+def _row_cost(row: Any) -> str:
+    """A cost that leaves out calls without a price is a lower bound, and says so: an
+    unknown model's calls are "unknown", not "$0.000000"."""
+    if row.unpriced_calls and row.unpriced_calls >= row.calls:
+        return "unknown"
+    text = _cost(row.cost) or "$0"
+    return f"≥ {text}" if row.unpriced_calls else text
 
 
 def assessments_table(items: Iterable[Any], title: str | None = None) -> Table:
