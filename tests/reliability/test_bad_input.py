@@ -234,6 +234,23 @@ def test_a_bad_or_out_of_range_time_is_400_naming_the_parameter(collector, path,
     assert json.loads(text)["detail"].startswith((f"{name} ", f"invalid {name} ")), text
 
 
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/api/v1/traces/search", "filter_string"),  # MLflow's name; this API's is "filter"
+        ("/api/v1/spans/search", "filters"),
+        ("/api/v1/analytics", "group"),
+        ("/api/v1/runs/search", "filter"),  # MLflow REST's name; this API's is "filter_string"
+    ],
+)
+def test_a_misspelt_search_key_is_refused_not_ignored(collector, path, key):
+    # ignored, it answered 200 with every trace/run, as if all had matched
+    body = json.dumps({key: "trace.name = 'nothing-has-this-name'"}).encode()
+    status, text = http(collector.http_url + path, body, "application/json")
+    assert status == 422, text
+    assert [e["loc"] for e in json.loads(text)["detail"]] == [["body", key]]
+
+
 def test_spool_full_over_http_is_429_with_retry_after():
     from spanwise_collector.pipeline.admission import Overloaded
     from spanwise_collector.pipeline.spool import SpoolFull
