@@ -251,6 +251,22 @@ def test_a_misspelt_search_key_is_refused_not_ignored(collector, path, key):
     assert [e["loc"] for e in json.loads(text)["detail"]] == [["body", key]]
 
 
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/traces?filter_string=trace.status%20%3D%20'ERROR'", "filter_string"),
+        ("/api/v1/traces?max_results=5", "max_results"),  # this endpoint's is "limit"
+        ("/api/v1/sessions?limit=5", "limit"),  # and this one's "max_results"
+        ("/api/v1/costs?groupby=model", "groupby"),
+    ],
+)
+def test_an_unknown_query_parameter_is_refused_not_ignored(collector, path, name):
+    # ignored, it answered 200: every trace, the default page size, costs by nothing
+    status, text = http(collector.http_url + path)
+    assert status == 400, text
+    assert json.loads(text)["detail"].startswith(f"unknown query parameter '{name}'; ")
+
+
 def test_spool_full_over_http_is_429_with_retry_after():
     from spanwise_collector.pipeline.admission import Overloaded
     from spanwise_collector.pipeline.spool import SpoolFull
