@@ -84,3 +84,19 @@ def test_a_tree_deeper_than_the_terminal_says_what_it_left_out(sdk, collector):
     note = text.split("… ")[1].split(" deeper span(s) not shown")[0]
     assert shown == list(range(61 - len(shown), 61)) and int(note) == 60 - len(shown)
     assert max(map(len, result.stdout.splitlines())) <= 80
+
+
+def test_empty_results_say_so_instead_of_an_empty_table(collector):
+    url = ("--url", collector.http_url)
+    nowhere = f"no-such-project-{uuid.uuid4().hex[:8]}"
+    expected = {
+        ("traces", "search", "--project", nowhere): "no traces match (check the filter",
+        ("traces", "list", "--project", nowhere): f"no traces in project '{nowhere}'",
+        ("spans", "search", "--project", nowhere): "no spans match",
+        ("sessions", "list", "--project", nowhere): "no sessions match",
+        ("runs", "search", "--filter", "metrics.never_logged > 0"): "no runs match",
+    }
+    for args, said in expected.items():
+        result = run_cli(*args, *url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(said) and "┃" not in result.stdout, (args, result.stdout)

@@ -313,6 +313,10 @@ def _needed_width(column: Any, out: Console) -> int:
     return max(header, widest) + 3  # padding and the border
 
 
-def print_table(table: Table, drop_first: Sequence[str] = ()) -> None:
+def print_table(table: Table, drop_first: Sequence[str] = (), empty: str | None = None) -> None:
+    """``empty``: what to say instead of a table with headers and no rows."""
     out = console()
+    if empty and not table.row_count:
+        out.print(empty, style="dim")
+        return
     out.print(fit(table, out, drop_first))

@@ -45,7 +45,7 @@ def list_experiments(url: str, as_json: bool, filter_string: str, max_results: i
     for e in payload["experiments"]:
         tags = ", ".join(f"{k}={v}" for k, v in sorted(e["tags"].items()))
         table.add_row(e["experiment_id"], e["name"], _time(e["creation_time"]), tags)
-    print_table(table)
+    print_table(table, empty="no experiments" + (" match --filter" if filter_string else ""))
 
 
 @click.group()
@@ -86,7 +86,8 @@ def search_cmd(url: str, as_json: bool, experiments_: tuple[str, ...], filter_st
 
     from .render import more, print_table
 
-    print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"))
+    print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"),
+                empty="no runs match (check --filter and --experiment)")  # fmt: skip
     more(payload.get("next_page_token"))
 
 

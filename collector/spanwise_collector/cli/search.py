@@ -71,6 +71,9 @@ def _search(url: str, kind: str, filter_string: str, order_by: tuple[str, ...], 
     return Client(url)._request("POST", f"/api/v1/{kind}/search", body=body)
 
 
+_WHERE = "(check the filter, --project and --since/--until)"
+
+
 def _more(token: str | None) -> None:
     from .render import more
 
@@ -112,7 +115,8 @@ def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
 
         from .render import TRACE_DROP_FIRST, print_table, traces_table
 
-        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST)
+        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST,
+                    empty=f"no traces match {_WHERE}")  # fmt: skip
         _more(payload.get("next_page_token"))
 
 
@@ -155,7 +159,7 @@ def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sinc
 
         columns = ["name", "span_type", "status", "duration_ms", "model", "input_tokens",
                    "output_tokens", "cost", "trace_id"]  # fmt: skip
-        print_table(rows_table(rows, columns))
+        print_table(rows_table(rows, columns), empty=f"no spans match {_WHERE}")
         _more(payload.get("next_page_token"))
 
 
@@ -193,7 +197,8 @@ def sessions_list(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
     else:
         from .render import print_table, rows_table
 
-        print_table(rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
+        print_table(rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]),
+                    empty=f"no sessions match {_WHERE}")  # fmt: skip
         _more(payload.get("next_page_token"))
 
 
@@ -271,4 +276,5 @@ def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: s
     else:
         from .render import print_table, rows_table
 
-        print_table(rows_table(rows, columns, title=f"{level} analytics"))
+        print_table(rows_table(rows, columns, title=f"{level} analytics"),
+                    empty=f"no {level}s match {_WHERE}")  # fmt: skip

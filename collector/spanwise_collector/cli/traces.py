@@ -41,9 +41,8 @@ def list_cmd(
 
     from .render import TRACE_DROP_FIRST, more, print_table, traces_table
 
-    print_table(
-        traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]), TRACE_DROP_FIRST
-    )
+    print_table(traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]),
+                TRACE_DROP_FIRST, empty="no traces" + (f" in project {project!r}" if project else ""))  # fmt: skip
     more(payload.get("next_page_token"))
 
 
