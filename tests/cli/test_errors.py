@@ -46,3 +46,16 @@ def test_a_url_without_http_is_taken_as_http(collector):
     result = run_cli("traces", "list", "--limit", "1", "--json", "--url", host_port)
     assert result.returncode == 0, result.stderr
     assert "traces" in json.loads(result.stdout)
+
+
+def test_an_empty_or_odd_id_is_an_error_not_another_request(collector):
+    url = ("--url", collector.http_url)
+    for args in (("traces", "get", ""), ("runs", "get", ""), ("assessments", "list", "")):
+        result = run_cli(*args, *url)  # GET /traces/ was the trace list: KeyError traceback
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "must not be empty" in result.stderr
+    odd = run_cli("traces", "get", "abc?limit=1", *url)  # the "?" began a query string
+    assert odd.returncode == 1 and "invalid trace id 'abc?limit=1'" in odd.stderr
+    client = spanwise.Client(collector.http_url)
+    with pytest.raises(spanwise.SpanwiseAPIError, match="invalid trace id ''"):
+        client.get_trace("")

@@ -46,6 +46,16 @@ def api_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def path_id(value: str, param: str) -> str:
+    """An id argument as one URL path segment: quoted ("?" or "/" in it must not change the
+    request), never empty (GET /traces/ is the trace list: a KeyError traceback)."""
+    import urllib.parse
+
+    if not value.strip():
+        raise click.BadParameter("must not be empty", param_hint=param)
+    return urllib.parse.quote(value, safe="")
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 

@@ -7,7 +7,7 @@ import math
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, path_id, print_json, url_option
 
 MAX_COLUMNS = 8  # metric/param columns shown in the runs table
 
@@ -100,7 +100,7 @@ def get_cmd(run_id: str, url: str, as_json: bool) -> None:
     """One run: status, times, params, latest metrics, tags."""
     from spanwise import Client, Run
 
-    payload = Client(url)._request("GET", f"/api/v1/runs/{run_id}")
+    payload = Client(url)._request("GET", f"/api/v1/runs/{path_id(run_id, 'RUN_ID')}")
     if as_json:
         print_json(payload)
         return

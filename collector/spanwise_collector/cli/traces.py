@@ -7,7 +7,7 @@ from typing import IO
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, path_id, print_json, url_option
 
 
 @click.group()
@@ -65,7 +65,7 @@ def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     from spanwise import Client, Trace
 
     client = Client(url)
-    payload = client._request("GET", f"/api/v1/traces/{trace_id}")
+    payload = client._request("GET", f"/api/v1/traces/{path_id(trace_id, 'TRACE_ID')}")
     if as_json:
         print_json(payload)
         return

@@ -90,7 +90,12 @@ class Client(
     # -- traces ----------------------------------------------------------------
     def get_trace(self, trace_id: str) -> Trace | None:
         """The trace with all its spans, or ``None`` if the collector has no such trace."""
-        found = self._not_found_is_none("GET", f"/api/v1/traces/{trace_id}")
+        import urllib.parse
+
+        if not trace_id:  # GET /traces/ would be the trace list
+            raise SpanwiseAPIError(400, "invalid trace id '': expected 32 hexadecimal characters")
+        path = f"/api/v1/traces/{urllib.parse.quote(trace_id, safe='')}"
+        found = self._not_found_is_none("GET", path)
         return None if found is None else Trace.from_dict(found)
 
     def search_traces(
