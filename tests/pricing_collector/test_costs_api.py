@@ -91,3 +91,16 @@ def test_costs_cli(collector, project):
     assert data["total"]["cost"] == "3.01" and data["group_by"] == ["model", "day"]
     bad = CliRunner().invoke(cli, ["costs", "--url", collector.http_url, "--group-by", "color"])
     assert bad.exit_code == 1 and "invalid group_by" in bad.output
+
+
+def test_costs_table_does_not_show_unpriced_calls_as_free(collector, project):
+    args = ["costs", "--url", collector.http_url, "--project", project, "--since", "2025-03-01",
+            "--until", "2025-03-03"]  # fmt: skip
+    table = CliRunner().invoke(cli, args, env={"COLUMNS": "80"})
+    assert table.exit_code == 0, table.output
+    mystery = next(line for line in table.output.splitlines() if "mystery-model" in line)
+    # was "$0.000000", and the unpriced column the first to go on a narrow terminal
+    assert "unknown" in mystery and "$0" not in mystery
+    total = next(line for line in table.output.splitlines() if "total" in line)
+    assert "≥ $3.0100" in total
+    assert "1 call(s) without a price are not in the costs" in " ".join(table.output.split())

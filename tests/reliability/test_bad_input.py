@@ -189,7 +189,7 @@ def test_deep_parent_chains_and_cycles_are_stored_and_rendered(collector, client
     out = io.StringIO()
     Console(file=out, width=1200).print(trace_tree(trace))
     text = out.getvalue()
-    assert "deeper spans not shown" in text
+    assert "… 9,800 deeper span(s) not shown (depth > 200" in text  # d0 … d199 drawn
     assert "(parent cycle)" in text and "cyc-a" in text and "cyc-b" in text
 
 
@@ -211,6 +211,60 @@ def test_bad_query_parameters_are_4xx_with_a_message(collector, path, expected):
     status, text = http(collector.http_url + path)
     assert status == expected, text
     assert json.loads(text)["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "name"),
+    [
+        ("/api/v1/costs?since=99999999999999999999", None, "since"),  # was a 500
+        ("/api/v1/costs?since=1d&until=99999999999999", None, "until"),  # was "store unavailable"
+        ("/api/v1/costs?since=0001-01-01", None, "since"),
+        ("/api/v1/costs?until=soon", None, "until"),
+        ("/api/v1/pricing/unknown?since=999999999999d", None, "since"),
+        ("/api/v1/pricing/reprice", {"since": "99999999999999999999"}, "since"),
+        ("/api/v1/traces?until=tomorrow", None, "until"),
+        ("/api/v1/sessions?since=yesterday", None, "since"),
+        ("/api/v1/analytics", {"until": "nope"}, "until"),
+    ],
+)
+def test_a_bad_or_out_of_range_time_is_400_naming_the_parameter(collector, path, body, name):
+    data = None if body is None else json.dumps(body).encode()
+    status, text = http(collector.http_url + path, data, "application/json")
+    assert status == 400, text
+    assert json.loads(text)["detail"].startswith((f"{name} ", f"invalid {name} ")), text
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/api/v1/traces/search", "filter_string"),  # MLflow's name; this API's is "filter"
+        ("/api/v1/spans/search", "filters"),
+        ("/api/v1/analytics", "group"),
+        ("/api/v1/runs/search", "filter"),  # MLflow REST's name; this API's is "filter_string"
+    ],
+)
+def test_a_misspelt_search_key_is_refused_not_ignored(collector, path, key):
+    # ignored, it answered 200 with every trace/run, as if all had matched
+    body = json.dumps({key: "trace.name = 'nothing-has-this-name'"}).encode()
+    status, text = http(collector.http_url + path, body, "application/json")
+    assert status == 422, text
+    assert [e["loc"] for e in json.loads(text)["detail"]] == [["body", key]]
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/traces?filter_string=trace.status%20%3D%20'ERROR'", "filter_string"),
+        ("/api/v1/traces?max_results=5", "max_results"),  # this endpoint's is "limit"
+        ("/api/v1/sessions?limit=5", "limit"),  # and this one's "max_results"
+        ("/api/v1/costs?groupby=model", "groupby"),
+    ],
+)
+def test_an_unknown_query_parameter_is_refused_not_ignored(collector, path, name):
+    # ignored, it answered 200: every trace, the default page size, costs by nothing
+    status, text = http(collector.http_url + path)
+    assert status == 400, text
+    assert json.loads(text)["detail"].startswith(f"unknown query parameter '{name}'; ")
 
 
 def test_spool_full_over_http_is_429_with_retry_after():

@@ -28,6 +28,7 @@ from . import (
     trace_tags,
     traces,
 )
+from .query_params import refuse_unknown_query_params
 from .unicode import refuse_lone_surrogates
 
 logger = logging.getLogger("spanwise.collector")
@@ -57,7 +58,7 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
         title="Spanwise collector",
         version=__version__,
         description="OTLP/HTTP ingest and the Spanwise query API.",
-        dependencies=[Depends(refuse_lone_surrogates)],
+        dependencies=[Depends(refuse_lone_surrogates), Depends(refuse_unknown_query_params)],
         **_without_self_tracing(),
     )
     app.state.store = store

@@ -34,8 +34,8 @@ async def costs(
     store: ClickHouseStore = Depends(get_store),
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    start = q.parse_time(since, default=now - timedelta(days=7))
-    end = q.parse_time(until, default=now + timedelta(seconds=1))
+    start = q.parse_time(since, default=now - timedelta(days=7), name="since")
+    end = q.parse_time(until, default=now + timedelta(seconds=1), name="until")
     return await run_in_threadpool(q.cost_summary, store, _group_by(group_by), start, end, project)
 
 
@@ -46,7 +46,7 @@ async def unknown(
     project: str | None = None,
     store: ClickHouseStore = Depends(get_store),
 ) -> dict[str, Any]:
-    start = q.parse_time(since, default=datetime.now(UTC) - timedelta(days=30))
+    start = q.parse_time(since, default=datetime.now(UTC) - timedelta(days=30), name="since")
     models = await run_in_threadpool(q.unknown_models, store, start, limit, project)
     return {"since": start.isoformat(), "models": models}
 
@@ -68,6 +68,6 @@ async def reprice(
     book = next((p.book for p in pipeline.processors if isinstance(p, PricingProcessor)), None)
     if book is None:
         raise QueryError("this collector does not price spans")
-    start = q.parse_time(body.since, default=datetime.now(UTC))
+    start = q.parse_time(body.since, default=datetime.now(UTC), name="since")
     report = await run_in_threadpool(run, store, book, start, body.model)
     return report.to_json()

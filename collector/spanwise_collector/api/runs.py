@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..query import experiments as qe
@@ -57,18 +58,25 @@ async def get_experiment(
 
 
 # -- runs --------------------------------------------------------------------------
+class RunSearchRequest(BaseModel):
+    # MLflow's REST API names the filter "filter": refused, not ignored (every run matched).
+    model_config = {"extra": "forbid"}
+
+    experiment_ids: list[str] = Field(default_factory=list)
+    filter_string: str = ""
+    order_by: list[str] = Field(default_factory=list)
+    max_results: int = Field(default=1000, ge=1, le=MAX_RESULTS)
+    page_token: str | None = None
+
+
 @router.post("/runs/search", summary="Search runs with an MLflow-style filter_string")
 async def search_runs(
-    experiment_ids: list[str] = Body(default=[]),
-    filter_string: str = Body(default=""),
-    order_by: list[str] = Body(default=[]),
-    max_results: int = Body(default=1000, ge=1, le=MAX_RESULTS),
-    page_token: str | None = Body(default=None),
-    store: ClickHouseStore = Depends(get_store),
+    body: RunSearchRequest, store: ClickHouseStore = Depends(get_store)
 ) -> dict[str, Any]:
     return await run_in_threadpool(
-        q.search_runs, store, experiment_ids, filter_string, order_by, max_results, page_token
-    )
+        q.search_runs, store, body.experiment_ids, body.filter_string, body.order_by,
+        body.max_results, body.page_token,
+    )  # fmt: skip
 
 
 @router.get("/runs/{run_id}", summary="One run: info, params, latest metrics, tags")

@@ -25,6 +25,10 @@ _TIME = "ISO date/datetime (UTC if no zone), epoch milliseconds, or relative: 30
 
 
 class _Window(BaseModel):
+    # A misspelt key (MLflow's "filter_string" for "filter") must not go unnoticed: ignored,
+    # it returned every trace as if it had matched.
+    model_config = {"extra": "forbid"}
+
     filter: str | None = Field(default=None, max_length=10_000, description=_FILTER)
     since: str | None = Field(default=None, max_length=100, description=_TIME)
     until: str | None = Field(default=None, max_length=100, description=_TIME)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .common import api_errors, json_option, key_values, print_json, url_option
+from .common import api_errors, json_option, key_values, path_id, print_json, url_option
 
 ASSESSMENT_DROP_FIRST = ("created", "id", "rationale", "source")
 
@@ -117,8 +117,9 @@ def list_cmd(trace_id: str, url: str, as_json: bool) -> None:
     from spanwise import Client
 
     client = Client(url)
+    path = f"/api/v1/traces/{path_id(trace_id, 'TRACE_ID')}/assessments"
     if as_json:
-        print_json(client._request("GET", f"/api/v1/traces/{trace_id}/assessments"))
+        print_json(client._request("GET", path))
         return
     from .render import assessments_table, print_table
 

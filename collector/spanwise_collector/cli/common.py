@@ -10,11 +10,21 @@ from typing import Any
 
 import click
 
+
+def with_scheme(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # "localhost:4318" is what people type (as for curl); urllib would call it an
+    # "unknown url type" and the error would ask whether the collector is running.
+    if value and "://" not in value:
+        return f"http://{value}"
+    return value
+
+
 url_option = click.option(
     "--url",
     envvar="SPANWISE_API_URL",
     default="http://127.0.0.1:4318",
     show_default=True,
+    callback=with_scheme,
     help="The collector's HTTP API (env SPANWISE_API_URL).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -34,6 +44,16 @@ def api_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+def path_id(value: str, param: str) -> str:
+    """An id argument as one URL path segment: quoted ("?" or "/" in it must not change the
+    request), never empty (GET /traces/ is the trace list: a KeyError traceback)."""
+    import urllib.parse
+
+    if not value.strip():
+        raise click.BadParameter("must not be empty", param_hint=param)
+    return urllib.parse.quote(value, safe="")
 
 
 def print_json(data: Any) -> None:

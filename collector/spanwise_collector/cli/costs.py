@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from spanwise_pricing.cli import pricing
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, print_json, url_option, with_scheme
 
 __all__ = ["costs", "pricing", "reprice"]
 
@@ -84,6 +84,7 @@ def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None
 @click.option(
     "--url",
     default=None,
+    callback=with_scheme,
     envvar="SPANWISE_API_URL",
     help="A running collector: reprice with ITS prices (its --prices files).",
 )
@@ -140,7 +141,7 @@ def _reprice_store(store: str, prices: tuple[str, ...], since: str, model: str |
     from ..store import StoreError, open_store
 
     try:
-        start = parse_time(since, default=datetime.now(UTC))
+        start = parse_time(since, default=datetime.now(UTC), name="--since")
         book = PriceBook.load(overrides=prices)
         opened = open_store(store)
     except (QueryError, ValueError, StoreError) as exc:

@@ -78,10 +78,13 @@ def get_cmd(name: str, max_records: int, url: str, as_json: bool) -> None:
     if as_json:
         print_json({**_dataset_dict(found), "records": [_dataset_dict(r) for r in records]})
         return
+    from rich.text import Text
+
     from .render import console, print_table, rows_table
 
     out = console()
-    out.print(f"[bold]{found.name}[/bold]  {found.dataset_id}  {found.record_count} record(s)")
+    out.print(Text.assemble((found.name, "bold"),
+                            f"  {found.dataset_id}  {found.record_count} record(s)"))  # fmt: skip
     if found.description:
         out.print(found.description)
     if found.tags:

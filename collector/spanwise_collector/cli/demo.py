@@ -28,7 +28,6 @@ import click
 def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
     """Start a collector on free local ports, run example agents, print their traces."""
     import spanwise
-    from rich.markup import escape
 
     from ..server import Collector, CollectorConfig
     from ..store import StoreError
@@ -46,8 +45,8 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
         except (StoreError, OSError) as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
-        status.print(f"[dim]collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
-                  f"store {server.store.location.describe()}[/dim]")  # fmt: skip
+        status.print(f"collector: OTLP/gRPC {server.grpc_endpoint}, API {server.http_url}, "
+                     f"store {server.store.location.describe()}", style="dim")  # fmt: skip
         spanwise.configure(
             endpoint=server.grpc_endpoint, project="demo", service_name="spanwise-demo",
             api_url=server.http_url,
@@ -84,14 +83,14 @@ def demo(store: str | None, n: int, as_json: bool) -> None:  # fmt: skip
             print_json([asdict(t) for t in traces])
         else:
             for trace in traces:
-                out.print(trace_tree(trace))
+                out.print(trace_tree(trace, width=out.width))
                 if trace.info.assessments:
                     print_table(assessments_table(trace.info.assessments, "Assessments"),
                                 ASSESSMENT_DROP_FIRST)  # fmt: skip
         scores = ", ".join(f"{k} {v:g}" for k, v in sorted(evaluation.metrics.items()))
-        status.print(f"[dim]evaluation run {evaluation.run_id} (dataset support-golden, "
-                     f"{len(evaluation.rows)} records): {escape(scores)}[/dim]")  # fmt: skip
-        status.print(f"[dim]{len(traces)} traces. {escape(_next_steps(store))}[/dim]")
+        status.print(f"evaluation run {evaluation.run_id} (dataset support-golden, "
+                     f"{len(evaluation.rows)} records): {scores}", style="dim")  # fmt: skip
+        status.print(f"{len(traces)} traces. {_next_steps(store)}", style="dim")
     finally:
         spanwise.flush(5)
         server.stop(grace=2)

@@ -67,12 +67,14 @@ def get_cmd(name: str, version: int | None, alias: str | None, url: str, as_json
     if as_json:
         print_json(_prompt_dict(found))
         return
+    from rich.text import Text
+
     from .render import console
 
     out = console()
-    head = f"[bold]{found.name}[/bold] v{found.version} ({found.type})"
+    head = Text.assemble((found.name, "bold"), f" v{found.version} ({found.type})")
     if found.aliases:
-        head += "  aliases: " + ", ".join(found.aliases)
+        head.append("  aliases: " + ", ".join(found.aliases))
     out.print(head, highlight=False)
     if found.commit_message:
         out.print(found.commit_message, highlight=False)
@@ -83,10 +85,10 @@ def get_cmd(name: str, version: int | None, alias: str | None, url: str, as_json
     out.rule()
     if found.type == "chat":
         for message in found.template:
-            out.print(f"[bold]{message['role']}[/bold]: ", end="")
-            out.print(message["content"], markup=False, highlight=False)
+            out.print(Text(f"{message['role']}", style="bold"), ": ", sep="", end="")
+            out.print(message["content"], highlight=False)
     else:
-        out.print(found.template, markup=False, highlight=False)
+        out.print(found.template, highlight=False)
 
 
 @prompts.command("create")

@@ -14,6 +14,7 @@ from rich.tree import Tree
 from spanwise import Span, Trace, TraceInfo
 
 MAX_DEPTH = 200  # rich renders trees recursively
+LABEL_WIDTH = 24  # columns kept for the deepest label drawn (name, type, duration…)
 _STATUS_STYLE = {"ERROR": "bold red", "OK": "green", "UNSET": "dim"}
 
 
@@ -84,8 +85,18 @@ def _span_node(span: Span, io_chars: int, prefix: Text | None = None) -> Any:
     return Group(*lines)
 
 
-def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
-    """The span tree; ``io_chars`` > 0 adds each span's inputs and outputs, cut to that."""
+def max_depth(width: int | None) -> int:
+    """Levels a tree can show in ``width`` columns: each level indents 4 more, and rich
+    silently drops what no longer fits (a 250-deep chain showed 20 spans at 80 columns)."""
+    if width is None:
+        return MAX_DEPTH
+    return max(4, min(MAX_DEPTH, (width - LABEL_WIDTH) // 4))
+
+
+def trace_tree(trace: Trace, io_chars: int = 0, width: int | None = None) -> Tree:
+    """The span tree; ``io_chars`` > 0 adds each span's inputs and outputs, cut to that.
+    With ``width`` (the terminal's), levels that would not fit are left out, and counted."""
+    limit = max_depth(width)
     info = trace.info
     head = Text()
     head.append(f"trace {info.trace_id}", style="bold")
@@ -113,6 +124,7 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
     # Iterative (a 10k-deep parent chain must not hit the recursion limit); each span
     # is visited once, so parent cycles terminate.
     reached: set[str] = set()
+    hidden: dict[int, tuple[Tree, int]] = {}  # the last node drawn → spans left out under it
     stack: list[tuple[Tree, str | None, int]] = [(tree, None, 0)]
     while stack:
         node, parent, depth = stack.pop()
@@ -121,13 +133,15 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
             if span.span_id in reached:
                 continue
             reached.add(span.span_id)
-            if depth >= MAX_DEPTH:
+            if depth >= limit:
                 branches.append((node, span.span_id, depth + 1))  # walk on, draw nothing
+                hidden[id(node)] = (node, hidden.get(id(node), (node, 0))[1] + 1)
                 continue
             branches.append((node.add(_span_node(span, io_chars)), span.span_id, depth + 1))
-        if depth == MAX_DEPTH and branches:
-            node.add(Text(f"… deeper spans not shown (depth > {MAX_DEPTH})", style="dim"))
         stack.extend(reversed(branches))
+    for node, count in hidden.values():
+        node.add(Text(f"… {count:,} deeper span(s) not shown (depth > {limit}; "
+                      "--json has them)", style="dim"))  # fmt: skip
     # Spans whose parents form a cycle are reachable from no root: show them at the top.
     for span in spans:
         if span.span_id not in reached:
@@ -137,7 +151,7 @@ def trace_tree(trace: Trace, io_chars: int = 0) -> Tree:
 
 # Hidden first when a table does not fit the terminal (see ``fit``).
 TRACE_DROP_FIRST = ("tokens", "start", "spans")
-COST_DROP_FIRST = ("reasoning", "cached", "unpriced", "input tok", "output tok")
+COST_DROP_FIRST = ("reasoning", "cached", "input tok", "output tok")
 
 
 def traces_table(infos: Iterable[TraceInfo]) -> Table:
@@ -164,7 +178,16 @@ def traces_table(infos: Iterable[TraceInfo]) -> Table:
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr)
+    # markup off: names, tags and values are the user's data, and rich would read
+    # "[/x]" in them as a tag (and fail) or "[red]" as a style (and drop it); our own
+    # styling goes through Text and style= instead.
+    return Console(stderr=stderr, markup=False)
+
+
+def more(token: str | None) -> None:
+    """The next page's token, whole on one line (the terminal wraps it, so it copies)."""
+    if token:
+        console().print(f"more: --page-token {token}", style="dim", soft_wrap=True)
 
 
 def costs_table(summary: object) -> Table:
@@ -178,7 +201,7 @@ def costs_table(summary: object) -> Table:
     for n, key in enumerate(summary.group_by):
         table.add_column(key, footer="total" if n == 0 else "")
     numbers = [
-        ("cost", lambda r: _cost(r.cost) or "$0"),
+        ("cost", _row_cost),
         ("calls", lambda r: f"{r.calls:,}"),
         ("input tok", lambda r: f"{r.input_tokens:,}"),
         ("cached", lambda r: f"{r.cached_tokens:,}"),
@@ -191,7 +214,19 @@ def costs_table(summary: object) -> Table:
     for row in summary.rows:
         keys = [row.key.get(k) or "-" for k in summary.group_by]
         table.add_row(*keys, *(fmt(row) for _, fmt in numbers))
+    if total.unpriced_calls:
+        table.caption += (f"\n{total.unpriced_calls:,} call(s) without a price are not in the costs"
+                          " (≥: at least; `spanwise pricing unknown` names their models)")  # fmt: skip
     return table
+
+
+def _row_cost(row: Any) -> str:
+    """A cost that leaves out calls without a price is a lower bound, and says so: an
+    unknown model's calls are "unknown", not "$0.000000"."""
+    if row.unpriced_calls and row.unpriced_calls >= row.calls:
+        return "unknown"
+    text = _cost(row.cost) or "$0"
+    return f"≥ {text}" if row.unpriced_calls else text
 
 
 def assessments_table(items: Iterable[Any], title: str | None = None) -> Table:
@@ -278,6 +313,10 @@ def _needed_width(column: Any, out: Console) -> int:
     return max(header, widest) + 3  # padding and the border
 
 
-def print_table(table: Table, drop_first: Sequence[str] = ()) -> None:
+def print_table(table: Table, drop_first: Sequence[str] = (), empty: str | None = None) -> None:
+    """``empty``: what to say instead of a table with headers and no rows."""
     out = console()
+    if empty and not table.row_count:
+        out.print(empty, style="dim")
+        return
     out.print(fit(table, out, drop_first))

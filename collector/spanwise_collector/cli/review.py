@@ -107,7 +107,7 @@ def review(name: str, filter_string: str | None, project: str | None, since: str
                 break
             seen.add(trace.info.trace_id)
             out.rule(f"{done + skipped + 1}")
-            out.print(trace_tree(trace, io_chars=io_chars))
+            out.print(trace_tree(trace, io_chars=io_chars, width=out.width))
             value = _answer(name, kind, choices)
             if value is ...:
                 _summary(done, skipped)

@@ -7,7 +7,7 @@ import math
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, path_id, print_json, url_option
 
 MAX_COLUMNS = 8  # metric/param columns shown in the runs table
 
@@ -45,7 +45,7 @@ def list_experiments(url: str, as_json: bool, filter_string: str, max_results: i
     for e in payload["experiments"]:
         tags = ", ".join(f"{k}={v}" for k, v in sorted(e["tags"].items()))
         table.add_row(e["experiment_id"], e["name"], _time(e["creation_time"]), tags)
-    print_table(table)
+    print_table(table, empty="no experiments" + (" match --filter" if filter_string else ""))
 
 
 @click.group()
@@ -84,12 +84,11 @@ def search_cmd(url: str, as_json: bool, experiments_: tuple[str, ...], filter_st
         return
     from spanwise import Run
 
-    from .render import console, print_table
+    from .render import more, print_table
 
-    out = console()
-    print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"))
-    if payload.get("next_page_token"):
-        out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
+    print_table(runs_table([Run.from_dict(r) for r in payload["runs"]]), ("start", "status"),
+                empty="no runs match (check --filter and --experiment)")  # fmt: skip
+    more(payload.get("next_page_token"))
 
 
 @runs.command("get")
@@ -101,18 +100,20 @@ def get_cmd(run_id: str, url: str, as_json: bool) -> None:
     """One run: status, times, params, latest metrics, tags."""
     from spanwise import Client, Run
 
-    payload = Client(url)._request("GET", f"/api/v1/runs/{run_id}")
+    payload = Client(url)._request("GET", f"/api/v1/runs/{path_id(run_id, 'RUN_ID')}")
     if as_json:
         print_json(payload)
         return
     from rich.table import Table
+    from rich.text import Text
 
     from .render import console
 
     run = Run.from_dict(payload)
     info = run.info
     out = console()
-    out.print(f"[bold]run {info.run_id}[/bold]  {info.run_name}  {_status(info.status)}")
+    out.print(Text.assemble((f"run {info.run_id}", "bold"), f"  {info.run_name}  ",
+                            _status(info.status)))  # fmt: skip
     out.print(f"experiment {info.experiment_id}  started {_time(info.start_time)}  "
               f"ended {_time(info.end_time)}")  # fmt: skip
     for title, values in (("params", run.data.params), ("metrics", run.data.metrics),
@@ -152,9 +153,11 @@ def runs_table(items: list) -> object:  # list[spanwise.Run]
     return table
 
 
-def _status(status: str) -> str:
+def _status(status: str) -> object:  # a rich Text
+    from rich.text import Text
+
     style = {"FINISHED": "green", "FAILED": "bold red", "RUNNING": "yellow"}.get(status, "dim")
-    return f"[{style}]{status}[/{style}]"
+    return Text(status, style=style)
 
 
 def _time(ms: int | None) -> str:

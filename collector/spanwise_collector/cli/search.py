@@ -71,11 +71,13 @@ def _search(url: str, kind: str, filter_string: str, order_by: tuple[str, ...], 
     return Client(url)._request("POST", f"/api/v1/{kind}/search", body=body)
 
 
-def _more(token: str | None) -> None:
-    if token:
-        from .render import console
+_WHERE = "(check the filter, --project and --since/--until)"
 
-        console().print(f"[dim]more: --page-token {token}[/dim]")
+
+def _more(token: str | None) -> None:
+    from .render import more
+
+    more(token)
 
 
 @traces.command("search")
@@ -88,7 +90,17 @@ def _more(token: str | None) -> None:
 def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
                   until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                   page_token: str | None) -> None:  # fmt: skip
-    """Traces matching FILTER, e.g. "span.model = 'gpt-4o' AND trace.cost > 0.01"."""
+    """Traces matching FILTER (every trace if none), newest first unless --order-by.
+
+    FILTER combines trace.*, span.*, tags.<key>, metadata.<key>, feedback.<name> and
+    span.attributes.<key> with AND/OR/NOT; a wrong field lists the known ones.
+
+    \b
+    Examples:
+      spanwise traces search "span.model = 'gpt-4o' AND trace.cost > 0.01" --since 1d
+      spanwise traces search "trace.status = 'ERROR'" --order-by "trace.duration_ms DESC"
+      spanwise traces search "tags.env = 'prod'" --json | jq -r '.traces[].info.trace_id'
+    """
     payload = _search(url, "traces", filter_string, order_by, limit, page_token, since, until,
                       project)  # fmt: skip
     infos = [t["info"] for t in payload["traces"]]
@@ -103,7 +115,8 @@ def traces_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
 
         from .render import TRACE_DROP_FIRST, print_table, traces_table
 
-        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST)
+        print_table(traces_table(TraceInfo.from_dict(i) for i in infos), TRACE_DROP_FIRST,
+                    empty=f"no traces match {_WHERE}")  # fmt: skip
         _more(payload.get("next_page_token"))
 
 
@@ -127,7 +140,13 @@ _SPAN_COLUMNS = ["trace_id", "span_id", "name", "span_type", "status", "start_ti
 def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
                  until: str | None, project: str | None, order_by: tuple[str, ...], limit: int,
                  page_token: str | None) -> None:  # fmt: skip
-    """Spans matching FILTER, e.g. "span.type = 'LLM' AND span.model = 'gpt-4o'"."""
+    """Spans matching FILTER (every span if none), newest first unless --order-by.
+
+    \b
+    Examples:
+      spanwise spans search "span.type = 'LLM' AND span.model = 'gpt-4o'" --since 1d
+      spanwise spans search "span.status = 'ERROR'" --order-by "span.duration_ms DESC"
+    """
     payload = _search(url, "spans", filter_string, order_by, limit, page_token, since, until,
                       project)  # fmt: skip
     rows = payload["spans"]
@@ -140,7 +159,7 @@ def spans_search(filter_string: str, url: str, as_json: bool, as_csv: bool, sinc
 
         columns = ["name", "span_type", "status", "duration_ms", "model", "input_tokens",
                    "output_tokens", "cost", "trace_id"]  # fmt: skip
-        print_table(rows_table(rows, columns))
+        print_table(rows_table(rows, columns), empty=f"no spans match {_WHERE}")
         _more(payload.get("next_page_token"))
 
 
@@ -178,7 +197,8 @@ def sessions_list(filter_string: str, url: str, as_json: bool, as_csv: bool, sin
     else:
         from .render import print_table, rows_table
 
-        print_table(rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]))
+        print_table(rows_table(payload["sessions"], _SESSION_COLUMNS[:2] + _SESSION_COLUMNS[4:]),
+                    empty=f"no sessions match {_WHERE}")  # fmt: skip
         _more(payload.get("next_page_token"))
 
 
@@ -223,13 +243,21 @@ def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None
     "session, tag:<key>, hour, day; with --level trace also feedback:<name>.",
 )
 @click.option("--metrics", default="", help="Comma-separated; default all.")
-@click.option("--filter", "filter_string", default=None, help="Filter string.")
+@click.option("--filter", "filter_string", default=None,
+              help="Only what this filter matches (the search's filter language), "
+                   "e.g. \"span.model = 'gpt-4o'\".")  # fmt: skip
 @click.option("--level", type=click.Choice(["span", "trace"]), default="span", show_default=True)
 @api_errors
 def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: str | None,
               project: str | None, group_by: str, metrics: str, filter_string: str | None,
               level: str) -> None:  # fmt: skip
-    """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped."""
+    """Count, cost, tokens, latency p50/p90/p99 and error rate, grouped.
+
+    \b
+    Examples:
+      spanwise analytics --group-by model,day --since 7d
+      spanwise analytics --level trace --group-by feedback:helpful --metrics count,cost
+    """
     from spanwise import Client
 
     body = {
@@ -248,4 +276,5 @@ def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: s
     else:
         from .render import print_table, rows_table
 
-        print_table(rows_table(rows, columns, title=f"{level} analytics"))
+        print_table(rows_table(rows, columns, title=f"{level} analytics"),
+                    empty=f"no {level}s match {_WHERE}")  # fmt: skip

@@ -7,12 +7,12 @@ from typing import IO
 
 import click
 
-from .common import api_errors, json_option, print_json, url_option
+from .common import api_errors, json_option, path_id, print_json, url_option
 
 
 @click.group()
 def traces() -> None:
-    """Read traces from a collector."""
+    """Read, search, tag, export and delete the traces a collector stored."""
 
 
 @traces.command("list")
@@ -25,7 +25,7 @@ def traces() -> None:
 def list_cmd(
     url: str, as_json: bool, limit: int, project: str | None, page_token: str | None
 ) -> None:
-    """Newest traces first."""
+    """Newest traces first (`spanwise traces search` filters them)."""
     from spanwise import Client
 
     client = Client(url)
@@ -39,14 +39,11 @@ def list_cmd(
         return
     from spanwise import TraceInfo
 
-    from .render import TRACE_DROP_FIRST, console, print_table, traces_table
+    from .render import TRACE_DROP_FIRST, more, print_table, traces_table
 
-    out = console()
-    print_table(
-        traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]), TRACE_DROP_FIRST
-    )
-    if payload.get("next_page_token"):
-        out.print(f"[dim]more: --page-token {payload['next_page_token']}[/dim]")
+    print_table(traces_table(TraceInfo.from_dict(t["info"]) for t in payload["traces"]),
+                TRACE_DROP_FIRST, empty="no traces" + (f" in project {project!r}" if project else ""))  # fmt: skip
+    more(payload.get("next_page_token"))
 
 
 @traces.command("get")
@@ -58,11 +55,17 @@ def list_cmd(
                    "--json has them whole).")  # fmt: skip
 @api_errors
 def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
-    """One trace as a tree of spans (name, type, duration, status, tokens, cost)."""
+    """One trace as a tree of spans (name, type, duration, status, tokens, cost).
+
+    \b
+    Examples:
+      spanwise traces get 5f1c2e0a9b8d4c7e8f6a1b2c3d4e5f60 --io
+      spanwise traces get 5f1c2e0a9b8d4c7e8f6a1b2c3d4e5f60 --json | jq '.spans | length'
+    """
     from spanwise import Client, Trace
 
     client = Client(url)
-    payload = client._request("GET", f"/api/v1/traces/{trace_id}")
+    payload = client._request("GET", f"/api/v1/traces/{path_id(trace_id, 'TRACE_ID')}")
     if as_json:
         print_json(payload)
         return
@@ -70,7 +73,8 @@ def get_cmd(trace_id: str, url: str, as_json: bool, show_io: bool) -> None:
     from .render import IO_CHARS, assessments_table, console, print_table, trace_tree
 
     trace = Trace.from_dict(payload)
-    console().print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0))
+    out = console()
+    out.print(trace_tree(trace, io_chars=IO_CHARS if show_io else 0, width=out.width))
     if trace.info.assessments:
         print_table(assessments_table(trace.info.assessments, "Assessments"), ASSESSMENT_DROP_FIRST)
 
@@ -265,4 +269,4 @@ def export_cmd(file: IO[str], filter_string: str | None, since: str | None, unti
             if not token or not page["traces"]:
                 break
     file.flush()
-    _stderr().print(f"[dim]{written} trace(s) exported[/dim]")
+    _stderr().print(f"{written} trace(s) exported", style="dim")

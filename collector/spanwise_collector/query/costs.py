@@ -51,11 +51,32 @@ _CALLS = (
 _COUNTED = "CostStatus NOT IN ('counted_in_child', 'counted_in_parent', '')"
 
 
-def parse_time(value: str | None, *, default: datetime) -> datetime:
-    """ISO date/datetime (naive = UTC), epoch milliseconds, or relative (``7d``, ``12h``, ``30m``)."""
+# DateTime64(9) holds 1900..2262: a time outside it fails in the store (or overflows
+# Python's datetime first), so it is refused here, by the parameter's name.
+EARLIEST = datetime(1900, 1, 2, tzinfo=UTC)
+LATEST = datetime(2261, 12, 30, tzinfo=UTC)
+
+
+def parse_time(value: str | None, *, default: datetime, name: str = "time") -> datetime:
+    """ISO date/datetime (naive = UTC), epoch milliseconds, or relative (``7d``, ``12h``,
+    ``30m``); QueryError naming ``name`` (the parameter) if invalid or out of range."""
     if value is None or not value.strip():
         return default
-    text = value.strip()
+    try:
+        parsed = _parse_time(value.strip())
+    except (OverflowError, OSError, ValueError):
+        parsed = EARLIEST - timedelta(days=1)  # a number too large for datetime
+    if parsed is None:
+        raise QueryError(
+            f"invalid {name} {value!r}: use an ISO date/datetime, epoch milliseconds or a "
+            "relative time such as 7d, 12h, 30m"
+        )
+    if not EARLIEST <= parsed <= LATEST:
+        raise QueryError(f"{name} {value!r} is out of range (years 1900 to 2261)")
+    return parsed
+
+
+def _parse_time(text: str) -> datetime | None:
     rel = _RELATIVE.match(text)
     if rel:
         return datetime.now(UTC) - timedelta(**{_UNITS[rel[2]]: int(rel[1])})
@@ -67,10 +88,7 @@ def parse_time(value: str | None, *, default: datetime) -> datetime:
         try:
             parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
         except ValueError:
-            raise QueryError(
-                f"invalid time {value!r}: use an ISO date/datetime, epoch milliseconds or a "
-                "relative time such as 7d, 12h, 30m"
-            ) from None
+            return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

@@ -14,32 +14,23 @@ from typing import Any
 
 from spanwise_collector.filters import InvalidPageToken, decode_page_token, encode_page_token
 
-from ..query.costs import parse_time
+from ..query.costs import EARLIEST, LATEST, parse_time
 from ..query.errors import QueryError
 
 __all__ = ["MAX_RESULTS", "Window", "check_fields", "open_window", "time_value"]
 
 MAX_RESULTS = 1000
 # DateTime64(9) spans 1900..2262; these stand for "unbounded".
-_MIN = datetime(1900, 1, 2, tzinfo=UTC)
-_MAX = datetime(2261, 12, 30, tzinfo=UTC)
+_MIN, _MAX = EARLIEST, LATEST
 
 
-def time_value(value: Any, default: datetime) -> datetime:
+def time_value(value: Any, default: datetime, name: str = "time") -> datetime:
     """datetime, epoch ms, ISO text or relative (7d, 12h, 30m); QueryError otherwise."""
     if value is None or value == "":
         return default
     if isinstance(value, datetime):
         value = value.isoformat()
-    try:
-        result = parse_time(str(value), default=default)
-    except (OverflowError, OSError, ValueError) as exc:
-        if isinstance(exc, QueryError):
-            raise
-        raise QueryError(f"time {value!r} is out of range") from None
-    if not _MIN <= result <= _MAX:
-        raise QueryError(f"time {value!r} is out of range")
-    return result
+    return parse_time(str(value), default=default, name=name)
 
 
 def _ns(moment: datetime) -> int:
@@ -100,8 +91,8 @@ def open_window(
         if not _ns(_MIN) <= s <= u <= _ns(_MAX):
             raise InvalidPageToken("invalid page token: time window out of range")
         return Window(_from_ns(s), _from_ns(u), project or "", body["k"], fingerprint)
-    start = time_value(since, _MIN)
-    end = time_value(until, _MAX)
+    start = time_value(since, _MIN, "since")
+    end = time_value(until, _MAX, "until")
     if start >= end:
         raise QueryError("since must be before until")
     return Window(start, end, project or "", None, fingerprint)

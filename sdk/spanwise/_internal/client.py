@@ -104,7 +104,12 @@ class Client(
     # -- traces ----------------------------------------------------------------
     def get_trace(self, trace_id: str) -> Trace | None:
         """The trace with all its spans, or ``None`` if the collector has no such trace."""
-        found = self._not_found_is_none("GET", f"/api/v1/traces/{trace_id}")
+        import urllib.parse
+
+        if not trace_id:  # GET /traces/ would be the trace list
+            raise SpanwiseAPIError(400, "invalid trace id '': expected 32 hexadecimal characters")
+        path = f"/api/v1/traces/{urllib.parse.quote(trace_id, safe='')}"
+        found = self._not_found_is_none("GET", path)
         return None if found is None else Trace.from_dict(found)
 
     def search_traces(
@@ -391,5 +396,19 @@ def _error_message(err: urllib.error.HTTPError) -> str:
         return err.reason or "error"
     if isinstance(body, dict):
         detail = body.get("detail") or body.get("message") or body
+        if isinstance(detail, list) and detail and all(_is_field_error(d) for d in detail):
+            return "; ".join(_field_error(d) for d in detail)
         return detail if isinstance(detail, str) else json.dumps(detail)
     return str(body)
+
+
+def _is_field_error(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("loc"), list) and "msg" in item
+
+
+def _field_error(item: dict) -> str:
+    """One of the API's 422 details (FastAPI's validation errors) as "name: what is wrong"
+    (e.g. "max_results: Input should be less than or equal to 1000"), not a JSON dump."""
+    loc = [str(part) for part in item["loc"]]
+    where = ".".join(loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path") else loc)
+    return f"{where}: {item['msg']}" if where else str(item["msg"])
