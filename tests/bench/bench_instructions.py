@@ -221,7 +221,9 @@ def run(ctx: Context) -> Section:
         "call: each system's workload of benchmarks 1 and 2 run twice, with "
         + ", ".join(f"{k} {getattr(w, n)[0]}/{getattr(w, n)[1]}" for k, w in WORKLOADS.items())
         + f" calls after {WARMUP} warm-up calls; the difference divided by the difference in "
-        "calls. Deterministic to ~0.05% run to run, whatever else the machine does.",
+        "calls. Whatever else the machine does, an uninstrumented call repeats to ~0.01% and a "
+        "system's added instructions to ~±5% (its exporter's and the GC's passes fall a little "
+        "differently from run to run); timed, the same figures move by ±20–50% here.",
         tuple(tables),
         notes=(
             "Instructions are not time: cache misses, branch mispredictions and system calls "
