@@ -22,6 +22,7 @@ from ._internal.export import SpanStats
 from ._internal.runs.fluent import (
     active_run,
     end_run,
+    last_active_run,
     log_artifact,
     log_artifacts,
     log_metric,
@@ -162,6 +163,7 @@ __all__ = [
     "flush",
     "get_current_trace_id",
     "get_last_active_trace_id",
+    "last_active_run",
     "load_prompt",
     "log_artifact",
     "log_artifacts",

@@ -270,3 +270,44 @@ def test_search_runs_takes_one_id_name_or_sort_key_as_a_string(sdk):
     client = spanwise.Client()
     found = client.search_runs([low.info.experiment_id], order_by="metrics.m DESC")
     assert [r.info.run_id for r in found] == expected
+
+
+def test_a_worker_thread_logs_to_its_parents_run_by_id(sdk, client):
+    """A bare thread does not see the run its parent made active (contextvars): with
+    ``run_id=`` it logs to that run, as with MLflow's ``run_id`` arguments."""
+    with spanwise.start_run(experiment_name=experiment()) as run:
+
+        def work() -> None:
+            assert spanwise.active_run() is None
+            spanwise.log_metric("loss", 0.5, step=3, run_id=run.run_id)
+            spanwise.log_metrics({"acc": 0.9}, run_id=run.run_id)
+            spanwise.log_param("worker", "w1", run_id=run.run_id)
+            spanwise.set_tag("shard", "7", run_id=run.run_id)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+    spanwise.log_metric("after_end", 1.0, run_id=run.run_id)  # an ended run, as MLflow allows
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.data.metrics == {"loss": 0.5, "acc": 0.9, "after_end": 1.0}
+    assert stored.data.params == {"worker": "w1"} and stored.data.tags["shard"] == "7"
+    assert run.data.params == {"worker": "w1"}  # the process's own view too
+
+
+def test_run_id_of_a_run_not_started_here_is_refused_and_starts_nothing(sdk):
+    with pytest.raises(InvalidParameterError, match="not a run this process started"):
+        spanwise.log_metric("m", 1.0, run_id="0" * 32)
+    with pytest.raises(InvalidParameterError, match="not a run this process started"):
+        spanwise.log_params({"p": 1}, run_id="nope")
+    assert spanwise.active_run() is None
+
+
+def test_last_active_run_is_the_active_one_or_the_last_ended(sdk):
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        assert spanwise.last_active_run().run_id == run.run_id
+        spanwise.log_metric("m", 2.0)
+    last = spanwise.last_active_run()
+    assert last.run_id == run.run_id
+    assert last.info.status == "FINISHED" and last.data.metrics == {"m": 2.0}
+    assert spanwise.flush(30)

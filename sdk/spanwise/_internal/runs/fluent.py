@@ -18,7 +18,7 @@ from typing import Any
 from ..exceptions import InvalidParameterError, SpanwiseError
 from . import ids
 from .sender import EXIT_HOOKS, SENDER
-from .state import ACTIVE, LIVE, ActiveRun, RunState, current
+from .state import ACTIVE, ENDED, LIVE, ActiveRun, RunState, current, remember_ended
 from .types import Experiment
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "end_run",
     "flush",
     "get_experiment_name",
+    "last_active_run",
     "log_artifact",
     "log_artifacts",
     "log_metric",
@@ -49,6 +50,7 @@ _experiment = {"name": os.environ.get("SPANWISE_EXPERIMENT_NAME") or DEFAULT_EXP
 _created: set[str] = set()
 _lock = threading.Lock()
 _exit_hook = {"registered": False}
+_last: dict[str, RunState] = {}  # "run": the run this process started last
 
 
 def _now_ms() -> int:
@@ -128,6 +130,7 @@ def start_run(
     _register_exit_hook()
     with _lock:
         LIVE[state.run_id] = state
+        _last["run"] = state
     SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
     ACTIVE.set((*ACTIVE.get(), state))
     for key, value in checked.items():
@@ -144,6 +147,7 @@ def _end(state: RunState, status: str) -> None:
     with _lock:
         if LIVE.pop(state.run_id, None) is None:
             return  # already ended
+        remember_ended(state)
     state.status, state.end_time = status, _now_ms()
     SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
 
@@ -160,12 +164,36 @@ def active_run() -> ActiveRun | None:
     return ActiveRun(state) if state is not None else None
 
 
-def _run_for_logging() -> RunState:
+def last_active_run() -> ActiveRun | None:
+    """The active run of this context, else the run this process started last (ended or
+    not), as MLflow's ``last_active_run``: what a script reads after ``autolog`` or a
+    ``with start_run()`` block has ended it. ``None`` if this process started none."""
+    state = current() or _last.get("run")
+    return ActiveRun(state) if state is not None else None
+
+
+def _run_for_logging(run_id: str | None = None) -> RunState:
+    """The run to log to: ``run_id``'s (a run this process started), else the active one,
+    else a new one (MLflow starts a run implicitly; so do we)."""
+    if run_id is not None:
+        return _started_here(run_id)
     state = current()
-    if state is None:  # MLflow starts a run implicitly; so do we
+    if state is None:
         start_run()
         state = current()
         assert state is not None
+    return state
+
+
+def _started_here(run_id: Any) -> RunState:
+    with _lock:
+        state = LIVE.get(run_id) or ENDED.get(run_id)
+    if state is None:
+        raise InvalidParameterError(
+            f"run_id {run_id!r} is not a run this process started (or one of the last "
+            f"{len(ENDED)} it ended): log to it from the process that runs it, or make it "
+            "active with spanwise.start_run() there"
+        )
     return state
 
 
@@ -195,16 +223,18 @@ def _new_params(state: RunState, texts: Mapping[str, str]) -> dict[str, str]:
     return new
 
 
-def log_param(key: str, value: Any) -> Any:
-    """Log a param (stored as ``str(value)``); a different value for a logged key raises."""
-    log_params({key: value})
+def log_param(key: str, value: Any, run_id: str | None = None) -> Any:
+    """Log a param (stored as ``str(value)``); a different value for a logged key raises.
+    ``run_id``: a run this process started, instead of the active one (e.g. from a worker
+    thread, which does not see the run its parent made active)."""
+    log_params({key: value}, run_id=run_id)
     return value
 
 
-def log_params(params: Mapping[str, Any]) -> None:
+def log_params(params: Mapping[str, Any], run_id: str | None = None) -> None:
     """Log several params: all of them, or none if one is invalid (as MLflow's batch)."""
     texts = {key: _param_text(key, value) for key, value in params.items()}
-    state = _run_for_logging()
+    state = _run_for_logging(run_id)
     with state.lock:
         new = _new_params(state, texts)
         state.params.update(new)
@@ -231,15 +261,24 @@ def _whole(what: str, value: Any) -> int:
 
 
 def log_metric(
-    key: str, value: float, step: int | None = None, timestamp: int | None = None
+    key: str,
+    value: float,
+    step: int | None = None,
+    timestamp: int | None = None,
+    run_id: str | None = None,
 ) -> None:
     """Log one point: ``value`` (NaN and ±inf allowed) at ``step`` (default 0) and
-    ``timestamp`` (epoch ms, default now). Queued, not sent: costs microseconds."""
+    ``timestamp`` (epoch ms, default now), to the active run or ``run_id`` (a run this
+    process started). Queued, not sent: costs microseconds."""
     value = _metric_value(key, value)
     step = 0 if step is None else _whole("step", step)
     ts = time.time_ns() // 1_000_000 if timestamp is None else _whole("timestamp", timestamp)
-    stack = ACTIVE.get()
-    _put_metric(stack[-1] if stack else _run_for_logging(), key, value, step, ts)
+    if run_id is not None:
+        state = _started_here(run_id)
+    else:
+        stack = ACTIVE.get()
+        state = stack[-1] if stack else _run_for_logging()
+    _put_metric(state, key, value, step, ts)
 
 
 def _put_metric(state: RunState, key: str, value: float, step: int, ts: int) -> None:
@@ -250,12 +289,12 @@ def _put_metric(state: RunState, key: str, value: float, step: int, ts: int) -> 
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None,
-                timestamp: int | None = None) -> None:  # fmt: skip
+                timestamp: int | None = None, run_id: str | None = None) -> None:  # fmt: skip
     """Log several metrics at one step: all of them, or none if one is invalid."""
     values = {key: _metric_value(key, value) for key, value in metrics.items()}
     step = 0 if step is None else _whole("step", step)
     ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp)
-    state = _run_for_logging()
+    state = _run_for_logging(run_id)
     for key, value in values.items():
         _put_metric(state, key, value, step, ts)
 
@@ -275,15 +314,15 @@ def _tag(state: RunState, key: str, text: str) -> None:
     SENDER.put(("tag", ids.new_event_id(), state.run_id, key, text, ids.next_version()))
 
 
-def set_tag(key: str, value: Any) -> None:
-    """Set a tag on the active run; setting it again overwrites it."""
-    set_tags({key: value})
+def set_tag(key: str, value: Any, run_id: str | None = None) -> None:
+    """Set a tag on the active run (or ``run_id``'s); setting it again overwrites it."""
+    set_tags({key: value}, run_id=run_id)
 
 
-def set_tags(tags: Mapping[str, Any]) -> None:
+def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
     """Set several tags: all of them, or none if one is invalid."""
     texts = {_check_key(key, "tag"): _tag_text(key, value) for key, value in tags.items()}
-    state = _run_for_logging()
+    state = _run_for_logging(run_id)
     for key, text in texts.items():
         _tag(state, key, text)
 

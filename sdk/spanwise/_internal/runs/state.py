@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from .types import RunData, RunInfo
 
-__all__ = ["ACTIVE", "LIVE", "ActiveRun", "RunState", "current"]
+__all__ = ["ACTIVE", "ENDED", "LIVE", "ActiveRun", "RunState", "current", "remember_ended"]
 
 
 @dataclass(eq=False)
@@ -53,6 +54,16 @@ ACTIVE: contextvars.ContextVar[tuple[RunState, ...]] = contextvars.ContextVar(
 )
 # Runs started and not ended yet, in any context: ended at process exit.
 LIVE: dict[str, RunState] = {}
+# The latest runs this process ended, oldest first: ``run_id=`` may still log to them
+# (as MLflow allows). Bounded, so that a sweep of many runs does not keep them all.
+ENDED: OrderedDict[str, RunState] = OrderedDict()
+MAX_ENDED = 1000
+
+
+def remember_ended(state: RunState) -> None:
+    ENDED[state.run_id] = state
+    while len(ENDED) > MAX_ENDED:
+        ENDED.popitem(last=False)
 
 
 def current() -> RunState | None:
