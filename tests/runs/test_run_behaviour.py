@@ -311,3 +311,74 @@ def test_last_active_run_is_the_active_one_or_the_last_ended(sdk):
     assert last.run_id == run.run_id
     assert last.info.status == "FINISHED" and last.data.metrics == {"m": 2.0}
     assert spanwise.flush(30)
+
+
+def test_start_run_with_run_id_resumes_a_run_this_process_ended(sdk, client):
+    with spanwise.start_run(experiment_name=experiment(), run_name="train") as run:
+        spanwise.log_metric("loss", 1.0, step=0)
+        spanwise.log_param("lr", 0.1)
+    with spanwise.start_run(run_id=run.run_id, tags={"phase": "2"}) as again:
+        assert spanwise.active_run().run_id == run.run_id == again.run_id
+        assert again.info.status == "RUNNING" and again.info.end_time is None
+        spanwise.log_metric("loss", 0.5, step=1)
+        with pytest.raises(InvalidParameterError, match="Changing param values"):
+            spanwise.log_param("lr", 0.2)
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.status == "FINISHED" and stored.info.run_name == "train"
+    assert [m.value for m in client.get_metric_history(run.run_id, "loss")] == [1.0, 0.5]
+    assert stored.data.params == {"lr": "0.1"} and stored.data.tags["phase"] == "2"
+
+
+RESUMED_ELSEWHERE = """
+import sys
+import spanwise
+
+spanwise.configure(endpoint=sys.argv[1], project="tests")
+spanwise.set_experiment(sys.argv[2])
+with spanwise.start_run(run_name="first-process") as run:
+    spanwise.log_param("seed", 7)
+    spanwise.log_metric("acc", 0.5, step=0)
+print(run.run_id)
+"""
+
+
+def test_start_run_with_run_id_resumes_a_run_of_another_process(sdk, client, collector):
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    done = subprocess.run(
+        [sys.executable, "-c", RESUMED_ELSEWHERE, collector.grpc_endpoint, experiment()],
+        capture_output=True, text=True, timeout=60, env=source_env(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    with spanwise.start_run(run_id=run_id) as run:
+        assert run.info.run_name == "first-process" and run.data.params == {"seed": "7"}
+        with pytest.raises(InvalidParameterError, match="Changing param values"):
+            spanwise.log_param("seed", 8)  # immutable across processes too
+        spanwise.log_metric("acc", 0.75, step=1)
+    assert spanwise.flush(30)
+    stored = client.get_run(run_id)
+    assert stored.info.status == "FINISHED" and stored.data.metrics == {"acc": 0.75}
+    assert stored.data.params == {"seed": "7"}
+
+
+def test_start_run_with_an_unknown_run_id_is_refused_and_starts_nothing(sdk):
+    with pytest.raises(InvalidParameterError, match="not found"):
+        spanwise.start_run(run_id="f" * 32)
+    assert spanwise.active_run() is None
+
+
+def test_search_runs_as_a_list_of_runs(sdk):
+    name = experiment()
+    with spanwise.start_run(experiment_name=name, run_name="listed") as run:
+        spanwise.log_metric("m", 3.0)
+    runs = spanwise.search_runs(experiment_names=[name], output_format="list")
+    assert [(r.info.run_id, r.info.run_name, r.data.metrics) for r in runs] == [
+        (run.run_id, "listed", {"m": 3.0})
+    ]
+    with pytest.raises(InvalidParameterError, match="output_format"):
+        spanwise.search_runs(experiment_names=[name], output_format="json")

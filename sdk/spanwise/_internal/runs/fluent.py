@@ -94,6 +94,7 @@ def start_run(
     tags: Mapping[str, Any] | None = None,
     nested: bool = False,
     description: str | None = None,
+    run_id: str | None = None,
 ) -> ActiveRun:
     """Start a run and make it active in this context; use it as a context manager.
 
@@ -101,6 +102,11 @@ def start_run(
     exception propagates). ``nested=True`` starts a child of the active run (in
     the parent's experiment unless ``experiment_name`` is given); without it,
     starting a run while one is active raises ``SpanwiseError``.
+
+    ``run_id`` resumes that run instead (as MLflow's): it is RUNNING again and active
+    here; a run another process logged is read from the collector's query API
+    (``SPANWISE_API_URL``), so its params stay immutable. ``run_name`` and
+    ``experiment_name`` are not used then; ``tags`` are set on it.
     """
     parent = current()
     if parent is not None and not nested:
@@ -108,6 +114,8 @@ def start_run(
             f"run {parent.run_id} is already active; end it with spanwise.end_run() or "
             "start this run with nested=True"
         )
+    if run_id is not None:
+        return _resume(run_id, tags)
     if experiment_name is not None:
         experiment_id = _ensure_experiment(experiment_name)
     elif parent is not None:  # a nested run stays in its parent's experiment
@@ -136,6 +144,52 @@ def start_run(
     for key, value in checked.items():
         _tag(state, key, value)
     return ActiveRun(state)
+
+
+def _resume(run_id: Any, tags: Mapping[str, Any] | None) -> ActiveRun:
+    checked = {_check_key(k, "tag"): _tag_text(k, v) for k, v in (tags or {}).items()}
+    if any(state.run_id == run_id for state in ACTIVE.get()):
+        raise SpanwiseError(f"run {run_id} is already active here")
+    with _lock:
+        state = LIVE.get(run_id) or ENDED.pop(run_id, None)
+    if state is None:
+        state = _fetched(run_id)
+    with state.lock:
+        state.status, state.end_time = "RUNNING", None
+    _register_exit_hook()
+    with _lock:
+        LIVE[state.run_id] = state
+        _last["run"] = state
+    SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
+    ACTIVE.set((*ACTIVE.get(), state))
+    for key, value in checked.items():
+        _tag(state, key, value)
+    return ActiveRun(state)
+
+
+def _fetched(run_id: Any) -> RunState:
+    """A run this process does not know, as the collector has it."""
+    from ..client import Client
+
+    if not isinstance(run_id, str) or not run_id:
+        raise InvalidParameterError(f"run_id must be a run's id, got {run_id!r}")
+    flush()  # what this process queued for it is part of the run
+    run = Client().get_run(run_id)
+    if run is None:
+        raise InvalidParameterError(f"run {run_id!r} not found: nothing to resume")
+    info, data = run.info, run.data
+    state = RunState(
+        run_id=info.run_id,
+        experiment_id=info.experiment_id,
+        run_name=info.run_name,
+        start_time=info.start_time,
+        parent_run_id=info.parent_run_id or "",
+    )
+    state.params.update(data.params)
+    state.tags.update(data.tags)
+    # Latest values only (steps are not in a Run): any point logged from here on is newer.
+    state.metrics.update({k: (v, -(2**63), 0) for k, v in data.metrics.items()})
+    return state
 
 
 def _end(state: RunState, status: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..exceptions import InvalidParameterError
 from . import ids
 from .fluent import flush, get_experiment_name
 
@@ -20,19 +21,23 @@ def search_runs(
     max_results: int = 100_000,
     experiment_names: Sequence[str] | None = None,
     search_all_experiments: bool = False,
+    output_format: str = "pandas",
 ) -> Any:
     """Runs as a ``pandas.DataFrame``: ``run_id, experiment_id, run_name, status,
-    start_time, end_time`` then ``metrics.*``, ``params.*``, ``tags.*`` columns.
+    start_time, end_time`` then ``metrics.*``, ``params.*``, ``tags.*`` columns; with
+    ``output_format="list"``, as a list of ``Run`` (MLflow's two formats).
 
     Without ``experiment_ids``/``experiment_names`` it searches the current
     experiment (``set_experiment``), or every experiment with
     ``search_all_experiments=True``. Run events queued by this process are
     delivered first, so the runs it just logged are included.
     """
-    import pandas as pd
-
     from ..client import Client
 
+    if output_format not in ("pandas", "list"):
+        raise InvalidParameterError(
+            f"output_format must be 'pandas' or 'list', got {output_format!r}"
+        )
     flush()
     # One id, name or sort key given as a string is one item, not its characters.
     experiment_ids, experiment_names, order_by = (
@@ -52,6 +57,10 @@ def search_runs(
         token = page.token
         if not token:
             break
+    if output_format == "list":
+        return runs
+    import pandas as pd
+
     rows = []
     for run in runs:
         info = run.info
