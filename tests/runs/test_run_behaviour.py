@@ -382,3 +382,12 @@ def test_search_runs_as_a_list_of_runs(sdk):
     ]
     with pytest.raises(InvalidParameterError, match="output_format"):
         spanwise.search_runs(experiment_names=[name], output_format="json")
+
+
+def test_the_mlflow_run_name_tag_renames_the_run(sdk, client):
+    with spanwise.start_run(experiment_name=experiment(), run_name="draft") as run:
+        spanwise.set_tag("mlflow.runName", "final")
+        assert run.info.run_name == "final"
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.run_name == "final" and stored.data.tags["mlflow.runName"] == "final"

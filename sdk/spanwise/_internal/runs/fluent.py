@@ -362,10 +362,16 @@ def _tag_text(key: str, value: Any) -> str:
     return text
 
 
+RUN_NAME_TAG = "mlflow.runName"
+
+
 def _tag(state: RunState, key: str, text: str) -> None:
     with state.lock:
         state.tags[key] = text
     SENDER.put(("tag", ids.new_event_id(), state.run_id, key, text, ids.next_version()))
+    if key == RUN_NAME_TAG and text and text != state.run_name:  # renames it, as in MLflow
+        state.run_name = text
+        SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
 
 
 def set_tag(key: str, value: Any, run_id: str | None = None) -> None:
