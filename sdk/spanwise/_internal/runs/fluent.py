@@ -135,13 +135,18 @@ def start_run(
         start_time=_now_ms(),
         parent_run_id=parent.run_id if parent is not None else "",
     )
+    return _activate(state, checked)
+
+
+def _activate(state: RunState, tags: Mapping[str, str]) -> ActiveRun:
+    """``state`` live, sent, active in this context and tagged: a started or resumed run."""
     _register_exit_hook()
     with _lock:
         LIVE[state.run_id] = state
         _last["run"] = state
     SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
     ACTIVE.set((*ACTIVE.get(), state))
-    for key, value in checked.items():
+    for key, value in tags.items():
         _tag(state, key, value)
     return ActiveRun(state)
 
@@ -156,15 +161,7 @@ def _resume(run_id: Any, tags: Mapping[str, Any] | None) -> ActiveRun:
         state = _fetched(run_id)
     with state.lock:
         state.status, state.end_time = "RUNNING", None
-    _register_exit_hook()
-    with _lock:
-        LIVE[state.run_id] = state
-        _last["run"] = state
-    SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
-    ACTIVE.set((*ACTIVE.get(), state))
-    for key, value in checked.items():
-        _tag(state, key, value)
-    return ActiveRun(state)
+    return _activate(state, checked)
 
 
 def _fetched(run_id: Any) -> RunState:
