@@ -49,7 +49,8 @@ def evaluate(
     """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset name,
     a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
     inside a new run, one trace per record, then each scorer on the answer; scores go on
-    the traces as feedback (source CODE), their means (``<name>/mean``) on the run.
+    the traces as feedback (source CODE; LLM_JUDGE for judges), their means
+    (``<name>/mean``) on the run.
 
     Without ``predict_fn``, ``data`` is traces the app already made (``search_traces``
     results, ``Trace`` / ``TraceInfo`` objects or their DataFrame): each is scored on its
@@ -273,23 +274,25 @@ def score_row(
                 raise ValueError(f"another scorer already gave feedback named {taken[0]!r}")
         except Exception as exc:  # the scorer's own failure: an error feedback
             errors[s.name] = f"{type(exc).__name__}: {exc}"
-            logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc))
+            logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc,
+                                    source_type=s.source_type))  # fmt: skip
             continue
         for fb in results:
             scores[fb.name] = fb.value
             if fb.value is not None:  # None: nothing to say (the scorer does not apply)
-                logs.append(_assessment(tid, "feedback", fb.name, fb.value, s.name,
-                                        fb.rationale, fb.metadata))  # fmt: skip
+                logs.append(_assessment(tid, "feedback", fb.name, fb.value, s.name, fb.rationale,
+                                        fb.metadata, source_type=s.source_type))  # fmt: skip
     return replace(row, scores=scores, score_errors=errors), logs
 
 
 def _assessment(
     trace_id: str, kind: str, name: str, value: Any, source_id: str,
     rationale: str | None = None, metadata: Any = None, error: BaseException | None = None,
+    source_type: str = "CODE",
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "trace_id": trace_id, "kind": kind, "name": name, "value": value,
-        "source": {"source_type": "CODE", "source_id": source_id},
+        "source": {"source_type": source_type, "source_id": source_id},
         "rationale": _clip(rationale),
         "metadata": {str(k): _clip(str(v)) for k, v in metadata.items()} if metadata else None,
         "error": {"error_code": type(error).__name__, "error_message": _clip(str(error))}
