@@ -70,6 +70,39 @@ def test_missing_expectations_and_record_ids_in_a_dataframe(sdk, client):
     assert _assessments(client, result.rows[0].trace_id, "expectation") == {}
 
 
+def test_numpy_and_decimal_scores_are_numbers_and_bools(sdk, client):
+    # `np.mean(...) > 0.5` is a numpy bool, a trace's cost a Decimal, a DataFrame's
+    # numbers numpy's: each is a score (and an expectation) like its Python value.
+    from decimal import Decimal
+
+    import numpy as np
+
+    def passed(outputs):
+        return np.float64(0.75) > 0.5
+
+    def cost(trace):
+        return Decimal("0.0012")
+
+    def counts(outputs):
+        return {"chars": np.int64(len(outputs)), "by_char": np.array([1, 1])}
+
+    cases = [{"inputs": {"q": "a"}, "expectations": {"answer": "A", "n": np.int64(1),
+                                                     "ok": np.bool_(True)}}]  # fmt: skip
+    result = sdk.evaluate(cases, upper, [passed, cost, counts])
+
+    row = result.rows[0]
+    assert row.score_errors == {}
+    assert row.scores == {"passed": True, "cost": 0.0012,
+                          "counts": {"chars": 1, "by_char": [1, 1]}}  # fmt: skip
+    assert result.metrics == {"passed/mean": 1.0, "cost/mean": 0.0012,
+                              "evaluation/error_count": 0.0}  # fmt: skip
+    feedback = _assessments(client, row.trace_id, "feedback")
+    assert feedback["passed"].value is True and feedback["cost"].value == 0.0012
+    assert feedback["counts"].value == {"chars": 1, "by_char": [1, 1]}
+    expected = _assessments(client, row.trace_id, "expectation")
+    assert {k: a.value for k, a in expected.items()} == {"answer": "A", "n": 1, "ok": True}
+
+
 def test_a_scorer_with_nothing_to_say_logs_nothing(sdk, client):
     def nothing(outputs) -> list:
         return []

@@ -3,6 +3,7 @@ before anything runs."""
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import numbers
@@ -97,12 +98,20 @@ def _absent_or(value: Any, default: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Numbers of other kinds (numpy, Decimal) as JSON numbers."""
+    """Values of other kinds as JSON ones, inside lists and dicts too: numpy scalars and
+    arrays (``np.bool_`` from ``score > 0.5``, ``np.int64`` from a DataFrame) as Python
+    values, ``Decimal`` (a trace's cost) and other numbers as numbers."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
         return value
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy, without importing it
+        return plain(value.tolist())
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)
     return value
 
