@@ -73,7 +73,7 @@ class Client(
         data = None
         headers = dict(self._headers)
         if body is not None:
-            data = json.dumps(body).encode()
+            data = json.dumps(body, default=_jsonable).encode()
             headers["content-type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
@@ -365,6 +365,19 @@ def _listify(value: Any) -> list[str] | None:
 
 def _body(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _jsonable(value: Any) -> Any:
+    """What ``json`` cannot write but a user hands us as values: numpy scalars and arrays
+    (``np.bool_`` from ``score > 0.5``, a DataFrame's ``np.int64``), ``Decimal`` (a
+    trace's cost) — as the JSON they stand for."""
+    import decimal
+
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy, without importing it
+        return value.tolist()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"a {type(value).__name__} cannot be sent as JSON: {value!r}")
 
 
 def _span_defaults(d: dict[str, Any]) -> dict[str, Any]:
