@@ -6,6 +6,7 @@ app to Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -43,15 +44,17 @@ async def create_scores(
     scores = [body] if isinstance(body, Mapping) else body
     if not isinstance(scores, list) or len(scores) > MAX_SCORES:
         raise QueryError(f"send a list of at most {MAX_SCORES} scores")
-    items, errors = [], []
+    items, ids, errors = [], [], []
     for at, score in enumerate(scores):
         try:
             items.append(score_input(score))
         except QueryError as exc:
             errors.append({"message": f"scores[{at}]: {exc}"})
+        else:
+            ids.append(assessment_id(score))
     if items:
         try:
-            await run_in_threadpool(a.log_assessments, store, items)
+            await run_in_threadpool(a.log_assessments, store, items, ids)
         except (NotFound, QueryError) as exc:
             # Scores travel apart from spans and may arrive first: nothing is written,
             # and the SDK sends the batch again (it retries a 503, not a 207).
@@ -61,6 +64,15 @@ async def create_scores(
             {"accepted": len(items), "rejected": len(errors), "errors": errors}, status_code=207
         )
     return JSONResponse({"message": "Accepted"}, status_code=202)
+
+
+def assessment_id(score: Mapping[str, Any]) -> str | None:
+    """The assessment a score with an ``id`` is (the Langfuse SDK gives every score one):
+    the same id, the same assessment, so a score sent again or changed is not doubled."""
+    score_id = score.get("id")
+    if not isinstance(score_id, str) or not score_id:
+        return None
+    return "a-lf-" + hashlib.sha256(score_id.encode()).hexdigest()[:32]
 
 
 def score_input(score: Any) -> tuple[str, a.AssessmentInput]:
