@@ -103,6 +103,37 @@ def test_numpy_and_decimal_scores_are_numbers_and_bools(sdk, client):
     assert {k: a.value for k, a in expected.items()} == {"answer": "A", "n": 1, "ok": True}
 
 
+def test_an_evaluation_keeps_every_record_trace_whatever_the_sample_rate(sdk, client):
+    # An app configured to sample its traces (production) still gets every record traced
+    # and scored: evaluate used to run the app on every record, then fail with a 404 (or,
+    # for a traced app, silently log no scores).
+    @sdk.trace
+    def traced(q: str) -> str:
+        with sdk.start_span("step"):
+            return q.upper()
+
+    @sdk.trace(name="outside")
+    def outside() -> str:
+        return sdk.get_current_trace_id()
+
+    sdk.configure(sample_rate=0.0)
+    try:
+        results = [sdk.evaluate(CASES, app, [exact]) for app in (upper, traced)]
+        dropped = outside()
+    finally:
+        sdk.configure(sample_rate=1.0)
+
+    for result in results:
+        assert result.metrics["exact/mean"] == 1.0
+        for row in result.rows:
+            trace = client.get_trace(row.trace_id)
+            assert trace is not None and trace.info.run_id == result.run_id
+            assert _assessments(client, row.trace_id, "feedback")["exact"].value is True
+    assert len(client.get_trace(results[1].rows[0].trace_id).data.spans) == 2
+    sdk.flush()
+    assert client.get_trace(dropped) is None  # the rate still applies outside evaluate
+
+
 def test_a_scorer_with_nothing_to_say_logs_nothing(sdk, client):
     def nothing(outputs) -> list:
         return []

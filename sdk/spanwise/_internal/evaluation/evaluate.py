@@ -92,6 +92,9 @@ def evaluate(
             predict = _predictor(predict_fn, dataset)
             rows = each(records, predict, max_workers)
             provider.flush(30.0)  # every trace at the collector before feedback is logged on it
+            provider.KEPT_TRACES.difference_update(
+                int(row.trace_id, 16) for row in rows if row.trace_id is not None
+            )
             scored = each(rows, lambda row: score_row(row, checked), max_workers)
         rows = [row for row, _ in scored]
         logs = [log for _, row_logs in scored for log in row_logs]
@@ -155,7 +158,7 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
     holds its given outputs (a span named ``record``)."""
     from opentelemetry import trace as trace_api
 
-    from ..provider import START_HOOKS
+    from ..provider import KEEP_NEW_TRACES, START_HOOKS
     from ..spans import start_span, update_current_trace
 
     name = (
@@ -168,6 +171,14 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
         START_HOOKS.append(_stamp_record)
 
     def predict(record: EvalRecord) -> EvaluationRow:
+        # The record's trace carries its scores: kept whatever the sample rate.
+        token = KEEP_NEW_TRACES.set(True)
+        try:
+            return run(record)
+        finally:
+            KEEP_NEW_TRACES.reset(token)
+
+    def run(record: EvalRecord) -> EvaluationRow:
         row = EvaluationRow(record.record_id, record.inputs, record.expectations)
         metadata = {EVALUATION_RECORD_ID: record.record_id}
         if dataset is not None:
@@ -186,7 +197,8 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
             return replace(row, trace_id=pending.get("trace_id"), outputs=outputs)
         try:
             with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
-                row = replace(row, trace_id=span.trace_id)
+                if trace_api.get_current_span().is_recording():  # else no trace to score
+                    row = replace(row, trace_id=span.trace_id)
                 update_current_trace(metadata=metadata)
                 given = predict_fn is None
                 outputs = record.outputs if given else _call(predict_fn, record.inputs)
