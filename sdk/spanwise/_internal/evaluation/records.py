@@ -66,7 +66,9 @@ def _record(item: Any, at: int) -> EvalRecord:
         inputs = item.get("inputs")
         expectations = _absent_or(item.get("expectations"), {})
         record_id = _absent_or(item.get("record_id"), str(at))
-        outputs = _absent_or(item["outputs"], NO_OUTPUTS) if "outputs" in item else NO_OUTPUTS
+        outputs = item.get("outputs")
+        if not (isinstance(outputs, str) and not outputs):  # "": an (empty) answer to score
+            outputs = _absent_or(outputs, NO_OUTPUTS)  # None, NaN: a DataFrame's hole
     else:
         raise InvalidParameterError(f"data[{at}] is not a record: expected a dict with 'inputs'")
     if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
