@@ -130,7 +130,8 @@ class Client(
         ``filter_string``: e.g. ``"span.model = 'gpt-4o' AND trace.cost > 0.01"`` (see
         the collector's filter language). ``since``/``until``: datetime, epoch ms, ISO text
         or relative ``"1d"``. Returns a ``PagedList`` of ``Trace`` (``.token`` pages on;
-        ``trace.data.spans`` only with ``include_spans=True``), or with
+        ``trace.data.spans`` and ``trace.info.assessments`` only with
+        ``include_spans=True``: without, both are empty), or with
         ``return_type="pandas"`` a DataFrame of the trace infos.
         """
         if isinstance(filter_string, int) and not isinstance(filter_string, bool):
