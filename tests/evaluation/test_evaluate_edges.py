@@ -134,6 +134,34 @@ def test_an_evaluation_keeps_every_record_trace_whatever_the_sample_rate(sdk, cl
     assert client.get_trace(dropped) is None  # the rate still applies outside evaluate
 
 
+def test_a_streaming_app_is_drained_and_scored(sdk, client):
+    # A generator app used to give scorers the generator object (a traced one: no trace,
+    # no feedback at all, since its span only starts when iterated).
+    def joined(outputs, expectations) -> bool:
+        return "".join(outputs) == expectations["answer"]
+
+    def plain_stream(q: str):
+        yield from q.upper()
+
+    @sdk.trace
+    def traced_stream(q: str):
+        with sdk.start_span("chunk"):
+            yield q.upper()
+
+    @sdk.trace
+    async def async_stream(q: str):
+        yield q.upper()
+
+    for app in (plain_stream, traced_stream, async_stream):
+        result = sdk.evaluate(CASES, app, [joined])
+        assert result.metrics["joined/mean"] == 1.0, app.__name__
+        row = result.rows[1]
+        assert row.outputs == ["B"] and row.trace_id is not None
+        root = next(s for s in client.get_trace(row.trace_id).data.spans if s.parent_id is None)
+        assert root.outputs == ["B"]
+        assert _assessments(client, row.trace_id, "feedback")["joined"].value is True
+
+
 def test_a_scorer_with_nothing_to_say_logs_nothing(sdk, client):
     def nothing(outputs) -> list:
         return []

@@ -50,7 +50,8 @@ def evaluate(
     a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
     inside a new run, one trace per record, then each scorer on the answer; scores go on
     the traces as feedback (source CODE; LLM_JUDGE for judges), their means
-    (``<name>/mean``) on the run.
+    (``<name>/mean``) on the run. An app that streams (a generator, sync or async) is
+    drained: its outputs are the list of its items, as ``@spanwise.trace`` records them.
 
     Without ``predict_fn``, ``data`` is traces the app already made (``search_traces``
     results, ``Trace`` / ``TraceInfo`` objects or their DataFrame): each is scored on its
@@ -150,7 +151,15 @@ def _call(predict_fn: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
     outputs = predict_fn(**inputs)
     if inspect.isawaitable(outputs):  # async def, or an object with async __call__
         outputs = _await(outputs)
+    elif inspect.isgenerator(outputs):  # a streaming app: its items, as a traced one records
+        outputs = list(outputs)  # (and a traced generator's span ends when it is drained)
+    elif inspect.isasyncgen(outputs):
+        outputs = _await(_drain(outputs))
     return outputs
+
+
+async def _drain(stream: Any) -> list[Any]:
+    return [item async for item in stream]
 
 
 def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None) -> Callable:
