@@ -241,6 +241,45 @@ def test_langfuse_prompt_management_uses_the_registry(client, collector, tmp_pat
     assert mine["versions"][1]["commit_message"] == "first"
 
 
+PROMOTE_APP = """
+import json, sys
+from langfuse import Langfuse
+
+name = sys.argv[1]
+lf = Langfuse()
+lf.create_prompt(name=name, prompt="v1 {{q}}", labels=["production"])
+lf.create_prompt(name=name, prompt="v2 {{q}}", labels=["staging"])
+updated = lf.update_prompt(name=name, version=2, new_labels=["production", "latest"])
+production = lf.get_prompt(name, cache_ttl_seconds=0)
+first = lf.get_prompt(name, version=1, cache_ttl_seconds=0)
+print(json.dumps({"updated": [updated.version, sorted(updated.labels)],
+                  "production": [production.version, production.compile(q="x")],
+                  "first_labels": first.labels}))
+"""
+
+
+def test_langfuse_update_prompt_promotes_a_version(client, collector, tmp_path):
+    # Langfuse's way to promote a version: update_prompt(new_labels=[...]) (a PATCH).
+    name = f"lf-{uuid.uuid4().hex[:10]}"
+    script = tmp_path / "promote.py"
+    script.write_text(PROMOTE_APP)
+    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
+                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"updated": [2, ["production", "staging"]], "production": [2, "v2 x"],
+                    "first_labels": []}  # fmt: skip
+    assert client.get_prompt(name, alias="production").version == 2
+
+    url = f"{collector.http_url}/api/public/v2/prompts/{name}/versions"
+    assert httpx.patch(f"{url}/9", json={"newLabels": ["x"]}).status_code == 404
+    for bad in ({"newLabels": "production"}, {"newLabels": ["no spaces"]}, {}):
+        assert httpx.patch(f"{url}/1", json=bad).status_code == 400
+    assert client.get_prompt(name, alias="production").version == 2  # nothing changed
+
+
 def test_langfuse_prompt_errors(collector):
     url = f"{collector.http_url}/api/public/v2/prompts"
     missing = httpx.get(f"{url}/no-such-prompt-{uuid.uuid4().hex[:6]}")

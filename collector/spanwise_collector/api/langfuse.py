@@ -1,7 +1,8 @@
 """Where a Langfuse app meets the collector: its SDK (v3+) sends spans to
 ``/api/public/otel/v1/traces`` (``api/otlp.py``), scores to ``POST /api/public/scores``,
 which become feedback on the trace (or span) they name, and reads and creates prompts at
-``/api/public/v2/prompts`` (the prompt registry; labels are aliases). So moving a Langfuse
+``/api/public/v2/prompts`` (the prompt registry; labels are aliases, moved by its
+``update_prompt``). So moving a Langfuse
 app to Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API key."""
 
 from __future__ import annotations
@@ -137,6 +138,25 @@ async def create_langfuse_prompt(
 ) -> dict[str, Any]:  # fmt: skip
     item = p.parse_register(registry_body(body))
     return langfuse_prompt(await run_in_threadpool(p.register, store, item))
+
+
+@router.patch(
+    "/v2/prompts/{name:path}/versions/{version}",
+    summary="Langfuse's update_prompt: its new labels (aliases) move to this version",
+)
+async def update_langfuse_prompt(
+    name: str,
+    version: str,
+    body: Any = Body(..., examples=[{"newLabels": ["production"]}]),
+    store: ClickHouseStore = Depends(get_store),
+) -> dict[str, Any]:
+    name, number = p.validate_name(name), p.validate_version(version)
+    labels = body.get("newLabels") if isinstance(body, Mapping) else None
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise QueryError("newLabels must be a list of strings")
+    # "latest" is Langfuse's own label (the newest version), as on create: not an alias.
+    aliases = [p.validate_alias(x) for x in dict.fromkeys(labels) if x != p.LATEST]
+    return langfuse_prompt(await run_in_threadpool(p.set_aliases, store, name, aliases, number))
 
 
 def registry_body(body: Any) -> dict[str, Any]:
