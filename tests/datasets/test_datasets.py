@@ -166,6 +166,15 @@ def test_deleting_records_and_the_dataset(client):
     assert client.get_dataset_records(name) == []
 
 
+def test_one_record_id_given_as_text_is_that_record(client):
+    name = _name()
+    client.create_dataset(name)
+    ids = ["ab", "a", "b"]
+    client.merge_records(name, [{"inputs": {"q": i}, "record_id": i} for i in ids])
+    assert client.delete_dataset_records(name, "ab") == 1
+    assert sorted(r.record_id for r in client.get_dataset_records(name)) == ["a", "b"]
+
+
 def test_update_description_and_tags(client):
     name = _name()
     client.create_dataset(name, tags={"team": "qa", "stage": "draft"})

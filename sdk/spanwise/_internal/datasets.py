@@ -248,7 +248,7 @@ class DatasetsClientMixin:
 
     def delete_dataset_records(self, name: str, record_ids: Iterable[str]) -> int:
         """Remove records by id; returns how many were there."""
-        ids = list(record_ids)
+        ids = [record_ids] if isinstance(record_ids, str) else list(record_ids)  # not letters
         deleted = 0
         for start in range(0, len(ids), _BATCH):
             result = self._request(
