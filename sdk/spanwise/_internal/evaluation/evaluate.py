@@ -46,9 +46,10 @@ def evaluate(
     experiment_name: str | None = None,
     max_workers: int = 1,
 ) -> EvaluationResult:
-    """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset name,
-    a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
-    inside a new run, one trace per record, then each scorer on the answer; scores go on
+    """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset, by
+    name or as ``get_dataset`` returns it; a list of ``{"inputs", "expectations"}``
+    dicts or ``DatasetRecord`` s; a DataFrame) inside a new run, one trace per record,
+    then each scorer on the answer; scores go on
     the traces as feedback (source CODE; LLM_JUDGE for judges), their means
     (``<name>/mean``) on the run. An app that streams (a generator, sync or async) is
     drained: its outputs are the list of its items, as ``@spanwise.trace`` records them.

@@ -41,8 +41,14 @@ class DatasetRef:
 
 
 def load_records(data: Any) -> tuple[list[EvalRecord], DatasetRef | None]:
-    """``data``: a dataset name, a list of dicts / ``DatasetRecord`` s, or a DataFrame
-    with an ``inputs`` column (and optionally ``expectations``, ``record_id``)."""
+    """``data``: a dataset (its name, or the ``Dataset`` ``get_dataset`` returned, as
+    MLflow's evaluate takes its dataset objects), a list of dicts / ``DatasetRecord`` s,
+    or a DataFrame with an ``inputs`` column (and optionally ``expectations``,
+    ``record_id``)."""
+    from ..datasets import Dataset
+
+    if isinstance(data, Dataset):
+        data = data.name
     if isinstance(data, str):
         return _from_dataset(data)
     if hasattr(data, "to_dict") and hasattr(data, "columns"):  # a pandas DataFrame
