@@ -206,7 +206,8 @@ def configure(
     ``redact`` is called with every captured input/output value before it is
     encoded and leaves the process; it returns the value to record.
     ``sample_rate`` is a head-sampling ratio decided by trace id, so all spans
-    of a trace share the decision. Bad values raise ``ValueError``/``TypeError``.
+    of a trace share the decision (``evaluate`` keeps every record's trace: it
+    carries the scores). Bad values raise ``ValueError``/``TypeError``.
     """
     settings = _config.updated(
         _provider.STATE.settings,

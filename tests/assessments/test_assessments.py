@@ -123,6 +123,24 @@ def test_non_finite_values_are_refused(sdk, client):
     assert client.get_assessments(trace_id) == []
 
 
+def test_numpy_and_decimal_values_are_logged_as_their_json(sdk, client):
+    # A score computed with numpy or pandas, a cost (Decimal): json cannot write them.
+    from decimal import Decimal
+
+    import numpy as np
+
+    trace_id, _ = _traced_answer(sdk)
+    values = [np.bool_(False), np.int64(3), Decimal("0.25"), np.array([1.5, 2.0]),
+              {"chars": np.int64(7)}]  # fmt: skip
+    logged = [client.log_feedback(trace_id, f"n{i}", v) for i, v in enumerate(values)]
+    client.log_expectation(trace_id, "count", np.int32(4))
+    expected = [False, 3, 0.25, [1.5, 2.0], {"chars": 7}]
+    assert [a.value for a in logged] == expected
+    got = {a.name: a.value for a in client.get_assessments(trace_id)}
+    assert got == {**{f"n{i}": v for i, v in enumerate(expected)}, "count": 4}
+    assert got["n0"] is False
+
+
 def test_an_unknown_trace_is_a_clear_404(sdk, client):
     with pytest.raises(sdk.SpanwiseAPIError) as err:
         client.log_feedback("f" * 32, "helpful", True)

@@ -166,6 +166,15 @@ def test_deleting_records_and_the_dataset(client):
     assert client.get_dataset_records(name) == []
 
 
+def test_one_record_id_given_as_text_is_that_record(client):
+    name = _name()
+    client.create_dataset(name)
+    ids = ["ab", "a", "b"]
+    client.merge_records(name, [{"inputs": {"q": i}, "record_id": i} for i in ids])
+    assert client.delete_dataset_records(name, "ab") == 1
+    assert sorted(r.record_id for r in client.get_dataset_records(name)) == ["a", "b"]
+
+
 def test_update_description_and_tags(client):
     name = _name()
     client.create_dataset(name, tags={"team": "qa", "stage": "draft"})
@@ -215,3 +224,38 @@ def test_unknown_dataset_is_404_everywhere(collector):
         status, answer = _http(collector, method, path, body)
         assert status == 404, (method, path, answer)
         assert "datasets list" in answer["detail"]
+
+
+def test_records_from_search_results_read_each_trace_whole(sdk, client, fetch_trace):
+    # MLflow's idiom: merge_records(search_traces(...)). A search returns traces without
+    # spans (include_spans=False), so the root's inputs must be read from the collector.
+    tag = uuid.uuid4().hex[:8]
+    ids: list[str] = []
+
+    @sdk.trace(span_type="AGENT")
+    def answer(question: str, n: int = 1) -> str:
+        sdk.update_current_trace(tags={"batch": tag})
+        ids.append(sdk.get_current_trace_id())
+        return "Paris"
+
+    answer("capital of France?", n=2)
+    answer("capital of Peru?")
+    sdk.log_expectation(ids[0], "answer", "Paris")
+    fetch_trace(ids[1])
+
+    found = client.search_traces(f"tags.batch = '{tag}'", order_by="trace.timestamp ASC",
+                                 project="tests")  # fmt: skip
+    assert [t.info.trace_id for t in found] == ids and not found[0].data.spans
+    name = _name()
+    client.create_dataset(name)
+    assert client.merge_records(name, found).record_count == 2
+    got = {r.source_trace_id: r for r in client.get_dataset_records(name)}
+    assert dict(got[ids[0]].inputs) == {"question": "capital of France?", "n": 2}
+    assert dict(got[ids[0]].expectations) == {"answer": "Paris"}
+    assert dict(got[ids[1]].inputs) == {"question": "capital of Peru?", "n": 1}
+
+    # The same traces as a DataFrame of trace infos, and as TraceInfos: the same records.
+    frame = client.search_traces(f"tags.batch = '{tag}'", project="tests", return_type="pandas")
+    assert client.merge_records(name, frame).record_count == 2
+    assert client.merge_records(name, [t.info for t in found]).record_count == 2
+    assert {r.source_trace_id for r in client.get_dataset_records(name)} == set(ids)

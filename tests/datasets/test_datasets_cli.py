@@ -77,6 +77,26 @@ def test_a_bad_line_sends_nothing(collector, client, tmp_path):
     assert created.returncode == 1 and "exists already" in created.stderr
 
 
+def test_a_refused_command_with_create_leaves_no_dataset(collector, client, tmp_path):
+    # --create made the dataset first, then the records or the filter were refused.
+    url = ("--url", collector.http_url)
+    name = _name("cli")
+    refused = tmp_path / "refused.jsonl"
+    refused.write_text('{"inputs": {"q": 1}, "record_id": "no spaces allowed"}\n',
+                       encoding="utf-8")  # fmt: skip
+    result = run_cli("datasets", "import", name, str(refused), "--create", *url)
+    assert result.returncode == 1 and "record_id" in result.stderr
+    assert client.get_dataset(name) is None
+
+    bad_filter = run_cli("datasets", "add-traces", name, "--filter", "bogus.field = 1",
+                         "--create", *url)  # fmt: skip
+    assert bad_filter.returncode == 1 and "unknown field" in bad_filter.stderr
+    nothing = run_cli("datasets", "add-traces", name, "--filter", "tags.batch = 'nope-nope'",
+                      "--create", *url)  # fmt: skip
+    assert nothing.returncode == 1 and "no trace matches" in nothing.stderr
+    assert client.get_dataset(name) is None
+
+
 def test_add_traces_makes_records_of_the_traces_a_filter_finds(sdk, collector, client):
     url = ("--url", collector.http_url)
     batch = _name("batch")

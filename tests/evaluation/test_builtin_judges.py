@@ -66,6 +66,7 @@ def test_builtin_judges_score_a_rag_app(sdk, client):
                 if a.kind == "feedback"}  # fmt: skip
     assert feedback["retrieval_groundedness"].value is True
     assert feedback["safety"].metadata == {"judge_model": "gpt-4.1-mini"}
+    assert {a.source.source_type for a in feedback.values()} == {"LLM_JUDGE"}
     assert result.metrics["correctness/mean"] == 1.0
     silent = {a.name for a in client.get_trace(result.rows[1].trace_id).info.assessments}
     assert silent == {"relevance_to_query", "safety", "guidelines"}

@@ -130,6 +130,11 @@ def test_evaluating_a_dataset_by_name(sdk, client):
     assert trace.info.metadata["evaluation.dataset"] == name
     assert trace.info.metadata["evaluation.record_id"] == result.rows[0].record_id
 
+    # The dataset object itself, as MLflow's evaluate takes its datasets.
+    again = sdk.evaluate(client.get_dataset(name), answer, [exact])
+    assert again.metrics["exact/mean"] == 0.5
+    assert client.get_run(again.run_id).data.tags["spanwise.dataset.name"] == name
+
 
 def test_records_from_a_dataframe_and_an_async_app(sdk):
     import pandas as pd

@@ -70,6 +70,98 @@ def test_missing_expectations_and_record_ids_in_a_dataframe(sdk, client):
     assert _assessments(client, result.rows[0].trace_id, "expectation") == {}
 
 
+def test_numpy_and_decimal_scores_are_numbers_and_bools(sdk, client):
+    # `np.mean(...) > 0.5` is a numpy bool, a trace's cost a Decimal, a DataFrame's
+    # numbers numpy's: each is a score (and an expectation) like its Python value.
+    from decimal import Decimal
+
+    import numpy as np
+
+    def passed(outputs):
+        return np.float64(0.75) > 0.5
+
+    def cost(trace):
+        return Decimal("0.0012")
+
+    def counts(outputs):
+        return {"chars": np.int64(len(outputs)), "by_char": np.array([1, 1])}
+
+    cases = [{"inputs": {"q": "a"}, "expectations": {"answer": "A", "n": np.int64(1),
+                                                     "ok": np.bool_(True)}}]  # fmt: skip
+    result = sdk.evaluate(cases, upper, [passed, cost, counts])
+
+    row = result.rows[0]
+    assert row.score_errors == {}
+    assert row.scores == {"passed": True, "cost": 0.0012,
+                          "counts": {"chars": 1, "by_char": [1, 1]}}  # fmt: skip
+    assert result.metrics == {"passed/mean": 1.0, "cost/mean": 0.0012,
+                              "evaluation/error_count": 0.0}  # fmt: skip
+    feedback = _assessments(client, row.trace_id, "feedback")
+    assert feedback["passed"].value is True and feedback["cost"].value == 0.0012
+    assert feedback["counts"].value == {"chars": 1, "by_char": [1, 1]}
+    expected = _assessments(client, row.trace_id, "expectation")
+    assert {k: a.value for k, a in expected.items()} == {"answer": "A", "n": 1, "ok": True}
+
+
+def test_an_evaluation_keeps_every_record_trace_whatever_the_sample_rate(sdk, client):
+    # An app configured to sample its traces (production) still gets every record traced
+    # and scored: evaluate used to run the app on every record, then fail with a 404 (or,
+    # for a traced app, silently log no scores).
+    @sdk.trace
+    def traced(q: str) -> str:
+        with sdk.start_span("step"):
+            return q.upper()
+
+    @sdk.trace(name="outside")
+    def outside() -> str:
+        return sdk.get_current_trace_id()
+
+    sdk.configure(sample_rate=0.0)
+    try:
+        results = [sdk.evaluate(CASES, app, [exact]) for app in (upper, traced)]
+        dropped = outside()
+    finally:
+        sdk.configure(sample_rate=1.0)
+
+    for result in results:
+        assert result.metrics["exact/mean"] == 1.0
+        for row in result.rows:
+            trace = client.get_trace(row.trace_id)
+            assert trace is not None and trace.info.run_id == result.run_id
+            assert _assessments(client, row.trace_id, "feedback")["exact"].value is True
+    assert len(client.get_trace(results[1].rows[0].trace_id).data.spans) == 2
+    sdk.flush()
+    assert client.get_trace(dropped) is None  # the rate still applies outside evaluate
+
+
+def test_a_streaming_app_is_drained_and_scored(sdk, client):
+    # A generator app used to give scorers the generator object (a traced one: no trace,
+    # no feedback at all, since its span only starts when iterated).
+    def joined(outputs, expectations) -> bool:
+        return "".join(outputs) == expectations["answer"]
+
+    def plain_stream(q: str):
+        yield from q.upper()
+
+    @sdk.trace
+    def traced_stream(q: str):
+        with sdk.start_span("chunk"):
+            yield q.upper()
+
+    @sdk.trace
+    async def async_stream(q: str):
+        yield q.upper()
+
+    for app in (plain_stream, traced_stream, async_stream):
+        result = sdk.evaluate(CASES, app, [joined])
+        assert result.metrics["joined/mean"] == 1.0, app.__name__
+        row = result.rows[1]
+        assert row.outputs == ["B"] and row.trace_id is not None
+        root = next(s for s in client.get_trace(row.trace_id).data.spans if s.parent_id is None)
+        assert root.outputs == ["B"]
+        assert _assessments(client, row.trace_id, "feedback")["joined"].value is True
+
+
 def test_a_scorer_with_nothing_to_say_logs_nothing(sdk, client):
     def nothing(outputs) -> list:
         return []

@@ -31,6 +31,9 @@ def test_a_judge_scores_each_answer_with_the_model_verdict(sdk, client):
     assert feedback["correct"].value is True and feedback["correct"].rationale == "text"
     assert feedback["correct"].metadata == {"judge_model": "gpt-4o-mini"}
     assert feedback["tone"].value == "polite"
+    # a judge's verdict is an LLM judge's, as in MLflow (a code scorer's stays CODE)
+    assert feedback["correct"].source == sdk.AssessmentSource("LLM_JUDGE", "correct")
+    assert feedback["tone"].source == sdk.AssessmentSource("LLM_JUDGE", "tone")
 
     # what the judge was shown: the record's inputs, the answer and the expectations as JSON
     first = requests[0]

@@ -275,6 +275,10 @@ def test_evaluate_scores_given_outputs_without_an_app(sdk, client):
     with pytest.raises(InvalidParameterError, match="give every record its 'outputs'"):
         sdk.evaluate([records[0], {"inputs": {"question": "x"}}], scorers=[length])
 
+    # An empty answer is an answer (the failure worth scoring), not a missing one.
+    empty = sdk.evaluate([{**records[0], "outputs": ""}], scorers=[exact, length])
+    assert empty.rows[0].outputs == "" and empty.rows[0].scores == {"exact": False, "length": 0}
+
 
 def test_monitor_command_keeps_scoring_until_interrupted(sdk, collector, tmp_path):
     import signal

@@ -152,6 +152,38 @@ def test_langfuse_scores_endpoint_answers_as_langfuse_does(client, collector, sd
     assert kept["label"].metadata == {"reviewer": "ann", "n": "2"}
 
 
+def test_a_langfuse_score_sent_again_or_changed_stays_one_feedback(client, collector, sdk,
+                                                                   fetch_trace):  # fmt: skip
+    # Langfuse upserts scores by id (its SDK gives each one): a batch re-sent after a lost
+    # answer, or a user changing their thumbs with the same score id, is one score.
+    with sdk.start_span("rated") as span:
+        pass
+    fetch_trace(span.trace_id)
+    url = f"{collector.http_url}/api/public/scores"
+    up = {"id": "score-1", "traceId": span.trace_id, "name": "thumbs", "value": 1.0,
+          "dataType": "BOOLEAN", "comment": "good"}  # fmt: skip
+    other = {"id": "score-2", "traceId": span.trace_id, "name": "stars", "value": 3.0}
+    assert httpx.post(url, json=[up, other]).status_code == 202
+    (first,) = [a for a in client.get_assessments(span.trace_id) if a.name == "thumbs"]
+    assert httpx.post(url, json=[up, other]).status_code == 202  # the same batch again
+    down = {**up, "value": 0.0, "comment": "changed my mind"}
+    assert httpx.post(url, json=[down, {**other, "value": 4.0}, {**other, "value": 5.0}]
+                      ).status_code == 202  # fmt: skip
+
+    got = client.get_assessments(span.trace_id)
+    assert sorted(a.name for a in got) == ["stars", "thumbs"]
+    thumbs = next(a for a in got if a.name == "thumbs")
+    assert (thumbs.value, thumbs.rationale) == (False, "changed my mind")
+    assert thumbs.assessment_id == first.assessment_id
+    assert thumbs.create_time_ms == first.create_time_ms
+    assert next(a for a in got if a.name == "stars").value == 5.0  # the batch's last
+    found = client.search_traces("feedback.thumbs = 'false'", project="tests")
+    assert span.trace_id in [t.info.trace_id for t in found]
+    # Spanwise's own API still adds one assessment per call.
+    client.log_feedback(span.trace_id, "thumbs", True)
+    assert len([a for a in client.get_assessments(span.trace_id) if a.name == "thumbs"]) == 2
+
+
 @pytest.mark.parametrize("body", [{"not": "a list"}, "text", [1, 2]])
 def test_bad_langfuse_scores_change_nothing(collector, body):
     answer = httpx.post(f"{collector.http_url}/api/public/scores", json=body)
@@ -207,6 +239,45 @@ def test_langfuse_prompt_management_uses_the_registry(client, collector, tmp_pat
     assert mine["aliases"] == {"production": 1}
     assert mine["versions"][1]["tags"] == {"qa": ""}
     assert mine["versions"][1]["commit_message"] == "first"
+
+
+PROMOTE_APP = """
+import json, sys
+from langfuse import Langfuse
+
+name = sys.argv[1]
+lf = Langfuse()
+lf.create_prompt(name=name, prompt="v1 {{q}}", labels=["production"])
+lf.create_prompt(name=name, prompt="v2 {{q}}", labels=["staging"])
+updated = lf.update_prompt(name=name, version=2, new_labels=["production", "latest"])
+production = lf.get_prompt(name, cache_ttl_seconds=0)
+first = lf.get_prompt(name, version=1, cache_ttl_seconds=0)
+print(json.dumps({"updated": [updated.version, sorted(updated.labels)],
+                  "production": [production.version, production.compile(q="x")],
+                  "first_labels": first.labels}))
+"""
+
+
+def test_langfuse_update_prompt_promotes_a_version(client, collector, tmp_path):
+    # Langfuse's way to promote a version: update_prompt(new_labels=[...]) (a PATCH).
+    name = f"lf-{uuid.uuid4().hex[:10]}"
+    script = tmp_path / "promote.py"
+    script.write_text(PROMOTE_APP)
+    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
+                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"updated": [2, ["production", "staging"]], "production": [2, "v2 x"],
+                    "first_labels": []}  # fmt: skip
+    assert client.get_prompt(name, alias="production").version == 2
+
+    url = f"{collector.http_url}/api/public/v2/prompts/{name}/versions"
+    assert httpx.patch(f"{url}/9", json={"newLabels": ["x"]}).status_code == 404
+    for bad in ({"newLabels": "production"}, {"newLabels": ["no spaces"]}, {}):
+        assert httpx.patch(f"{url}/1", json=bad).status_code == 400
+    assert client.get_prompt(name, alias="production").version == 2  # nothing changed
 
 
 def test_langfuse_prompt_errors(collector):

@@ -56,6 +56,14 @@ def test_versions_aliases_and_uris(client):
     assert [p.version for p in client.get_prompt_versions(name)] == [2, 1]
 
 
+def test_one_alias_given_as_text_is_that_alias(client):
+    name = _name()
+    assert client.register_prompt(name, "Hi {{x}}", aliases="production").aliases == (
+        "production",
+    )  # fmt: skip
+    assert client.get_prompt_versions(name)[0].aliases == ("production",)
+
+
 def test_deleted_versions_are_gone_and_their_numbers_not_reused(client):
     from spanwise import SpanwiseAPIError
 

@@ -63,6 +63,12 @@ def test_removing_a_tag_the_spans_set_and_setting_it_again(sdk, client):
     assert _found(client, tid, "tags.team = 'b'")
 
 
+def test_one_key_given_as_text_is_that_key_not_its_letters(sdk, client):
+    tid = _trace(sdk, env="prod", e="1", n="2", v="3")
+    client.delete_trace_tags(tid, "env")
+    assert client.get_trace(tid).info.tags == {"e": "1", "n": "2", "v": "3"}
+
+
 def test_bad_edits_are_refused_and_change_nothing(sdk, client):
     tid = _trace(sdk, env="prod")
     for bad in ({"": "x"}, {"env": 5}, {"k" * 251: "x"}, {"env": "x" * 8193},

@@ -1,11 +1,13 @@
 """Where a Langfuse app meets the collector: its SDK (v3+) sends spans to
 ``/api/public/otel/v1/traces`` (``api/otlp.py``), scores to ``POST /api/public/scores``,
 which become feedback on the trace (or span) they name, and reads and creates prompts at
-``/api/public/v2/prompts`` (the prompt registry; labels are aliases). So moving a Langfuse
+``/api/public/v2/prompts`` (the prompt registry; labels are aliases, moved by its
+``update_prompt``). So moving a Langfuse
 app to Spanwise is changing its ``LANGFUSE_BASE_URL``; its secret key is the API key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -43,15 +45,17 @@ async def create_scores(
     scores = [body] if isinstance(body, Mapping) else body
     if not isinstance(scores, list) or len(scores) > MAX_SCORES:
         raise QueryError(f"send a list of at most {MAX_SCORES} scores")
-    items, errors = [], []
+    items, ids, errors = [], [], []
     for at, score in enumerate(scores):
         try:
             items.append(score_input(score))
         except QueryError as exc:
             errors.append({"message": f"scores[{at}]: {exc}"})
+        else:
+            ids.append(assessment_id(score))
     if items:
         try:
-            await run_in_threadpool(a.log_assessments, store, items)
+            await run_in_threadpool(a.log_assessments, store, items, ids)
         except (NotFound, QueryError) as exc:
             # Scores travel apart from spans and may arrive first: nothing is written,
             # and the SDK sends the batch again (it retries a 503, not a 207).
@@ -61,6 +65,15 @@ async def create_scores(
             {"accepted": len(items), "rejected": len(errors), "errors": errors}, status_code=207
         )
     return JSONResponse({"message": "Accepted"}, status_code=202)
+
+
+def assessment_id(score: Mapping[str, Any]) -> str | None:
+    """The assessment a score with an ``id`` is (the Langfuse SDK gives every score one):
+    the same id, the same assessment, so a score sent again or changed is not doubled."""
+    score_id = score.get("id")
+    if not isinstance(score_id, str) or not score_id:
+        return None
+    return "a-lf-" + hashlib.sha256(score_id.encode()).hexdigest()[:32]
 
 
 def score_input(score: Any) -> tuple[str, a.AssessmentInput]:
@@ -125,6 +138,25 @@ async def create_langfuse_prompt(
 ) -> dict[str, Any]:  # fmt: skip
     item = p.parse_register(registry_body(body))
     return langfuse_prompt(await run_in_threadpool(p.register, store, item))
+
+
+@router.patch(
+    "/v2/prompts/{name:path}/versions/{version}",
+    summary="Langfuse's update_prompt: its new labels (aliases) move to this version",
+)
+async def update_langfuse_prompt(
+    name: str,
+    version: str,
+    body: Any = Body(..., examples=[{"newLabels": ["production"]}]),
+    store: ClickHouseStore = Depends(get_store),
+) -> dict[str, Any]:
+    name, number = p.validate_name(name), p.validate_version(version)
+    labels = body.get("newLabels") if isinstance(body, Mapping) else None
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise QueryError("newLabels must be a list of strings")
+    # "latest" is Langfuse's own label (the newest version), as on create: not an alias.
+    aliases = [p.validate_alias(x) for x in dict.fromkeys(labels) if x != p.LATEST]
+    return langfuse_prompt(await run_in_threadpool(p.set_aliases, store, name, aliases, number))
 
 
 def registry_body(body: Any) -> dict[str, Any]:

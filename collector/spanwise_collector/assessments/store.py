@@ -145,12 +145,32 @@ def _new_id(version: int) -> str:
     return f"a-{version:016x}{uuid.uuid4().hex[:16]}"
 
 
+def _given(
+    store: ClickHouseStore, trace_ids: list[str], assessment_ids: list[str]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The live assessments among ``assessment_ids`` of these traces, by (trace, id)."""
+    if not assessment_ids:
+        return {}
+    sql = f"{_ALL_VERSIONS} AND AssessmentId IN {{aids:Array(String)}}"
+    rows = _newest(store, sql, {"ids": trace_ids, "aids": assessment_ids})
+    return {(r["TraceId"], r["AssessmentId"]): r for r in rows}
+
+
 def log_assessments(
-    store: ClickHouseStore, items: list[tuple[str, AssessmentInput]]
+    store: ClickHouseStore,
+    items: list[tuple[str, AssessmentInput]],
+    assessment_ids: list[str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Many assessments, of any traces, in one lookup and one insert; all or nothing: an
-    unknown trace or span refuses the whole batch before anything is written."""
+    unknown trace or span refuses the whole batch before anything is written.
+
+    ``assessment_ids``: per item, an id the sender chose (a Langfuse score's), or None.
+    One already on the trace gets a new version instead of a second assessment, keeping
+    its creation time: a score sent again, or sent again changed, stays one (Langfuse
+    upserts scores by id)."""
     ids = list(dict.fromkeys(validate_trace_id(tid) for tid, _ in items))
+    chosen = assessment_ids or [None] * len(items)
+    existing = _given(store, ids, [aid for aid in chosen if aid])
     spans = list({item.span_id for _, item in items if item.span_id})
     traces = {
         str(tid): (TraceFacts(project, int(start_ns), int(retention)), set(found))
@@ -171,7 +191,13 @@ def log_assessments(
         if item.span_id and item.span_id not in found_spans:
             raise QueryError(f"assessments[{at}]: trace {tid} has no span with id {item.span_id}")
         version += 1  # one version each, in the batch's order
-        records.append(_record(tid, _new_id(version), item, trace, version // 1_000_000, version))
+        aid = chosen[at] or _new_id(version)
+        old = existing.get((tid, aid))
+        if old is None:
+            records.append(_record(tid, aid, item, trace, version // 1_000_000, version))
+        else:
+            version = max(version, int(old["Version"]) + 1)
+            records.append(_record(tid, aid, item, trace, int(old["created_ms"]), version))
     return _insert_all(store, records)
 
 

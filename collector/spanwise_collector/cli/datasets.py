@@ -3,6 +3,7 @@ records of inputs and expected outputs to evaluate an app against."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
@@ -174,6 +175,35 @@ def _jsonl(text: str, source: str) -> Iterator[tuple[int, Any]]:
             raise click.UsageError(f"{source}, line {at}: not valid JSON: {err}") from None
 
 
+def _check_missing(client: Any, name: str, create: bool) -> bool:
+    """Whether NAME must be made (``--create``); an error if it is missing without it."""
+    from spanwise import SpanwiseAPIError
+
+    if client.get_dataset(name) is not None:
+        return False
+    if not create:
+        raise SpanwiseAPIError(404, f"no dataset named {name!r}; add --create to make it")
+    return True
+
+
+@contextlib.contextmanager
+def _made_if_missing(client: Any, name: str, missing: bool) -> Iterator[None]:
+    """NAME made for the block when ``missing``, and removed again if the block fails
+    before adding anything (records refused): a refused command leaves no dataset."""
+    if not missing:
+        yield
+        return
+    client.create_dataset(name)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            found = client.get_dataset(name)
+            if found is not None and found.record_count == 0:
+                client.delete_dataset(name)
+        raise
+
+
 @datasets.command("import")
 @click.argument("name")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
@@ -184,20 +214,20 @@ def _jsonl(text: str, source: str) -> Iterator[tuple[int, Any]]:
 def import_cmd(name: str, file: IO[str], create: bool, url: str, as_json: bool) -> None:
     """Add the records of FILE (JSONL or a JSON array; - reads stdin) to NAME; records
     with the same inputs (or record_id) as stored ones update them."""
-    from spanwise import Client, SpanwiseAPIError
+    from spanwise import Client
 
     records = _read_records(file, "stdin" if file is sys.stdin else file.name)
     client = Client(url)
-    if client.get_dataset(name) is None:
-        if not create:
-            raise SpanwiseAPIError(404, f"no dataset named {name!r}; add --create to make it")
-        client.create_dataset(name)
+    missing = _check_missing(client, name, create)
     inserted = updated = 0
     from rich.progress import Progress
 
     from .render import console
 
-    with Progress(console=console(stderr=True), transient=True) as progress:
+    with (
+        _made_if_missing(client, name, missing),
+        Progress(console=console(stderr=True), transient=True) as progress,
+    ):
         task = progress.add_task("importing", total=len(records))
         for start in range(0, len(records), _BATCH):
             batch = records[start : start + _BATCH]
@@ -267,10 +297,7 @@ def add_traces_cmd(name: str, filter_string: str | None, since: str | None, proj
     from spanwise import Client, SpanwiseAPIError
 
     client = Client(url)
-    if client.get_dataset(name) is None:
-        if not create:
-            raise SpanwiseAPIError(404, f"no dataset named {name!r}; add --create to make it")
-        client.create_dataset(name)
+    missing = _check_missing(client, name, create)
     found: list = []
     token = None
     while len(found) < max_traces:
@@ -283,7 +310,8 @@ def add_traces_cmd(name: str, filter_string: str | None, since: str | None, proj
             break
     if not found:
         raise SpanwiseAPIError(404, "no trace matches; nothing added")
-    dataset = client.merge_records(name, found)
+    with _made_if_missing(client, name, missing):
+        dataset = client.merge_records(name, found)
     if as_json:
         print_json({"traces": len(found), "record_count": dataset.record_count})
     else:

@@ -18,6 +18,7 @@ from .store import (
     register,
     resolve_alias,
     set_alias,
+    set_aliases,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "register",
     "resolve_alias",
     "set_alias",
+    "set_aliases",
     "validate_alias",
     "validate_name",
     "validate_version",

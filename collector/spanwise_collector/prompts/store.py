@@ -21,7 +21,7 @@ from ..store.versions import next_version, utc
 from .model import LATEST, PromptInput
 
 __all__ = ["delete_alias", "delete_version", "get_prompt", "get_version", "list_prompts",
-           "register", "resolve_alias", "set_alias"]  # fmt: skip
+           "register", "resolve_alias", "set_alias", "set_aliases"]  # fmt: skip
 
 _LOCK = threading.Lock()
 _COLS = ("Name", "Version", "Kind", "Template", "Config", "CommitMessage", "Tags", "Deleted",
@@ -184,6 +184,20 @@ def set_alias(store: ClickHouseStore, name: str, alias: str, version: int) -> di
         _live_version(versions, name, version)
         _insert_aliases(store, name, [(alias, version, 0)])
     return {"name": name, "alias": alias, "version": version}
+
+
+def set_aliases(
+    store: ClickHouseStore, name: str, aliases: list[str], version: int
+) -> dict[str, Any]:
+    """Point each of ``aliases`` at ``version`` (one write); returns that version with
+    every alias now on it."""
+    with _LOCK:
+        versions, current = _rows(store, name)
+        row = _live_version(versions, name, version)
+        if aliases:
+            _insert_aliases(store, name, [(a, version, 0) for a in aliases])
+            current.update(dict.fromkeys(aliases, version))
+    return _version_json(row, _pointing(current, version))
 
 
 def delete_alias(store: ClickHouseStore, name: str, alias: str) -> None:

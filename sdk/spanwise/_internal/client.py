@@ -73,7 +73,7 @@ class Client(
         data = None
         headers = dict(self._headers)
         if body is not None:
-            data = json.dumps(body).encode()
+            data = json.dumps(body, default=_jsonable).encode()
             headers["content-type"] = "application/json"
         req = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
@@ -130,7 +130,8 @@ class Client(
         ``filter_string``: e.g. ``"span.model = 'gpt-4o' AND trace.cost > 0.01"`` (see
         the collector's filter language). ``since``/``until``: datetime, epoch ms, ISO text
         or relative ``"1d"``. Returns a ``PagedList`` of ``Trace`` (``.token`` pages on;
-        ``trace.data.spans`` only with ``include_spans=True``), or with
+        ``trace.data.spans`` and ``trace.info.assessments`` only with
+        ``include_spans=True``: without, both are empty), or with
         ``return_type="pandas"`` a DataFrame of the trace infos.
         """
         if isinstance(filter_string, int) and not isinstance(filter_string, bool):
@@ -365,6 +366,19 @@ def _listify(value: Any) -> list[str] | None:
 
 def _body(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _jsonable(value: Any) -> Any:
+    """What ``json`` cannot write but a user hands us as values: numpy scalars and arrays
+    (``np.bool_`` from ``score > 0.5``, a DataFrame's ``np.int64``), ``Decimal`` (a
+    trace's cost) — as the JSON they stand for."""
+    import decimal
+
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy, without importing it
+        return value.tolist()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"a {type(value).__name__} cannot be sent as JSON: {value!r}")
 
 
 def _span_defaults(d: dict[str, Any]) -> dict[str, Any]:

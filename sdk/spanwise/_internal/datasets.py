@@ -112,11 +112,34 @@ def _from_trace(trace: Any) -> dict[str, Any]:
 
 def _records_of(records: Any) -> list[Any]:
     if hasattr(records, "to_dict") and hasattr(records, "columns"):  # a pandas DataFrame
+        if "trace_id" in records.columns and "inputs" not in records.columns:
+            # search_traces(return_type="pandas"): trace infos, fetched whole below.
+            return [_TraceRef(str(tid)) for tid in records["trace_id"]]
         return [{k: v for k, v in row.items() if v is not None}
                 for row in records.to_dict(orient="records")]  # fmt: skip
     if isinstance(records, Mapping):
         return [records]
     return list(records)
+
+
+@dataclass(frozen=True)
+class _TraceRef:
+    trace_id: str
+
+
+def _needs_fetch(record: Any) -> str | None:
+    """The id of a trace given without its spans — a ``search_traces`` result (spans
+    only with ``include_spans``), a ``TraceInfo`` or a row of a search's DataFrame — whose
+    root inputs and expectations must be read from the collector; else ``None``."""
+    from .types import Trace, TraceInfo
+
+    if isinstance(record, _TraceRef):
+        return record.trace_id
+    if isinstance(record, TraceInfo):
+        return record.trace_id
+    if isinstance(record, Trace) and not record.data.spans:
+        return record.info.trace_id
+    return None
 
 
 class DatasetsClientMixin:
@@ -126,6 +149,8 @@ class DatasetsClientMixin:
                      body: Any = None) -> Any: ...  # fmt: skip
 
         def _not_found_is_none(self, method: str, path: str, **kwargs: Any) -> Any: ...
+
+        def get_trace(self, trace_id: str) -> Any: ...
 
     def create_dataset(
         self,
@@ -177,9 +202,10 @@ class DatasetsClientMixin:
         derived from its inputs) is already there gets the new expectations and tags
         merged into its old ones. ``records``: dicts with ``inputs`` and optionally
         ``expectations``, ``tags``, ``record_id``, ``source_trace_id``; ``DatasetRecord``
-        s; ``Trace`` s (their root span's inputs, their expectations); or a pandas
-        DataFrame with such columns. Returns the dataset with its new record count."""
-        bodies = [record_body(r) for r in _records_of(records)]
+        s; ``Trace`` s (their root span's inputs, their expectations), e.g. what
+        ``search_traces`` found (read whole from the collector); or a pandas DataFrame
+        with such columns, or of ``search_traces(return_type="pandas")``. Returns the dataset with its new record count."""
+        bodies = [record_body(self._whole(r)) for r in _records_of(records)]
         result: Any = None
         for start in range(0, len(bodies), _BATCH):
             result = self._request(
@@ -193,6 +219,17 @@ class DatasetsClientMixin:
                 raise SpanwiseAPIError(404, f"no dataset named {name!r}")
             return found
         return Dataset.from_dict(result["dataset"])
+
+    def _whole(self, record: Any) -> Any:
+        trace_id = _needs_fetch(record)
+        if trace_id is None:
+            return record
+        trace = self.get_trace(trace_id)
+        if trace is None:
+            from .client import SpanwiseAPIError
+
+            raise SpanwiseAPIError(404, f"no trace {trace_id} on the collector")
+        return trace
 
     def get_dataset_records(self, name: str, max_results: int | None = None) -> list[DatasetRecord]:
         """The dataset's records, oldest first (all of them unless ``max_results``)."""
@@ -211,7 +248,7 @@ class DatasetsClientMixin:
 
     def delete_dataset_records(self, name: str, record_ids: Iterable[str]) -> int:
         """Remove records by id; returns how many were there."""
-        ids = list(record_ids)
+        ids = [record_ids] if isinstance(record_ids, str) else list(record_ids)  # not letters
         deleted = 0
         for start in range(0, len(ids), _BATCH):
             result = self._request(

@@ -38,7 +38,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from . import attributes as attrs
 from .errors import log_internal_error
 from .fastcontext import parent_span_context
-from .provider import START_HOOKS, STATE, get_tracer
+from .provider import START_HOOKS, STATE, get_tracer, keep_new_trace
 
 __all__ = ["LeanSpan", "start_client_span", "start_lean_span"]
 
@@ -178,7 +178,8 @@ def start_lean_span(
         else:
             trace_id = ids.generate_trace_id()
             random_flag = bool(_RANDOM) and ids.is_trace_id_random()
-        flags = _FLAGS[(trace_id & _TRACE_ID_LIMIT) < pipeline.bound, random_flag]
+        keep = (trace_id & _TRACE_ID_LIMIT) < pipeline.bound or keep_new_trace(trace_id)
+        flags = _FLAGS[keep, random_flag]
         state = DEFAULT_TRACE_STATE
         parent_ctx = None
     if random_ids:

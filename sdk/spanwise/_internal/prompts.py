@@ -184,7 +184,9 @@ class PromptsClientMixin:
             "name": name, "template": template if isinstance(template, str) else list(template),
             "commit_message": commit_message, "tags": dict(tags) if tags else None,
             "config": dict(config) if config is not None else None,
-            "aliases": list(aliases) if aliases else None,
+            # One alias given as text is that alias, not its letters.
+            "aliases": ([aliases] if isinstance(aliases, str) else list(aliases)) if aliases
+            else None,
         }  # fmt: skip
         body = {k: v for k, v in body.items() if v is not None}
         return Prompt.from_dict(self._request("POST", "/api/v1/prompts", body=body))

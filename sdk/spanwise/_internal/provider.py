@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import logging
 import os
 import threading
@@ -49,6 +50,24 @@ class _State:
 
 
 STATE = _State()
+
+
+# Traces kept whatever the sample rate: an evaluation's records (their traces carry the
+# scores). While KEEP_NEW_TRACES is set in a context, a root span started there that the
+# rate would drop is sampled all the same, and its trace id is in KEPT_TRACES, which the
+# processor keeps; the evaluation releases its ids once it has flushed them.
+KEEP_NEW_TRACES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "spanwise_keep_new_traces", default=False
+)
+KEPT_TRACES: set[int] = set()
+
+
+def keep_new_trace(trace_id: int) -> bool:
+    """A root span the sample rate drops: keep its trace anyway if this context says so."""
+    if not KEEP_NEW_TRACES.get():
+        return False
+    KEPT_TRACES.add(trace_id)
+    return True
 
 
 def sampled(trace_id: int, rate: float) -> bool:
@@ -160,7 +179,9 @@ class SpanwiseSpanProcessor:
         try:
             ctx = span.context
             rate = self._settings.sample_rate
-            if ctx is None or (rate < 1.0 and not sampled(ctx.trace_id, rate)):
+            if ctx is None or (
+                rate < 1.0 and not sampled(ctx.trace_id, rate) and ctx.trace_id not in KEPT_TRACES
+            ):
                 return
             if self._suppressed and ctx.span_id in self._suppressed:
                 self._suppressed.discard(ctx.span_id)
@@ -207,7 +228,12 @@ def _make_provider(settings: Settings) -> tuple[Any, Any]:
     """A new SDK provider and the root sampler its ``ParentBased`` sampler delegates to."""
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.sdk.trace.sampling import (
+        Decision,
+        ParentBased,
+        SamplingResult,
+        TraceIdRatioBased,
+    )
 
     resource_attrs: dict[str, Any] = {attrs.PROJECT: settings.project}
     if settings.service_name:
@@ -221,6 +247,17 @@ def _make_provider(settings: Settings) -> tuple[Any, Any]:
 
         def set_rate(self, rate: float) -> None:
             TraceIdRatioBased.__init__(self, rate)
+
+        def should_sample(self, parent_context: Any, trace_id: int, *args: Any,
+                          **kwargs: Any) -> SamplingResult:  # fmt: skip
+            result = TraceIdRatioBased.should_sample(self, parent_context, trace_id, *args,
+                                                     **kwargs)  # fmt: skip
+            if result.decision is Decision.DROP and keep_new_trace(trace_id):
+                # A root span (ParentBased asks this sampler for roots only): no
+                # parent trace state to carry, and the attributes arrive unchanged.
+                attributes = args[2] if len(args) > 2 else kwargs.get("attributes")
+                return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, result.trace_state)
+            return result
 
     root = AdjustableRatio(settings.sample_rate)
     return TracerProvider(resource=resource, sampler=ParentBased(root)), root

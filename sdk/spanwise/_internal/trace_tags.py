@@ -44,7 +44,10 @@ class TraceTagsClientMixin:
 
     def delete_trace_tags(self, trace_id: str, keys: Iterable[str]) -> None:
         """Remove ``keys`` from the trace's tags (a key it does not have is no error)."""
-        self._edit(_path(trace_id, "/delete"), {"keys": list(keys)})
+        # One key given as text is that key, not its letters.
+        self._edit(
+            _path(trace_id, "/delete"), {"keys": [keys] if isinstance(keys, str) else list(keys)}
+        )
 
     def delete_trace_tag(self, trace_id: str, key: str) -> None:
         """Remove one tag from the trace."""

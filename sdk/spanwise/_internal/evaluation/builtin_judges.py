@@ -92,7 +92,7 @@ def correctness(
         return judge.func(**seen)
 
     score.__name__ = name
-    return Scorer(name, score, judge.wants)
+    return Scorer(name, score, judge.wants, judge.source_type)
 
 
 @_factory

@@ -46,10 +46,13 @@ def evaluate(
     experiment_name: str | None = None,
     max_workers: int = 1,
 ) -> EvaluationResult:
-    """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset name,
-    a list of ``{"inputs", "expectations"}`` dicts, ``DatasetRecord`` s or a DataFrame)
-    inside a new run, one trace per record, then each scorer on the answer; scores go on
-    the traces as feedback (source CODE), their means (``<name>/mean``) on the run.
+    """Run ``predict_fn(**record["inputs"])`` for each record of ``data`` (a dataset, by
+    name or as ``get_dataset`` returns it; a list of ``{"inputs", "expectations"}``
+    dicts or ``DatasetRecord`` s; a DataFrame) inside a new run, one trace per record,
+    then each scorer on the answer; scores go on
+    the traces as feedback (source CODE; LLM_JUDGE for judges), their means
+    (``<name>/mean``) on the run. An app that streams (a generator, sync or async) is
+    drained: its outputs are the list of its items, as ``@spanwise.trace`` records them.
 
     Without ``predict_fn``, ``data`` is traces the app already made (``search_traces``
     results, ``Trace`` / ``TraceInfo`` objects or their DataFrame): each is scored on its
@@ -91,6 +94,9 @@ def evaluate(
             predict = _predictor(predict_fn, dataset)
             rows = each(records, predict, max_workers)
             provider.flush(30.0)  # every trace at the collector before feedback is logged on it
+            provider.KEPT_TRACES.difference_update(
+                int(row.trace_id, 16) for row in rows if row.trace_id is not None
+            )
             scored = each(rows, lambda row: score_row(row, checked), max_workers)
         rows = [row for row, _ in scored]
         logs = [log for _, row_logs in scored for log in row_logs]
@@ -146,7 +152,15 @@ def _call(predict_fn: Callable[..., Any], inputs: Mapping[str, Any]) -> Any:
     outputs = predict_fn(**inputs)
     if inspect.isawaitable(outputs):  # async def, or an object with async __call__
         outputs = _await(outputs)
+    elif inspect.isgenerator(outputs):  # a streaming app: its items, as a traced one records
+        outputs = list(outputs)  # (and a traced generator's span ends when it is drained)
+    elif inspect.isasyncgen(outputs):
+        outputs = _await(_drain(outputs))
     return outputs
+
+
+async def _drain(stream: Any) -> list[Any]:
+    return [item async for item in stream]
 
 
 def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None) -> Callable:
@@ -154,7 +168,7 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
     holds its given outputs (a span named ``record``)."""
     from opentelemetry import trace as trace_api
 
-    from ..provider import START_HOOKS
+    from ..provider import KEEP_NEW_TRACES, START_HOOKS
     from ..spans import start_span, update_current_trace
 
     name = (
@@ -167,6 +181,14 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
         START_HOOKS.append(_stamp_record)
 
     def predict(record: EvalRecord) -> EvaluationRow:
+        # The record's trace carries its scores: kept whatever the sample rate.
+        token = KEEP_NEW_TRACES.set(True)
+        try:
+            return run(record)
+        finally:
+            KEEP_NEW_TRACES.reset(token)
+
+    def run(record: EvalRecord) -> EvaluationRow:
         row = EvaluationRow(record.record_id, record.inputs, record.expectations)
         metadata = {EVALUATION_RECORD_ID: record.record_id}
         if dataset is not None:
@@ -185,7 +207,8 @@ def _predictor(predict_fn: Callable[..., Any] | None, dataset: DatasetRef | None
             return replace(row, trace_id=pending.get("trace_id"), outputs=outputs)
         try:
             with start_span(name, span_type=SpanType.CHAIN, inputs=dict(record.inputs)) as span:
-                row = replace(row, trace_id=span.trace_id)
+                if trace_api.get_current_span().is_recording():  # else no trace to score
+                    row = replace(row, trace_id=span.trace_id)
                 update_current_trace(metadata=metadata)
                 given = predict_fn is None
                 outputs = record.outputs if given else _call(predict_fn, record.inputs)
@@ -273,23 +296,25 @@ def score_row(
                 raise ValueError(f"another scorer already gave feedback named {taken[0]!r}")
         except Exception as exc:  # the scorer's own failure: an error feedback
             errors[s.name] = f"{type(exc).__name__}: {exc}"
-            logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc))
+            logs.append(_assessment(tid, "feedback", s.name, None, s.name, error=exc,
+                                    source_type=s.source_type))  # fmt: skip
             continue
         for fb in results:
             scores[fb.name] = fb.value
             if fb.value is not None:  # None: nothing to say (the scorer does not apply)
-                logs.append(_assessment(tid, "feedback", fb.name, fb.value, s.name,
-                                        fb.rationale, fb.metadata))  # fmt: skip
+                logs.append(_assessment(tid, "feedback", fb.name, fb.value, s.name, fb.rationale,
+                                        fb.metadata, source_type=s.source_type))  # fmt: skip
     return replace(row, scores=scores, score_errors=errors), logs
 
 
 def _assessment(
     trace_id: str, kind: str, name: str, value: Any, source_id: str,
     rationale: str | None = None, metadata: Any = None, error: BaseException | None = None,
+    source_type: str = "CODE",
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "trace_id": trace_id, "kind": kind, "name": name, "value": value,
-        "source": {"source_type": "CODE", "source_id": source_id},
+        "source": {"source_type": source_type, "source_id": source_id},
         "rationale": _clip(rationale),
         "metadata": {str(k): _clip(str(v)) for k, v in metadata.items()} if metadata else None,
         "error": {"error_code": type(error).__name__, "error_message": _clip(str(error))}

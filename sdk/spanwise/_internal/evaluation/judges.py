@@ -180,4 +180,4 @@ def make_judge(
                         metadata={"judge_model": model})  # fmt: skip
 
     judge.__name__ = name
-    return Scorer(name, judge, wants)
+    return Scorer(name, judge, wants, "LLM_JUDGE")

@@ -75,7 +75,7 @@ def score_traces(
     ``expectations``, ``trace``): inputs and outputs are the root span's. A trace counts
     as ended once its root span is stored and ``settle_seconds`` have passed since it
     ended (time for spans of other services to arrive). Feedback is logged with source
-    CODE and the scorer's name, then the trace is tagged ``spanwise.scored.<name>`` =
+    CODE (LLM_JUDGE for judges) and the scorer's name, then the trace is tagged ``spanwise.scored.<name>`` =
     ``scored`` / ``scorer_error`` (a scorer raised: an error feedback says why) /
     ``app_error`` (the trace ended in an error: nothing to judge). Bad arguments raise
     ``InvalidParameterError`` before anything is read."""

@@ -3,6 +3,7 @@ before anything runs."""
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import numbers
@@ -40,8 +41,14 @@ class DatasetRef:
 
 
 def load_records(data: Any) -> tuple[list[EvalRecord], DatasetRef | None]:
-    """``data``: a dataset name, a list of dicts / ``DatasetRecord`` s, or a DataFrame
-    with an ``inputs`` column (and optionally ``expectations``, ``record_id``)."""
+    """``data``: a dataset (its name, or the ``Dataset`` ``get_dataset`` returned, as
+    MLflow's evaluate takes its dataset objects), a list of dicts / ``DatasetRecord`` s,
+    or a DataFrame with an ``inputs`` column (and optionally ``expectations``,
+    ``record_id``)."""
+    from ..datasets import Dataset
+
+    if isinstance(data, Dataset):
+        data = data.name
     if isinstance(data, str):
         return _from_dataset(data)
     if hasattr(data, "to_dict") and hasattr(data, "columns"):  # a pandas DataFrame
@@ -65,7 +72,9 @@ def _record(item: Any, at: int) -> EvalRecord:
         inputs = item.get("inputs")
         expectations = _absent_or(item.get("expectations"), {})
         record_id = _absent_or(item.get("record_id"), str(at))
-        outputs = _absent_or(item["outputs"], NO_OUTPUTS) if "outputs" in item else NO_OUTPUTS
+        outputs = item.get("outputs")
+        if not (isinstance(outputs, str) and not outputs):  # "": an (empty) answer to score
+            outputs = _absent_or(outputs, NO_OUTPUTS)  # None, NaN: a DataFrame's hole
     else:
         raise InvalidParameterError(f"data[{at}] is not a record: expected a dict with 'inputs'")
     if not isinstance(inputs, Mapping) or not all(isinstance(k, str) for k in inputs):
@@ -97,12 +106,20 @@ def _absent_or(value: Any, default: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Numbers of other kinds (numpy, Decimal) as JSON numbers."""
+    """Values of other kinds as JSON ones, inside lists and dicts too: numpy scalars and
+    arrays (``np.bool_`` from ``score > 0.5``, ``np.int64`` from a DataFrame) as Python
+    values, ``Decimal`` (a trace's cost) and other numbers as numbers."""
     if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
         return value
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy, without importing it
+        return plain(value.tolist())
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)
     return value
 

@@ -29,11 +29,13 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Scorer:
-    """A scoring function, its name, and the arguments it asks for."""
+    """A scoring function, its name, the arguments it asks for, and who its feedback is
+    from (``LLM_JUDGE`` for a judge, as MLflow's judges and Langfuse's evaluators say)."""
 
     name: str
     func: Callable[..., Any]
     wants: tuple[str, ...]
+    source_type: str = "CODE"
 
     def __call__(self, **available: Any) -> Any:
         return self.func(**{k: available[k] for k in self.wants})
