@@ -483,3 +483,39 @@ TTL toDateTime(TraceStart) + toIntervalDay(RetentionDays) WHERE RetentionDays > 
 SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (13, 'trace tags set or removed after the fact');
+
+-- migration 14: a trace's entry span when its root is remote (name, status)
+
+ALTER TABLE `spanwise`.otel_traces ADD COLUMN IF NOT EXISTS ParentRemote UInt8 DEFAULT 0;
+
+ALTER TABLE `spanwise`.trace_summary ADD COLUMN IF NOT EXISTS Entry SimpleAggregateFunction(max, Tuple(UInt64, String, UInt8));
+
+ALTER TABLE `spanwise`.`trace_summary_mv` MODIFY QUERY
+SELECT
+    Project,
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp + toIntervalNanosecond(Duration)) AS End,
+    maxIf(SpanId, ParentSpanId = '') AS RootSpanId,
+    maxIf(SpanName, ParentSpanId = '') AS Name,
+    maxIf(toUInt8(StatusCode = 'Error'), ParentSpanId = '') AS RootError,
+    maxIf((toUInt64(9223372036854775807 - toUnixTimestamp64Nano(Timestamp)), toString(SpanName), toUInt8(StatusCode = 'Error')), ParentRemote = 1) AS Entry,
+    countIf(StatusCode = 'Error') AS ErrorCount,
+    count() AS SpanCount,
+    sumIf(InputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent')) AS InputTokens,
+    sumIf(OutputTokens, CostStatus NOT IN ('counted_in_child', 'counted_in_parent'))
+        AS OutputTokens,
+    sum(ifNull(Cost, toDecimal64(0, 9))) AS TotalCost,
+    countIf(Cost IS NOT NULL) AS PricedSpans,
+    maxIf(toString(ServiceName), ParentSpanId = '') AS ServiceName,
+    max(SessionId) AS SessionId,
+    max(UserId) AS UserId,
+    max(RunId) AS RunId,
+    maxMap(CAST(TraceTags, 'Map(String, String)')) AS Tags,
+    maxMap(CAST(TraceMetadata, 'Map(String, String)')) AS Metadata,
+    RetentionDays
+FROM `spanwise`.`otel_traces`
+WHERE CostRevision = 0
+GROUP BY Project, TraceId, RetentionDays;
+
+INSERT INTO `spanwise`.schema_migrations (Version, Description) VALUES (14, 'a trace\'s entry span when its root is remote (name, status)');

@@ -14,6 +14,7 @@ COLUMNS: tuple[str, ...] = (
     "Project", "SpanType", "Input", "Output", "Model", "Provider", "InputTokens", "OutputTokens",
     "CachedTokens", "CacheWriteTokens", "ReasoningTokens", "Cost", "CostBreakdown", "CostStatus",
     "PricingVersion", "SessionId", "UserId", "RunId", "TraceTags", "TraceMetadata",
+    "ParentRemote",
 )  # fmt: skip
 
 
@@ -32,7 +33,7 @@ def _arrow_schema() -> Any:
         "InputTokens": pa.uint64(), "OutputTokens": pa.uint64(), "CachedTokens": pa.uint64(),
         "CacheWriteTokens": pa.uint64(), "ReasoningTokens": pa.uint64(),
         "Cost": pa.decimal128(18, 9), "CostBreakdown": pa.map_(pa.string(), pa.decimal128(18, 9)),
-        "TraceTags": smap, "TraceMetadata": smap,
+        "TraceTags": smap, "TraceMetadata": smap, "ParentRemote": pa.uint8(),
     }  # fmt: skip
     return pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
 
@@ -45,7 +46,7 @@ SCALAR_COLUMNS: tuple[str, ...] = (
     "ServiceName", "ScopeName", "ScopeVersion", "Duration", "StatusCode", "StatusMessage",
     "Project", "SpanType", "Input", "Output", "Model", "Provider", "InputTokens",
     "OutputTokens", "CachedTokens", "CacheWriteTokens", "ReasoningTokens", "SessionId", "UserId",
-    "RunId", "TraceTags", "TraceMetadata",
+    "RunId", "TraceTags", "TraceMetadata", "ParentRemote",
 )  # fmt: skip
 # Kept apart from ``columns`` (flat, see SpanBatch): the bulk of every span's data.
 FLAT_COLUMNS = frozenset({"SpanAttributes", "ResourceAttributes"})

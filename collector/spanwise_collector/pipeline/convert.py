@@ -40,6 +40,8 @@ MAX_DURATION_NS = 30 * 86_400 * 10**9
 _ZERO_TRACE = bytes(16)
 _ZERO_SPAN = bytes(8)
 _EMPTY: tuple = ()
+# OTLP SpanFlags: whether the parent is remote is known (0x100), and it is (0x200).
+_REMOTE_BITS = 0x300
 
 
 class InvalidSpans(ValueError):
@@ -126,6 +128,8 @@ def convert(request: Any, default_project: str = "default") -> SpanBatch:
                 if parent and (len(parent) != 8 or parent == _ZERO_SPAN):
                     _hex_id(parent, 8, "parent_span_id")
                 parent_id = parent.hex()  # b"".hex() == "": a root span
+                # 1: the parent is in another process (both is-remote bits; migration 14)
+                remote = parent and (span.flags & _REMOTE_BITS) == _REMOTE_BITS
                 start = span.start_time_unix_nano
                 end = span.end_time_unix_nano
                 if not lo <= start <= hi:
@@ -145,7 +149,7 @@ def convert(request: Any, default_project: str = "default") -> SpanBatch:
                     service, scope_name, scope_version, duration,
                     _STATUS[code] if 0 <= code < 3 else "Unset",
                     cap(status.message) if status.message else "", d[13] or project, *d[:13],
-                    d[14], d[15],
+                    d[14], d[15], 1 if remote else 0,
                 ))  # fmt: skip
                 if span.events or span.links:
                     _nested(nested, span, lo, hi, start)

@@ -25,13 +25,18 @@ SPAN_COLUMNS = """
     SessionId, UserId, RunId, TraceTags, TraceMetadata
 """
 
+# The name and status of the span without a parent; without one (the trace was begun in
+# another process), of the earliest span whose parent is remote (store/trace_entry_ddl.py).
+TRACE_NAME_SQL = "if(max(RootSpanId) != '', max(Name), max(Entry).2)"
+ROOT_ERROR_SQL = "if(max(RootSpanId) != '', max(RootError), max(Entry).3)"
+
 SUMMARY_COLUMNS = f"""
     TraceId,
     min(Start) AS start,
     toUnixTimestamp64Nano(start) AS start_ns,
     toUnixTimestamp64Nano(max(End)) AS end_ns,
-    max(Name) AS name,
-    max(RootError) AS root_error,
+    {TRACE_NAME_SQL} AS name,
+    {ROOT_ERROR_SQL} AS root_error,
     max(Project) AS project,
     sum(SpanCount) AS span_count,
     sum(InputTokens) AS input_tokens,

@@ -135,6 +135,7 @@ def _add_trace(batch: SpanBatch, rng: random.Random, trace_id: str, start: int, 
         c["RunId"].append("")
         c["TraceTags"].append([("env", rng.choice(("prod", "staging")))] if i == 0 else [])
         c["TraceMetadata"].append([])
+        c["ParentRemote"].append(0)
         offset += duration // 4
 
 

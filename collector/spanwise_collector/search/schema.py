@@ -25,6 +25,7 @@ from spanwise_collector.filters import (
     Text,
 )
 
+from ..query.traces import ROOT_ERROR_SQL, TRACE_NAME_SQL
 from ..trace_tags.encoding import TAGS_SQL
 
 __all__ = [
@@ -46,8 +47,8 @@ TRACE_AGGREGATES: dict[str, str] = {
     "start": "min(Start)",
     "start_ns": "toUnixTimestamp64Nano(min(Start))",
     "end_ns": "toUnixTimestamp64Nano(max(End))",
-    "name": "max(Name)",
-    "root_error": "max(RootError)",
+    "name": TRACE_NAME_SQL,
+    "root_error": ROOT_ERROR_SQL,
     "project": "max(Project)",
     "span_count": "sum(SpanCount)",
     "error_count": "sum(ErrorCount)",

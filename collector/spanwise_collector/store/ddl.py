@@ -53,6 +53,7 @@ from .prompts_ddl import PROMPTS_STATEMENTS
 from .rollup_ddl import ROLLUP_RECORD, ROLLUP_STATEMENTS
 from .runs_ddl import RUNS_STATEMENTS
 from .time_projection_ddl import TIME_PROJECTION_STATEMENTS
+from .trace_entry_ddl import trace_entry_statements
 from .trace_tags_ddl import TRACE_TAGS_STATEMENTS
 from .trace_times_ddl import TRACE_TIMES_RECORD, TRACE_TIMES_STATEMENTS
 
@@ -290,4 +291,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "evaluation datasets and their records", DATASETS_STATEMENTS),
     Migration(12, "prompt registry: prompt versions and aliases", PROMPTS_STATEMENTS),
     Migration(13, "trace tags set or removed after the fact", TRACE_TAGS_STATEMENTS),
+    Migration(
+        14,
+        "a trace's entry span when its root is remote (name, status)",
+        trace_entry_statements(TRACE_SUMMARY_MV),
+    ),
 )

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import ddl_plain
-from .ddl_spec import MaterializedView, Migration, Statement, Table
+from .ddl_spec import MaterializedView, Migration, Statement, Table, ViewQuery
 from .retention import Retention
 
 __all__ = [
@@ -105,6 +105,11 @@ def render_statement(statement: Statement, target: SchemaTarget, catalog: Catalo
         return _table(statement, target)
     if isinstance(statement, MaterializedView):
         return [_view(statement, target, catalog)]
+    if isinstance(statement, ViewQuery):
+        select = _view_select(statement.select, statement.source, target, catalog)
+        return [
+            f"ALTER TABLE {target.db}.`{statement.name}`{target.on_cluster} MODIFY QUERY\n{select}"
+        ]
     if not target.cluster:
         table = ddl_plain.try_parse_table(statement)
         if table is not None:
@@ -186,12 +191,17 @@ def _create(table: Table, name: str, engine: str, target: SchemaTarget) -> str:
     return "\n".join(lines)
 
 
+def _view_select(select: str, source: str, target: SchemaTarget, catalog: Catalog) -> str:
+    """A view's SELECT with ``{source}`` as the table rows are stored in on each node."""
+    physical = f"{target.db}.`{catalog.physical(source, target)}`"
+    select = select.strip().replace("{source}", "{{source}}")
+    return _fmt(select, target).replace("{source}", physical)
+
+
 def _view(view: MaterializedView, target: SchemaTarget, catalog: Catalog) -> str:
     db = target.db
-    source = f"{db}.`{catalog.physical(view.source, target)}`"
     dest = f"{db}.`{catalog.physical(view.target, target)}`"
-    select = view.select.strip().replace("{source}", "{{source}}")
-    select = _fmt(select, target).replace("{source}", source)
+    select = _view_select(view.select, view.source, target, catalog)
     return (
         f"CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.`{view.name}`{target.on_cluster} "
         f"TO {dest} AS\n{select}"

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
-__all__ = ["TRACE_SHARDING", "MaterializedView", "Migration", "Statement", "Table"]
+__all__ = [
+    "TRACE_SHARDING",
+    "MaterializedView",
+    "Migration",
+    "Statement",
+    "Table",
+    "ViewQuery",
+]
 
 # A trace lives on one shard: its spans, its summary rows, its re-deliveries.
 TRACE_SHARDING = "cityHash64(TraceId)"
@@ -85,7 +92,25 @@ class MaterializedView:
             raise ValueError(f"materialized view {self.name}: select must read FROM {{source}}")
 
 
-Statement = Union[str, Table, MaterializedView]  # noqa: UP007 (runtime alias on 3.10)
+@dataclass(frozen=True)
+class ViewQuery:
+    """``ALTER TABLE name MODIFY QUERY select``: a materialized view's new SELECT
+    (``{source}`` as in ``MaterializedView``). Idempotent; its target's new columns must
+    be added first."""
+
+    name: str
+    source: str
+    select: str
+
+    def __post_init__(self) -> None:
+        for value in (self.name, self.source):
+            if not _NAME.match(value):
+                raise ValueError(f"invalid name {value!r} in view query")
+        if "{source}" not in self.select:
+            raise ValueError(f"view query {self.name}: select must read FROM {{source}}")
+
+
+Statement = Union[str, Table, MaterializedView, ViewQuery]  # noqa: UP007 (runtime alias on 3.10)
 
 
 @dataclass(frozen=True)
