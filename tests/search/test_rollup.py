@@ -23,7 +23,7 @@ from spanwise_collector.store.ddl import MIGRATIONS
 from spanwise_pricing import PriceBook
 
 from tests.search.dataset import HOUR_NS, S, build, llm, new_trace_id
-from tests.support.embedded import embedded_store
+from tests.support.embedded import embedded_store, takes_current_spans
 
 PRICES = """
 models:
@@ -236,6 +236,7 @@ def test_store_with_spans_before_the_rollup_scans_those_hours(embedded_chdb_path
     """Migration 5 on a store that already holds spans: the view never saw them, so the
     rollup is used only from the hour after them; results stay exact."""
     store = embedded_store(embedded_chdb_path, "old", MIGRATIONS[:3])
+    takes_current_spans(store)  # the spans an older collector wrote
     rng = random.Random(11)
     end = datetime.now(UTC).replace(microsecond=0)
     pipeline = Pipeline(store, [PricingProcessor(_prices(tmp_path, 1, 2), store)],

@@ -48,9 +48,10 @@ def test_a_store_upgraded_to_trace_times_still_finds_its_old_traces(embedded_chd
     from spanwise_collector.query.traces import get_trace
     from spanwise_collector.store import ddl
 
-    from tests.support.embedded import embedded_store
+    from tests.support.embedded import embedded_store, takes_current_spans
 
     store = embedded_store(embedded_chdb_path, "times", migrations=ddl.MIGRATIONS[:5])
+    takes_current_spans(store)  # the spans an older collector wrote
     trace_id = new_trace_id()
     root = S("old", "AGENT", 0, 3000, children=[llm("gpt-4o", "openai", 10, 5, start_ms=100)])
     spans = build(trace_id, root, base_ns() - 3 * 86_400 * 10**9)
