@@ -32,6 +32,13 @@ def _present(client, ids: list[str]) -> list[str]:
     return [t for t in ids if client.get_trace(t) is not None]
 
 
+def test_one_trace_id_given_as_text_deletes_that_trace(sdk, client):
+    """As delete_trace_tags and delete_dataset_records: one id as text is that id."""
+    ids = _traces(sdk, 2)
+    assert client.delete_traces(ids[0]) == 1
+    assert _present(client, ids) == [ids[1]]
+
+
 def test_deleted_right_after_they_ended_and_gone_everywhere(sdk, client):
     session = f"s-{uuid.uuid4().hex[:8]}"
     ids = _traces(sdk, 3, session_id=session)

@@ -16,6 +16,7 @@ from .types import AnalyticsResult, PagedList, Session, SessionInfo, Span, Trace
 
 if TYPE_CHECKING:
     import urllib.error
+    from collections.abc import Iterable
 
 from .costs import CostSummary
 
@@ -155,7 +156,7 @@ class Client(
 
     def delete_traces(
         self,
-        trace_ids: list[str] | None = None,
+        trace_ids: Iterable[str] | None = None,
         *,
         filter_string: str | None = None,
         since: Any = None,
@@ -182,7 +183,7 @@ class Client(
             if filter_string or since is not None or until is not None:
                 raise ValueError("give either trace_ids or filter_string/since/until")
             deleted = 0
-            ids = list(trace_ids)
+            ids = [trace_ids] if isinstance(trace_ids, str) else list(trace_ids)  # not letters
             for start in range(0, len(ids), _DELETE_BATCH):
                 result = self._request(
                     "POST", "/api/v1/traces/delete",
