@@ -67,6 +67,10 @@ if TYPE_CHECKING:
         scorer,
     )
     from ._internal.prompts import Prompt, PromptInfo, load_prompt, register_prompt
+    from ._internal.propagation import (
+        get_tracing_context_headers_for_http_request,
+        set_tracing_context_from_http_request_headers,
+    )
     from ._internal.types import (
         AnalyticsResult,
         AnalyticsRow,
@@ -111,6 +115,13 @@ _LAZY = {
         "evaluation",
     ),
     **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
+    **dict.fromkeys(
+        (
+            "get_tracing_context_headers_for_http_request",
+            "set_tracing_context_from_http_request_headers",
+        ),
+        "propagation",
+    ),
     **dict.fromkeys(_READ_TYPES, "types"),
 }
 
@@ -163,6 +174,7 @@ __all__ = [
     "flush",
     "get_current_trace_id",
     "get_last_active_trace_id",
+    "get_tracing_context_headers_for_http_request",
     "last_active_run",
     "load_prompt",
     "log_artifact",
@@ -181,6 +193,7 @@ __all__ = [
     "set_experiment",
     "set_tag",
     "set_tags",
+    "set_tracing_context_from_http_request_headers",
     "start_run",
     "start_span",
     "stats",

@@ -54,6 +54,12 @@ class LiveSpan:
     def trace_id(self) -> str:
         return trace_api.format_trace_id(self._span.get_span_context().trace_id)
 
+    @property
+    def parent_id(self) -> str | None:
+        """The parent span's id (in this process or the caller's), ``None`` for a root."""
+        parent = getattr(self._span, "parent", None)  # None too on a non-recording span
+        return None if parent is None else trace_api.format_span_id(parent.span_id)
+
     def set_inputs(self, inputs: Any) -> None:
         if not STATE.settings.capture_inputs:
             return

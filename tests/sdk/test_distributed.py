@@ -1,0 +1,100 @@
+"""Distributed tracing: a caller's trace continued by a service it calls over real HTTP
+(W3C ``traceparent``), with MLflow's two functions."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import spanwise
+from spanwise import SpanType
+
+
+@spanwise.trace(name="answer", span_type=SpanType.AGENT)
+def _handler(question: str) -> str:
+    with spanwise.start_span("retrieve", span_type=SpanType.RETRIEVER):
+        return question.upper()
+
+
+class _Service(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        # self.headers: an email.message.Message, header names as the client wrote them
+        with spanwise.set_tracing_context_from_http_request_headers(self.headers):
+            reply = _handler(body["question"]).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def service():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Service)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _call(url: str, headers: dict[str, str]) -> str:
+    request = urllib.request.Request(
+        url, data=json.dumps({"question": "why"}).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def test_the_called_service_joins_the_callers_trace_under_the_calling_span(
+    sdk, fetch_trace, service
+):
+    with (
+        spanwise.start_span("client", span_type=SpanType.CHAIN) as client_span,
+        spanwise.start_span("call service", span_type=SpanType.TOOL) as calling,
+    ):
+        headers = spanwise.get_tracing_context_headers_for_http_request()
+        assert _call(service, headers) == "WHY"
+    assert set(headers) == {"traceparent"}
+    assert (client_span.parent_id, calling.parent_id) == (None, client_span.span_id)
+
+    trace = fetch_trace(client_span.trace_id)
+    spans = {s.name: s for s in trace.data.spans}
+    assert set(spans) == {"client", "call service", "answer", "retrieve"}
+    assert spans["answer"].parent_id == calling.span_id
+    assert spans["retrieve"].parent_id == spans["answer"].span_id
+    assert (trace.info.name, trace.info.span_count) == ("client", 4)
+
+
+def test_a_caller_outside_spanwise_names_the_trace_after_the_services_first_span(
+    sdk, client, service
+):
+    """The caller's span is never sent here: the service's span has a remote parent."""
+    trace_id, parent = os.urandom(16).hex(), os.urandom(8).hex()
+    # Any case: HTTP header names are case-insensitive.
+    assert _call(service, {"TraceParent": f"00-{trace_id}-{parent}-01"}) == "WHY"
+    assert sdk.flush(30)
+    trace = client.get_trace(trace_id)
+    spans = {s.name: s for s in trace.data.spans}
+    assert spans["answer"].parent_id == parent
+    listed = client.search_traces("trace.name = 'answer' AND trace.session_id IS NULL",
+                                  project="tests", max_results=1000)  # fmt: skip
+    assert trace_id in [t.info.trace_id for t in listed]
+
+
+def test_outside_a_span_there_is_nothing_to_send_and_bad_headers_start_a_new_trace(sdk):
+    assert spanwise.get_tracing_context_headers_for_http_request() == {}
+    invalid = f"00-{'0' * 32}-{'1' * 16}-01"  # an all-zero trace id is no trace
+    for headers in ({}, {"traceparent": "garbage"}, {"traceparent": invalid}):
+        with (
+            spanwise.set_tracing_context_from_http_request_headers(headers),
+            spanwise.start_span("own") as span,
+        ):
+            assert span.parent_id is None
