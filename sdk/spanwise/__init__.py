@@ -39,6 +39,7 @@ from ._internal.runs.state import ActiveRun
 from ._internal.runs.types import Experiment, FileInfo, Metric, Run, RunData, RunInfo
 from ._internal.spans import (
     LiveSpan,
+    get_current_active_span,
     get_current_trace_id,
     get_last_active_trace_id,
     start_span,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
         score_traces,
         scorer,
     )
+    from ._internal.fluent_traces import get_trace, search_traces
     from ._internal.prompts import Prompt, PromptInfo, load_prompt, register_prompt
     from ._internal.propagation import (
         get_tracing_context_headers_for_http_request,
@@ -115,6 +117,7 @@ _LAZY = {
         "evaluation",
     ),
     **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
+    **dict.fromkeys(("get_trace", "search_traces"), "fluent_traces"),
     **dict.fromkeys(
         (
             "get_tracing_context_headers_for_http_request",
@@ -172,8 +175,10 @@ __all__ = [
     "end_run",
     "evaluate",
     "flush",
+    "get_current_active_span",
     "get_current_trace_id",
     "get_last_active_trace_id",
+    "get_trace",
     "get_tracing_context_headers_for_http_request",
     "last_active_run",
     "load_prompt",
@@ -190,6 +195,7 @@ __all__ = [
     "score_traces",
     "scorer",
     "search_runs",
+    "search_traces",
     "set_experiment",
     "set_tag",
     "set_tags",

@@ -184,6 +184,14 @@ def get_current_trace_id() -> str | None:
     return trace_api.format_trace_id(ctx.trace_id)
 
 
+def get_current_active_span() -> LiveSpan | None:
+    """The span current here (to set its attributes, outputs, status), ``None`` outside
+    any span; as MLflow's. A span the sample rate dropped is returned too: its methods
+    do nothing."""
+    span = trace_api.get_current_span()
+    return LiveSpan(span) if span.get_span_context().is_valid else None
+
+
 def get_last_active_trace_id() -> str | None:
     """The id of the last trace this process finished (its root span ended and was kept
     for export), e.g. to log feedback on it after an app call returned; ``None`` if none."""
