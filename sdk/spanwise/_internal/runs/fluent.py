@@ -17,6 +17,7 @@ from typing import Any
 
 from ..exceptions import InvalidParameterError, SpanwiseError
 from . import ids
+from .notebook import follow_cells, set_active
 from .sender import EXIT_HOOKS, SENDER
 from .state import ACTIVE, ENDED, LIVE, ActiveRun, RunState, current, remember_ended
 from .types import Experiment
@@ -145,7 +146,8 @@ def _activate(state: RunState, tags: Mapping[str, str]) -> ActiveRun:
         LIVE[state.run_id] = state
         _last["run"] = state
     SENDER.put(("run", ids.new_event_id(), state.snapshot(ids.next_version())))
-    ACTIVE.set((*ACTIVE.get(), state))
+    follow_cells()
+    set_active((*ACTIVE.get(), state))
     for key, value in tags.items():
         _tag(state, key, value)
     return ActiveRun(state)
@@ -194,7 +196,7 @@ def _end(state: RunState, status: str) -> None:
         raise InvalidParameterError(f"status must be one of {', '.join(TERMINAL)}, got {status!r}")
     stack = ACTIVE.get()
     if state in stack:
-        ACTIVE.set(tuple(s for s in stack if s is not state))
+        set_active(tuple(s for s in stack if s is not state))
     with _lock:
         if LIVE.pop(state.run_id, None) is None:
             return  # already ended
