@@ -96,6 +96,38 @@ class LiveSpan:
     def record_exception(self, exc: BaseException) -> None:
         record_error(self._span, exc)
 
+    def set_llm_usage(
+        self,
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        cached_input_tokens: int | None = None,
+        cache_write_input_tokens: int | None = None,
+        reasoning_tokens: int | None = None,
+    ) -> None:
+        """Record this span as a model call the collector prices (Langfuse's
+        ``update_current_generation``): ``input_tokens`` is the whole prompt, cached
+        and cache-written tokens included; ``output_tokens`` includes reasoning. A span
+        started without a type becomes ``LLM`` (spans of type LLM, CHAT_MODEL or
+        EMBEDDING are priced). A bad value raises ``ValueError`` and sets nothing."""
+        from .llm_usage import llm_usage_attributes
+
+        values = llm_usage_attributes(model, provider, {
+            "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "cached_input_tokens": cached_input_tokens,
+            "cache_write_input_tokens": cache_write_input_tokens,
+            "reasoning_tokens": reasoning_tokens,
+        })  # fmt: skip
+        try:
+            current = getattr(self._span, "attributes", None) or {}
+            if current.get(attrs.SPAN_TYPE, attrs.SpanType.UNKNOWN) == attrs.SpanType.UNKNOWN:
+                values[attrs.SPAN_TYPE] = attrs.SpanType.LLM
+            self._span.set_attributes(values)
+        except Exception:
+            log_internal_error("recording a model call's usage")
+
     def add_event(
         self,
         event: Any,
