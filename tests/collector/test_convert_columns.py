@@ -10,6 +10,7 @@ from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 from spanwise_collector.pipeline.convert import convert
 from spanwise_collector.pipeline.normalize import derive
+from spanwise_collector.trace_tags.encoding import stamp
 
 from tests.reliability._otlp import attr
 
@@ -52,7 +53,8 @@ def test_rows_keep_their_own_attributes_resource_and_derived_fields():
     assert (llm["Model"], llm["Provider"], llm["InputTokens"], llm["Input"]) == (
         "gpt-4o-mini", "openai", 12, "hi"
     )  # fmt: skip
-    assert dict(llm["TraceTags"]) == {"env": "prod"}
+    # Stamped with when it was written (no time sent: the span's end), see encoding.py.
+    assert dict(llm["TraceTags"]) == {"env": stamp(1_800_000_001 * 10**9, "prod")}
     assert empty["SpanAttributes"] == [] and empty["SpanType"] == "UNKNOWN"
     assert dict(other["SpanAttributes"]) == {"user.id": "u1", "k": "v"}
     assert other["UserId"] == "u1"

@@ -136,7 +136,7 @@ def convert(request: Any, default_project: str = "default") -> SpanBatch:
                     start = now
                 duration = end - start if start <= end <= start + MAX_DURATION_NS else 0
                 attrs = _span_attributes(span.attributes)
-                d = derive_row(attrs)
+                d = derive_row(attrs, start + duration)
                 attr_keys += attrs
                 attr_values += attrs.values()
                 attr_offsets.append(len(attr_keys))

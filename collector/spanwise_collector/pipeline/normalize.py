@@ -11,8 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..trace_tags.encoding import stamp, unstamp
+
 TAG_PREFIX = "spanwise.trace.tags."
 METADATA_PREFIX = "spanwise.trace.metadata."
+# When the SDK's update_current_trace wrote a tag/metadata key (ns since the epoch), as
+# WRITTEN_PREFIX + "tags.<key>" / "metadata.<key>": values are stamped with it (or the
+# span's end) so the summary keeps each key's latest write (trace_tags/encoding.py).
+WRITTEN_PREFIX = "spanwise.trace.written."
 
 INPUT_KEYS = (
     "spanwise.inputs",
@@ -156,7 +162,7 @@ _LF_METADATA_PREFIX = "langfuse.trace.metadata."
 # (span_type, input, output, model, provider, input_tokens, output_tokens, cached_tokens,
 #  cache_write_tokens, reasoning_tokens, session_id, user_id, run_id, project, tags, metadata);
 # tags/metadata are tuples of (key, value) pairs.
-Row = tuple[str, str, str, str, str, int, int, int, int, int, str, str, str, str, tuple, tuple]
+Row = tuple[str, str, str, str, str, int, int, int, int, int, str, str, str, str, tuple, tuple, int]
 
 
 def _count(raw: str) -> int:
@@ -170,7 +176,7 @@ def _count(raw: str) -> int:
     return value if 0 <= value < 1 << 40 else 0
 
 
-def derive_row(attrs: dict[str, str]) -> Row:
+def derive_row(attrs: dict[str, str], end_ns: int = 0) -> Row:
     """The typed fields of one span; moves inputs/outputs/tags/metadata out of ``attrs``.
 
     Rules: the first key of a group (in the order of the tuples above) that holds a
@@ -221,6 +227,7 @@ def derive_row(attrs: dict[str, str]) -> Row:
     if prefixed:
         t: list[tuple[str, str]] = []
         m: list[tuple[str, str]] = []
+        written: dict[str, int] = {}
         for key in prefixed:
             if key.startswith(TAG_PREFIX):
                 t.append((key[len(TAG_PREFIX) :], attrs.pop(key)))
@@ -230,10 +237,18 @@ def derive_row(attrs: dict[str, str]) -> Row:
                 t.extend((label, "") for label in _labels(attrs.pop(key)))
             elif key.startswith(_LF_METADATA_PREFIX):
                 m.append((key[len(_LF_METADATA_PREFIX) :], _unquote(attrs.pop(key))))
-        tags, metadata = tuple(t), tuple(m)
+            elif key.startswith(WRITTEN_PREFIX):
+                written[key[len(WRITTEN_PREFIX) :]] = _time_ns(attrs.pop(key))
+        tags = tuple((k, stamp(written.get("tags." + k) or end_ns, v)) for k, v in t)
+        metadata = tuple((k, stamp(written.get("metadata." + k) or end_ns, v)) for k, v in m)
     return (span_type, get(_INPUT, ""), get(_OUTPUT, ""), model, provider, inp, out, cached,
             write, reasoning, get(_SESSION, ""), get(_USER, ""), get(_RUN, ""),
             get(_PROJECT, ""), tags, metadata)  # fmt: skip
+
+
+def _time_ns(text: str) -> int:
+    """A time in ns since the epoch as the SDK writes it; 0 (unknown) for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else 0
 
 
 # Usage objects as MLflow writes them (input_tokens, cache_read_input_tokens, …) and as
@@ -301,4 +316,8 @@ def _unquote(text: str) -> str:
 def derive(attrs: dict[str, str]) -> Derived:
     """``derive_row`` as a `Derived` (readable; the ingest path uses the tuple)."""
     r = derive_row(attrs)
-    return Derived(*r[:14], tags=dict(r[14]), metadata=dict(r[15]))
+    return Derived(
+        *r[:14],
+        tags={k: unstamp(v)[1] for k, v in r[14]},
+        metadata={k: unstamp(v)[1] for k, v in r[15]},
+    )

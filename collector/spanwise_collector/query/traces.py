@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..store import ClickHouseStore
-from ..trace_tags.encoding import TAGS_SQL
+from ..trace_tags.encoding import METADATA_SQL, TAGS_SQL, unstamp
 from .errors import QueryError
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -47,7 +47,7 @@ SUMMARY_COLUMNS = f"""
     max(UserId) AS user_id,
     max(RunId) AS run_id,
     {TAGS_SQL} AS tags,
-    maxMap(Metadata) AS metadata
+    {METADATA_SQL} AS metadata
 """
 
 
@@ -125,13 +125,13 @@ def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any
     start = min(s["start_time_ns"] for s in spans)
     end = max(s["end_time_ns"] for s in spans)
     costs = [Decimal(s["cost"]) for s in spans if s["cost"] is not None]
-    tags: dict[str, str] = {}
-    metadata: dict[str, str] = {}
+    # Each key's latest write, then the greater value: the summary's maxMap of stamped values.
+    tags: dict[str, tuple[int, str]] = {}
+    metadata: dict[str, tuple[int, str]] = {}
     for s in spans:
-        for key, value in s["_tags"].items():
-            tags[key] = max(tags.get(key, ""), value)
-        for key, value in s["_metadata"].items():
-            metadata[key] = max(metadata.get(key, ""), value)
+        for merged, own in ((tags, s["_tags"]), (metadata, s["_metadata"])):
+            for key, value in own.items():
+                merged[key] = max(merged.get(key, (-2, "")), unstamp(value))
     return {
         "trace_id": trace_id,
         "name": root["name"],
@@ -152,8 +152,8 @@ def info_from_spans(trace_id: str, spans: list[dict[str, Any]]) -> dict[str, Any
         "session_id": max((s["_session_id"] for s in spans), default="") or None,
         "user_id": max((s["_user_id"] for s in spans), default="") or None,
         "run_id": max((s["_run_id"] for s in spans), default="") or None,
-        "tags": tags,
-        "metadata": metadata,
+        "tags": {k: v for k, (_, v) in tags.items()},
+        "metadata": {k: v for k, (_, v) in metadata.items()},
     }
 
 

@@ -26,7 +26,7 @@ from spanwise_collector.filters import (
 )
 
 from ..query.traces import ROOT_ERROR_SQL, TRACE_NAME_SQL
-from ..trace_tags.encoding import TAGS_SQL
+from ..trace_tags.encoding import METADATA_SQL, TAGS_SQL
 
 __all__ = [
     "FEEDBACK_BY_TRACE",
@@ -61,7 +61,7 @@ TRACE_AGGREGATES: dict[str, str] = {
     "run_id": "max(RunId)",
     # Tags edited after the fact ride in the summary encoded (trace_tags/encoding.py).
     "tags": TAGS_SQL,
-    "metadata": "maxMap(Metadata)",
+    "metadata": METADATA_SQL,
 }
 
 # Time-range bounds of the subqueries. A trace's spans start at or after the trace

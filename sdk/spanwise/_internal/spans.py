@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -240,16 +241,20 @@ def trace_attributes(
 ) -> dict[str, str]:
     """The span attributes that carry trace-level information (one per key, so that
     several spans' values merge)."""
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     if session_id is not None:
         out[attrs.SESSION_ID] = str(session_id)
     if user_id is not None:
         out[attrs.USER_ID] = str(user_id)
+    now = time.time_ns()  # when each key was written: the latest write wins across spans
+    written = attrs.TRACE_WRITTEN_PREFIX
     for key, value in (tags or {}).items():
         out[attrs.TRACE_TAG_PREFIX + str(key)] = str(value)
+        out[f"{written}tags.{key}"] = now
     for key, value in (metadata or {}).items():
         text = value if isinstance(value, str) else to_json(value, 4096)
         out[attrs.TRACE_METADATA_PREFIX + str(key)] = text
+        out[f"{written}metadata.{key}"] = now
     return out
 
 
