@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         get_tracing_context_headers_for_http_request,
         set_tracing_context_from_http_request_headers,
     )
+    from ._internal.trace_scope import propagate_attributes
     from ._internal.types import (
         AnalyticsResult,
         AnalyticsRow,
@@ -118,6 +119,7 @@ _LAZY = {
     ),
     **dict.fromkeys(("Prompt", "PromptInfo", "load_prompt", "register_prompt"), "prompts"),
     **dict.fromkeys(("get_trace", "search_traces"), "fluent_traces"),
+    "propagate_attributes": "trace_scope",
     **dict.fromkeys(
         (
             "get_tracing_context_headers_for_http_request",
@@ -191,6 +193,7 @@ __all__ = [
     "log_param",
     "log_params",
     "make_judge",
+    "propagate_attributes",
     "register_prompt",
     "score_traces",
     "scorer",
