@@ -17,3 +17,6 @@ class Operation:
     response: Callable[[Any, dict[str, Any]], Any]
     accumulator: Callable[[], Any] | None
     model_arg: str = "model"  # the call's argument naming the model (Bedrock: modelId)
+    # Adjusts the call's own kwargs before it is made (instance, kwargs); True when the
+    # stream will end with a usage-only chunk the caller did not ask for (hidden).
+    prepare: Callable[[Any, dict[str, Any]], bool] | None = None

@@ -30,6 +30,11 @@ _HELPER_RECORDERS: ContextVar[list[StreamRecorder] | None] = ContextVar(
 )
 
 
+def in_stream_helper() -> bool:
+    """Whether a ``.stream()`` helper's manager is being entered here."""
+    return _HELPER_RECORDERS.get() is not None
+
+
 def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
     """The captured output into ``out`` when the integration's output capture is on.
     A failing redact hook costs the output only, not the span's other attributes."""
@@ -58,12 +63,20 @@ def end_with_response(
 
 
 def wrap_stream(
-    span: Span, acc: Callable[[], Any], stream: Any, proxy: type, current: Current
+    span: Span,
+    acc: Callable[[], Any],
+    stream: Any,
+    proxy: type,
+    current: Current,
+    hide_usage: bool = False,
 ) -> Any:
     """``stream`` in ``proxy`` with a recorder that ends the span; the stream itself (and
-    the span ended) if that fails."""
+    the span ended) if that fails. ``hide_usage``: the stream's usage-only chunk was
+    asked for by us, not the caller, who does not see it."""
     try:
-        return proxy(stream, StreamRecorder(span, acc(), current))
+        recorder = StreamRecorder(span, acc(), current)
+        recorder.hide_usage = hide_usage
+        return proxy(stream, recorder)
     except Exception:
         span.end()
         log_internal_error("wrapping an LLM stream")
@@ -71,7 +84,13 @@ def wrap_stream(
 
 
 def settle(
-    span: Span, op: Any, result: Any, stream_type: type, proxy: type, current: Current
+    span: Span,
+    op: Any,
+    result: Any,
+    stream_type: type,
+    proxy: type,
+    current: Current,
+    hide_usage: bool = False,
 ) -> Any:
     """What the caller gets for ``result`` of operation ``op``: a stream wrapped so that it
     ends the span, or the result itself with the span ended on it."""
@@ -79,9 +98,14 @@ def settle(
         span.end()
         return result
     if op.accumulator is not None and isinstance(result, stream_type):
-        return wrap_stream(span, op.accumulator, result, proxy, current)
+        return wrap_stream(span, op.accumulator, result, proxy, current, hide_usage)
     end_with_response(span, op.response, result, current)
     return result
+
+
+def usage_only(chunk: Any) -> bool:
+    """A chat stream's last chunk under ``stream_options.include_usage``: usage, no choices."""
+    return getattr(chunk, "usage", None) is not None and not getattr(chunk, "choices", True)
 
 
 def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder, owner: Any) -> Iterator[Any]:
@@ -109,7 +133,7 @@ def tap_each(acc: Any, items: Iterable[Any], recorder: StreamRecorder, owner: An
 class StreamRecorder:
     """The span of one streamed call and what its chunks said so far."""
 
-    __slots__ = ("acc", "current", "done", "first_token_ns", "span")
+    __slots__ = ("acc", "current", "done", "first_token_ns", "hide_usage", "span")
 
     def __init__(self, span: Span, acc: Any, current: Current) -> None:
         self.span = span
@@ -117,6 +141,7 @@ class StreamRecorder:
         self.current = current
         self.first_token_ns = 0
         self.done = False
+        self.hide_usage = False
         helper = _HELPER_RECORDERS.get()
         if helper is not None:
             helper.append(self)
@@ -185,16 +210,19 @@ class SyncStreamProxy(_RecordingProxy):
         return recorder.acc.tap(self.__wrapped__, recorder, self)  # type: ignore[no-any-return]
 
     def __next__(self) -> Any:
-        try:
-            item = self.__wrapped__.__next__()
-        except StopIteration:
-            self._self_recorder.finish()
-            raise
-        except BaseException as exc:
-            self._self_recorder.finish(exc)
-            raise
-        self._self_recorder.add(item)
-        return item
+        recorder = self._self_recorder
+        while True:
+            try:
+                item = self.__wrapped__.__next__()
+            except StopIteration:
+                recorder.finish()
+                raise
+            except BaseException as exc:
+                recorder.finish(exc)
+                raise
+            recorder.add(item)
+            if not (recorder.hide_usage and usage_only(item)):
+                return item
 
     def __enter__(self) -> SyncStreamProxy:
         self.__wrapped__.__enter__()
@@ -220,16 +248,19 @@ class AsyncStreamProxy(_RecordingProxy):
         return self
 
     async def __anext__(self) -> Any:
-        try:
-            item = await self.__wrapped__.__anext__()
-        except StopAsyncIteration:
-            self._self_recorder.finish()
-            raise
-        except BaseException as exc:
-            self._self_recorder.finish(exc)
-            raise
-        self._self_recorder.add(item)
-        return item
+        recorder = self._self_recorder
+        while True:
+            try:
+                item = await self.__wrapped__.__anext__()
+            except StopAsyncIteration:
+                recorder.finish()
+                raise
+            except BaseException as exc:
+                recorder.finish(exc)
+                raise
+            recorder.add(item)
+            if not (recorder.hide_usage and usage_only(item)):
+                return item
 
     async def __aenter__(self) -> AsyncStreamProxy:
         await self.__wrapped__.__aenter__()

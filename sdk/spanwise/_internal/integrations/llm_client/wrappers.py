@@ -151,8 +151,25 @@ def _raw(
     return RawProxy(result, span, op, stream_type, proxy, current)
 
 
+def _prepare(op: Operation, instance: Any, kwargs: dict[str, Any]) -> bool:
+    """``op.prepare`` on the call's kwargs (their own dict); never fails the call."""
+    if op.prepare is None:
+        return False
+    try:
+        return op.prepare(instance, kwargs)
+    except Exception:
+        log_internal_error("preparing an LLM call")
+        return False
+
+
 def _succeed(
-    span: Span, op: Operation, result: Any, stream_type: type, proxy: type, current: Current
+    span: Span,
+    op: Operation,
+    result: Any,
+    stream_type: type,
+    proxy: type,
+    current: Current,
+    hide_usage: bool = False,
 ) -> Any:
     """End the span with the result, or hand out a proxy (a stream's, a raw response's)
     that will end it."""
@@ -168,7 +185,7 @@ def _succeed(
                 log_internal_error("reading a raw LLM response")
                 span.end()
                 return result
-    return settle(span, op, result, stream_type, proxy, current)
+    return settle(span, op, result, stream_type, proxy, current, hide_usage)
 
 
 def in_call() -> Any:
@@ -187,6 +204,7 @@ def sync_call(op: Operation, stream_type: type, current: Current, provider: Prov
         span = start_span(op, instance, kwargs, current, provider)
         if span is None:
             return wrapped(*args, **kwargs)
+        hide = _prepare(op, instance, kwargs)
         token = attach_span(span)
         in_call = _IN_CALL.set(True)
         try:
@@ -197,7 +215,7 @@ def sync_call(op: Operation, stream_type: type, current: Current, provider: Prov
         finally:
             _IN_CALL.reset(in_call)
             detach(token)
-        return _succeed(span, op, result, stream_type, SyncStreamProxy, current)
+        return _succeed(span, op, result, stream_type, SyncStreamProxy, current, hide)
 
     return wrapper
 
@@ -209,6 +227,7 @@ def async_call(op: Operation, stream_type: type, current: Current, provider: Pro
         span = start_span(op, instance, kwargs, current, provider)
         if span is None:
             return await wrapped(*args, **kwargs)
+        hide = _prepare(op, instance, kwargs)
         token = attach_span(span)
         in_call = _IN_CALL.set(True)
         try:
@@ -219,7 +238,7 @@ def async_call(op: Operation, stream_type: type, current: Current, provider: Pro
         finally:
             _IN_CALL.reset(in_call)
             detach(token)
-        return _succeed(span, op, result, stream_type, AsyncStreamProxy, current)
+        return _succeed(span, op, result, stream_type, AsyncStreamProxy, current, hide)
 
     return wrapper
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ... import attributes as attrs
 from ...errors import log_internal_error
-from ..llm_client.streams import tap_each
+from ..llm_client.streams import tap_each, usage_only
 from .response import responses_response, tool_call, usage_attributes
 
 
@@ -121,6 +121,7 @@ class ChatAccumulator:
         add = self.add
         text: list[str] | None = None  # choice 0's text parts, once add has made it
         timed = bool(recorder.first_token_ns)  # a local: read per chunk
+        hide = recorder.hide_usage  # the usage-only chunk we asked for: not the caller's
         try:
             for chunk in chunks:
                 try:
@@ -161,6 +162,8 @@ class ChatAccumulator:
                             text = first.content if first is not None else None
                     except Exception:
                         log_internal_error("reading an OpenAI stream chunk")
+                    if hide and usage_only(chunk):
+                        continue
                 yield chunk
         except GeneratorExit:
             raise  # the loop was left early: close(), exit or collection ends the span

@@ -14,6 +14,7 @@ CHAT = Operation(
     inputs=request.chat_inputs,
     response=response.chat_response,
     accumulator=ChatAccumulator,
+    prepare=request.chat_stream_usage,
 )
 
 RESPONSES = Operation(

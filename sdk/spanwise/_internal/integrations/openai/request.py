@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ... import attributes as attrs
+from ..llm_client.streams import in_stream_helper
 
 _AZURE_HOST_SUFFIXES = (
     ".openai.azure.com",
@@ -172,6 +173,29 @@ def embeddings_inputs(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 # id(client) -> (weak reference, the base_url object it was computed from, attributes,
 # whether that object is the client's own ``_base_url``). Plain dict operations are
 # atomic under the GIL: no lock needed.
+# autolog(stream_usage=…): "auto" (OpenAI's own API), True (any server) or False.
+STREAM_USAGE: bool | str = "auto"
+_RAW_HEADER = "X-Stainless-Raw-Response"  # set by with_raw_response / with_streaming_response
+
+
+def chat_stream_usage(resource: Any, kwargs: dict[str, Any]) -> bool:
+    """Ask a streamed chat completion for its usage when the caller did not (without it
+    the call has no token counts and no cost): ``stream_options={"include_usage": True}``
+    on OpenAI's own API (any server with ``stream_usage=True``). True when we asked: the
+    stream's extra usage-only last chunk is then kept from the caller. Left alone: raw
+    responses (the caller reads the bytes) and the ``.stream()`` helpers (their events)."""
+    mode = STREAM_USAGE
+    if mode is False or kwargs.get("stream") is not True or "stream_options" in kwargs:
+        return False
+    headers = kwargs.get("extra_headers")
+    if (isinstance(headers, Mapping) and _RAW_HEADER in headers) or in_stream_helper():
+        return False
+    if mode == "auto" and provider_attributes(resource).get(attrs.SERVER_ADDRESS) != _OPENAI_HOST:
+        return False
+    kwargs["stream_options"] = {"include_usage": True}
+    return True
+
+
 _PROVIDER_CACHE: dict[int, tuple[Any, Any, dict[str, Any], bool]] = {}
 _CACHE_LIMIT = 256
 _NO_FIELDS: dict[str, Any] = {}
