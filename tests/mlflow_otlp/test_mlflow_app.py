@@ -70,6 +70,10 @@ def test_an_mlflow_app_traced_and_priced(client, collector, tmp_path):
             break
         time.sleep(0.2)
     assert client_trace is not None
+    # MLflow's own id for the trace ("tr-" + the OTel trace id) finds it too.
+    assert client.get_trace(mlflow_id).info.trace_id == trace_id
+    client.log_feedback(mlflow_id, "helpful", True)
+    assert [a.name for a in client.get_trace(trace_id).info.assessments] == ["helpful"]
     spans = {s.name: s for s in client_trace.data.spans}
     assert {n: s.span_type for n, s in spans.items()} == {
         "agent": "AGENT", "retrieve": "RETRIEVER", "Completions": "CHAT_MODEL",

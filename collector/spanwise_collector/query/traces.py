@@ -52,7 +52,8 @@ SUMMARY_COLUMNS = f"""
 
 
 def validate_trace_id(trace_id: str) -> str:
-    tid = trace_id.strip().lower()
+    # MLflow names a trace "tr-" + its OpenTelemetry trace id: the same trace here.
+    tid = trace_id.strip().lower().removeprefix("tr-")
     if not _TRACE_ID.match(tid):
         raise QueryError(f"invalid trace id {trace_id!r}: expected 32 hexadecimal characters")
     return tid
