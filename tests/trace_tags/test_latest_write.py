@@ -39,3 +39,19 @@ def test_each_key_keeps_its_latest_write_across_spans(sdk, client):
     client.set_trace_tag(tid, "status", "reviewed")  # an edit beats any span's write
     assert client.get_trace(tid).info.tags["status"] == "reviewed"
     assert _found(client, tid, "tags.status = 'reviewed'")
+
+
+def test_a_hundred_metadata_keys_all_arrive(sdk, client):
+    """The write times ride in one attribute: a span's attribute limit (128) is not spent
+    on them."""
+
+    @spanwise.trace
+    def app() -> str:
+        spanwise.update_current_trace(metadata={f"k{i}": str(i) for i in range(100)})
+        spanwise.update_current_trace(tags={"late": "yes"})  # merged, not overwriting
+        return spanwise.get_current_trace_id()
+
+    tid = app()
+    assert sdk.flush(30)
+    info = client.get_trace(tid).info
+    assert info.metadata == {f"k{i}": str(i) for i in range(100)} and info.tags == {"late": "yes"}

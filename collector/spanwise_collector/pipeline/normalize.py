@@ -15,10 +15,10 @@ from ..trace_tags.encoding import stamp, unstamp
 
 TAG_PREFIX = "spanwise.trace.tags."
 METADATA_PREFIX = "spanwise.trace.metadata."
-# When the SDK's update_current_trace wrote a tag/metadata key (ns since the epoch), as
-# WRITTEN_PREFIX + "tags.<key>" / "metadata.<key>": values are stamped with it (or the
+# When the SDK's update_current_trace wrote each tag/metadata key (ns since the epoch), a
+# JSON object {"tags.<key>": ns, "metadata.<key>": ns}: values are stamped with it (or the
 # span's end) so the summary keeps each key's latest write (trace_tags/encoding.py).
-WRITTEN_PREFIX = "spanwise.trace.written."
+WRITTEN_KEY = "spanwise.trace.written"
 
 INPUT_KEYS = (
     "spanwise.inputs",
@@ -237,8 +237,8 @@ def derive_row(attrs: dict[str, str], end_ns: int = 0) -> Row:
                 t.extend((label, "") for label in _labels(attrs.pop(key)))
             elif key.startswith(_LF_METADATA_PREFIX):
                 m.append((key[len(_LF_METADATA_PREFIX) :], _unquote(attrs.pop(key))))
-            elif key.startswith(WRITTEN_PREFIX):
-                written[key[len(WRITTEN_PREFIX) :]] = _time_ns(attrs.pop(key))
+            elif key == WRITTEN_KEY:
+                written = _written(attrs.pop(key))
         tags = tuple((k, stamp(written.get("tags." + k) or end_ns, v)) for k, v in t)
         metadata = tuple((k, stamp(written.get("metadata." + k) or end_ns, v)) for k, v in m)
     return (span_type, get(_INPUT, ""), get(_OUTPUT, ""), model, provider, inp, out, cached,
@@ -246,9 +246,18 @@ def derive_row(attrs: dict[str, str], end_ns: int = 0) -> Row:
             get(_PROJECT, ""), tags, metadata)  # fmt: skip
 
 
-def _time_ns(text: str) -> int:
-    """A time in ns since the epoch as the SDK writes it; 0 (unknown) for anything else."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else 0
+def _written(text: str) -> dict[str, int]:
+    """The SDK's write times of a span's keys; times that are not ns since the epoch
+    (< 2**64) are left out (the span's end stands in)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {
+        k: t for k, t in value.items() if type(t) is int and 0 < t < 1 << 64 and isinstance(k, str)
+    }
 
 
 # Usage objects as MLflow writes them (input_tokens, cache_read_input_tokens, …) and as

@@ -19,9 +19,9 @@ PROJECT = "spanwise.project"
 # update_current_trace(): one attribute per key so repeated calls merge.
 TRACE_TAG_PREFIX = "spanwise.trace.tags."
 TRACE_METADATA_PREFIX = "spanwise.trace.metadata."
-# When each tag/metadata key was written (ns since the epoch): TRACE_WRITTEN_PREFIX +
-# "tags.<key>" / "metadata.<key>". The latest write of a key across spans wins.
-TRACE_WRITTEN_PREFIX = "spanwise.trace.written."
+# When each tag/metadata key was written (ns since the epoch), one JSON object per span:
+# {"tags.<key>": ns, "metadata.<key>": ns}. The latest write of a key across spans wins.
+TRACE_WRITTEN = "spanwise.trace.written"
 # OpenTelemetry semantic conventions for the conversation and the end user.
 SESSION_ID = "session.id"
 USER_ID = "user.id"

@@ -116,13 +116,13 @@ def link_to_current_trace(prompt: Prompt) -> None:
     from opentelemetry import trace as trace_api
 
     from .attributes import PROMPT_NAME, PROMPT_TAG_PREFIX, PROMPT_VERSION
-    from .spans import trace_attributes
+    from .spans import set_trace_attributes, trace_attributes
 
     span = trace_api.get_current_span()
     if not span.is_recording():
         return
     try:
-        span.set_attributes({
+        set_trace_attributes(span, {
             PROMPT_NAME: prompt.name, PROMPT_VERSION: prompt.version,
             **trace_attributes(tags={PROMPT_TAG_PREFIX + prompt.name: prompt.version}),
         })  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
@@ -247,15 +248,32 @@ def trace_attributes(
     if user_id is not None:
         out[attrs.USER_ID] = str(user_id)
     now = time.time_ns()  # when each key was written: the latest write wins across spans
-    written = attrs.TRACE_WRITTEN_PREFIX
+    written: dict[str, int] = {}
     for key, value in (tags or {}).items():
         out[attrs.TRACE_TAG_PREFIX + str(key)] = str(value)
-        out[f"{written}tags.{key}"] = now
+        written[f"tags.{key}"] = now
     for key, value in (metadata or {}).items():
         text = value if isinstance(value, str) else to_json(value, 4096)
         out[attrs.TRACE_METADATA_PREFIX + str(key)] = text
-        out[f"{written}metadata.{key}"] = now
+        written[f"metadata.{key}"] = now
+    if written:
+        out[attrs.TRACE_WRITTEN] = json.dumps(written, separators=(",", ":"))
     return out
+
+
+def set_trace_attributes(span: Any, values: dict[str, Any]) -> None:
+    """``trace_attributes`` on a span that may hold some already: its earlier keys keep
+    their write times (one attribute holds them all)."""
+    new = values.get(attrs.TRACE_WRITTEN)
+    old = (getattr(span, "attributes", None) or {}).get(attrs.TRACE_WRITTEN)
+    if new is not None and isinstance(old, str):
+        try:
+            values = {**values, attrs.TRACE_WRITTEN: json.dumps(
+                {**json.loads(old), **json.loads(new)}, separators=(",", ":")
+            )}  # fmt: skip
+        except ValueError:
+            pass
+    span.set_attributes(values)
 
 
 _WARNED_NO_TRACE: list[bool] = []
@@ -279,6 +297,6 @@ def update_current_trace(
             )
         return
     try:
-        span.set_attributes(trace_attributes(tags, session_id, user_id, metadata))
+        set_trace_attributes(span, trace_attributes(tags, session_id, user_id, metadata))
     except Exception:
         log_internal_error("updating the current trace")

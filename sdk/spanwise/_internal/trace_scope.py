@@ -19,7 +19,7 @@ from opentelemetry import trace as trace_api
 
 from .errors import log_internal_error
 from .provider import START_HOOKS
-from .spans import trace_attributes
+from .spans import set_trace_attributes, trace_attributes
 
 __all__ = ["propagate_attributes"]
 
@@ -32,7 +32,7 @@ def _apply(span: Any) -> None:
     """A start hook (provider.START_HOOKS): the block's attributes on each new span."""
     scope = _SCOPE.get()
     if scope is not None:
-        span.set_attributes(scope)
+        set_trace_attributes(span, scope)
 
 
 @contextlib.contextmanager
@@ -57,7 +57,7 @@ def propagate_attributes(
         token = _SCOPE.set(scope)
         current = trace_api.get_current_span()
         if current.is_recording():
-            current.set_attributes(values)
+            set_trace_attributes(current, values)
     except Exception:
         log_internal_error("propagating trace attributes")
     try:

@@ -142,9 +142,9 @@ def _stamp_record(span: Any) -> None:
     pending = _RECORD.get()
     if pending is None or "trace_id" in pending or getattr(span, "parent", None) is not None:
         return
-    from ..spans import trace_attributes
+    from ..spans import set_trace_attributes, trace_attributes
 
-    span.set_attributes(trace_attributes(metadata=pending["metadata"]))
+    set_trace_attributes(span, trace_attributes(metadata=pending["metadata"]))
     pending["trace_id"] = format(span.get_span_context().trace_id, "032x")
 
 
