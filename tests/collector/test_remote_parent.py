@@ -87,3 +87,24 @@ def test_the_span_without_a_parent_still_names_a_trace_that_also_has_a_remote_en
 
     listed = _listed(client, project)[format_trace_id(carrier.trace_id)]
     assert (listed.name, listed.status) == ("frontend", "OK")
+
+
+def test_the_cli_tree_says_the_entry_spans_parent_is_elsewhere(collector, client):
+    from tests.cli.test_cli import run_cli
+
+    project = f"remote-{os.urandom(4).hex()}"
+    provider, tracer = _tracer(collector, project)
+    trace_id = int.from_bytes(os.urandom(16), "big")
+    incoming = _incoming(trace_id)
+    parent = trace_api.get_current_span(incoming).get_span_context().span_id
+    with (
+        tracer.start_as_current_span("POST /answer", context=incoming),
+        tracer.start_as_current_span("retrieve"),
+    ):
+        pass
+    provider.shutdown()
+    out = run_cli("traces", "get", format_trace_id(trace_id), "--url", collector.http_url)
+    assert out.returncode == 0, out.stderr
+    marked = [line for line in out.stdout.splitlines() if "not here" in line]
+    assert len(marked) == 1 and "POST /answer" in marked[0]  # not its child, "retrieve"
+    assert f"(parent {format(parent, '016x')[:8]}… not here)" in marked[0]
