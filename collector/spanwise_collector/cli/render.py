@@ -139,10 +139,10 @@ def trace_tree(trace: Trace, io_chars: int = 0, width: int | None = None) -> Tre
                 continue
             # A parent not stored here: another service's span (or one still to arrive).
             away = span.parent_id and span.parent_id not in ids and span.parent_id != span.span_id
-            prefix = Text(f"(parent {span.parent_id[:8]}… not here) ", style="dim") if away else None
-            branches.append(
-                (node.add(_span_node(span, io_chars, prefix)), span.span_id, depth + 1)
+            prefix = (
+                Text(f"(parent {span.parent_id[:8]}… not here) ", style="dim") if away else None
             )
+            branches.append((node.add(_span_node(span, io_chars, prefix)), span.span_id, depth + 1))
         stack.extend(reversed(branches))
     for node, count in hidden.values():
         node.add(Text(f"… {count:,} deeper span(s) not shown (depth > {limit}; "
