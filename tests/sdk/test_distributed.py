@@ -98,3 +98,9 @@ def test_outside_a_span_there_is_nothing_to_send_and_bad_headers_start_a_new_tra
             spanwise.start_span("own") as span,
         ):
             assert span.parent_id is None
+
+
+def test_headers_that_are_no_mapping_are_refused(sdk):
+    with pytest.raises(TypeError, match="headers must be a mapping"):  # noqa: SIM117
+        with spanwise.set_tracing_context_from_http_request_headers(None):
+            pass

@@ -44,7 +44,10 @@ def get_tracing_context_headers_for_http_request() -> dict[str, str]:
 def set_tracing_context_from_http_request_headers(headers: Mapping[str, Any]) -> Iterator[None]:
     """Spans started in this block continue the trace of the request ``headers`` came
     with (any mapping: a dict, Flask's or Starlette's headers; names in any case). Without
-    a valid ``traceparent`` they start a trace of their own, as without the block."""
+    a valid ``traceparent`` they start a trace of their own, as without the block.
+    ``headers`` without ``items()`` raises ``TypeError``."""
+    if not callable(getattr(headers, "items", None)):
+        raise TypeError(f"headers must be a mapping, got {type(headers).__name__}")
     token = None
     try:
         carrier = {str(k).lower(): str(v) for k, v in headers.items()}
