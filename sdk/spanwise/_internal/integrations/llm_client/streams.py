@@ -232,7 +232,8 @@ class SyncStreamProxy(_RecordingProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._self_recorder.finish()
+            # An exception that left the block cut the stream short: the span says so.
+            self._self_recorder.finish(exc_info[1])
 
     def close(self) -> None:
         try:
@@ -270,7 +271,7 @@ class AsyncStreamProxy(_RecordingProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_recorder.finish()
+            self._self_recorder.finish(exc_info[1])
 
     async def close(self) -> None:
         try:
@@ -286,9 +287,9 @@ class AsyncStreamProxy(_RecordingProxy):
             self._self_recorder.finish()
 
 
-def _finish_all(recorders: list[StreamRecorder]) -> None:
+def _finish_all(recorders: list[StreamRecorder], exc: BaseException | None) -> None:
     for recorder in recorders:
-        recorder.finish()
+        recorder.finish(exc)
 
 
 class _HelperProxy(wrapt.ObjectProxy):
@@ -313,7 +314,7 @@ class SyncHelperProxy(_HelperProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders)
+            _finish_all(self._self_recorders, exc_info[1])
 
 
 class AsyncHelperProxy(_HelperProxy):
@@ -330,4 +331,4 @@ class AsyncHelperProxy(_HelperProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders)
+            _finish_all(self._self_recorders, exc_info[1])
