@@ -296,3 +296,25 @@ def test_an_exception_leaving_the_async_with_block_ends_the_span_as_error(aoai, 
     exc, _, [span] = traced(lambda: asyncio.run(consume()))
     assert type(exc) is _Mine
     assert span.status == "ERROR" and span.attributes["error.type"] == "_Mine"
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["create", "helper"])
+def test_a_generator_around_the_with_block_closed_early_ends_the_span_ok(oai, traced, helper):
+    def open_stream():
+        if helper:
+            return oai.chat.completions.stream(model=MODEL, messages=messages("gen closed"))
+        return oai.chat.completions.create(
+            model=MODEL, messages=messages("gen closed"), stream=True
+        )
+
+    def chunks():
+        with open_stream() as stream:
+            yield from stream
+
+    def consume():
+        gen = chunks()
+        next(gen)
+        gen.close()  # GeneratorExit through the block: a way out like ``break``
+
+    _, _, [span] = traced(consume)
+    assert span.status == "OK" and "error.type" not in span.attributes

@@ -35,6 +35,13 @@ def in_stream_helper() -> bool:
     return _HELPER_RECORDERS.get() is not None
 
 
+def block_error(exc: BaseException | None) -> BaseException | None:
+    """The exception that left a stream's ``with`` block, as the span's error: it cut
+    the stream short. ``GeneratorExit`` is a generator around the block closed early,
+    a way out like ``break``, not a failure."""
+    return None if isinstance(exc, GeneratorExit) else exc
+
+
 def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
     """The captured output into ``out`` when the integration's output capture is on.
     A failing redact hook costs the output only, not the span's other attributes."""
@@ -232,8 +239,7 @@ class SyncStreamProxy(_RecordingProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            # An exception that left the block cut the stream short: the span says so.
-            self._self_recorder.finish(exc_info[1])
+            self._self_recorder.finish(block_error(exc_info[1]))
 
     def close(self) -> None:
         try:
@@ -271,7 +277,7 @@ class AsyncStreamProxy(_RecordingProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_recorder.finish(exc_info[1])
+            self._self_recorder.finish(block_error(exc_info[1]))
 
     async def close(self) -> None:
         try:
@@ -314,7 +320,7 @@ class SyncHelperProxy(_HelperProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders, exc_info[1])
+            _finish_all(self._self_recorders, block_error(exc_info[1]))
 
 
 class AsyncHelperProxy(_HelperProxy):
@@ -331,4 +337,4 @@ class AsyncHelperProxy(_HelperProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders, exc_info[1])
+            _finish_all(self._self_recorders, block_error(exc_info[1]))
