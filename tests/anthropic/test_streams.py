@@ -165,3 +165,35 @@ def test_a_stream_helper_refused_by_the_api_records_the_error(claude, traced):
 
     _, _, [span] = traced(consume)
     assert span.status == "ERROR" and span.attributes["error.type"] == "RateLimitError"
+
+
+def test_a_stream_helper_left_by_an_exception_or_a_closed_generator(claude, traced):
+    class Mine(Exception):
+        pass
+
+    def raise_inside():
+        try:
+            with claude.messages.stream(model=MODEL, max_tokens=50, messages=user("x")) as s:
+                next(iter(s))
+                raise Mine("from the loop")
+        except Mine as exc:
+            return exc
+
+    exc, _, [span] = traced(raise_inside)
+    assert (
+        type(exc) is Mine
+        and span.status == "ERROR"
+        and span.attributes["error.type"].endswith("Mine")
+    )
+
+    def events():
+        with claude.messages.stream(model=MODEL, max_tokens=50, messages=user("y")) as s:
+            yield from s
+
+    def close_early():
+        gen = events()
+        next(gen)
+        gen.close()
+
+    _, _, [span] = traced(close_early)
+    assert span.status == "OK" and "error.type" not in span.attributes

@@ -252,3 +252,69 @@ def test_async_stream_garbage_collected_half_way_ends_its_span(aoai, traced):
 
     _, root, [span] = traced(lambda: asyncio.run(consume()))
     assert span.end_time_ns <= root.end_time_ns
+
+
+class _Mine(Exception):
+    pass
+
+
+def _raise_in_the_block(open_stream):
+    """Raise the caller's own exception from inside the stream's ``with`` block, after
+    the first chunk; returns the exception as it reached the caller."""
+    try:
+        with open_stream() as stream:
+            next(iter(stream))
+            raise _Mine("from the loop")
+    except _Mine as exc:
+        return exc
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["create", "helper"])
+def test_an_exception_leaving_the_with_block_ends_the_span_as_error(oai, traced, helper):
+    def open_stream():
+        if helper:
+            return oai.chat.completions.stream(model=MODEL, messages=messages("cut by me"))
+        return oai.chat.completions.create(model=MODEL, messages=messages("cut by me"), stream=True)
+
+    exc, _, [span] = traced(_raise_in_the_block, open_stream)
+    assert type(exc) is _Mine and str(exc) == "from the loop"  # reaches the caller unchanged
+    assert span.status == "ERROR" and span.attributes["error.type"] == "_Mine"
+
+
+def test_an_exception_leaving_the_async_with_block_ends_the_span_as_error(aoai, traced):
+    async def consume():
+        try:
+            stream = await aoai.chat.completions.create(
+                model=MODEL, messages=messages("async cut"), stream=True
+            )
+            async with stream:
+                await stream.__anext__()
+                raise _Mine("from the async loop")
+        except _Mine as exc:
+            return exc
+
+    exc, _, [span] = traced(lambda: asyncio.run(consume()))
+    assert type(exc) is _Mine
+    assert span.status == "ERROR" and span.attributes["error.type"] == "_Mine"
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["create", "helper"])
+def test_a_generator_around_the_with_block_closed_early_ends_the_span_ok(oai, traced, helper):
+    def open_stream():
+        if helper:
+            return oai.chat.completions.stream(model=MODEL, messages=messages("gen closed"))
+        return oai.chat.completions.create(
+            model=MODEL, messages=messages("gen closed"), stream=True
+        )
+
+    def chunks():
+        with open_stream() as stream:
+            yield from stream
+
+    def consume():
+        gen = chunks()
+        next(gen)
+        gen.close()  # GeneratorExit through the block: a way out like ``break``
+
+    _, _, [span] = traced(consume)
+    assert span.status == "OK" and "error.type" not in span.attributes

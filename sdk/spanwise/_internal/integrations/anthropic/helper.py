@@ -16,7 +16,7 @@ from ...errors import log_internal_error
 from ...fastcontext import attach_span, detach
 from ..llm_client.operation import Operation
 from ..llm_client.settings import Current
-from ..llm_client.streams import StreamRecorder
+from ..llm_client.streams import StreamRecorder, block_error
 from ..llm_client.wrappers import Provider, Wrapper, fail, in_call, reset_call, start_span
 
 
@@ -106,7 +106,7 @@ class SyncManagerProxy(_ManagerProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._finish(exc_info[1])
+            self._finish(block_error(exc_info[1]))
 
 
 class AsyncManagerProxy(_ManagerProxy):
@@ -123,7 +123,7 @@ class AsyncManagerProxy(_ManagerProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._finish(exc_info[1])
+            self._finish(block_error(exc_info[1]))
 
 
 def stream_manager(op: Operation, is_async: bool, current: Current, provider: Provider) -> Wrapper:

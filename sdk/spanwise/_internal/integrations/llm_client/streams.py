@@ -35,6 +35,13 @@ def in_stream_helper() -> bool:
     return _HELPER_RECORDERS.get() is not None
 
 
+def block_error(exc: BaseException | None) -> BaseException | None:
+    """The exception that left a stream's ``with`` block, as the span's error: it cut
+    the stream short. ``GeneratorExit`` is a generator around the block closed early,
+    a way out like ``break``, not a failure."""
+    return None if isinstance(exc, GeneratorExit) else exc
+
+
 def put_output(out: dict[str, Any], output: Any, current: Current) -> None:
     """The captured output into ``out`` when the integration's output capture is on.
     A failing redact hook costs the output only, not the span's other attributes."""
@@ -232,7 +239,7 @@ class SyncStreamProxy(_RecordingProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            self._self_recorder.finish()
+            self._self_recorder.finish(block_error(exc_info[1]))
 
     def close(self) -> None:
         try:
@@ -270,7 +277,7 @@ class AsyncStreamProxy(_RecordingProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            self._self_recorder.finish()
+            self._self_recorder.finish(block_error(exc_info[1]))
 
     async def close(self) -> None:
         try:
@@ -286,9 +293,9 @@ class AsyncStreamProxy(_RecordingProxy):
             self._self_recorder.finish()
 
 
-def _finish_all(recorders: list[StreamRecorder]) -> None:
+def _finish_all(recorders: list[StreamRecorder], exc: BaseException | None) -> None:
     for recorder in recorders:
-        recorder.finish()
+        recorder.finish(exc)
 
 
 class _HelperProxy(wrapt.ObjectProxy):
@@ -313,7 +320,7 @@ class SyncHelperProxy(_HelperProxy):
         try:
             return self.__wrapped__.__exit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders)
+            _finish_all(self._self_recorders, block_error(exc_info[1]))
 
 
 class AsyncHelperProxy(_HelperProxy):
@@ -330,4 +337,4 @@ class AsyncHelperProxy(_HelperProxy):
         try:
             return await self.__wrapped__.__aexit__(*exc_info)
         finally:
-            _finish_all(self._self_recorders)
+            _finish_all(self._self_recorders, block_error(exc_info[1]))
