@@ -357,3 +357,22 @@ def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
         assert 'href="/ui/traces?filter=feedback.%60helpful%60%20IS%20NOT%20NULL' in html
     finally:
         own.stop()
+
+
+def test_a_trace_nested_deeper_than_pythons_recursion_limit_has_a_page(sdk, collector):
+    import contextlib
+    import sys
+
+    depth = sys.getrecursionlimit() + 200  # an agent loop nesting one span per step
+    with contextlib.ExitStack() as stack:
+        for i in range(depth):
+            stack.enter_context(sdk.start_span(f"step-{i}"))
+            if i == 0:
+                trace_id = sdk.get_current_trace_id()
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{trace_id}")
+    assert f"<h2>Spans ({depth})</h2>" in page
+    last = page.index(f"<b>step-{depth - 1}</b>")
+    # each step inside the one before it: every list opened so far is still open
+    assert page[:last].count('<ul class="tree') == depth
+    assert page[:last].count("</ul>") == 0 and page.count("</ul>") == depth

@@ -145,23 +145,32 @@ def _span_details(span: Span) -> str:
 
 
 def span_tree(spans: tuple[Span, ...]) -> str:
-    """Nested lists: each span's children inside its own ``<li>``, in start order."""
+    """Nested lists: each span's children inside its own ``<li>``, in start order. Built
+    with a stack, not recursion: a trace may nest deeper than Python's recursion limit."""
     ids = {s.span_id for s in spans}
     children: dict[str | None, list[Span]] = {}
     for s in sorted(spans, key=lambda s: (s.start_time_ns, s.span_id)):
         parent = s.parent_id if s.parent_id in ids else None  # orphans show at the top
         children.setdefault(parent, []).append(s)
-    start = min((s.start_time_ns for s in spans), default=0)
-
-    def render(parent: str | None, depth: int) -> str:
-        items = "".join(
-            f'<li id="span-{esc(s.span_id)}">{_span_line(s, start)}{_span_details(s)}'
-            f"{render(s.span_id, depth + 1)}</li>"
-            for s in children.get(parent, [])
-        )
-        return f'<ul class="tree{" root" if depth == 0 else ""}">{items}</ul>' if items else ""
-
-    return render(None, 0)
+    if not children.get(None):
+        return ""
+    start = min(s.start_time_ns for s in spans)
+    out = ['<ul class="tree root">']
+    stack = [iter(children[None])]  # per open <ul>: the spans still to write in it
+    while stack:
+        span = next(stack[-1], None)
+        if span is None:  # this list is done: close it, and the <li> that holds it
+            stack.pop()
+            out.append("</ul></li>" if stack else "</ul>")
+            continue
+        out.append(f'<li id="span-{esc(span.span_id)}">{_span_line(span, start)}'
+                   f"{_span_details(span)}")  # fmt: skip
+        if span.span_id in children:
+            out.append('<ul class="tree">')
+            stack.append(iter(children[span.span_id]))
+        else:
+            out.append("</li>")
+    return "".join(out)
 
 
 def _kv(pairs: list[tuple[str, str]]) -> str:
