@@ -376,3 +376,34 @@ def test_a_trace_nested_deeper_than_pythons_recursion_limit_has_a_page(sdk, coll
     # each step inside the one before it: every list opened so far is still open
     assert page[:last].count('<ul class="tree') == depth
     assert page[:last].count("</ul>") == 0 and page.count("</ul>") == depth
+
+
+def test_spans_whose_parents_form_a_cycle_are_still_shown(collector):
+    """Span ids are the sender's: a buggy exporter can make two spans each other's parent.
+    The page lists every span it counts."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+
+    trace_id, root, b, c = os.urandom(16), os.urandom(8), os.urandom(8), os.urandom(8)
+    now = time.time_ns()
+
+    def span(span_id: bytes, parent: bytes, name: str, at: int) -> trace_pb2.Span:
+        return trace_pb2.Span(trace_id=trace_id, span_id=span_id, parent_span_id=parent,
+                              name=name, start_time_unix_nano=now + at,
+                              end_time_unix_nano=now + at + 1000)  # fmt: skip
+
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap([span(root, b"", "entry", 0), span(b, c, "loop-b", 1),
+                             span(c, b, "loop-c", 2)]), timeout=30)  # fmt: skip
+    finally:
+        channel.close()
+    page = _ok(collector, f"/ui/traces/{trace_id.hex()}")
+    assert "<h2>Spans (3)</h2>" in page
+    for name in ("entry", "loop-b", "loop-c"):
+        assert page.count(f"<b>{name}</b>") == 1, name
+    assert page.index("<b>loop-b</b>") < page.index("<b>loop-c</b>")  # c under b, once

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -145,24 +145,36 @@ def _span_details(span: Span) -> str:
 
 
 def span_tree(spans: tuple[Span, ...]) -> str:
-    """Nested lists: each span's children inside its own ``<li>``, in start order. Built
-    with a stack, not recursion: a trace may nest deeper than Python's recursion limit."""
+    """Nested lists: each span's children inside its own ``<li>``, in start order, every
+    span once. Built with a stack, not recursion: a trace may nest deeper than Python's
+    recursion limit."""
+    if not spans:
+        return ""
+    ordered = sorted(spans, key=lambda s: (s.start_time_ns, s.span_id))
     ids = {s.span_id for s in spans}
     children: dict[str | None, list[Span]] = {}
-    for s in sorted(spans, key=lambda s: (s.start_time_ns, s.span_id)):
+    for s in ordered:
         parent = s.parent_id if s.parent_id in ids else None  # orphans show at the top
         children.setdefault(parent, []).append(s)
-    if not children.get(None):
-        return ""
-    start = min(s.start_time_ns for s in spans)
+    shown: set[int] = set()  # by identity: ids come from the sender and may repeat
+
+    def tops() -> Iterator[Span]:
+        yield from children.get(None, [])
+        # Then spans no top leads to: their parents form a cycle (ids are the sender's).
+        yield from (s for s in ordered if id(s) not in shown)
+
+    start = ordered[0].start_time_ns
     out = ['<ul class="tree root">']
-    stack = [iter(children[None])]  # per open <ul>: the spans still to write in it
+    stack = [tops()]  # per open <ul>: the spans still to write in it
     while stack:
         span = next(stack[-1], None)
         if span is None:  # this list is done: close it, and the <li> that holds it
             stack.pop()
             out.append("</ul></li>" if stack else "</ul>")
             continue
+        if id(span) in shown:  # met again through a cycle of parents
+            continue
+        shown.add(id(span))
         out.append(f'<li id="span-{esc(span.span_id)}">{_span_line(span, start)}'
                    f"{_span_details(span)}")  # fmt: skip
         if span.span_id in children:
