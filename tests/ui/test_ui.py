@@ -407,3 +407,28 @@ def test_spans_whose_parents_form_a_cycle_are_still_shown(collector):
     for name in ("entry", "loop-b", "loop-c"):
         assert page.count(f"<b>{name}</b>") == 1, name
     assert page.index("<b>loop-b</b>") < page.index("<b>loop-c</b>")  # c under b, once
+
+
+def test_every_session_is_reachable_through_next_page(sdk, tmp_path):
+    """Its own collector: the list holds exactly these sessions."""
+    from tests.support.collector import CollectorProcess
+
+    own = CollectorProcess(tmp_path / "data")
+    own.start()
+    try:
+        sdk.configure(endpoint=own.grpc_endpoint, project="tests")
+        sessions = {f"chat-{i:02d}" for i in range(51)}  # one more than a page
+        for session in sorted(sessions):
+            with sdk.start_span("turn"):
+                sdk.update_current_trace(session_id=session)
+        assert sdk.flush(30)
+        first = _ok(own, "/ui/sessions?since=1d")
+        found = re.search(r'href="(/ui/sessions\?[^"]+)">next page', first)
+        assert found is not None
+        second = _ok(own, found.group(1).replace("&amp;", "&"))
+        listed = [re.findall(r'href="/ui/sessions/(chat-\d+)"', p) for p in (first, second)]
+        assert [len(x) for x in listed] == [50, 1]
+        assert set(listed[0]) | set(listed[1]) == sessions
+        assert "next page" not in second and "since=1d" in found.group(1)
+    finally:
+        own.stop()

@@ -240,7 +240,12 @@ async def sessions_page(
             for s in sessions]  # fmt: skip
     headers = ["session", "user", "traces", "first (UTC)", "duration", "tokens in / out", "cost",
                "errors"]  # fmt: skip
-    return page("Sessions", table(headers, rows, numeric=(2, 4, 5, 6, 7)), "Sessions")
+    body = table(headers, rows, numeric=(2, 4, 5, 6, 7))
+    token = found.get("next_page_token")
+    if token:
+        params = {"since": since, "page_token": token}
+        body += f"<p>{link('/ui/sessions?' + urllib.parse.urlencode(params), 'next page →')}</p>"
+    return page("Sessions", body, "Sessions")
 
 
 # :path because session ids are free text and may hold '/' (the link quotes it as %2F,
