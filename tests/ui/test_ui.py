@@ -432,3 +432,21 @@ def test_every_session_is_reachable_through_next_page(sdk, tmp_path):
         assert "next page" not in second and "since=1d" in found.group(1)
     finally:
         own.stop()
+
+
+def test_every_trace_of_a_run_is_reachable_through_next_page(sdk, client, collector):
+    with sdk.start_run(run_name="many-traces") as run:
+        made = set()
+        for i in range(101):  # one more than a page
+            with sdk.start_span(f"case-{i}") as span:
+                pass
+            made.add(span.trace_id)
+    assert sdk.flush(30)
+    first = _ok(collector, f"/ui/runs/{run.info.run_id}")
+    assert "<h2>Traces (100+)</h2>" in first  # not "(100)": there are more
+    found = re.search(r'href="(/ui/runs/[0-9a-f]{32}\?page_token=[^"]+)">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    pages = [set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', p)) for p in (first, second)]
+    assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
+    assert "next page" not in second

@@ -3,7 +3,7 @@ latest metrics side by side, one run with its traces."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import Experiment, Run, Trace
 from starlette.concurrency import run_in_threadpool
@@ -20,6 +20,7 @@ from .traces import trace_table
 router = APIRouter(include_in_schema=False)
 
 MAX_COLUMNS = 12  # params/metrics shown as columns; the rest on the run's page
+TRACES_PER_PAGE = 100
 MAX_CHARTS = 24  # metric charts on a page; every value is still in its table
 
 
@@ -94,12 +95,15 @@ async def experiment_page(
 
 @router.get("/ui/runs/{run_id}", response_class=HTMLResponse)
 @html_errors("Experiments")
-async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
+async def run_page(
+    run_id: str, page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store),
+) -> HTMLResponse:  # fmt: skip
     found = await run_in_threadpool(qr.get_run, store, run_id)
     if found is None:
         raise NotFound(f"no run with id {run_id}")
     run = Run.from_dict(found)
-    traces_json = await run_in_threadpool(qr.run_traces, store, run_id, 100, None)
+    traces_json = await run_in_threadpool(qr.run_traces, store, run_id, TRACES_PER_PAGE, page_token)
     traces = [Trace.from_dict(t) for t in traces_json["traces"]]
     histories = await run_in_threadpool(qr.metric_histories, store, [run_id])
     info = run.info
@@ -119,5 +123,10 @@ async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> 
     )
     if run.data.tags:
         body += f"<details><summary>tags</summary>{json_block(dict(run.data.tags))}</details>"
-    body += f"<h2>Traces ({len(traces)})</h2>" + await trace_table(store, traces)
+    token = traces_json["next_page_token"]
+    shown = f"{len(traces)}{'+' if token else ''}" if not page_token else "continued"
+    body += f"<h2>Traces ({shown})</h2>" + await trace_table(store, traces)
+    if token:
+        more = f"/ui/runs/{q(info.run_id)}?page_token={q(token)}"
+        body += f"<p>{link(more, 'next page →')}</p>"
     return page(f"Run {info.run_name or info.run_id}", body, "Experiments")
