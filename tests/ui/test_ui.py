@@ -450,3 +450,17 @@ def test_every_trace_of_a_run_is_reachable_through_next_page(sdk, client, collec
     pages = [set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', p)) for p in (first, second)]
     assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
     assert "next page" not in second
+
+
+def test_non_ascii_inputs_and_metadata_read_as_written(sdk, collector):
+    @sdk.trace(name="translate")
+    def translate(text: str) -> str:
+        sdk.update_current_trace(metadata={"langue": "français"})
+        return "東京はどこ？"
+
+    with sdk.start_span("request") as span:
+        translate("où est Tokyo ?")
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    assert "où est Tokyo ?" in page and "東京はどこ？" in page and "français" in page
+    assert "\\u" not in page  # not JSON's \u escapes

@@ -84,7 +84,11 @@ def cost(value: Decimal | None) -> str:
 
 
 def json_block(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    )
     return f"<pre>{esc(text)}</pre>"
 
 
