@@ -464,3 +464,15 @@ def test_non_ascii_inputs_and_metadata_read_as_written(sdk, collector):
     page = _ok(collector, f"/ui/traces/{span.trace_id}")
     assert "où est Tokyo ?" in page and "東京はどこ？" in page and "français" in page
     assert "\\u" not in page  # not JSON's \u escapes
+
+
+def test_a_query_parameter_over_its_limit_gets_an_html_error_page(collector):
+    long = "x" * 10_001
+    for path in (f"/ui/traces?filter={long}", f"/ui/sessions?page_token={long}",
+                 f"/ui/costs?since={long}"):  # fmt: skip
+        status, kind, page = _get(collector, path)
+        assert status == 400 and kind.startswith("text/html"), (path, status, kind)
+        assert 'class="error"' in page and "at most" in page and long not in page
+    # the JSON API keeps FastAPI's JSON answer
+    status, kind, _ = _get(collector, "/api/v1/traces?limit=many")
+    assert status == 422 and kind.startswith("application/json")
