@@ -476,3 +476,18 @@ def test_a_query_parameter_over_its_limit_gets_an_html_error_page(collector):
     # the JSON API keeps FastAPI's JSON answer
     status, kind, _ = _get(collector, "/api/v1/traces?limit=many")
     assert status == 422 and kind.startswith("application/json")
+
+
+def test_every_tag_link_in_the_list_opens(sdk, collector):
+    """A tag too long for a filter in a URL is shown as text, not as a link that fails."""
+    with sdk.start_span("long-tag") as span:
+        sdk.update_current_trace(tags={"short": "ok", "long": "v" * 12_000})
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    links = re.findall(r'<a href="(/ui/traces\?filter=[^"]+)">(\w+)=', listing)
+    assert [name for _, name in links] == ["short"]
+    for href, _ in links:
+        assert span.trace_id in _ok(collector, href.replace("&amp;", "&"))

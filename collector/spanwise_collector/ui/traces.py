@@ -25,6 +25,7 @@ from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table
 router = APIRouter(include_in_schema=False)
 
 EXAMPLE = "span.model = 'gpt-4o' AND trace.cost > 0.01"
+MAX_FILTER = 10_000  # characters of ?filter=
 
 
 def newest_feedback(items: list[dict[str, Any]]) -> dict[str, str]:
@@ -69,10 +70,10 @@ def _tags(tags: Mapping[str, str]) -> str:
     out = []
     for key, value in sorted(tags.items())[:MAX_TAGS_SHOWN]:
         text = f"{key}={value}"
-        if _PLAIN_KEY.match(key) and "'" not in value and "\\" not in value:
-            out.append(
-                link(f"/ui/traces?filter={q(f'tags.`{key}` = {chr(39)}{value}{chr(39)}')}", text)
-            )
+        where = f"tags.`{key}` = '{value}'"
+        plain = _PLAIN_KEY.match(key) and "'" not in value and "\\" not in value
+        if plain and len(where) <= MAX_FILTER:  # a longer one: the link would be refused
+            out.append(link(f"/ui/traces?filter={q(where)}", text))
         else:
             out.append(esc(text))
     more = len(tags) - MAX_TAGS_SHOWN
@@ -93,7 +94,7 @@ def _form(filter: str, since: str, project: str) -> str:
 @router.get("/ui/traces", response_class=HTMLResponse)
 @html_errors("Traces")
 async def traces_page(
-    filter: str = Query("", max_length=10_000), since: str = Query("", max_length=100),
+    filter: str = Query("", max_length=MAX_FILTER), since: str = Query("", max_length=100),
     project: str = Query("", max_length=1_000), page_token: str | None = Query(None, max_length=4_096),
     store: ClickHouseStore = Depends(get_store),
 ) -> HTMLResponse:  # fmt: skip
