@@ -491,3 +491,32 @@ def test_every_tag_link_in_the_list_opens(sdk, collector):
     assert [name for _, name in links] == ["short"]
     for href, _ in links:
         assert span.trace_id in _ok(collector, href.replace("&amp;", "&"))
+
+
+def test_costs_page_counts_llm_calls_as_the_costs_api_does(sdk, client, collector):
+    """A framework's chat-model span and the client span inside it are one call; spans
+    that are no LLM call are no row of a cost table."""
+    usage = {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1000,
+             "gen_ai.usage.output_tokens": 100}  # fmt: skip
+    client_usage = {**usage, "gen_ai.system": "openai"}
+    with (
+        sdk.start_span("chain", span_type="CHAIN"),
+        sdk.start_span("ChatOpenAI", span_type="LLM", attributes=usage),
+        sdk.start_span("chat", span_type="LLM", attributes=client_usage),
+    ):
+        pass
+    assert sdk.flush(30)
+    html = _ok(collector, "/ui/costs?since=1d")
+    cells = r'<td class="n">([^<]*)</td>'
+    shown: dict[str, list[int]] = {}  # per model, over the day rows (a run at midnight: two)
+    for model, *numbers in re.findall(
+        r"<tr><td>\d{4}-\d{2}-\d{2}</td><td>([^<]+)</td>" + cells * 3, html
+    ):
+        totals = shown.setdefault(model, [0, 0, 0])
+        for n, value in enumerate(numbers):
+            totals[n] += int(value)
+    api = client.cost_summary(group_by=["model"], since="1d")
+    assert shown == {r.key["model"]: [r.calls, r.input_tokens, r.output_tokens] for r in api.rows}
+    assert "(no model)" not in shown
+    total = f"{api.total.cost:.6f}".rstrip("0").rstrip(".")
+    assert f"Total ${total} since 1d." in html
