@@ -3,11 +3,13 @@ browser gets them (HTML over HTTP), with stored text always escaped."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from html import unescape
 
 import pytest
 
@@ -520,3 +522,22 @@ def test_costs_page_counts_llm_calls_as_the_costs_api_does(sdk, client, collecto
     assert "(no model)" not in shown
     total = f"{api.total.cost:.6f}".rstrip("0").rstrip(".")
     assert f"Total ${total} since 1d." in html
+
+
+def test_a_long_error_message_is_cut_on_the_span_line_and_whole_below(sdk, collector):
+    message = "upstream said: " + "<x> " * 2_000
+
+    @sdk.trace(name="call_api")
+    def call_api() -> None:
+        raise RuntimeError(message)
+
+    with sdk.start_span("request") as span, contextlib.suppress(RuntimeError):
+        call_api()
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    line = page[page.index("<b>call_api</b>") :]
+    line = line[: line.index("<details>")]  # the span's line, up to its details
+    assert len(line) < 1_500 and "ERROR RuntimeError: upstream said: &lt;x&gt;" in line
+    assert line.endswith("…</span>")
+    error = re.search(r"<summary>error</summary><pre>([^<]*)</pre>", page)
+    assert error is not None and unescape(error.group(1)) == f"RuntimeError: {message}"

@@ -126,12 +126,27 @@ def _span_line(span: Span, start_ns: int) -> str:
     if span.cost is not None:
         bits.append(esc(cost(span.cost)))
     if span.status == "ERROR":
-        bits.append(f'<span class="err">ERROR {esc(span.status_message)}</span>')
+        bits.append(f'<span class="err">ERROR {esc(_first_line(span.status_message))}</span>')
     return " · ".join(bits)
+
+
+MAX_INLINE_ERROR = 200  # characters of an error message on its span's line
+
+
+def _first_line(message: str | None) -> str:
+    """An error message short enough for the span's line (a long one is in full below
+    it): a response body or a traceback in a message would bury the tree."""
+    text = message or ""
+    short = text.split("\n", 1)[0][: MAX_INLINE_ERROR - 1]
+    return short if short == text else short + "…"
 
 
 def _span_details(span: Span) -> str:
     parts = []
+    if span.status == "ERROR" and _first_line(span.status_message) != (span.status_message or ""):
+        parts.append(
+            f"<details><summary>error</summary>{json_block(span.status_message)}</details>"
+        )
     for label, value in (("inputs", span.inputs), ("outputs", span.outputs)):
         if value is not None:
             parts.append(f"<details><summary>{label}</summary>{json_block(value)}</details>")
