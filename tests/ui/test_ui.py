@@ -541,3 +541,22 @@ def test_a_long_error_message_is_cut_on_the_span_line_and_whole_below(sdk, colle
     assert line.endswith("…</span>")
     error = re.search(r"<summary>error</summary><pre>([^<]*)</pre>", page)
     assert error is not None and unescape(error.group(1)) == f"RuntimeError: {message}"
+
+
+def test_a_runs_page_lists_its_artifacts_with_download_links(sdk, collector, tmp_path):
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "loss curve.csv").write_text("step,loss\n0,1.0\n")
+    (tmp_path / "model.txt").write_text("weights")
+    with sdk.start_run(run_name="with-artifacts") as run:
+        sdk.log_artifact(tmp_path / "model.txt")
+        sdk.log_artifacts(tmp_path / "plots", artifact_path="plots")
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/runs/{run.info.run_id}")
+    assert "<h2>Artifacts (2)</h2>" in page
+    links = dict(
+        (text, href)
+        for href, text in re.findall(r'<a href="(/api/v1/runs/[^"]+)">([^<]+)</a>', page)
+    )
+    assert set(links) == {"model.txt", "plots/loss curve.csv"}
+    with urllib.request.urlopen(collector.http_url + unescape(links["plots/loss curve.csv"])) as r:
+        assert r.read() == b"step,loss\n0,1.0\n"
