@@ -560,3 +560,25 @@ def test_a_runs_page_lists_its_artifacts_with_download_links(sdk, collector, tmp
     assert set(links) == {"model.txt", "plots/loss curve.csv"}
     with urllib.request.urlopen(collector.http_url + unescape(links["plots/loss curve.csv"])) as r:
         assert r.read() == b"step,loss\n0,1.0\n"
+
+
+def test_every_run_of_an_experiment_is_reachable_through_next_page(sdk, client, collector):
+    experiment = f"ui-sweep-{uuid.uuid4().hex[:8]}"
+    sdk.set_experiment(experiment)
+    made = set()
+    try:
+        for i in range(101):  # one more than a page
+            with sdk.start_run(run_name=f"trial-{i}") as run:
+                pass
+            made.add(run.info.run_id)
+    finally:
+        sdk.set_experiment("Default")
+    assert sdk.flush(30)
+    experiment_id = client.get_experiment_by_name(experiment).experiment_id
+    first = _ok(collector, f"/ui/experiments/{experiment_id}")
+    found = re.search(r'href="(/ui/experiments/[0-9a-f]+\?page_token=[^"]+)">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    pages = [set(re.findall(r'name="run" value="([0-9a-f]{32})"', p)) for p in (first, second)]
+    assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
+    assert "next page" not in second

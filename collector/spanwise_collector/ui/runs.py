@@ -25,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 MAX_COLUMNS = 12  # params/metrics shown as columns; the rest on the run's page
 TRACES_PER_PAGE = 100
+RUNS_PER_PAGE = 100  # MLflow's page of runs
 MAX_CHARTS = 24  # metric charts on a page; every value is still in its table
 MAX_ARTIFACTS = 200  # files listed on a run's page; the API lists every one
 
@@ -81,15 +82,17 @@ def _duration(run: Run) -> str:
 @router.get("/ui/experiments/{experiment_id}", response_class=HTMLResponse)
 @html_errors("Experiments")
 async def experiment_page(
-    experiment_id: str, store: ClickHouseStore = Depends(get_store)
-) -> HTMLResponse:
+    experiment_id: str, page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store),
+) -> HTMLResponse:  # fmt: skip
     found = await run_in_threadpool(qe.get_experiment, store, experiment_id, None)
     if found is None:
         raise NotFound(f"no experiment with id {experiment_id}")
     experiment = Experiment.from_dict(found)
     runs_json = await run_in_threadpool(
-        qr.search_runs, store, [experiment_id], "", ["attr.start_time DESC"], 1000, None
-    )
+        qr.search_runs, store, [experiment_id], "", ["attr.start_time DESC"], RUNS_PER_PAGE,
+        page_token,
+    )  # fmt: skip
     runs = [Run.from_dict(r) for r in runs_json["runs"]]
     params = sorted({k for r in runs for k in r.data.params})[:MAX_COLUMNS]
     metrics = sorted({k for r in runs for k in r.data.metrics})[:MAX_COLUMNS]
@@ -109,6 +112,10 @@ async def experiment_page(
         '<form class="pick" method="get" action="/ui/compare">'
         f"{table(headers, rows, numeric)}<button>Compare the ticked runs</button></form>"
     )
+    token = runs_json["next_page_token"]
+    if token:
+        more = f"/ui/experiments/{q(experiment_id)}?page_token={q(token)}"
+        body += f"<p>{link(more, 'next page →')}</p>"
     return page(f"Experiment {experiment.name}", body, "Experiments")
 
 
