@@ -582,3 +582,18 @@ def test_every_run_of_an_experiment_is_reachable_through_next_page(sdk, client, 
     pages = [set(re.findall(r'name="run" value="([0-9a-f]{32})"', p)) for p in (first, second)]
     assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
     assert "next page" not in second
+
+
+def test_a_session_id_too_long_for_its_page_is_text_not_a_broken_link(sdk, collector):
+    long_session = "s" * 1_500
+    with sdk.start_span("turn") as span:
+        sdk.update_current_trace(session_id=long_session)
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    for page in (listing, _ok(collector, f"/ui/traces/{span.trace_id}")):
+        assert long_session in page  # shown
+        for href in re.findall(r'href="(/ui/sessions/[^"]+)"', page):
+            _ok(collector, href)  # every session link opens

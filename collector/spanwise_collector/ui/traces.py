@@ -19,6 +19,7 @@ from ..api.traces import load_trace
 from ..assessments import trace_assessments
 from ..filters import FilterError
 from ..query.errors import NotFound, QueryError
+from ..search.sessions import MAX_SESSION_ID
 from ..store import ClickHouseStore
 from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table, when
 
@@ -52,12 +53,22 @@ async def trace_table(store: ClickHouseStore, traces: list[Trace]) -> str:
         f'<span class="{esc(t.info.status)}">{esc(t.info.status)}</span>', esc(ms(t.info.duration_ms)),
         f"{t.info.input_tokens or ''} / {t.info.output_tokens or ''}", esc(cost(t.info.cost)),
         _feedback(found.get(t.info.trace_id, [])), _tags(t.info.tags),
-        link(f"/ui/sessions/{q(t.info.session_id)}", t.info.session_id) if t.info.session_id else "",
+        _session(t.info.session_id),
         esc(t.info.user_id or ""), f'<span class="id">{esc(t.info.trace_id)}</span>',
     ] for t in traces]  # fmt: skip
     headers = ["start (UTC)", "name", "status", "duration", "tokens in / out", "cost",
                "feedback", "tags", "session", "user", "trace id"]  # fmt: skip
     return table(headers, rows, numeric=(3, 4, 5))
+
+
+def _session(session_id: str | None) -> str:
+    """A link to the session's page, or its text when the page cannot take so long an
+    id (the trace still carries it: ingest keeps any length)."""
+    if not session_id:
+        return ""
+    if len(session_id) > MAX_SESSION_ID:
+        return esc(session_id)
+    return link(f"/ui/sessions/{q(session_id)}", session_id)
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -220,7 +231,7 @@ async def trace_page(trace_id: str, store: ClickHouseStore = Depends(get_store))
         ("start", esc(when(info.start_time_ms))), ("duration", esc(ms(info.duration_ms))),
         ("cost", esc(cost(info.cost))), ("tokens", f"{info.input_tokens} in / {info.output_tokens} out"),
         ("project", esc(info.project)),
-        ("session", link(f"/ui/sessions/{q(info.session_id)}", info.session_id) if info.session_id else ""),
+        ("session", _session(info.session_id)),
         ("user", esc(info.user_id or "")),
         ("run", link(f"/ui/runs/{q(info.run_id)}", info.run_id) if info.run_id else ""),
         ("trace id", f'<span class="id">{esc(info.trace_id)}</span>'),
@@ -249,7 +260,7 @@ async def sessions_page(
     found = await run_in_threadpool(lambda: search.list_sessions(
         store, since=since or None, page_token=page_token, max_results=50))  # fmt: skip
     sessions = [SessionInfo.from_dict(s) for s in found["sessions"]]
-    rows = [[link(f"/ui/sessions/{q(s.session_id)}", s.session_id), esc(s.user_id or ""),
+    rows = [[_session(s.session_id), esc(s.user_id or ""),
              str(s.trace_count), esc(when(s.first_time_ms)), esc(ms(s.duration_ms)),
              f"{s.input_tokens} / {s.output_tokens}", esc(cost(s.cost)),
              f'<span class="err">{s.error_count}</span>' if s.error_count else "0"]
