@@ -597,3 +597,26 @@ def test_a_session_id_too_long_for_its_page_is_text_not_a_broken_link(sdk, colle
         assert long_session in page  # shown
         for href in re.findall(r'href="(/ui/sessions/[^"]+)"', page):
             _ok(collector, href)  # every session link opens
+
+
+def test_a_run_id_no_run_can_have_is_text_not_a_broken_link(collector):
+    """Another tool's spans may carry any text as the run id attribute."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+    from tests.support.otlp import key_value
+
+    trace_id, now = os.urandom(16), time.time_ns()
+    span = trace_pb2.Span(trace_id=trace_id, span_id=os.urandom(8), name="step",
+                          start_time_unix_nano=now, end_time_unix_nano=now + 1000,
+                          attributes=[key_value("spanwise.run_id", "sweep/<7>")])  # fmt: skip
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap([span]), timeout=30)
+    finally:
+        channel.close()
+    page = _ok(collector, f"/ui/traces/{trace_id.hex()}")
+    assert "sweep/&lt;7&gt;" in page and "/ui/runs/" not in page

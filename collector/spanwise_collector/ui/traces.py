@@ -19,6 +19,7 @@ from ..api.traces import load_trace
 from ..assessments import trace_assessments
 from ..filters import FilterError
 from ..query.errors import NotFound, QueryError
+from ..query.runs import validate_run_id
 from ..search.sessions import MAX_SESSION_ID
 from ..store import ClickHouseStore
 from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table, when
@@ -69,6 +70,17 @@ def _session(session_id: str | None) -> str:
     if len(session_id) > MAX_SESSION_ID:
         return esc(session_id)
     return link(f"/ui/sessions/{q(session_id)}", session_id)
+
+
+def _run(run_id: str | None) -> str:
+    """A link to the run's page, or the text of a run id no run can have (another tool's
+    attribute, a raw OTLP sender's): its page would refuse it."""
+    if not run_id:
+        return ""
+    try:
+        return link(f"/ui/runs/{validate_run_id(run_id)}", run_id)
+    except QueryError:
+        return esc(run_id)
 
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -233,7 +245,7 @@ async def trace_page(trace_id: str, store: ClickHouseStore = Depends(get_store))
         ("project", esc(info.project)),
         ("session", _session(info.session_id)),
         ("user", esc(info.user_id or "")),
-        ("run", link(f"/ui/runs/{q(info.run_id)}", info.run_id) if info.run_id else ""),
+        ("run", _run(info.run_id)),
         ("trace id", f'<span class="id">{esc(info.trace_id)}</span>'),
     ])  # fmt: skip
     if info.tags:
