@@ -620,3 +620,17 @@ def test_a_run_id_no_run_can_have_is_text_not_a_broken_link(collector):
         channel.close()
     page = _ok(collector, f"/ui/traces/{trace_id.hex()}")
     assert "sweep/&lt;7&gt;" in page and "/ui/runs/" not in page
+
+
+@pytest.mark.parametrize("path", ["/ui/nope", "/ui/runs/a/b", "/ui/traces/0/spans"])
+def test_an_unknown_ui_address_gets_an_html_not_found_page(collector, path):
+    status, kind, page = _get(collector, path)
+    assert status == 404 and kind.startswith("text/html") and 'class="error"' in page
+
+
+@pytest.mark.parametrize("path", ["/ui/", "/ui/traces/", "/ui/sessions/"])
+def test_a_trailing_slash_leads_to_the_page(collector, path):
+    with urllib.request.urlopen(collector.http_url + path, timeout=30) as resp:
+        assert resp.status == 200 and resp.url.endswith(
+            path.rstrip("/") if path != "/ui/" else "/ui/traces"
+        )

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from spanwise import SessionInfo, Span, Trace
 from starlette.concurrency import run_in_threadpool
 
@@ -291,9 +291,9 @@ async def sessions_page(
 # which the server decodes before routing)
 @router.get("/ui/sessions/{session_id:path}", response_class=HTMLResponse)
 @html_errors("Sessions")
-async def session_page(
-    session_id: str, store: ClickHouseStore = Depends(get_store)
-) -> HTMLResponse:
+async def session_page(session_id: str, store: ClickHouseStore = Depends(get_store)) -> Response:
+    if not session_id:  # /ui/sessions/
+        return RedirectResponse("/ui/sessions")
     found = await run_in_threadpool(search.get_session, store, session_id, False)
     if found is None:
         raise NotFound(f"no session with id {session_id}")
