@@ -634,3 +634,17 @@ def test_a_trailing_slash_leads_to_the_page(collector, path):
         assert resp.status == 200 and resp.url.endswith(
             path.rstrip("/") if path != "/ui/" else "/ui/traces"
         )
+
+
+def test_assessment_values_on_a_trace_read_as_json(sdk, client, collector):
+    with sdk.start_span("judged") as span:
+        pass
+    assert sdk.flush(30)
+    client.log_feedback(span.trace_id, "correct", False)
+    client.log_feedback(span.trace_id, "detail", {"score": 0.5, "pass": True, "note": None})
+    client.log_feedback(span.trace_id, "tone", "polite")
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    values = dict(re.findall(r"<tr><td>feedback</td><td>(\w+)</td><td>([^<]*)</td>", page))
+    assert {k: unescape(v) for k, v in values.items()} == {
+        "correct": "false", "detail": '{"score": 0.5, "pass": true, "note": null}', "tone": "polite",
+    }  # fmt: skip

@@ -41,6 +41,11 @@ def newest_feedback(items: list[dict[str, Any]]) -> dict[str, str]:
     return newest
 
 
+def _value(value: Any) -> str:
+    """An assessment's value as the API gives it (JSON: true, null, {"k": 1}); text as is."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _feedback(items: list[dict[str, Any]]) -> str:
     return esc(", ".join(f"{k}={v}" for k, v in newest_feedback(items).items()))
 
@@ -254,7 +259,7 @@ async def trace_page(trace_id: str, store: ClickHouseStore = Depends(get_store))
         body += f"<details><summary>metadata</summary>{json_block(dict(info.metadata))}</details>"
     body += f"<h2>Spans ({len(trace.data.spans)})</h2>" + span_tree(trace.data.spans)
     if info.assessments:
-        rows = [[esc(a.kind), esc(a.name), esc(a.value if a.error is None else f"error: {a.error.error_message}"),
+        rows = [[esc(a.kind), esc(a.name), esc(_value(a.value) if a.error is None else f"error: {a.error.error_message}"),
                  esc(f"{a.source.source_type} {a.source.source_id or ''}"), esc(a.rationale or ""),
                  esc(when(a.create_time_ms))] for a in info.assessments]  # fmt: skip
         body += "<h2>Assessments</h2>" + table(
