@@ -324,7 +324,7 @@ def test_tags_in_the_list_link_to_their_traces(sdk, collector):
         collector,
         f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
     )
-    assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;" in page and "<b>it's" not in page  # text, no link
+    assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;</a>" in page and "<b>it's" not in page  # a link too
 
 
 def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
@@ -356,7 +356,7 @@ def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
         assert [(n, re.sub("<[^>]+>", "", c), m) for n, c, m in rows] == [
             ("helpful", "3", "0.667"), ("tone", "1", ""),
         ]  # fmt: skip
-        assert 'href="/ui/traces?filter=feedback.%60helpful%60%20IS%20NOT%20NULL' in html
+        assert 'href="/ui/traces?filter=feedback.helpful%20IS%20NOT%20NULL' in html
     finally:
         own.stop()
 
@@ -648,3 +648,30 @@ def test_assessment_values_on_a_trace_read_as_json(sdk, client, collector):
     assert {k: unescape(v) for k, v in values.items()} == {
         "correct": "false", "detail": '{"score": 0.5, "pass": true, "note": null}', "tone": "polite",
     }  # fmt: skip
+
+
+def test_links_to_traces_work_for_names_with_backquotes_quotes_and_backslashes(
+    sdk, client, collector
+):
+    """A tag, a feedback name and a prompt name are free text: their links still open a
+    list holding the trace."""
+    odd = "it's a `name` \\ here"
+    client.register_prompt(odd, "Hi {{x}}")
+    with sdk.start_span("odd") as span:
+        sdk.update_current_trace(tags={odd: odd})
+        sdk.load_prompt(odd).format(x="1")
+    assert sdk.flush(30)
+    client.log_feedback(span.trace_id, odd, True)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    prompt = _ok(collector, f"/ui/prompts/{urllib.parse.quote(odd, safe='')}")
+    feedback = _ok(collector, "/ui/feedback?since=1d")
+    for page, text in ((listing, f">{odd}={odd}</a>"), (prompt, ">traces that used it</a>"),
+                       (feedback, "")):  # fmt: skip
+        hrefs = [h for h in re.findall(r'href="(/ui/traces\?filter=[^"]+)">', page)
+                 if urllib.parse.quote(odd, safe="")[:8] in h]  # fmt: skip
+        assert hrefs, text
+        for href in hrefs:
+            assert f'href="/ui/traces/{span.trace_id}"' in _ok(collector, unescape(href))

@@ -16,6 +16,7 @@ from ..api.deps import get_store
 from ..query import costs as qc
 from ..store import ClickHouseStore
 from .charts import bar_chart
+from .filter_links import has_tag
 from .layout import cost, esc, html_errors, json_block, link, page, q, table, when
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +82,7 @@ async def prompt_page(name: str, store: ClickHouseStore = Depends(get_store)) ->
         )
         if v["config"]:
             body += f"<details><summary>config</summary>{json_block(v['config'])}</details>"
-    traces = link(f"/ui/traces?filter={q(f'tags.`prompt.{name}` != {chr(39)}{chr(39)}')}",
-                  "traces that used it")  # fmt: skip
+    traces = link(f"/ui/traces?filter={q(has_tag(f'prompt.{name}'))}", "traces that used it")
     return page(f"Prompt {name}", f"<p>{traces}</p>{body}", "Prompts")
 
 

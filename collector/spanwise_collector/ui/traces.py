@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from ..query.errors import NotFound, QueryError
 from ..query.runs import validate_run_id
 from ..search.sessions import MAX_SESSION_ID
 from ..store import ClickHouseStore
+from .filter_links import tag_is
 from .layout import cost, esc, html_errors, json_block, link, ms, page, q, table, when
 
 router = APIRouter(include_in_schema=False)
@@ -88,19 +88,17 @@ def _run(run_id: str | None) -> str:
         return esc(run_id)
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 MAX_TAGS_SHOWN = 6
 
 
 def _tags(tags: Mapping[str, str]) -> str:
     """``key=value`` per tag, each a link to the traces with that tag (when the filter
-    can spell it plainly)."""
+    fits in a link)."""
     out = []
     for key, value in sorted(tags.items())[:MAX_TAGS_SHOWN]:
         text = f"{key}={value}"
-        where = f"tags.`{key}` = '{value}'"
-        plain = _PLAIN_KEY.match(key) and "'" not in value and "\\" not in value
-        if plain and len(where) <= MAX_FILTER:  # a longer one: the link would be refused
+        where = tag_is(key, value)
+        if len(where) <= MAX_FILTER:  # a longer one: the link would be refused
             out.append(link(f"/ui/traces?filter={q(where)}", text))
         else:
             out.append(esc(text))
