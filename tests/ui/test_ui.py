@@ -675,3 +675,23 @@ def test_links_to_traces_work_for_names_with_backquotes_quotes_and_backslashes(
         assert hrefs, text
         for href in hrefs:
             assert f'href="/ui/traces/{span.trace_id}"' in _ok(collector, unescape(href))
+
+
+def test_comparing_evaluations_of_more_than_a_thousand_records_shows_them_all(
+    sdk, client, collector
+):
+    cases = [{"inputs": {"q": f"q{i}"}, "expectations": {"ok": f"Q{i}"}, "record_id": f"case-{i:04d}"}
+             for i in range(1001)]  # fmt: skip
+
+    def right(outputs, expectations) -> bool:
+        return outputs == expectations["ok"]
+
+    experiment = f"ui-big-eval-{uuid.uuid4().hex[:8]}"
+    runs = [sdk.evaluate(cases, model, [right], experiment_name=experiment)
+            for model in (lambda q: q.upper(), lambda q: "?")]  # fmt: skip
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/compare?run={runs[0].run_id}&run={runs[1].run_id}")
+    assert "<h2>Records (1001)</h2>" in page
+    assert set(re.findall(r'<span class="id">(case-\d+)</span>', page)) == {
+        c["record_id"] for c in cases
+    }
