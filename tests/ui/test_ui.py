@@ -695,3 +695,30 @@ def test_comparing_evaluations_of_more_than_a_thousand_records_shows_them_all(
     assert set(re.findall(r'<span class="id">(case-\d+)</span>', page)) == {
         c["record_id"] for c in cases
     }
+
+
+def test_a_session_longer_than_its_page_counts_all_its_traces(client, collector):
+    """The page lists the first 10,000 traces; the totals are the whole session's, as in
+    the list of sessions and the API."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+    from tests.support.otlp import key_value
+
+    session, now = f"long-{uuid.uuid4().hex[:8]}", time.time_ns()
+    spans = [trace_pb2.Span(trace_id=os.urandom(16), span_id=os.urandom(8), name="turn",
+                            start_time_unix_nano=now + i, end_time_unix_nano=now + i + 10,
+                            attributes=[key_value("session.id", session)])
+             for i in range(10_001)]  # fmt: skip
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap(spans), timeout=60)
+    finally:
+        channel.close()
+    found = client.get_session(session)
+    assert found.truncated and found.info.trace_count == 10_001 and len(found.traces) == 10_000
+    page = _ok(collector, f"/ui/sessions/{session}")
+    assert "<b>traces</b> 10001" in page and "The first 10000 traces are listed." in page

@@ -304,5 +304,7 @@ async def session_page(session_id: str, store: ClickHouseStore = Depends(get_sto
     traces = [Trace.from_dict(t) for t in found["traces"]]
     body = _kv([("user", esc(info.user_id or "")), ("traces", str(info.trace_count)),
                 ("cost", esc(cost(info.cost))), ("duration", esc(ms(info.duration_ms)))])  # fmt: skip
+    if found["truncated"]:
+        body += f'<p class="muted">The first {len(traces)} traces are listed.</p>'
     body += await trace_table(store, traces)
     return page(f"Session {session_id}", body, "Sessions")
