@@ -3,11 +3,13 @@ browser gets them (HTML over HTTP), with stored text always escaped."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from html import unescape
 
 import pytest
 
@@ -322,7 +324,7 @@ def test_tags_in_the_list_link_to_their_traces(sdk, collector):
         collector,
         f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
     )
-    assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;" in page and "<b>it's" not in page  # text, no link
+    assert "ui=&lt;b&gt;it&#x27;s&lt;/b&gt;</a>" in page and "<b>it's" not in page  # a link too
 
 
 def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
@@ -354,6 +356,369 @@ def test_feedback_page_shows_each_score_per_day(sdk, tmp_path):
         assert [(n, re.sub("<[^>]+>", "", c), m) for n, c, m in rows] == [
             ("helpful", "3", "0.667"), ("tone", "1", ""),
         ]  # fmt: skip
-        assert 'href="/ui/traces?filter=feedback.%60helpful%60%20IS%20NOT%20NULL' in html
+        assert 'href="/ui/traces?filter=feedback.helpful%20IS%20NOT%20NULL' in html
     finally:
         own.stop()
+
+
+def test_a_trace_nested_deeper_than_pythons_recursion_limit_has_a_page(sdk, collector):
+    import contextlib
+    import sys
+
+    depth = sys.getrecursionlimit() + 200  # an agent loop nesting one span per step
+    with contextlib.ExitStack() as stack:
+        for i in range(depth):
+            stack.enter_context(sdk.start_span(f"step-{i}"))
+            if i == 0:
+                trace_id = sdk.get_current_trace_id()
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{trace_id}")
+    assert f"<h2>Spans ({depth})</h2>" in page
+    last = page.index(f"<b>step-{depth - 1}</b>")
+    # each step inside the one before it: every list opened so far is still open
+    assert page[:last].count('<ul class="tree') == depth
+    assert page[:last].count("</ul>") == 0 and page.count("</ul>") == depth
+
+
+def test_spans_whose_parents_form_a_cycle_are_still_shown(collector):
+    """Span ids are the sender's: a buggy exporter can make two spans each other's parent.
+    The page lists every span it counts."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+
+    trace_id, root, b, c = os.urandom(16), os.urandom(8), os.urandom(8), os.urandom(8)
+    now = time.time_ns()
+
+    def span(span_id: bytes, parent: bytes, name: str, at: int) -> trace_pb2.Span:
+        return trace_pb2.Span(trace_id=trace_id, span_id=span_id, parent_span_id=parent,
+                              name=name, start_time_unix_nano=now + at,
+                              end_time_unix_nano=now + at + 1000)  # fmt: skip
+
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap([span(root, b"", "entry", 0), span(b, c, "loop-b", 1),
+                             span(c, b, "loop-c", 2)]), timeout=30)  # fmt: skip
+    finally:
+        channel.close()
+    page = _ok(collector, f"/ui/traces/{trace_id.hex()}")
+    assert "<h2>Spans (3)</h2>" in page
+    for name in ("entry", "loop-b", "loop-c"):
+        assert page.count(f"<b>{name}</b>") == 1, name
+    assert page.index("<b>loop-b</b>") < page.index("<b>loop-c</b>")  # c under b, once
+
+
+def test_every_session_is_reachable_through_next_page(sdk, tmp_path):
+    """Its own collector: the list holds exactly these sessions."""
+    from tests.support.collector import CollectorProcess
+
+    own = CollectorProcess(tmp_path / "data")
+    own.start()
+    try:
+        sdk.configure(endpoint=own.grpc_endpoint, project="tests")
+        sessions = {f"chat-{i:02d}" for i in range(51)}  # one more than a page
+        for session in sorted(sessions):
+            with sdk.start_span("turn"):
+                sdk.update_current_trace(session_id=session)
+        assert sdk.flush(30)
+        first = _ok(own, "/ui/sessions?since=1d")
+        found = re.search(r'href="(/ui/sessions\?[^"]+)">next page', first)
+        assert found is not None
+        second = _ok(own, found.group(1).replace("&amp;", "&"))
+        listed = [re.findall(r'href="/ui/sessions/(chat-\d+)"', p) for p in (first, second)]
+        assert [len(x) for x in listed] == [50, 1]
+        assert set(listed[0]) | set(listed[1]) == sessions
+        assert "next page" not in second and "since=1d" in found.group(1)
+    finally:
+        own.stop()
+
+
+def test_every_trace_of_a_run_is_reachable_through_next_page(sdk, client, collector):
+    with sdk.start_run(run_name="many-traces") as run:
+        made = set()
+        for i in range(101):  # one more than a page
+            with sdk.start_span(f"case-{i}") as span:
+                pass
+            made.add(span.trace_id)
+    assert sdk.flush(30)
+    first = _ok(collector, f"/ui/runs/{run.info.run_id}")
+    assert "<h2>Traces (100+)</h2>" in first  # not "(100)": there are more
+    found = re.search(r'href="(/ui/runs/[0-9a-f]{32}\?page_token=[^"]+)">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    pages = [set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', p)) for p in (first, second)]
+    assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
+    assert "next page" not in second
+
+
+def test_non_ascii_inputs_and_metadata_read_as_written(sdk, collector):
+    @sdk.trace(name="translate")
+    def translate(text: str) -> str:
+        sdk.update_current_trace(metadata={"langue": "français"})
+        return "東京はどこ？"
+
+    with sdk.start_span("request") as span:
+        translate("où est Tokyo ?")
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    assert "où est Tokyo ?" in page and "東京はどこ？" in page and "français" in page
+    assert "\\u" not in page  # not JSON's \u escapes
+
+
+def test_a_query_parameter_over_its_limit_gets_an_html_error_page(collector):
+    long = "x" * 10_001
+    for path in (f"/ui/traces?filter={long}", f"/ui/sessions?page_token={long}",
+                 f"/ui/costs?since={long}"):  # fmt: skip
+        status, kind, page = _get(collector, path)
+        assert status == 400 and kind.startswith("text/html"), (path, status, kind)
+        assert 'class="error"' in page and "at most" in page and long not in page
+    # the JSON API keeps FastAPI's JSON answer
+    status, kind, _ = _get(collector, "/api/v1/traces?limit=many")
+    assert status == 422 and kind.startswith("application/json")
+
+
+def test_every_tag_link_in_the_list_opens(sdk, collector):
+    """A tag too long for a filter in a URL is shown as text, not as a link that fails."""
+    with sdk.start_span("long-tag") as span:
+        sdk.update_current_trace(tags={"short": "ok", "long": "v" * 12_000})
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    links = re.findall(r'<a href="(/ui/traces\?filter=[^"]+)">(\w+)=', listing)
+    assert [name for _, name in links] == ["short"]
+    for href, _ in links:
+        assert span.trace_id in _ok(collector, href.replace("&amp;", "&"))
+
+
+def test_costs_page_counts_llm_calls_as_the_costs_api_does(sdk, client, collector):
+    """A framework's chat-model span and the client span inside it are one call; spans
+    that are no LLM call are no row of a cost table."""
+    usage = {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.input_tokens": 1000,
+             "gen_ai.usage.output_tokens": 100}  # fmt: skip
+    client_usage = {**usage, "gen_ai.system": "openai"}
+    with (
+        sdk.start_span("chain", span_type="CHAIN"),
+        sdk.start_span("ChatOpenAI", span_type="LLM", attributes=usage),
+        sdk.start_span("chat", span_type="LLM", attributes=client_usage),
+    ):
+        pass
+    assert sdk.flush(30)
+    html = _ok(collector, "/ui/costs?since=1d")
+    cells = r'<td class="n">([^<]*)</td>'
+    shown: dict[str, list[int]] = {}  # per model, over the day rows (a run at midnight: two)
+    for model, *numbers in re.findall(
+        r"<tr><td>\d{4}-\d{2}-\d{2}</td><td>([^<]+)</td>" + cells * 3, html
+    ):
+        totals = shown.setdefault(model, [0, 0, 0])
+        for n, value in enumerate(numbers):
+            totals[n] += int(value)
+    api = client.cost_summary(group_by=["model"], since="1d")
+    assert shown == {r.key["model"]: [r.calls, r.input_tokens, r.output_tokens] for r in api.rows}
+    assert "(no model)" not in shown
+    total = f"{api.total.cost:.6f}".rstrip("0").rstrip(".")
+    assert f"Total ${total} since 1d." in html
+
+
+def test_a_long_error_message_is_cut_on_the_span_line_and_whole_below(sdk, collector):
+    message = "upstream said: " + "<x> " * 2_000
+
+    @sdk.trace(name="call_api")
+    def call_api() -> None:
+        raise RuntimeError(message)
+
+    with sdk.start_span("request") as span, contextlib.suppress(RuntimeError):
+        call_api()
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    line = page[page.index("<b>call_api</b>") :]
+    line = line[: line.index("<details>")]  # the span's line, up to its details
+    assert len(line) < 1_500 and "ERROR RuntimeError: upstream said: &lt;x&gt;" in line
+    assert line.endswith("…</span>")
+    error = re.search(r"<summary>error</summary><pre>([^<]*)</pre>", page)
+    assert error is not None and unescape(error.group(1)) == f"RuntimeError: {message}"
+
+
+def test_a_runs_page_lists_its_artifacts_with_download_links(sdk, collector, tmp_path):
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "loss curve.csv").write_text("step,loss\n0,1.0\n")
+    (tmp_path / "model.txt").write_text("weights")
+    with sdk.start_run(run_name="with-artifacts") as run:
+        sdk.log_artifact(tmp_path / "model.txt")
+        sdk.log_artifacts(tmp_path / "plots", artifact_path="plots")
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/runs/{run.info.run_id}")
+    assert "<h2>Artifacts (2)</h2>" in page
+    links = dict(
+        (text, href)
+        for href, text in re.findall(r'<a href="(/api/v1/runs/[^"]+)">([^<]+)</a>', page)
+    )
+    assert set(links) == {"model.txt", "plots/loss curve.csv"}
+    with urllib.request.urlopen(collector.http_url + unescape(links["plots/loss curve.csv"])) as r:
+        assert r.read() == b"step,loss\n0,1.0\n"
+
+
+def test_every_run_of_an_experiment_is_reachable_through_next_page(sdk, client, collector):
+    experiment = f"ui-sweep-{uuid.uuid4().hex[:8]}"
+    sdk.set_experiment(experiment)
+    made = set()
+    try:
+        for i in range(101):  # one more than a page
+            with sdk.start_run(run_name=f"trial-{i}") as run:
+                pass
+            made.add(run.info.run_id)
+    finally:
+        sdk.set_experiment("Default")
+    assert sdk.flush(30)
+    experiment_id = client.get_experiment_by_name(experiment).experiment_id
+    first = _ok(collector, f"/ui/experiments/{experiment_id}")
+    found = re.search(r'href="(/ui/experiments/[0-9a-f]+\?page_token=[^"]+)">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    pages = [set(re.findall(r'name="run" value="([0-9a-f]{32})"', p)) for p in (first, second)]
+    assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
+    assert "next page" not in second
+
+
+def test_a_session_id_too_long_for_its_page_is_text_not_a_broken_link(sdk, collector):
+    long_session = "s" * 1_500
+    with sdk.start_span("turn") as span:
+        sdk.update_current_trace(session_id=long_session)
+    assert sdk.flush(30)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    for page in (listing, _ok(collector, f"/ui/traces/{span.trace_id}")):
+        assert long_session in page  # shown
+        for href in re.findall(r'href="(/ui/sessions/[^"]+)"', page):
+            _ok(collector, href)  # every session link opens
+
+
+def test_a_run_id_no_run_can_have_is_text_not_a_broken_link(collector):
+    """Another tool's spans may carry any text as the run id attribute."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+    from tests.support.otlp import key_value
+
+    trace_id, now = os.urandom(16), time.time_ns()
+    span = trace_pb2.Span(trace_id=trace_id, span_id=os.urandom(8), name="step",
+                          start_time_unix_nano=now, end_time_unix_nano=now + 1000,
+                          attributes=[key_value("spanwise.run_id", "sweep/<7>")])  # fmt: skip
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap([span]), timeout=30)
+    finally:
+        channel.close()
+    page = _ok(collector, f"/ui/traces/{trace_id.hex()}")
+    assert "sweep/&lt;7&gt;" in page and "/ui/runs/" not in page
+
+
+@pytest.mark.parametrize("path", ["/ui/nope", "/ui/runs/a/b", "/ui/traces/0/spans"])
+def test_an_unknown_ui_address_gets_an_html_not_found_page(collector, path):
+    status, kind, page = _get(collector, path)
+    assert status == 404 and kind.startswith("text/html") and 'class="error"' in page
+
+
+@pytest.mark.parametrize("path", ["/ui/", "/ui/traces/", "/ui/sessions/"])
+def test_a_trailing_slash_leads_to_the_page(collector, path):
+    with urllib.request.urlopen(collector.http_url + path, timeout=30) as resp:
+        assert resp.status == 200 and resp.url.endswith(
+            path.rstrip("/") if path != "/ui/" else "/ui/traces"
+        )
+
+
+def test_assessment_values_on_a_trace_read_as_json(sdk, client, collector):
+    with sdk.start_span("judged") as span:
+        pass
+    assert sdk.flush(30)
+    client.log_feedback(span.trace_id, "correct", False)
+    client.log_feedback(span.trace_id, "detail", {"score": 0.5, "pass": True, "note": None})
+    client.log_feedback(span.trace_id, "tone", "polite")
+    page = _ok(collector, f"/ui/traces/{span.trace_id}")
+    values = dict(re.findall(r"<tr><td>feedback</td><td>(\w+)</td><td>([^<]*)</td>", page))
+    assert {k: unescape(v) for k, v in values.items()} == {
+        "correct": "false", "detail": '{"score": 0.5, "pass": true, "note": null}', "tone": "polite",
+    }  # fmt: skip
+
+
+def test_links_to_traces_work_for_names_with_backquotes_quotes_and_backslashes(
+    sdk, client, collector
+):
+    """A tag, a feedback name and a prompt name are free text: their links still open a
+    list holding the trace."""
+    odd = "it's a `name` \\ here"
+    client.register_prompt(odd, "Hi {{x}}")
+    with sdk.start_span("odd") as span:
+        sdk.update_current_trace(tags={odd: odd})
+        sdk.load_prompt(odd).format(x="1")
+    assert sdk.flush(30)
+    client.log_feedback(span.trace_id, odd, True)
+    listing = _ok(
+        collector,
+        f"/ui/traces?filter={urllib.parse.quote(f'trace.id = {chr(39)}{span.trace_id}{chr(39)}')}",
+    )
+    prompt = _ok(collector, f"/ui/prompts/{urllib.parse.quote(odd, safe='')}")
+    feedback = _ok(collector, "/ui/feedback?since=1d")
+    for page, text in ((listing, f">{odd}={odd}</a>"), (prompt, ">traces that used it</a>"),
+                       (feedback, "")):  # fmt: skip
+        hrefs = [h for h in re.findall(r'href="(/ui/traces\?filter=[^"]+)">', page)
+                 if urllib.parse.quote(odd, safe="")[:8] in h]  # fmt: skip
+        assert hrefs, text
+        for href in hrefs:
+            assert f'href="/ui/traces/{span.trace_id}"' in _ok(collector, unescape(href))
+
+
+def test_comparing_evaluations_of_more_than_a_thousand_records_shows_them_all(
+    sdk, client, collector
+):
+    cases = [{"inputs": {"q": f"q{i}"}, "expectations": {"ok": f"Q{i}"}, "record_id": f"case-{i:04d}"}
+             for i in range(1001)]  # fmt: skip
+
+    def right(outputs, expectations) -> bool:
+        return outputs == expectations["ok"]
+
+    experiment = f"ui-big-eval-{uuid.uuid4().hex[:8]}"
+    runs = [sdk.evaluate(cases, model, [right], experiment_name=experiment)
+            for model in (lambda q: q.upper(), lambda q: "?")]  # fmt: skip
+    assert sdk.flush(30)
+    page = _ok(collector, f"/ui/compare?run={runs[0].run_id}&run={runs[1].run_id}")
+    assert "<h2>Records (1001)</h2>" in page
+    assert set(re.findall(r'<span class="id">(case-\d+)</span>', page)) == {
+        c["record_id"] for c in cases
+    }
+
+
+def test_a_session_longer_than_its_page_counts_all_its_traces(client, collector):
+    """The page lists the first 10,000 traces; the totals are the whole session's, as in
+    the list of sessions and the API."""
+    import os
+    import time
+
+    from opentelemetry.proto.trace.v1 import trace_pb2
+
+    from tests.reliability._otlp import stub, wrap
+    from tests.support.otlp import key_value
+
+    session, now = f"long-{uuid.uuid4().hex[:8]}", time.time_ns()
+    spans = [trace_pb2.Span(trace_id=os.urandom(16), span_id=os.urandom(8), name="turn",
+                            start_time_unix_nano=now + i, end_time_unix_nano=now + i + 10,
+                            attributes=[key_value("session.id", session)])
+             for i in range(10_001)]  # fmt: skip
+    service, channel = stub(collector.grpc_target)
+    try:
+        service.Export(wrap(spans), timeout=60)
+    finally:
+        channel.close()
+    found = client.get_session(session)
+    assert found.truncated and found.info.trace_count == 10_001 and len(found.traces) == 10_000
+    page = _ok(collector, f"/ui/sessions/{session}")
+    assert "<b>traces</b> 10001" in page and "The first 10000 traces are listed." in page

@@ -7,13 +7,16 @@ import logging
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from ..filters import FilterError
 from ..pipeline.pipeline import Pipeline
 from ..query.errors import Conflict, NotFound, QueryError
 from ..store import ClickHouseStore, StoreError
 from ..ui import router as ui_router
+from ..ui.layout import invalid_params_page
 from . import (
     assessments,
     costs,
@@ -85,6 +88,12 @@ def create_app(store: ClickHouseStore, pipeline: Pipeline) -> FastAPI:
     @app.exception_handler(Conflict)
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/ui/"):  # a browser: the UI's error page
+            return invalid_params_page(exc.errors())
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(StoreError)
     async def _store_down(_: Request, exc: StoreError) -> JSONResponse:

@@ -26,6 +26,17 @@ MAX_SESSION_TRACES = 10_000
 MAX_SESSION_ID = 1_000
 
 
+# The summary rows of one session's traces (the bloom-filter index on SessionId finds them).
+_OF_SESSION = "TraceId IN (SELECT TraceId FROM trace_summary WHERE SessionId = {sid:String})"
+
+# A session's totals over its traces' summaries (grouped per trace), for _session_info.
+_TOTALS = """count() AS trace_count, min(start_ns) AS first_ns, max(end_ns) AS last_ns,
+       sum(if(priced_spans > 0, total_cost, toDecimal128(0, 9))) AS cost,
+       sum(priced_spans) AS priced, sum(input_tokens) AS input_tokens,
+       sum(output_tokens) AS output_tokens, countIf(root_error > 0) AS error_count,
+       max(user_id) AS user_id, max(project) AS project"""
+
+
 def list_sessions(
     store: ClickHouseStore,
     *,
@@ -50,11 +61,7 @@ def list_sessions(
         params["c0"], params["c1"] = cur
         having = " HAVING (first_ns, session_id) < ({c0:Int64}, {c1:String})"
     sql = f"""
-SELECT session_id, count() AS trace_count, min(start_ns) AS first_ns, max(end_ns) AS last_ns,
-       sum(if(priced_spans > 0, total_cost, toDecimal128(0, 9))) AS cost,
-       sum(priced_spans) AS priced, sum(input_tokens) AS input_tokens,
-       sum(output_tokens) AS output_tokens, countIf(root_error > 0) AS error_count,
-       max(user_id) AS user_id, max(project) AS project
+SELECT session_id, {_TOTALS}
 FROM (
     SELECT * FROM ({grouped_summary_sql(None, summary_where)})
     WHERE session_id != '' AND start >= {{w_since:DateTime64(9)}}
@@ -94,18 +101,21 @@ def get_session(
     """The traces of one session, oldest first, with its totals; None if it has none."""
     if not session_id or len(session_id) > MAX_SESSION_ID:
         raise QueryError(f"session id must have 1 to {MAX_SESSION_ID} characters")
-    where = "TraceId IN (SELECT TraceId FROM trace_summary WHERE SessionId = {sid:String})"
     sql = (
-        f"SELECT * FROM ({grouped_summary_sql(None, where)}) WHERE session_id = {{sid:String}} "
+        f"SELECT * FROM ({grouped_summary_sql(None, _OF_SESSION)}) WHERE session_id = {{sid:String}} "
         "ORDER BY start_ns, TraceId LIMIT {limit:UInt32}"
     )
-    rows = store.query_dicts(sql, {"sid": session_id, "limit": MAX_SESSION_TRACES})
+    rows = store.query_dicts(sql, {"sid": session_id, "limit": MAX_SESSION_TRACES + 1})
     if not rows:
         return None
+    truncated = len(rows) > MAX_SESSION_TRACES
+    rows = rows[:MAX_SESSION_TRACES]
     traces: list[dict[str, Any]] = [{"info": summary_to_info(r)} for r in rows]
     if include_spans:  # whole traces: their spans and their assessments
         attach_spans(store, traces)
         attach_assessments(store, traces)
+    if truncated:  # totals of every trace, not only of the ones returned
+        return {"session": _whole_session(store, session_id), "traces": traces, "truncated": True}
     first_ns = int(rows[0]["start_ns"])
     last_ns = max(int(r["end_ns"]) for r in rows)
     totals = {
@@ -123,4 +133,14 @@ def get_session(
         "user_id": max((r["user_id"] for r in rows), default="") or None,
         "project": rows[0]["project"],
     }
-    return {"session": totals, "traces": traces, "truncated": len(rows) >= MAX_SESSION_TRACES}
+    return {"session": totals, "traces": traces, "truncated": False}
+
+
+def _whole_session(store: ClickHouseStore, session_id: str) -> dict[str, Any]:
+    """The totals of a session too long to return whole, as the list computes them."""
+    sql = f"""
+SELECT session_id, {_TOTALS}
+FROM ({grouped_summary_sql(None, _OF_SESSION)}) WHERE session_id = {{sid:String}}
+GROUP BY session_id
+"""
+    return _session_info(store.query_dicts(sql, {"sid": session_id})[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends, Query
@@ -11,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets as ds
 from .. import prompts as pr
-from .. import search
 from ..api.deps import get_store
+from ..query import costs as qc
 from ..store import ClickHouseStore
 from .charts import bar_chart
+from .filter_links import has_tag
 from .layout import cost, esc, html_errors, json_block, link, page, q, table, when
 
 router = APIRouter(include_in_schema=False)
@@ -80,8 +82,7 @@ async def prompt_page(name: str, store: ClickHouseStore = Depends(get_store)) ->
         )
         if v["config"]:
             body += f"<details><summary>config</summary>{json_block(v['config'])}</details>"
-    traces = link(f"/ui/traces?filter={q(f'tags.`prompt.{name}` != {chr(39)}{chr(39)}')}",
-                  "traces that used it")  # fmt: skip
+    traces = link(f"/ui/traces?filter={q(has_tag(f'prompt.{name}'))}", "traces that used it")
     return page(f"Prompt {name}", f"<p>{traces}</p>{body}", "Prompts")
 
 
@@ -90,27 +91,33 @@ async def prompt_page(name: str, store: ClickHouseStore = Depends(get_store)) ->
 async def costs_page(
     since: str = Query("7d", max_length=100), store: ClickHouseStore = Depends(get_store)
 ) -> HTMLResponse:
-    found = await run_in_threadpool(lambda: search.analytics(
-        store, group_by=["day", "model"], since=since or "7d",
-        metrics=["count", "cost", "input_tokens", "output_tokens"],
-    ))  # fmt: skip
+    # The numbers of /api/v1/costs and `spanwise costs`: LLM calls, each counted once (a
+    # framework span and the client span inside it are one call), not every span.
+    since = since.strip() or "7d"
+    now = datetime.now(UTC)
+    start = qc.parse_time(since, default=now, name="since")
+    found = await run_in_threadpool(
+        qc.cost_summary, store, ["day", "model"], start, now + timedelta(seconds=1)
+    )
+    found["rows"].sort(key=lambda r: (str(r["key"]["day"]), -Decimal(r["cost"] or 0)))
     rows = []
-    total = Decimal(0)
     per_day: dict[str, Decimal] = {}
     for row in found["rows"]:
-        spent = Decimal(row["cost"]) if row.get("cost") is not None else None
-        total += spent or 0
-        day = str(row["key"].get("day", ""))
-        per_day[day] = per_day.get(day, Decimal(0)) + (spent or 0)
-        rows.append([esc(row["key"].get("day", "")), esc(row["key"].get("model") or "(no model)"),
-                     str(row["count"]), str(row["input_tokens"]), str(row["output_tokens"]),
-                     esc(cost(spent))])  # fmt: skip
+        day = str(row["key"]["day"])
+        spent = Decimal(row["cost"] or 0)
+        per_day[day] = per_day.get(day, Decimal(0)) + spent
+        unpriced = row["unpriced_calls"]
+        rows.append([esc(day), esc(row["key"]["model"] or "(no model)"), str(row["calls"]),
+                     str(row["input_tokens"]), str(row["output_tokens"]),
+                     esc(cost(spent)) if unpriced < row["calls"] else "",
+                     f'<span class="err">{unpriced}</span>' if unpriced else "0"])  # fmt: skip
     form = (f'<form method="get"><input type="text" name="since" value="{esc(since)}" '
             'style="flex:0 0 11em"><button>Show</button></form>')  # fmt: skip
+    total = Decimal(found["total"]["cost"] or 0)
     body = form + f"<p>Total {esc(cost(total))} since {esc(since)}.</p>"
-    days = sorted(per_day.items())
-    body += bar_chart("Cost per day (USD)", [(d, float(v)) for d, v in days], "$")
-    body += table(
-        ["day", "model", "spans", "input tokens", "output tokens", "cost"], rows, (2, 3, 4, 5)
+    body += bar_chart(
+        "Cost per day (USD)", [(d, float(v)) for d, v in sorted(per_day.items())], "$"
     )
+    headers = ["day", "model", "calls", "input tokens", "output tokens", "cost", "unpriced calls"]
+    body += table(headers, rows, (2, 3, 4, 5, 6))
     return page("Costs by day and model", body, "Costs")

@@ -16,20 +16,16 @@ from ..assessments.store import feedback_names
 from ..search.window import time_value
 from ..store import ClickHouseStore
 from .charts import bar_chart
+from .filter_links import has_feedback
 from .layout import esc, html_errors, link, page, q, table
 
 router = APIRouter(include_in_schema=False)
 
 
-def _name_filter(name: str) -> str | None:
-    """``feedback.`name` IS NOT NULL``, or None when the filter cannot spell the name."""
-    return None if "`" in name or "\\" in name else f"feedback.`{name}` IS NOT NULL"
-
-
 def _daily(store: ClickHouseStore, name: str, since: str) -> list[dict]:
     return search.analytics(
         store, level="trace", group_by=["day"], metrics=["count", f"feedback_avg:{name}"],
-        filter=_name_filter(name), since=since,
+        filter=has_feedback(name), since=since,
     )["rows"]  # fmt: skip
 
 
@@ -52,11 +48,9 @@ async def feedback_page(
         metric = f"feedback_avg:{name}"
         means = [(str(r["key"]["day"]), r[metric]) for r in daily if r.get(metric) is not None]
         body += bar_chart(f"{name}: mean per day (true = 1)", [(d, float(v)) for d, v in means])
-        where = _name_filter(name)
+        where = has_feedback(name)
         for r in daily:
-            traces = str(r["count"])
-            if where is not None:
-                traces = link(f"/ui/traces?filter={q(where)}&since={q(since)}", traces)
+            traces = link(f"/ui/traces?filter={q(where)}&since={q(since)}", str(r["count"]))
             mean = r.get(metric)
             rows.append([esc(name), esc(r["key"]["day"]), traces,
                          "" if mean is None else f"{mean:.3g}"])  # fmt: skip

@@ -20,8 +20,19 @@ from ..filters import FilterError
 from ..query.errors import NotFound, QueryError
 from ..store import StoreError
 
-__all__ = ["cost", "esc", "html_errors", "json_block", "link", "ms", "page", "q", "table",
-           "when"]  # fmt: skip
+__all__ = [
+    "cost",
+    "esc",
+    "html_errors",
+    "invalid_params_page",
+    "json_block",
+    "link",
+    "ms",
+    "page",
+    "q",
+    "table",
+    "when",
+]  # fmt: skip
 
 logger = logging.getLogger("spanwise.collector")
 
@@ -84,7 +95,11 @@ def cost(value: Decimal | None) -> str:
 
 
 def json_block(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str)
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    )
     return f"<pre>{esc(text)}</pre>"
 
 
@@ -144,5 +159,15 @@ def html_errors(section: str) -> Callable:
     return wrap
 
 
-def _message(exc: Exception) -> str:
+def _message(exc: object) -> str:
     return f'<div class="error">{esc(exc)}</div>'
+
+
+def invalid_params_page(errors: Sequence[dict[str, Any]]) -> HTMLResponse:
+    """A page's query parameters that failed validation (a filter longer than the limit,
+    a page token too long) as the HTML error page, not FastAPI's JSON (which would also
+    echo the whole value back)."""
+    lines = [
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}" for e in errors
+    ]
+    return page("Cannot show this", _message("; ".join(lines)), status=400)

@@ -3,15 +3,19 @@ latest metrics side by side, one run with its traces."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from spanwise import Experiment, Run, Trace
 from starlette.concurrency import run_in_threadpool
 
 from ..api.deps import get_store
+from ..api.runs import get_artifacts
 from ..query import experiments as qe
 from ..query import runs as qr
 from ..query.errors import NotFound
+from ..runs.artifacts import ArtifactStore
 from ..store import ClickHouseStore
 from .charts import line_chart
 from .layout import esc, html_errors, json_block, link, ms, page, q, table, when
@@ -20,7 +24,10 @@ from .traces import trace_table
 router = APIRouter(include_in_schema=False)
 
 MAX_COLUMNS = 12  # params/metrics shown as columns; the rest on the run's page
+TRACES_PER_PAGE = 100
+RUNS_PER_PAGE = 100  # MLflow's page of runs
 MAX_CHARTS = 24  # metric charts on a page; every value is still in its table
+MAX_ARTIFACTS = 200  # files listed on a run's page; the API lists every one
 
 
 def metric_charts(histories: dict[str, dict[str, list[tuple[int, float]]]],
@@ -35,6 +42,20 @@ def metric_charts(histories: dict[str, dict[str, list[tuple[int, float]]]],
         for key in keys
     )
     return f'<div class="charts">{charts}</div>' if charts else ""
+
+
+def _artifact_files(artifacts: ArtifactStore, run_id: str) -> list[dict]:
+    """The run's files, every directory walked (breadth first), up to one more than the
+    page shows (to tell that there are more)."""
+    files: list[dict] = []
+    dirs = [""]
+    while dirs and len(files) <= MAX_ARTIFACTS:
+        for entry in artifacts.list(run_id, dirs.pop(0)):
+            if entry["is_dir"]:
+                dirs.append(entry["path"])
+            else:
+                files.append(entry)
+    return files
 
 
 def _number(value: float) -> str:
@@ -61,15 +82,17 @@ def _duration(run: Run) -> str:
 @router.get("/ui/experiments/{experiment_id}", response_class=HTMLResponse)
 @html_errors("Experiments")
 async def experiment_page(
-    experiment_id: str, store: ClickHouseStore = Depends(get_store)
-) -> HTMLResponse:
+    experiment_id: str, page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store),
+) -> HTMLResponse:  # fmt: skip
     found = await run_in_threadpool(qe.get_experiment, store, experiment_id, None)
     if found is None:
         raise NotFound(f"no experiment with id {experiment_id}")
     experiment = Experiment.from_dict(found)
     runs_json = await run_in_threadpool(
-        qr.search_runs, store, [experiment_id], "", ["attr.start_time DESC"], 1000, None
-    )
+        qr.search_runs, store, [experiment_id], "", ["attr.start_time DESC"], RUNS_PER_PAGE,
+        page_token,
+    )  # fmt: skip
     runs = [Run.from_dict(r) for r in runs_json["runs"]]
     params = sorted({k for r in runs for k in r.data.params})[:MAX_COLUMNS]
     metrics = sorted({k for r in runs for k in r.data.metrics})[:MAX_COLUMNS]
@@ -89,17 +112,24 @@ async def experiment_page(
         '<form class="pick" method="get" action="/ui/compare">'
         f"{table(headers, rows, numeric)}<button>Compare the ticked runs</button></form>"
     )
+    token = runs_json["next_page_token"]
+    if token:
+        more = f"/ui/experiments/{q(experiment_id)}?page_token={q(token)}"
+        body += f"<p>{link(more, 'next page →')}</p>"
     return page(f"Experiment {experiment.name}", body, "Experiments")
 
 
 @router.get("/ui/runs/{run_id}", response_class=HTMLResponse)
 @html_errors("Experiments")
-async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> HTMLResponse:
+async def run_page(
+    run_id: str, page_token: str | None = Query(None, max_length=4_096),
+    store: ClickHouseStore = Depends(get_store), artifacts: ArtifactStore = Depends(get_artifacts),
+) -> HTMLResponse:  # fmt: skip
     found = await run_in_threadpool(qr.get_run, store, run_id)
     if found is None:
         raise NotFound(f"no run with id {run_id}")
     run = Run.from_dict(found)
-    traces_json = await run_in_threadpool(qr.run_traces, store, run_id, 100, None)
+    traces_json = await run_in_threadpool(qr.run_traces, store, run_id, TRACES_PER_PAGE, page_token)
     traces = [Trace.from_dict(t) for t in traces_json["traces"]]
     histories = await run_in_threadpool(qr.metric_histories, store, [run_id])
     info = run.info
@@ -119,5 +149,16 @@ async def run_page(run_id: str, store: ClickHouseStore = Depends(get_store)) -> 
     )
     if run.data.tags:
         body += f"<details><summary>tags</summary>{json_block(dict(run.data.tags))}</details>"
-    body += f"<h2>Traces ({len(traces)})</h2>" + await trace_table(store, traces)
+    files = await run_in_threadpool(_artifact_files, artifacts, info.run_id)
+    if files:
+        rows = [[link(f"/api/v1/runs/{q(info.run_id)}/artifacts/{quote(f['path'])}", f["path"]),
+                 str(f["file_size"])] for f in files[:MAX_ARTIFACTS]]  # fmt: skip
+        count = f"first {MAX_ARTIFACTS}" if len(files) > MAX_ARTIFACTS else str(len(files))
+        body += f"<h2>Artifacts ({count})</h2>" + table(["path", "bytes"], rows, (1,))
+    token = traces_json["next_page_token"]
+    shown = f"{len(traces)}{'+' if token else ''}" if not page_token else "continued"
+    body += f"<h2>Traces ({shown})</h2>" + await trace_table(store, traces)
+    if token:
+        more = f"/ui/runs/{q(info.run_id)}?page_token={q(token)}"
+        body += f"<p>{link(more, 'next page →')}</p>"
     return page(f"Run {info.run_name or info.run_id}", body, "Experiments")
