@@ -58,3 +58,29 @@ def test_langfuse_trace_attributes():
     assert d.tags == {"prod": "", "beta": ""}
     assert d.metadata == {"tenant": "acme", "n": "3", "raw": 'not "json"'}
     assert d.session_id == "s"
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        # OpenLLMetry (Traceloop): llm.request.type, and its decorators' span kinds
+        ({"llm.request.type": "chat", "gen_ai.request.model": "gpt-4o"}, "LLM"),
+        ({"llm.request.type": "completion", "gen_ai.request.model": "gpt-4o"}, "LLM"),
+        ({"llm.request.type": "embedding", "gen_ai.request.model": "m"}, "EMBEDDING"),
+        ({"llm.request.type": "rerank"}, "RERANKER"),
+        ({"traceloop.span.kind": "workflow"}, "CHAIN"),
+        ({"traceloop.span.kind": "task"}, "CHAIN"),
+        ({"traceloop.span.kind": "agent"}, "AGENT"),
+        ({"traceloop.span.kind": "tool"}, "TOOL"),
+        # no type at all, but a model and its tokens: a model call
+        ({"llm.request.model": "gpt-4o", "llm.usage.prompt_tokens": "3"}, "LLM"),
+        ({"gen_ai.request.model": "gpt-4o"}, "UNKNOWN"),  # no tokens: nothing to price
+        # an explicit type stands, even with a model and tokens
+        ({"openinference.span.kind": "AGENT", "llm.model_name": "gpt-4o",
+          "llm.token_count.prompt": "3"}, "AGENT"),
+        ({"spanwise.span.type": "UNKNOWN", "gen_ai.request.model": "gpt-4o",
+          "gen_ai.usage.input_tokens": "3"}, "UNKNOWN"),
+    ],
+)  # fmt: skip
+def test_span_types_of_other_instrumentations(attrs, expected):
+    assert derive(dict(attrs)).span_type == expected

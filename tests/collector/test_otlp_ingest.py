@@ -52,6 +52,38 @@ def test_plain_opentelemetry_sdk_over_grpc(collector, client):
     assert (trace.info.input_tokens, trace.info.output_tokens) == (12, 5)
 
 
+def test_openllmetry_and_untyped_model_calls_are_priced(collector, client):
+    """OpenLLMetry marks calls with llm.request.type (no gen_ai.operation.name); an
+    instrumentation of one's own may only name the model and tokens: both are priced."""
+    from decimal import Decimal
+
+    provider = TracerProvider(resource=Resource.create({"service.name": "traceloop-app"}))
+    provider.add_span_processor(
+        SimpleSpanProcessor(OTLPSpanExporter(endpoint=collector.grpc_target, insecure=True))
+    )
+    tracer = provider.get_tracer("opentelemetry.instrumentation.openai")
+    with tracer.start_as_current_span("workflow") as root:
+        root.set_attribute("traceloop.span.kind", "workflow")
+        with tracer.start_as_current_span("openai.chat", kind=SpanKind.CLIENT) as call:
+            call.set_attributes({
+                "llm.request.type": "chat", "gen_ai.system": "openai",
+                "gen_ai.request.model": "gpt-4o-mini", "gen_ai.usage.prompt_tokens": 1000,
+                "gen_ai.usage.completion_tokens": 200,
+            })  # fmt: skip
+        with tracer.start_as_current_span("my_llm_call") as own:
+            own.set_attributes({"llm.request.model": "gpt-4o-mini", "llm.usage.prompt_tokens": 1000,
+                                "llm.usage.completion_tokens": 200})  # fmt: skip
+    provider.shutdown()
+
+    trace = client.get_trace(format_trace_id(root.get_span_context().trace_id))
+    spans = {s.name: s for s in trace.data.spans}
+    expected = (1000 * Decimal("0.15") + 200 * Decimal("0.6")) / 10**6  # gpt-4o-mini
+    assert spans["workflow"].span_type == "CHAIN"
+    for name in ("openai.chat", "my_llm_call"):
+        assert (spans[name].span_type, spans[name].cost) == ("LLM", expected)
+    assert trace.info.cost == 2 * expected
+
+
 def test_a_phoenix_project_name_is_the_project(collector, client):
     """Phoenix apps name their project on the resource (``register(project_name=…)``)."""
     resource = Resource.create({"openinference.project.name": "phoenix-app"})

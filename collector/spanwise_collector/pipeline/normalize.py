@@ -45,9 +45,14 @@ TYPE_KEYS = (
     "openinference.span.kind",
     "mlflow.spanType",
     "langfuse.observation.type",
+    "traceloop.span.kind",
 )
-# Type names other systems use for ours (Langfuse: generation, span, event).
-TYPE_ALIASES = {"GENERATION": "LLM", "SPAN": "UNKNOWN", "EVENT": "UNKNOWN"}
+# Type names other systems use for ours (Langfuse: generation, span, event; OpenLLMetry's
+# decorators: workflow, task).
+TYPE_ALIASES = {
+    "GENERATION": "LLM", "SPAN": "UNKNOWN", "EVENT": "UNKNOWN", "WORKFLOW": "CHAIN",
+    "TASK": "CHAIN",
+}  # fmt: skip
 MODEL_KEYS = (
     "gen_ai.response.model",
     "gen_ai.request.model",
@@ -105,10 +110,14 @@ PROJECT_KEYS = ("spanwise.project",)
 # GenAI semconv provider names → the provider ids prices are keyed by.
 PROVIDER_ALIASES = {"azure.ai.openai": "azure", "az.ai.openai": "azure"}
 
-# gen_ai.operation.name → span type, for spans that carry no explicit type.
+# gen_ai.operation.name (or OpenLLMetry's llm.request.type) → span type, for spans that
+# carry no explicit type.
 _OPERATION_TYPES = {
     "chat": "LLM",
     "text_completion": "LLM",
+    "completion": "LLM",
+    "embedding": "EMBEDDING",
+    "rerank": "RERANKER",
     "generate_content": "LLM",
     "embeddings": "EMBEDDING",
     "execute_tool": "TOOL",
@@ -143,7 +152,8 @@ class Derived:
  _REASONING, _SESSION, _USER, _RUN, _PROJECT, _USAGE_JSON) = range(16)  # fmt: skip
 _GROUPS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (_INPUT, INPUT_KEYS), (_OUTPUT, OUTPUT_KEYS), (_TYPE, TYPE_KEYS),
-    (_OPERATION, ("gen_ai.operation.name",)), (_MODEL, MODEL_KEYS), (_PROVIDER, PROVIDER_KEYS),
+    (_OPERATION, ("gen_ai.operation.name", "llm.request.type")), (_MODEL, MODEL_KEYS),
+    (_PROVIDER, PROVIDER_KEYS),
     (_IN_TOK, INPUT_TOKEN_KEYS), (_OUT_TOK, OUTPUT_TOKEN_KEYS), (_CACHED, CACHED_TOKEN_KEYS),
     (_CWRITE, CACHE_WRITE_KEYS), (_REASONING, REASONING_KEYS), (_SESSION, SESSION_KEYS),
     (_USER, USER_KEYS), (_RUN, RUN_KEYS), (_PROJECT, PROJECT_KEYS),
@@ -221,6 +231,10 @@ def derive_row(attrs: dict[str, str], end_ns: int = 0) -> Row:
             inp += cached + write
         if reasoning > out:
             out += reasoning
+        # A span that names no type but a model it used and its tokens (an instrumentation
+        # of its own): a model call, priced.
+        if span_type == "UNKNOWN" and model and (inp or out) and not got.get(_TYPE):
+            span_type = "LLM"
     tags: tuple = ()
     metadata: tuple = ()
     prefixed = [k for k in attrs if k.startswith(_TRACE_PREFIXES)]
