@@ -132,15 +132,30 @@ def _trace_fields(wrap: str | None) -> tuple[Field | Prefix, ...]:
     return (
         Field("trace.id", sql="TraceId", wrap=wrap),
         Field("trace.name", sql="name", wrap=wrap),
+        # MLflow's search_traces names (status, timestamp_ms, execution_time_ms, with or
+        # without "attributes."/"trace.") are aliases: its filters work unchanged.
         Field(
             "trace.status",
             sql="if(root_error > 0, 'ERROR', 'OK')",
             type=ENUM,
             values=("OK", "ERROR"),
             wrap=wrap,
+            aliases=("status", "attributes.status"),
         ),
-        Field("trace.timestamp", sql="start", type=DATETIME, wrap=wrap),
-        Field("trace.duration_ms", sql="(end_ns - start_ns) / 1e6", type=NUMBER, wrap=wrap),
+        Field(
+            "trace.timestamp",
+            sql="start",
+            type=DATETIME,
+            wrap=wrap,
+            aliases=_mlflow_names("timestamp_ms"),
+        ),
+        Field(
+            "trace.duration_ms",
+            sql="(end_ns - start_ns) / 1e6",
+            type=NUMBER,
+            wrap=wrap,
+            aliases=_mlflow_names("execution_time_ms"),
+        ),
         Field(
             "trace.cost",
             sql="if(priced_spans > 0, total_cost, NULL)",
@@ -154,15 +169,26 @@ def _trace_fields(wrap: str | None) -> tuple[Field | Prefix, ...]:
         Field("trace.project", sql="project", wrap=wrap),
         Field("trace.session_id", sql="nullIf(session_id, '')", nullable=True, wrap=wrap),
         Field("trace.user_id", sql="nullIf(user_id, '')", nullable=True, wrap=wrap),
-        Field("trace.run_id", sql="nullIf(run_id, '')", nullable=True, wrap=wrap),
+        Field(
+            "trace.run_id",
+            sql="nullIf(run_id, '')",
+            nullable=True,
+            wrap=wrap,
+            aliases=("attributes.run_id", "run_id"),
+        ),
         Prefix("tags", sql_template="tags[{key}]", presence="mapContains(tags, {key})", wrap=wrap),
         Prefix(
             "metadata",
             sql_template="metadata[{key}]",
             presence="mapContains(metadata, {key})",
             wrap=wrap,
+            aliases=("request_metadata",),  # MLflow's name
         ),
     )
+
+
+def _mlflow_names(name: str) -> tuple[str, ...]:
+    return (name, f"attributes.{name}", f"trace.{name}")
 
 
 def _span_fields(wrap: str | None) -> tuple[Field | Prefix | Text, ...]:
