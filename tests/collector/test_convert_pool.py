@@ -206,3 +206,24 @@ def test_default_workers_follow_the_cpu_quota(tmp_path):
     assert convert_pool._cgroup_cpus(str(quota)) is None
     assert convert_pool._cgroup_cpus(str(tmp_path / "absent")) is None
     assert 0 <= convert_pool.default_workers() <= 4
+
+
+def test_a_processors_extra_changes_come_back_from_the_workers_too(stores, book, tmp_path):
+    """Pricing zeroes the token columns of a call with absurd counts (beyond the columns
+    it always fills): a worker-decoded request stores them zeroed too."""
+    from tests.pricing_collector.spans import llm, request, span
+
+    tid = os.urandom(16)
+    body = request([span(tid, "broken", llm("gpt-4o-mini", "openai", 50_000_000_000, 7))])
+    pipelines = [_pipeline(stores[0], book, tmp_path, 0), _pipeline(stores[1], book, tmp_path, 1)]
+    try:
+        for pipeline in pipelines:
+            pipeline.consume_bytes(body.SerializeToString(), project="p1")
+            assert pipeline.sync(30)
+        assert pipelines[1].convert_pool.stats["converted"] == 1
+        for store in stores:
+            rows = store.query("SELECT InputTokens, OutputTokens, CostStatus FROM otel_traces")
+            assert rows == [(0, 0, "invalid_usage")]
+    finally:
+        for pipeline in pipelines:
+            pipeline.close()

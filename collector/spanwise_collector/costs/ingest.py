@@ -45,6 +45,9 @@ ORDER BY IngestedAt DESC LIMIT 1 BY TraceId, SpanId
 # start within the call, so the lookup only reads the store within this margin of the
 # batch's usage spans: the parts of the last hours, not every part of every day.
 _CALL_MARGIN_NS = 3600 * 10**9
+_TOKEN_COLUMNS = (
+    "InputTokens", "OutputTokens", "CachedTokens", "CacheWriteTokens", "ReasoningTokens",
+)  # fmt: skip
 
 
 class PricingProcessor:
@@ -95,7 +98,7 @@ class PricingProcessor:
             stored = self._stored(traces, min(starts), max(starts))
         with self._lock:
             deferred = self._count_once(col, traces, usage_idx, stored)
-            self._price(col, priced, deferred)
+            self._price(col, priced, deferred, batch.touched)
             self._remember(col)
 
     # -- the count-once rule -------------------------------------------------------------
@@ -163,7 +166,11 @@ class PricingProcessor:
     # -- prices --------------------------------------------------------------------------
 
     def _price(
-        self, col: dict[str, list[Any]], priced: list[int], deferred: dict[tuple[str, str], str]
+        self,
+        col: dict[str, list[Any]],
+        priced: list[int],
+        deferred: dict[tuple[str, str], str],
+        touched: set[str],
     ) -> None:
         price = self.book.price
         trace_ids, span_ids = col["TraceId"], col["SpanId"]
@@ -192,6 +199,12 @@ class PricingProcessor:
             )
             status[i] = res.status
             version[i] = res.price_version or ""
+            if res.status == "invalid_usage":
+                # Counts no call can have (a counter bug): kept in the span's attributes,
+                # out of its token columns, so no token total adds them up.
+                for counts in (inp, out, cached, write, reasoning):
+                    counts[i] = 0
+                touched.update(_TOKEN_COLUMNS)
             if res.total is not None:
                 cost[i] = res.total.quantize(CENT_BILLIONTH)
                 breakdown[i] = [(k, v.quantize(CENT_BILLIONTH)) for k, v in res.breakdown.items()]

@@ -76,6 +76,9 @@ class SpanBatch:
     )
     resources: list[list[tuple[str, str]]] = field(default_factory=list)
     resource_of: list[int] = field(default_factory=list)
+    # Columns a processor changed beyond the ones it always fills (its ``writes``), for
+    # this batch only: they go back into Arrow too.
+    touched: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.columns["SpanId"])

@@ -195,7 +195,7 @@ class Pipeline:
         for processor in self.processors:
             processor.process(batch)
         names = {n for p in self.processors for n in getattr(p, "writes", batch.columns)}
-        return batch.write_back(table, names)
+        return batch.write_back(table, names | batch.touched)
 
     def _accept(self, table: Any, size: int) -> int:
         """Spool a converted table (the acknowledgement point) and queue it for the writer."""
