@@ -61,3 +61,17 @@ def test_bad_arguments_are_refused_before_anything_changes(sdk):
     with pytest.raises(TypeError, match="tags must be a mapping"):  # noqa: SIM117
         with spanwise.propagate_attributes(tags=["prod"]):
             pass
+
+
+def test_nested_blocks_keep_the_outer_values_write_times(sdk, client):
+    """The outer block's keys keep their (early) write time inside an inner block: a
+    later update_current_trace in a child still beats them on the enclosing span."""
+    with (
+        spanwise.propagate_attributes(tags={"stage": "draft"}),
+        spanwise.propagate_attributes(tags={"team": "a"}),
+        spanwise.start_span("root") as root,
+        spanwise.start_span("child"),
+    ):
+        spanwise.update_current_trace(tags={"stage": "final"})
+    assert sdk.flush(30)
+    assert client.get_trace(root.trace_id).info.tags == {"stage": "final", "team": "a"}

@@ -261,19 +261,22 @@ def trace_attributes(
     return out
 
 
+def merge_trace_attributes(earlier: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (from ``trace_attributes``) to set over ``earlier`` ones: the write
+    times of both are kept, since one attribute holds them all."""
+    new, old = values.get(attrs.TRACE_WRITTEN), earlier.get(attrs.TRACE_WRITTEN)
+    if new is None or not isinstance(old, str):
+        return values
+    try:
+        both = {**json.loads(old), **json.loads(new)}
+    except ValueError:
+        return values
+    return {**values, attrs.TRACE_WRITTEN: json.dumps(both, separators=(",", ":"))}
+
+
 def set_trace_attributes(span: Any, values: dict[str, Any]) -> None:
-    """``trace_attributes`` on a span that may hold some already: its earlier keys keep
-    their write times (one attribute holds them all)."""
-    new = values.get(attrs.TRACE_WRITTEN)
-    old = (getattr(span, "attributes", None) or {}).get(attrs.TRACE_WRITTEN)
-    if new is not None and isinstance(old, str):
-        try:
-            values = {**values, attrs.TRACE_WRITTEN: json.dumps(
-                {**json.loads(old), **json.loads(new)}, separators=(",", ":")
-            )}  # fmt: skip
-        except ValueError:
-            pass
-    span.set_attributes(values)
+    """``trace_attributes`` on a span that may hold some already."""
+    span.set_attributes(merge_trace_attributes(getattr(span, "attributes", None) or {}, values))
 
 
 _WARNED_NO_TRACE: list[bool] = []

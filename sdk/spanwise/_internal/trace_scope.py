@@ -19,7 +19,7 @@ from opentelemetry import trace as trace_api
 
 from .errors import log_internal_error
 from .provider import START_HOOKS
-from .spans import set_trace_attributes, trace_attributes
+from .spans import merge_trace_attributes, set_trace_attributes, trace_attributes
 
 __all__ = ["propagate_attributes"]
 
@@ -51,7 +51,8 @@ def propagate_attributes(
     token = None
     try:
         values = trace_attributes(tags, session_id, user_id, metadata)
-        scope = {**(_SCOPE.get() or {}), **values}
+        outer = _SCOPE.get() or {}
+        scope = {**outer, **merge_trace_attributes(outer, values)}
         if _apply not in START_HOOKS:
             START_HOOKS.append(_apply)
         token = _SCOPE.set(scope)
