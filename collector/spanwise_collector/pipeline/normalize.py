@@ -172,7 +172,7 @@ _LF_METADATA_PREFIX = "langfuse.trace.metadata."
 # (span_type, input, output, model, provider, input_tokens, output_tokens, cached_tokens,
 #  cache_write_tokens, reasoning_tokens, session_id, user_id, run_id, project, tags, metadata);
 # tags/metadata are tuples of (key, value) pairs.
-Row = tuple[str, str, str, str, str, int, int, int, int, int, str, str, str, str, tuple, tuple, int]
+Row = tuple[str, str, str, str, str, int, int, int, int, int, str, str, str, str, tuple, tuple]
 
 
 def _count(raw: str) -> int:
