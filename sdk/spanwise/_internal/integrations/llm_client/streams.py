@@ -81,9 +81,7 @@ def wrap_stream(
     the span ended) if that fails. ``hide_usage``: the stream's usage-only chunk was
     asked for by us, not the caller, who does not see it."""
     try:
-        recorder = StreamRecorder(span, acc(), current)
-        recorder.hide_usage = hide_usage
-        return proxy(stream, recorder)
+        return proxy(stream, StreamRecorder(span, acc(), current, hide_usage))
     except Exception:
         span.end()
         log_internal_error("wrapping an LLM stream")
@@ -142,13 +140,13 @@ class StreamRecorder:
 
     __slots__ = ("acc", "current", "done", "first_token_ns", "hide_usage", "span")
 
-    def __init__(self, span: Span, acc: Any, current: Current) -> None:
+    def __init__(self, span: Span, acc: Any, current: Current, hide_usage: bool = False) -> None:
         self.span = span
         self.acc = acc
         self.current = current
         self.first_token_ns = 0
         self.done = False
-        self.hide_usage = False
+        self.hide_usage = hide_usage  # a usage-only chunk we asked for: not the caller's
         helper = _HELPER_RECORDERS.get()
         if helper is not None:
             helper.append(self)
