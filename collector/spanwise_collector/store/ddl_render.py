@@ -106,10 +106,9 @@ def render_statement(statement: Statement, target: SchemaTarget, catalog: Catalo
     if isinstance(statement, MaterializedView):
         return [_view(statement, target, catalog)]
     if isinstance(statement, ViewQuery):
-        select = _view_select(statement.select, statement.source, target, catalog)
-        return [
-            f"ALTER TABLE {target.db}.`{statement.name}`{target.on_cluster} MODIFY QUERY\n{select}"
-        ]
+        view = statement.view
+        select = _view_select(view.select, view.source, target, catalog)
+        return [f"ALTER TABLE {target.db}.`{view.name}`{target.on_cluster} MODIFY QUERY\n{select}"]
     if not target.cluster:
         table = ddl_plain.try_parse_table(statement)
         if table is not None:

@@ -94,20 +94,10 @@ class MaterializedView:
 
 @dataclass(frozen=True)
 class ViewQuery:
-    """``ALTER TABLE name MODIFY QUERY select``: a materialized view's new SELECT
-    (``{source}`` as in ``MaterializedView``). Idempotent; its target's new columns must
-    be added first."""
+    """``ALTER TABLE name MODIFY QUERY select``: ``view``, already created, gets its new
+    SELECT. Idempotent; its target's new columns must be added first."""
 
-    name: str
-    source: str
-    select: str
-
-    def __post_init__(self) -> None:
-        for value in (self.name, self.source):
-            if not _NAME.match(value):
-                raise ValueError(f"invalid name {value!r} in view query")
-        if "{source}" not in self.select:
-            raise ValueError(f"view query {self.name}: select must read FROM {{source}}")
+    view: MaterializedView
 
 
 Statement = Union[str, Table, MaterializedView, ViewQuery]  # noqa: UP007 (runtime alias on 3.10)

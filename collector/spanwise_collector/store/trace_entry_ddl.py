@@ -16,6 +16,8 @@ the name and status of the span without a parent when the trace has one, else th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .ddl_spec import MaterializedView, Statement, ViewQuery
 
 __all__ = ["trace_entry_statements"]
@@ -37,7 +39,5 @@ def trace_entry_statements(summary_view: MaterializedView) -> tuple[Statement, .
         "ALTER TABLE {db}.otel_traces ADD COLUMN IF NOT EXISTS ParentRemote UInt8 DEFAULT 0",
         "ALTER TABLE {db}.trace_summary ADD COLUMN IF NOT EXISTS "
         f"Entry SimpleAggregateFunction(max, {_ENTRY_TYPE})",
-        ViewQuery(
-            summary_view.name, summary_view.source, select.replace(_ANCHOR, _ENTRY_SQL + _ANCHOR, 1)
-        ),
+        ViewQuery(replace(summary_view, select=select.replace(_ANCHOR, _ENTRY_SQL + _ANCHOR, 1))),
     )
