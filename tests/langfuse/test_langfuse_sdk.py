@@ -71,6 +71,17 @@ def _run_app(tmp_path, collector, case: str, fake_url: str, secret: str = "sk-lf
     return json.loads(done.stdout.strip().splitlines()[-1])["trace_id"]
 
 
+def _run_script(script, source: str, collector, arg: str) -> dict:
+    """``source`` run with the Langfuse SDK pointed at the collector; its last JSON line."""
+    script.write_text(source)
+    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
+                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), arg], capture_output=True, text=True,
+                          timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def test_a_langfuse_app_traced_priced_and_scored(client, collector, tmp_path):
     case = uuid.uuid4().hex[:12]
     with FakeOpenAI() as server:
@@ -219,14 +230,7 @@ print(json.dumps({
 
 def test_langfuse_prompt_management_uses_the_registry(client, collector, tmp_path):
     name = f"lf-{uuid.uuid4().hex[:10]}"
-    script = tmp_path / "prompts.py"
-    script.write_text(PROMPTS_APP)
-    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
-                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
-    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True,
-                          timeout=120, env=env)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = _run_script(tmp_path / "prompts.py", PROMPTS_APP, collector, name)
     assert seen["production"] == [1, "Answer briefly: 2+2?", {"model": "gpt-4o-mini"}]
     assert seen["newest"] == [2, "Answer in one word: 2+2?"]
     assert seen["first_labels"] == ["production"]
@@ -261,14 +265,7 @@ print(json.dumps({"updated": [updated.version, sorted(updated.labels)],
 def test_langfuse_update_prompt_promotes_a_version(client, collector, tmp_path):
     # Langfuse's way to promote a version: update_prompt(new_labels=[...]) (a PATCH).
     name = f"lf-{uuid.uuid4().hex[:10]}"
-    script = tmp_path / "promote.py"
-    script.write_text(PROMOTE_APP)
-    env = source_env({"LANGFUSE_BASE_URL": collector.http_url,
-                      "LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"})  # fmt: skip
-    done = subprocess.run([sys.executable, str(script), name], capture_output=True, text=True,
-                          timeout=120, env=env)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = _run_script(tmp_path / "promote.py", PROMOTE_APP, collector, name)
     assert seen == {"updated": [2, ["production", "staging"]], "production": [2, "v2 x"],
                     "first_labels": []}  # fmt: skip
     assert client.get_prompt(name, alias="production").version == 2
