@@ -30,6 +30,16 @@ def _ok(collector, path: str) -> str:
     return html
 
 
+def _two_pages(collector, first: str, link: str, item: str) -> tuple[str, list[set[str]]]:
+    """Follow ``first``'s "next page" link (``link``: its href pattern) to a last page;
+    the link and the ``item`` matches of both pages."""
+    found = re.search(f'href="({link})">next page', first)
+    assert found is not None
+    second = _ok(collector, found.group(1).replace("&amp;", "&"))
+    assert "next page" not in second
+    return found.group(1), [set(re.findall(item, page)) for page in (first, second)]
+
+
 def _agent(sdk, tag: str, name: str = "support_agent", question: str = "where is 42?") -> str:
     ids = {}
 
@@ -226,14 +236,10 @@ def test_next_page_keeps_the_filter(sdk, collector):
     first = _ok(
         collector, "/ui/traces?" + urllib.parse.urlencode({"filter": f"tags.page = '{tag}'"})
     )
-    found = re.search(r'href="(/ui/traces\?[^"]+)">next page', first)
-    assert found is not None
-    second = _ok(collector, found.group(1).replace("&amp;", "&"))
-    on_first = set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', first))
-    on_second = set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', second))
-    assert len(on_first) == 50 and len(on_second) == 1
-    assert on_first | on_second == ids
-    assert "next page" not in second
+    _, pages = _two_pages(
+        collector, first, r"/ui/traces\?[^\"]+", r'href="/ui/traces/([0-9a-f]{32})"'
+    )
+    assert [len(p) for p in pages] == [50, 1] and pages[0] | pages[1] == ids
 
 
 def test_two_evaluations_side_by_side(sdk, client, collector):
@@ -425,13 +431,11 @@ def test_every_session_is_reachable_through_next_page(sdk, tmp_path):
                 sdk.update_current_trace(session_id=session)
         assert sdk.flush(30)
         first = _ok(own, "/ui/sessions?since=1d")
-        found = re.search(r'href="(/ui/sessions\?[^"]+)">next page', first)
-        assert found is not None
-        second = _ok(own, found.group(1).replace("&amp;", "&"))
-        listed = [re.findall(r'href="/ui/sessions/(chat-\d+)"', p) for p in (first, second)]
-        assert [len(x) for x in listed] == [50, 1]
-        assert set(listed[0]) | set(listed[1]) == sessions
-        assert "next page" not in second and "since=1d" in found.group(1)
+        link, pages = _two_pages(
+            own, first, r"/ui/sessions\?[^\"]+", r'href="/ui/sessions/(chat-\d+)"'
+        )
+        assert [len(p) for p in pages] == [50, 1] and pages[0] | pages[1] == sessions
+        assert "since=1d" in link
     finally:
         own.stop()
 
@@ -446,12 +450,9 @@ def test_every_trace_of_a_run_is_reachable_through_next_page(sdk, client, collec
     assert sdk.flush(30)
     first = _ok(collector, f"/ui/runs/{run.info.run_id}")
     assert "<h2>Traces (100+)</h2>" in first  # not "(100)": there are more
-    found = re.search(r'href="(/ui/runs/[0-9a-f]{32}\?page_token=[^"]+)">next page', first)
-    assert found is not None
-    second = _ok(collector, found.group(1).replace("&amp;", "&"))
-    pages = [set(re.findall(r'href="/ui/traces/([0-9a-f]{32})"', p)) for p in (first, second)]
+    _, pages = _two_pages(collector, first, r"/ui/runs/[0-9a-f]{32}\?page_token=[^\"]+",
+                          r'href="/ui/traces/([0-9a-f]{32})"')  # fmt: skip
     assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
-    assert "next page" not in second
 
 
 def test_non_ascii_inputs_and_metadata_read_as_written(sdk, collector):
@@ -579,12 +580,9 @@ def test_every_run_of_an_experiment_is_reachable_through_next_page(sdk, client, 
     assert sdk.flush(30)
     experiment_id = client.get_experiment_by_name(experiment).experiment_id
     first = _ok(collector, f"/ui/experiments/{experiment_id}")
-    found = re.search(r'href="(/ui/experiments/[0-9a-f]+\?page_token=[^"]+)">next page', first)
-    assert found is not None
-    second = _ok(collector, found.group(1).replace("&amp;", "&"))
-    pages = [set(re.findall(r'name="run" value="([0-9a-f]{32})"', p)) for p in (first, second)]
+    _, pages = _two_pages(collector, first, r"/ui/experiments/[0-9a-f]+\?page_token=[^\"]+",
+                          r'name="run" value="([0-9a-f]{32})"')  # fmt: skip
     assert [len(p) for p in pages] == [100, 1] and pages[0] | pages[1] == made
-    assert "next page" not in second
 
 
 def test_a_session_id_too_long_for_its_page_is_text_not_a_broken_link(sdk, collector):
