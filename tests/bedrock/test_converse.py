@@ -226,7 +226,7 @@ def test_invoke_model_with_response_stream(bedrock, traced):
 
     text, root, [span] = traced(consume)
     assert text == "echo: stream me please" and span.parent_id == root.span_id
-    assert span.outputs == {"role": "assistant", "content": text}
+    assert span.outputs == {"role": "assistant", "content": [{"type": "text", "text": text}]}
     assert (span.input_tokens, span.output_tokens) == (3, 4)  # Bedrock's invocation metrics
     assert span.cost == Decimal("0.0000253")  # 3 × 1.1 + 4 × 5.5
     assert json.loads(span.attributes["gen_ai.response.finish_reasons"]) == ["end_turn"]

@@ -26,6 +26,7 @@ Rules (so tests can assert exact values):
 - invoke (InvokeModel with Claude's Messages body): the Anthropic reply of
   `_anthropic_payloads.message`, its counts also in the ``X-Amzn-Bedrock-*-Token-Count``
   headers (`invoke_headers`).
+- other model families' InvokeModel bodies (Titan, Llama, Mistral, Nova): `_bedrock_families`.
 - invoke-with-response-stream: Claude's stream events (`_anthropic_payloads.message_events`),
   each as ``{"chunk": {"bytes": <base64 of its JSON>}}``; the last one (``message_stop``)
   carries ``amazon-bedrock-invocationMetrics`` with the counts, as Bedrock adds them.
@@ -44,8 +45,8 @@ from typing import Any
 
 from ._openai_payloads import fake_value, split_text, words
 
-__all__ = ["converse", "converse_events", "encode_event", "error_body", "error_type",
-           "invoke_headers", "invoke_stream_events"]  # fmt: skip
+__all__ = ["chunk_event", "converse", "converse_events", "encode_event", "error_body",
+           "error_type", "invoke_headers", "invoke_stream_events"]  # fmt: skip
 
 LATENCY_MS = 1
 
@@ -273,5 +274,10 @@ def invoke_stream_events(claude_events: Iterator[dict[str, Any]]) -> Iterator[di
             if usage.get("cache_creation_input_tokens"):
                 metrics["cacheWriteInputTokenCount"] = usage["cache_creation_input_tokens"]
             event = {**event, "amazon-bedrock-invocationMetrics": metrics}
-        data = base64.b64encode(json.dumps(event, separators=(",", ":")).encode()).decode()
-        yield {"chunk": {"bytes": data}}
+        yield chunk_event(event)
+
+
+def chunk_event(data: dict[str, Any]) -> dict[str, Any]:
+    """One chunk of a model's own stream JSON as InvokeModelWithResponseStream sends it."""
+    raw = base64.b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+    return {"chunk": {"bytes": raw}}

@@ -62,6 +62,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import _anthropic_payloads as anthropic_payloads
+from . import _bedrock_families as bedrock_families
 from . import _bedrock_payloads as bedrock_payloads
 from . import _gemini_payloads as gemini_payloads
 from . import _openai_payloads as payloads
@@ -291,7 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
         if gemini:
             self._gemini(model, gemini["method"], body, rid, chunks)
         elif bedrock:
-            self._bedrock(bedrock["method"], body, rid, chunks)
+            self._bedrock(model, bedrock["method"], body, rid, chunks)
         elif path == "/messages":
             if stream:
                 events = anthropic_payloads.message_events(body, rid, chunks)
@@ -358,7 +359,16 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send_json(200, gemini_payloads.embed_content(body, model, self.server.dims), rid)
 
-    def _bedrock(self, method: str, body: dict[str, Any], rid: str, chunks: int) -> None:
+    def _bedrock(
+        self, model: str, method: str, body: dict[str, Any], rid: str, chunks: int
+    ) -> None:
+        kind = bedrock_families.family(model)
+        if kind is not None and method == "invoke":
+            reply, tokens_in, tokens_out = bedrock_families.invoke_body(kind, body)
+            self._send_json(
+                200, reply, rid, bedrock_families.token_headers(tokens_in, tokens_out, rid)
+            )
+            return
         if method == "invoke":  # Claude's Messages body, as Bedrock's InvokeModel takes it
             reply = anthropic_payloads.message(body, rid)
             self._send_json(200, reply, rid, bedrock_payloads.invoke_headers(reply, rid))
@@ -367,7 +377,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply = bedrock_payloads.converse(body, rid)
             self._send_json(200, reply, rid, {"x-amzn-RequestId": rid})
             return
-        if method == "invoke-with-response-stream":
+        if method == "invoke-with-response-stream" and kind is not None:
+            family_chunks = bedrock_families.invoke_chunks(kind, body, chunks)
+            events = map(bedrock_payloads.chunk_event, family_chunks)
+        elif method == "invoke-with-response-stream":
             claude = anthropic_payloads.message_events(body, rid, chunks)
             events = bedrock_payloads.invoke_stream_events(claude)
         else:

@@ -110,6 +110,10 @@ class MessageAccumulator:
         finish(out, self.model, self.message_id, self.stop_reason, usage)
         if self.message_id is None and not self.blocks:
             return None
+        return self.message()
+
+    def message(self) -> dict[str, Any]:
+        """The assistant message as far as it arrived."""
         return {
             "role": "assistant",
             "content": [self.blocks[i].data() for i in sorted(self.blocks)],

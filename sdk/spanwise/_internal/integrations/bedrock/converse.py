@@ -144,6 +144,10 @@ class StreamAccumulator:
         usage_attributes(self.usage, out)
         if isinstance(self.stop, str) and self.stop:
             out[attrs.GEN_AI_RESPONSE_FINISH_REASONS] = (self.stop,)
+        return self.message()
+
+    def message(self) -> dict[str, Any]:
+        """The message as far as it arrived."""
         content = [_content(self.blocks[i]) for i in sorted(self.blocks)]
         return {"role": self.role, "content": content}
 
