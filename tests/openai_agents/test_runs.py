@@ -199,3 +199,34 @@ def test_chat_completions_model_generation_spans_are_priced(run_traced, sdk_clie
     assert first.input_tokens > 0 and first.output_tokens > 0 and first.cost > 0
     assert second.outputs["content"] == result.final_output
     assert chatty.outputs == result.final_output
+
+
+def test_a_run_that_raises_marks_its_workflow_failed(run_traced, fetch_trace):
+    """MaxTurnsExceeded reaches the caller: the workflow span says the run failed (the
+    SDK's trace has no error of its own); a handler that turns it into an answer, or a
+    fallback run started while handling the first one's exception, is a run that worked."""
+    import pytest
+    from agents import MaxTurnsExceeded
+
+    def workflow() -> object:
+        spans = fetch_trace(spanwise.get_last_active_trace_id()).data.spans
+        [root] = [s for s in spans if s.parent_id is None]
+        return root
+
+    with pytest.raises(MaxTurnsExceeded):
+        Runner.run_sync(weather_agent(), "weather in Oslo", max_turns=1)
+    failed = workflow()
+    assert failed.name == "Agent workflow" and failed.status == "ERROR"
+    assert "Max turns (1) exceeded" in failed.status_message
+
+    handled = Runner.run_sync(
+        weather_agent(), "weather in Bern", max_turns=1,
+        error_handlers={"max_turns": lambda _: "gave up politely"},
+    )  # fmt: skip
+    assert handled.final_output == "gave up politely" and workflow().status == "OK"
+
+    try:
+        Runner.run_sync(weather_agent(), "weather in Kyiv", max_turns=1)
+    except MaxTurnsExceeded:
+        fallback = Runner.run_sync(weather_agent(), "weather in Kyiv", max_turns=3)
+    assert fallback.final_output and workflow().status == "OK"

@@ -10,6 +10,7 @@ autolog they become the LLM spans. Nothing failing in here reaches the agent run
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from agents.tracing import TracingProcessor
@@ -20,7 +21,7 @@ from ...errors import log_internal_error
 from ...fastcontext import attach_span, detach_quietly
 from ...lean import start_lean_span
 from ...provider import STATE, get_tracer
-from ...spans import capture
+from ...spans import capture, record_error
 from ..llm_client.settings import Current
 from . import mapping
 
@@ -30,7 +31,7 @@ _AGENT_OR_RUN = frozenset({"agent", "trace"})
 class _Open:
     """A Spanwise span standing for an SDK trace or span until it ends."""
 
-    __slots__ = ("inputs", "kind", "outputs", "parent", "span", "token")
+    __slots__ = ("handling", "inputs", "kind", "outputs", "parent", "span", "token")
 
     def __init__(self, span: Any, token: Any, kind: str, parent: str | None) -> None:
         self.span = span
@@ -39,6 +40,9 @@ class _Open:
         self.parent = parent
         self.inputs: Any = None
         self.outputs: Any = None
+        # the exception being handled when a trace began (a run started in an
+        # ``except`` block): not the run's own failure when it is still there at the end
+        self.handling: BaseException | None = None
 
 
 def _openai_autolog_on() -> bool:
@@ -73,14 +77,22 @@ class SpanwiseProcessor(TracingProcessor):
                     if isinstance(value, str):
                         attributes[attrs.TRACE_METADATA_PREFIX + str(key)] = value
             span = start_lean_span(str(trace.name or "Agent workflow"), attributes)
-            self._open[trace.trace_id] = _Open(span, attach_span(span), "trace", None)
+            entry = self._open[trace.trace_id] = _Open(span, attach_span(span), "trace", None)
+            entry.handling = sys.exc_info()[1]
         except Exception:
             log_internal_error("starting an Agents SDK trace span")
 
     def on_trace_end(self, trace: Any) -> None:
         entry = self._open.pop(trace.trace_id, None)
-        if entry is not None:
-            self._end(entry, {}, None, None)
+        if entry is None:
+            return
+        # The SDK's traces carry no error: a run that raises (MaxTurnsExceeded, a tripped
+        # guardrail, a model error) ends its trace while the exception passes through
+        # the run's ``with`` block, where it is the one being handled.
+        failure = sys.exc_info()[1]
+        if failure is not None and failure is not entry.handling:
+            record_error(entry.span, failure)
+        self._end(entry, {}, None, None)
 
     def on_span_start(self, span: Any) -> None:
         if self.current.options is None:
