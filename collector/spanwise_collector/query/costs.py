@@ -17,7 +17,7 @@ from ..pipeline.normalize import PRICED_TYPES
 from ..store import ClickHouseStore
 from ..trace_tags.encoding import TAGS_SQL
 from .errors import QueryError
-from .rollup import EDGE_HOURS, hour_params, newest_spans, rollup_hours
+from .rollup import EDGE_HOURS, POOL, add_up, hour_params, newest_spans, rollup_hours
 
 __all__ = ["GROUP_KEYS", "cost_summary", "parse_time", "unknown_models"]
 
@@ -154,30 +154,31 @@ def cost_summary(
             f" (SELECT TraceId FROM ({calls})) GROUP BY TraceId) AS t ON c.TraceId = t.TraceId"
         )
     names = [f"k{n}" for n in range(len(exprs))]
+    group = (" GROUP BY " + ", ".join(names)) if names else ""
     if hours is None:
         cols = [f"{expr} AS k{n}" for n, (_, expr) in enumerate(exprs)]
         cols += [f"{scan} AS {name}" for name, (scan, _) in _TOTALS.items()]
-        select = f"SELECT {', '.join(cols)} FROM {source}"
-    else:  # partial totals p_* of the edge scan and of the rollup, summed per group
-        scan = [f"toString({expr}) AS p_{k}" for (_, expr), k in zip(exprs, names)]
-        scan += [f"{_int64(name, sql)} AS p_{name}" for name, (sql, _) in _TOTALS.items()]
-        rollup = [f"toString({_ROLLUP_KEYS[key]}) AS p_{k}" for (key, _), k in zip(exprs, names)]
-        rollup += [f"{sql} AS p_{name}" for name, (_, sql) in _TOTALS.items()]
-        group = (" GROUP BY " + ", ".join(f"p_{k}" for k in names)) if names else ""
-        parts = (
-            f"SELECT {', '.join(scan)} FROM {source}{group} UNION ALL "
+        select = f"SELECT {', '.join(cols)} FROM {source}{group}"
+        if exprs:
+            select += f" ORDER BY cost DESC, calls DESC LIMIT {MAX_GROUP_ROWS}"
+        rows = store.query_dicts(select, params)
+    else:  # the edge scan's and the rollup's totals, at once, added up per group
+        scan = [f"toString({expr}) AS {k}" for (_, expr), k in zip(exprs, names)]
+        scan += [f"{sql} AS {name}" for name, (sql, _) in _TOTALS.items()]
+        rollup = [f"toString({_ROLLUP_KEYS[key]}) AS {k}" for (key, _), k in zip(exprs, names)]
+        rollup += [f"{sql} AS {name}" for name, (_, sql) in _TOTALS.items()]
+        rollup_sql = (
             f"SELECT {', '.join(rollup)} FROM span_rollup_hourly WHERE {_ROLLUP_WHERE}"
             + (" AND Project = {project:String}" if project else "")
             + group
         )
-        outer = [f"p_{k} AS {k}" for k in names] + [f"sum(p_{t}) AS {t}" for t in _TOTALS]
-        select = f"SELECT {', '.join(outer)} FROM ({parts})"
-    if exprs:
-        select += " GROUP BY " + ", ".join(names)
-        if hours is not None:
-            select += " HAVING calls != 0"  # rollup rows that cancelled out
-        select += f" ORDER BY cost DESC, calls DESC LIMIT {MAX_GROUP_ROWS}"
-    rows = store.query_dicts(select, params)
+        rollup_rows = POOL.submit(store.query_dicts, rollup_sql, params)
+        edge_rows = store.query_dicts(f"SELECT {', '.join(scan)} FROM {source}{group}", params)
+        rows = add_up((edge_rows, rollup_rows.result()), names, list(_TOTALS))
+        if exprs:  # groups whose rollup rows cancelled out (reprice deltas) are none
+            rows = [row for row in rows if row["calls"]]
+            rows.sort(key=lambda row: (row["cost"], row["calls"]), reverse=True)
+            del rows[MAX_GROUP_ROWS:]
     out_rows = []
     for row in rows:
         if not exprs and not row["calls"]:
@@ -230,11 +231,6 @@ _ROLLUP_WHERE = (
     "Hour >= {r_from:DateTime('UTC')} AND Hour < {r_until:DateTime('UTC')}"
     f" AND SpanType IN {{priced:Array(String)}} AND {_COUNTED}"
 )
-
-
-def _int64(name: str, sql: str) -> str:
-    """Typed like the rollup's signed sums, for UNION ALL (cost is Decimal on both sides)."""
-    return sql if name == "cost" else f"toInt64({sql})"
 
 
 def unknown_models(

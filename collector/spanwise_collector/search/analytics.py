@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -29,9 +28,11 @@ from spanwise_collector.filters import Node, compile_filter, parse_filter
 from ..query.errors import QueryError
 from ..query.rollup import (
     EDGE_HOURS,
+    POOL,
     REVISED,
     ROLLUP_KEYS,
     ROLLUP_NEEDS,
+    add_up,
     edge_value,
     hour_params,
     newest_spans,
@@ -96,8 +97,6 @@ _TRACE_METRICS = {
 }
 _FINAL_SETTINGS = " SETTINGS do_not_merge_across_partitions_select_final = 1"
 _FILTER_COLS = ("SpanName", "SpanType", "StatusCode", "Model", "Provider", "CostStatus")
-# runs the rollup part of a request while its thread runs the edge part (_from_rollup)
-_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="spanwise-analytics")
 _SPAN_COLS = ("TraceId, SpanId, Timestamp, Project, SpanName, SpanType, Model, Provider, "
               "Duration, StatusCode, Cost, CostStatus, InputTokens, OutputTokens")  # fmt: skip
 
@@ -268,19 +267,16 @@ def _from_rollup(
     optimistic: bool,
     filter_after: bool,
 ) -> list[dict[str, Any]]:
-    """Whole hours from the rollup plus the edge hours' spans, summed per group.
-
-    Two grouped queries run at once and are added up here: one query holding both
-    (UNION ALL under one GROUP BY) cost more to plan than the two together take to run
-    (200k spans: 18 ms against 5 and 7). The edge query first reads every version (no
-    count query) and is redone exactly when it read a repriced one (``newest_spans``);
+    """Whole hours from the rollup plus the edge hours' spans, summed per group: two
+    grouped queries at once (``query/rollup.py``). The edge query first reads every
+    version (no count query) and is redone exactly when it read a repriced one (``newest_spans``);
     with a filter on a field reprice changes, the newest versions are chosen first, then
     filtered (``rollup_filter.py``). The filter applies to both parts (same columns)."""
     where = compile_filter(node, SPAN_SCHEMA)
     params.update(where.params)
     names = [k for k, _ in keys]
     rollup_sql = _grouped(rollup_rows(names, needed, window.project, where.sql), len(keys), needed)
-    rollup = _POOL.submit(store.query_dicts, rollup_sql, params)
+    rollup = POOL.submit(store.query_dicts, rollup_sql, params)
     edge = store.query_dicts(
         _edge_sql(store, keys, needed, where.sql, window, params, optimistic, filter_after), params
     )
@@ -331,21 +327,12 @@ def _grouped(rows_sql: str, n_keys: int, values: Sequence[str]) -> str:
 def _merged(
     edge: list[dict[str, Any]], rollup: list[dict[str, Any]], n_keys: int, needed: list[str]
 ) -> list[dict[str, Any]]:
-    """Both parts' groups added up, in key order (strings: as ClickHouse orders their
-    UTF-8 bytes); groups whose rollup rows cancelled out (reprice deltas) are none."""
-    groups: dict[tuple, dict[str, Any]] = {}
-    for row in (*edge, *rollup):
-        key = tuple(row[f"k{n}"] for n in range(n_keys))
-        into = groups.get(key)
-        if into is None:
-            groups[key] = {f"k{n}": key[n] for n in range(n_keys)} | {
-                f"m_{name}": row[f"m_{name}"] for name in needed
-            }
-        else:
-            for name in needed:
-                into[f"m_{name}"] += row[f"m_{name}"]
-    ordered = [groups[key] for key in sorted(groups)]
-    return [row for row in ordered if row["m_count"]] if n_keys else ordered
+    """Both parts added up, in key order (strings: as ClickHouse orders their UTF-8
+    bytes); groups whose rollup rows cancelled out (reprice deltas) are none."""
+    keys = [f"k{n}" for n in range(n_keys)]
+    rows = add_up((edge, rollup), keys, [f"m_{name}" for name in needed])
+    rows.sort(key=lambda row: tuple(row[k] for k in keys))
+    return [row for row in rows if row["m_count"]] if n_keys else rows
 
 
 def _span_conditions(where: str, project: str, skip_hours: bool = False) -> list[str]:
