@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.anthropic.conftest import WEATHER_TOOL
 from tests.bedrock.conftest import MODEL
 
 PROMPT = "hello there friend"  # 3 input tokens; the reply "echo: hello there friend" is 4
@@ -93,17 +94,7 @@ def test_streamed_claude_tool_use_keeps_its_arguments(bedrock, traced):
     request = {
         "anthropic_version": "bedrock-2023-05-31",
         "max_tokens": 64,
-        "tools": [
-            {
-                "name": "get_weather",
-                "description": "Weather for a city",
-                "input_schema": {
-                    "type": "object",
-                    "properties": {"city": {"type": "string"}},
-                    "required": ["city"],
-                },
-            }
-        ],
+        "tools": [WEATHER_TOOL],  # Claude's tool format, as Bedrock passes it through
         "messages": [{"role": "user", "content": "weather in Paris?"}],
     }
 
