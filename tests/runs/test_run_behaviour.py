@@ -391,3 +391,24 @@ def test_the_mlflow_run_name_tag_renames_the_run(sdk, client):
     assert spanwise.flush(30)
     stored = client.get_run(run.run_id)
     assert stored.info.run_name == "final" and stored.data.tags["mlflow.runName"] == "final"
+
+
+def test_a_step_or_timestamp_out_of_int64_is_refused_and_the_run_survives(sdk, client):
+    """Such a step was accepted, then failed where the sender built its batch: the
+    whole batch — the run's start, params, other metrics — was dropped. 1.5 became 1."""
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_param("lr", 0.01)
+        for bad in (
+            lambda: spanwise.log_metric("a", 1.0, step=2**63),
+            lambda: spanwise.log_metric("a", 1.0, step=1.5),
+            lambda: spanwise.log_metric("a", 1.0, timestamp=-(2**63) - 1),
+            lambda: spanwise.log_metrics({"a": 1.0}, step=float("inf")),
+        ):
+            with pytest.raises(InvalidParameterError, match="whole number"):
+                bad()
+        spanwise.log_metric("a", 2.0, step=2**63 - 1, timestamp=2.0)
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.status == "FINISHED" and stored.data.params == {"lr": "0.01"}
+    (point,) = client.get_metric_history(run.run_id, "a")
+    assert (point.value, point.step, point.timestamp) == (2.0, 2**63 - 1, 2)

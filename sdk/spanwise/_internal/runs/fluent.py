@@ -306,11 +306,23 @@ def _metric_value(key: Any, value: Any) -> float:
     return float(value)
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
 def _whole(what: str, value: Any) -> int:
+    """A step or timestamp: a 64-bit whole number (the wire and the store hold Int64).
+    Checked here because the sender builds the batch later, where one bad value would
+    lose every event sent with it; 1.5 is refused rather than stored as 1."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{what} must be a whole number, got {value!r}") from None
+        whole = int(value)
+        fractional = not isinstance(value, str) and whole != value
+    except (TypeError, ValueError, OverflowError):
+        whole, fractional = None, True
+    if fractional or whole is None or not INT64[0] <= whole <= INT64[1]:
+        raise InvalidParameterError(
+            f"{what} must be a whole number between -2**63 and 2**63-1, got {value!r}"
+        )
+    return whole
 
 
 def log_metric(
