@@ -412,3 +412,18 @@ def test_a_step_or_timestamp_out_of_int64_is_refused_and_the_run_survives(sdk, c
     assert stored.info.status == "FINISHED" and stored.data.params == {"lr": "0.01"}
     (point,) = client.get_metric_history(run.run_id, "a")
     assert (point.value, point.step, point.timestamp) == (2.0, 2**63 - 1, 2)
+
+
+def test_a_run_name_tag_too_long_for_a_run_name_is_refused_and_the_run_survives(sdk, client):
+    """It renamed the run to a name the collector refuses: the batch carrying the run's
+    start and params was refused whole, and the run was never stored."""
+    with spanwise.start_run(experiment_name=experiment(), run_name="draft") as run:
+        spanwise.log_param("lr", 0.01)
+        with pytest.raises(InvalidParameterError, match="limit is 250"):
+            spanwise.set_tag("mlflow.runName", "x" * 251)
+        with pytest.raises(InvalidParameterError, match="limit is 250"):
+            spanwise.start_run(nested=True, tags={"mlflow.runName": "y" * 251})
+        assert run.info.run_name == "draft"
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.run_name == "draft" and stored.data.params == {"lr": "0.01"}

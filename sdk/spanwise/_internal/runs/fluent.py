@@ -364,16 +364,18 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None,
         _put_metric(state, key, value, step, ts)
 
 
+RUN_NAME_TAG = "mlflow.runName"
+
+
 def _tag_text(key: str, value: Any) -> str:
     text = str(value)
-    if len(text) > MAX_TAG_VALUE:
+    # This tag renames the run: a name the collector refuses would lose the batch.
+    limit = MAX_KEY if key == RUN_NAME_TAG else MAX_TAG_VALUE
+    if len(text) > limit:
         raise InvalidParameterError(
-            f"tag {key!r}: value has {len(text)} characters; the limit is {MAX_TAG_VALUE}"
+            f"tag {key!r}: value has {len(text)} characters; the limit is {limit}"
         )
     return text
-
-
-RUN_NAME_TAG = "mlflow.runName"
 
 
 def _tag(state: RunState, key: str, text: str) -> None:
