@@ -134,6 +134,28 @@ def test_experiments_get_and_search(hostile, client):
         client.get_run("not-a-run-id")
 
 
+def test_bare_attribute_names_filter_and_sort_as_in_mlflow(sdk, client):
+    """MLflow reads an identifier without a prefix as an attribute: ``status = 'FAILED'``,
+    ``order_by=["start_time DESC"]`` (its common idiom) were refused here with a 400."""
+    name = f"bare-{uuid.uuid4().hex[:8]}"
+    with spanwise.start_run(experiment_name=name, run_name="a") as first:
+        pass
+    with pytest.raises(ValueError), spanwise.start_run(experiment_name=name, run_name="b"):
+        raise ValueError("diverged")
+    assert spanwise.flush(30)
+    exp_id = first.info.experiment_id
+
+    def names(filter_string: str = "", order_by: list[str] | None = None) -> list[str]:
+        return [r.info.run_name for r in client.search_runs([exp_id], filter_string, order_by)]
+
+    assert names("status = 'FAILED'") == ["b"]
+    assert names("run_name = 'a' AND end_time IS NOT NULL") == ["a"]
+    assert names(order_by=["start_time DESC"]) == names(order_by=["attributes.start_time DESC"])
+    assert names(order_by=["run_name DESC"]) == ["b", "a"]
+    found = client.search_experiments(f"experiment_id = '{exp_id}'", ["creation_time DESC"])
+    assert [e.name for e in found] == [name]
+
+
 def _event(**kw):
     return runs_pb2.RunEvent(event_id=kw.pop("event_id"), **kw)
 
