@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
@@ -237,6 +238,20 @@ def test_artifact_download_of_missing_file_is_404(collector, client):
     assert client.list_artifacts(run_id) == []
     with pytest.raises(SpanwiseAPIError, match="404"):
         client._download_file(run_id, "nope.txt", __import__("pathlib").Path("/tmp/never"))
+
+
+def test_download_artifacts_of_a_missing_path_raises_404(sdk, client, tmp_path):
+    """It returned a local path that did not exist, as if the download had worked."""
+    (tmp_path / "out" / "sub").mkdir(parents=True)
+    (tmp_path / "out" / "sub" / "ünï cödé #1.txt").write_text("x")
+    with spanwise.start_run(experiment_name=f"art-{uuid.uuid4().hex[:8]}") as run:
+        spanwise.log_artifacts(tmp_path / "out", artifact_path="model")
+    got = client.download_artifacts(run.run_id, "model/sub", str(tmp_path / "dst"))
+    assert [p.name for p in Path(got).iterdir()] == ["ünï cödé #1.txt"]
+    for missing in ("model/missing.txt", "nothing/here"):
+        with pytest.raises(SpanwiseAPIError, match=r"404.*has no artifact"):
+            client.download_artifacts(run.run_id, missing, str(tmp_path / "dst"))
+    assert client.download_artifacts(uuid.uuid4().hex, dst_path=str(tmp_path / "empty"))
 
 
 def test_http_api_search_returns_json_with_non_finite_metrics_as_strings(collector, sdk):
