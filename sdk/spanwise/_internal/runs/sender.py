@@ -67,6 +67,7 @@ class RunEventSender:
         queue = self._queue
         if len(queue) >= MAX_QUEUE:
             self._dropped += 1
+            self._failed_since_marker = True  # the next flush() must not report success
             if self._dropped == 1 or self._dropped % 10_000 == 0:
                 logger.warning("spanwise: run event queue full (collector unreachable?); "
                                "%d events dropped", self._dropped)  # fmt: skip
