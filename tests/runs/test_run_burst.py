@@ -33,3 +33,19 @@ def test_flush_reports_events_dropped_at_a_full_queue(sdk, monkeypatch, max_bloc
             spanwise.log_metric("loss", 1.0, step=step)
     assert spanwise.flush(30) is False
     assert spanwise.flush(30) is True  # nothing dropped since
+
+
+def test_a_tight_loop_waits_for_room_instead_of_losing_points(sdk, client, monkeypatch,
+                                                              max_block_ms):  # fmt: skip
+    """200,000 log_metric calls in a loop (0.5 s) overflowed the 100,000-event queue
+    while the collector was keeping up: 78,000 points of the history were dropped and
+    the run's latest value was an old one. The loop now waits for room."""
+    max_block_ms(30_000)  # a slow store on a loaded test machine is still progress
+    monkeypatch.setattr(sender, "MAX_QUEUE", 500)  # the same overflow, 200 times smaller
+    with spanwise.start_run(experiment_name=f"burst-{uuid.uuid4().hex[:8]}") as run:
+        for step in range(20_000):
+            spanwise.log_metric("loss", step * 0.5, step=step)
+    assert spanwise.flush(60) is True
+    assert client.get_run(run.run_id).data.metrics == {"loss": 19_999 * 0.5}
+    history = client.get_metric_history(run.run_id, "loss")
+    assert [m.step for m in history] == list(range(20_000))
