@@ -157,6 +157,28 @@ def test_bare_attribute_names_filter_and_sort_as_in_mlflow(sdk, client):
     assert [e.name for e in found] == [name]
 
 
+def test_top_level_runs_are_those_whose_parent_is_null(sdk, client):
+    """The API shows a top-level run's parent_run_id as null, but ``parent_run_id IS
+    NULL`` matched no run (the column holds '') and IS NOT NULL matched every run."""
+    name = f"tree-{uuid.uuid4().hex[:8]}"
+    with (
+        spanwise.start_run(experiment_name=name) as parent,
+        spanwise.start_run(nested=True) as child,
+    ):
+        pass
+    assert spanwise.flush(30)
+    exp_id = parent.info.experiment_id
+
+    def ids(filter_string: str) -> list[str]:
+        return [r.info.run_id for r in client.search_runs([exp_id], filter_string)]
+
+    assert client.get_run(parent.run_id).info.parent_run_id is None
+    assert ids("attributes.parent_run_id IS NULL") == [parent.run_id]
+    assert ids("tags.mlflow.parentRunId IS NULL") == [parent.run_id]
+    assert ids("attributes.parent_run_id IS NOT NULL") == [child.run_id]
+    assert ids(f"tags.mlflow.parentRunId = '{parent.run_id}'") == [child.run_id]
+
+
 def _event(**kw):
     return runs_pb2.RunEvent(event_id=kw.pop("event_id"), **kw)
 

@@ -30,8 +30,9 @@ RUN_SCHEMA = Schema(
     _attribute("status", "Status", type=ENUM, values=RUN_STATUSES),
     _attribute("start_time", "StartTime", type=DATETIME),
     _attribute("end_time", "EndTime", type=DATETIME, nullable=True),
-    # MLflow keeps the parent in this tag: its docs find child runs with it.
-    _attribute("parent_run_id", "ParentRunId", aliases=("tags.mlflow.parentRunId",)),
+    # MLflow keeps the parent in this tag: its docs find child runs with it. NULL for a
+    # top-level run (stored as ''), as the API shows it: IS NULL finds top-level runs.
+    _attribute("parent_run_id", "ParentRunId", aliases=("tags.mlflow.parentRunId",), nullable=True),
     Prefix(
         "metrics",
         sql_template="Metrics[{key}]",

@@ -76,7 +76,7 @@ def _runs_sql(scope: str) -> str:
 SELECT
     r.RunId AS RunId, r.experiment AS ExperimentId,
     r.s.1 AS RunName, r.s.2 AS Status, r.s.3 AS StartTime, r.s.4 AS EndTime,
-    r.s.5 AS ParentRunId,
+    nullIf(r.s.5, '') AS ParentRunId,
     toUnixTimestamp64Milli(StartTime) AS start_ms,
     if(isNull(EndTime), NULL, toUnixTimestamp64Milli(assumeNotNull(EndTime))) AS end_ms,
     m.Metrics AS Metrics, p.Params AS Params, t.Tags AS Tags
