@@ -407,11 +407,14 @@ def test_a_step_or_timestamp_out_of_int64_is_refused_and_the_run_survives(sdk, c
             with pytest.raises(InvalidParameterError, match="whole number"):
                 bad()
         spanwise.log_metric("a", 2.0, step=2**63 - 1, timestamp=2.0)
+        spanwise.log_metric("a", 1.0, step=3, timestamp=1_500.7)  # time.time() * 1000
     assert spanwise.flush(30)
     stored = client.get_run(run.run_id)
     assert stored.info.status == "FINISHED" and stored.data.params == {"lr": "0.01"}
-    (point,) = client.get_metric_history(run.run_id, "a")
-    assert (point.value, point.step, point.timestamp) == (2.0, 2**63 - 1, 2)
+    points = client.get_metric_history(run.run_id, "a")
+    assert [(p.value, p.step, p.timestamp) for p in points] == [
+        (1.0, 3, 1_500), (2.0, 2**63 - 1, 2)
+    ]  # fmt: skip
 
 
 def test_a_run_name_tag_too_long_for_a_run_name_is_refused_and_the_run_survives(sdk, client):

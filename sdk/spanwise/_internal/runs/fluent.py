@@ -309,13 +309,14 @@ def _metric_value(key: Any, value: Any) -> float:
 INT64 = (-(2**63), 2**63 - 1)
 
 
-def _whole(what: str, value: Any) -> int:
+def _whole(what: str, value: Any, exact: bool = True) -> int:
     """A step or timestamp: a 64-bit whole number (the wire and the store hold Int64).
     Checked here because the sender builds the batch later, where one bad value would
-    lose every event sent with it; 1.5 is refused rather than stored as 1."""
+    lose every event sent with it. A step of 1.5 is refused rather than stored as 1;
+    a timestamp (``exact=False``) keeps its whole milliseconds (``time.time() * 1000``)."""
     try:
         whole = int(value)
-        fractional = not isinstance(value, str) and whole != value
+        fractional = exact and not isinstance(value, str) and whole != value
     except (TypeError, ValueError, OverflowError):
         whole, fractional = None, True
     if fractional or whole is None or not INT64[0] <= whole <= INT64[1]:
@@ -337,7 +338,11 @@ def log_metric(
     process started). Queued, not sent: costs microseconds."""
     value = _metric_value(key, value)
     step = 0 if step is None else _whole("step", step)
-    ts = time.time_ns() // 1_000_000 if timestamp is None else _whole("timestamp", timestamp)
+    ts = (
+        time.time_ns() // 1_000_000
+        if timestamp is None
+        else _whole("timestamp", timestamp, exact=False)
+    )
     if run_id is not None:
         state = _started_here(run_id)
     else:
@@ -358,7 +363,7 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None,
     """Log several metrics at one step: all of them, or none if one is invalid."""
     values = {key: _metric_value(key, value) for key, value in metrics.items()}
     step = 0 if step is None else _whole("step", step)
-    ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp)
+    ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp, exact=False)
     state = _run_for_logging(run_id)
     for key, value in values.items():
         _put_metric(state, key, value, step, ts)
