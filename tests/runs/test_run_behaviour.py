@@ -430,3 +430,19 @@ def test_a_run_name_tag_too_long_for_a_run_name_is_refused_and_the_run_survives(
     assert spanwise.flush(30)
     stored = client.get_run(run.run_id)
     assert stored.info.run_name == "draft" and stored.data.params == {"lr": "0.01"}
+
+
+def test_a_nested_run_left_open_ends_with_its_parent(sdk, client):
+    """A child started without ``with`` stayed active and RUNNING after its parent's
+    block had failed: the next start_run() raised "already active", and the child
+    was ended FINISHED at exit."""
+    with pytest.raises(RuntimeError), spanwise.start_run(experiment_name=experiment()) as parent:
+        child = spanwise.start_run(nested=True)
+        grandchild = spanwise.start_run(nested=True)
+        raise RuntimeError("diverged")
+    assert spanwise.active_run() is None
+    with spanwise.start_run(experiment_name=experiment()):
+        pass
+    assert spanwise.flush(30)
+    for run in (parent, child, grandchild):
+        assert client.get_run(run.run_id).info.status == "FAILED"

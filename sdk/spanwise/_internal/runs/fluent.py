@@ -196,7 +196,16 @@ def _end(state: RunState, status: str) -> None:
         raise InvalidParameterError(f"status must be one of {', '.join(TERMINAL)}, got {status!r}")
     stack = ACTIVE.get()
     if state in stack:
-        set_active(tuple(s for s in stack if s is not state))
+        index = stack.index(state)
+        set_active(stack[:index])
+        # The runs nested in it and still open here end with it: a child started without
+        # ``with`` stayed active and RUNNING after its parent's block had ended.
+        for nested in reversed(stack[index + 1 :]):
+            _terminate(nested, status)
+    _terminate(state, status)
+
+
+def _terminate(state: RunState, status: str) -> None:
     with _lock:
         if LIVE.pop(state.run_id, None) is None:
             return  # already ended
