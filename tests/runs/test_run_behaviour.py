@@ -446,3 +446,17 @@ def test_a_nested_run_left_open_ends_with_its_parent(sdk, client):
     assert spanwise.flush(30)
     for run in (parent, child, grandchild):
         assert client.get_run(run.run_id).info.status == "FAILED"
+
+
+def test_the_frame_has_mlflows_run_name_and_parent_tags(sdk):
+    """MLflow's frame has tags.mlflow.runName for every run and tags.mlflow.parentRunId
+    for nested ones; ported notebooks index them (a KeyError here)."""
+    name = experiment()
+    parent = spanwise.start_run(experiment_name=name, run_name="sweep")
+    with parent, spanwise.start_run(run_name="trial-1", nested=True) as child:
+        pass
+    frame = spanwise.search_runs(experiment_names=[name], order_by=["attributes.run_name"])
+    assert frame["tags.mlflow.runName"].tolist() == ["sweep", "trial-1"]
+    top = frame[frame["tags.mlflow.parentRunId"].isna()]
+    assert top["run_id"].tolist() == [parent.run_id]
+    assert frame["tags.mlflow.parentRunId"].tolist()[1] == parent.run_id == child.info.parent_run_id
