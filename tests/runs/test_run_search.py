@@ -179,6 +179,24 @@ def test_top_level_runs_are_those_whose_parent_is_null(sdk, client):
     assert ids(f"tags.mlflow.parentRunId = '{parent.run_id}'") == [child.run_id]
 
 
+def test_a_run_linked_to_its_parent_by_mlflows_tag_is_its_child(sdk, client):
+    """A sweep worker in another process links its run MLflow's way, with the
+    mlflow.parentRunId tag: the run showed the tag, yet the filter on that very tag
+    matched nothing and info.parent_run_id was None."""
+    name = f"tag-parent-{uuid.uuid4().hex[:8]}"
+    with spanwise.start_run(experiment_name=name, run_name="sweep") as parent:
+        pass
+    with spanwise.start_run(experiment_name=name, tags={"mlflow.parentRunId": parent.run_id}) as t:
+        pass
+    assert spanwise.flush(30)
+    exp_id = parent.info.experiment_id
+    found = client.search_runs([exp_id], f"tags.mlflow.parentRunId = '{parent.run_id}'")
+    assert [r.info.run_id for r in found] == [t.run_id]
+    assert found[0].info.parent_run_id == parent.run_id
+    top = client.search_runs([exp_id], "attributes.parent_run_id IS NULL")
+    assert [r.info.run_id for r in top] == [parent.run_id]
+
+
 def _event(**kw):
     return runs_pb2.RunEvent(event_id=kw.pop("event_id"), **kw)
 
