@@ -391,3 +391,72 @@ def test_the_mlflow_run_name_tag_renames_the_run(sdk, client):
     assert spanwise.flush(30)
     stored = client.get_run(run.run_id)
     assert stored.info.run_name == "final" and stored.data.tags["mlflow.runName"] == "final"
+
+
+def test_a_step_or_timestamp_out_of_int64_is_refused_and_the_run_survives(sdk, client):
+    """Such a step was accepted, then failed where the sender built its batch: the
+    whole batch — the run's start, params, other metrics — was dropped. 1.5 became 1."""
+    with spanwise.start_run(experiment_name=experiment()) as run:
+        spanwise.log_param("lr", 0.01)
+        for bad in (
+            lambda: spanwise.log_metric("a", 1.0, step=2**63),
+            lambda: spanwise.log_metric("a", 1.0, step=1.5),
+            lambda: spanwise.log_metric("a", 1.0, timestamp=-(2**63) - 1),
+            lambda: spanwise.log_metrics({"a": 1.0}, step=float("inf")),
+        ):
+            with pytest.raises(InvalidParameterError, match="whole number"):
+                bad()
+        spanwise.log_metric("a", 2.0, step=2**63 - 1, timestamp=2.0)
+        spanwise.log_metric("a", 1.0, step=3, timestamp=1_500.7)  # time.time() * 1000
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.status == "FINISHED" and stored.data.params == {"lr": "0.01"}
+    points = client.get_metric_history(run.run_id, "a")
+    assert [(p.value, p.step, p.timestamp) for p in points] == [
+        (1.0, 3, 1_500), (2.0, 2**63 - 1, 2)
+    ]  # fmt: skip
+
+
+def test_a_run_name_tag_too_long_for_a_run_name_is_refused_and_the_run_survives(sdk, client):
+    """It renamed the run to a name the collector refuses: the batch carrying the run's
+    start and params was refused whole, and the run was never stored."""
+    with spanwise.start_run(experiment_name=experiment(), run_name="draft") as run:
+        spanwise.log_param("lr", 0.01)
+        with pytest.raises(InvalidParameterError, match="limit is 250"):
+            spanwise.set_tag("mlflow.runName", "x" * 251)
+        with pytest.raises(InvalidParameterError, match="limit is 250"):
+            spanwise.start_run(nested=True, tags={"mlflow.runName": "y" * 251})
+        assert run.info.run_name == "draft"
+    assert spanwise.flush(30)
+    stored = client.get_run(run.run_id)
+    assert stored.info.run_name == "draft" and stored.data.params == {"lr": "0.01"}
+
+
+def test_a_nested_run_left_open_ends_with_its_parent(sdk, client):
+    """A child started without ``with`` stayed active and RUNNING after its parent's
+    block had failed: the next start_run() raised "already active", and the child
+    was ended FINISHED at exit."""
+    with pytest.raises(RuntimeError), spanwise.start_run(experiment_name=experiment()) as parent:
+        child = spanwise.start_run(nested=True)
+        grandchild = spanwise.start_run(nested=True)
+        raise RuntimeError("diverged")
+    assert spanwise.active_run() is None
+    with spanwise.start_run(experiment_name=experiment()):
+        pass
+    assert spanwise.flush(30)
+    for run in (parent, child, grandchild):
+        assert client.get_run(run.run_id).info.status == "FAILED"
+
+
+def test_the_frame_has_mlflows_run_name_and_parent_tags(sdk):
+    """MLflow's frame has tags.mlflow.runName for every run and tags.mlflow.parentRunId
+    for nested ones; ported notebooks index them (a KeyError here)."""
+    name = experiment()
+    parent = spanwise.start_run(experiment_name=name, run_name="sweep")
+    with parent, spanwise.start_run(run_name="trial-1", nested=True) as child:
+        pass
+    frame = spanwise.search_runs(experiment_names=[name], order_by=["attributes.run_name"])
+    assert frame["tags.mlflow.runName"].tolist() == ["sweep", "trial-1"]
+    top = frame[frame["tags.mlflow.parentRunId"].isna()]
+    assert top["run_id"].tolist() == [parent.run_id]
+    assert frame["tags.mlflow.parentRunId"].tolist()[1] == parent.run_id == child.info.parent_run_id

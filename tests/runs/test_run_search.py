@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
@@ -134,6 +135,68 @@ def test_experiments_get_and_search(hostile, client):
         client.get_run("not-a-run-id")
 
 
+def test_bare_attribute_names_filter_and_sort_as_in_mlflow(sdk, client):
+    """MLflow reads an identifier without a prefix as an attribute: ``status = 'FAILED'``,
+    ``order_by=["start_time DESC"]`` (its common idiom) were refused here with a 400."""
+    name = f"bare-{uuid.uuid4().hex[:8]}"
+    with spanwise.start_run(experiment_name=name, run_name="a") as first:
+        pass
+    with pytest.raises(ValueError), spanwise.start_run(experiment_name=name, run_name="b"):
+        raise ValueError("diverged")
+    assert spanwise.flush(30)
+    exp_id = first.info.experiment_id
+
+    def names(filter_string: str = "", order_by: list[str] | None = None) -> list[str]:
+        return [r.info.run_name for r in client.search_runs([exp_id], filter_string, order_by)]
+
+    assert names("status = 'FAILED'") == ["b"]
+    assert names("run_name = 'a' AND end_time IS NOT NULL") == ["a"]
+    assert names(order_by=["start_time DESC"]) == names(order_by=["attributes.start_time DESC"])
+    assert names(order_by=["run_name DESC"]) == ["b", "a"]
+    found = client.search_experiments(f"experiment_id = '{exp_id}'", ["creation_time DESC"])
+    assert [e.name for e in found] == [name]
+
+
+def test_top_level_runs_are_those_whose_parent_is_null(sdk, client):
+    """The API shows a top-level run's parent_run_id as null, but ``parent_run_id IS
+    NULL`` matched no run (the column holds '') and IS NOT NULL matched every run."""
+    name = f"tree-{uuid.uuid4().hex[:8]}"
+    with (
+        spanwise.start_run(experiment_name=name) as parent,
+        spanwise.start_run(nested=True) as child,
+    ):
+        pass
+    assert spanwise.flush(30)
+    exp_id = parent.info.experiment_id
+
+    def ids(filter_string: str) -> list[str]:
+        return [r.info.run_id for r in client.search_runs([exp_id], filter_string)]
+
+    assert client.get_run(parent.run_id).info.parent_run_id is None
+    assert ids("attributes.parent_run_id IS NULL") == [parent.run_id]
+    assert ids("tags.mlflow.parentRunId IS NULL") == [parent.run_id]
+    assert ids("attributes.parent_run_id IS NOT NULL") == [child.run_id]
+    assert ids(f"tags.mlflow.parentRunId = '{parent.run_id}'") == [child.run_id]
+
+
+def test_a_run_linked_to_its_parent_by_mlflows_tag_is_its_child(sdk, client):
+    """A sweep worker in another process links its run MLflow's way, with the
+    mlflow.parentRunId tag: the run showed the tag, yet the filter on that very tag
+    matched nothing and info.parent_run_id was None."""
+    name = f"tag-parent-{uuid.uuid4().hex[:8]}"
+    with spanwise.start_run(experiment_name=name, run_name="sweep") as parent:
+        pass
+    with spanwise.start_run(experiment_name=name, tags={"mlflow.parentRunId": parent.run_id}) as t:
+        pass
+    assert spanwise.flush(30)
+    exp_id = parent.info.experiment_id
+    found = client.search_runs([exp_id], f"tags.mlflow.parentRunId = '{parent.run_id}'")
+    assert [r.info.run_id for r in found] == [t.run_id]
+    assert found[0].info.parent_run_id == parent.run_id
+    top = client.search_runs([exp_id], "attributes.parent_run_id IS NULL")
+    assert [r.info.run_id for r in top] == [parent.run_id]
+
+
 def _event(**kw):
     return runs_pb2.RunEvent(event_id=kw.pop("event_id"), **kw)
 
@@ -215,6 +278,20 @@ def test_artifact_download_of_missing_file_is_404(collector, client):
     assert client.list_artifacts(run_id) == []
     with pytest.raises(SpanwiseAPIError, match="404"):
         client._download_file(run_id, "nope.txt", __import__("pathlib").Path("/tmp/never"))
+
+
+def test_download_artifacts_of_a_missing_path_raises_404(sdk, client, tmp_path):
+    """It returned a local path that did not exist, as if the download had worked."""
+    (tmp_path / "out" / "sub").mkdir(parents=True)
+    (tmp_path / "out" / "sub" / "ünï cödé #1.txt").write_text("x")
+    with spanwise.start_run(experiment_name=f"art-{uuid.uuid4().hex[:8]}") as run:
+        spanwise.log_artifacts(tmp_path / "out", artifact_path="model")
+    got = client.download_artifacts(run.run_id, "model/sub", str(tmp_path / "dst"))
+    assert [p.name for p in Path(got).iterdir()] == ["ünï cödé #1.txt"]
+    for missing in ("model/missing.txt", "nothing/here"):
+        with pytest.raises(SpanwiseAPIError, match=r"404.*has no artifact"):
+            client.download_artifacts(run.run_id, missing, str(tmp_path / "dst"))
+    assert client.download_artifacts(uuid.uuid4().hex, dst_path=str(tmp_path / "empty"))
 
 
 def test_http_api_search_returns_json_with_non_finite_metrics_as_strings(collector, sdk):

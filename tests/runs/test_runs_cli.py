@@ -55,6 +55,18 @@ def test_runs_search_table_and_get(collector, runs):
     assert payload["info"]["run_id"] == run_id
 
 
+def test_runs_get_shows_metrics_as_logged(collector, sdk):
+    """It rounded to 6 significant digits: 26000.25 showed as 26000.2, 1234567 as
+    1.23457e+06, and two different accuracies as the same number."""
+    with spanwise.start_run(experiment_name=f"cli-exact-{uuid.uuid4().hex[:8]}") as run:
+        spanwise.log_metrics({"rmse": 26000.25, "acc": 0.92345678, "rows": 1234567,
+                              "tiny": 1.5e-12, "nan": float("nan")})  # fmt: skip
+    assert spanwise.flush(30)
+    out = invoke(collector, "runs", "get", run.run_id)
+    for shown in ("26000.25", "0.92345678", "1234567 ", "1.5e-12", "nan"):
+        assert shown in out, shown
+
+
 def test_experiments_list(collector, runs):
     name, _ = runs
     payload = json.loads(invoke(collector, "experiments", "list", "--json"))

@@ -124,7 +124,7 @@ def get_cmd(run_id: str, url: str, as_json: bool) -> None:
         table.add_column("key")
         table.add_column("value")
         for key, value in sorted(values.items()):
-            table.add_row(key, _num(value) if isinstance(value, float) else str(value))
+            table.add_row(key, _exact(value) if isinstance(value, float) else str(value))
         out.print(table)
 
 
@@ -167,4 +167,13 @@ def _time(ms: int | None) -> str:
 
 
 def _num(value: float) -> str:
+    """Compact, for the columns of the runs table (``runs get`` shows ``_exact``)."""
     return str(value) if not math.isfinite(value) else f"{value:.6g}"
+
+
+def _exact(value: float) -> str:
+    """The value as logged (shortest round-trip form): one run's page must not show
+    26000.25 as 26000.2; whole numbers without ``.0`` or an exponent (up to 2**53)."""
+    if math.isfinite(value) and value.is_integer() and abs(value) <= 2**53:
+        return str(int(value))
+    return repr(value)

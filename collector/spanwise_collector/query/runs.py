@@ -71,12 +71,15 @@ def _key_values(alias: str, column: str, table: str, value: str, scope: str) -> 
 
 def _runs_sql(scope: str) -> str:
     """One row per run in ``scope`` (a predicate on RunId/ExperimentId) with its maps:
-    the latest value of each metric, the first of each param, the newest of each tag."""
+    the latest value of each metric, the first of each param, the newest of each tag.
+
+    The parent is the one ``nested=True`` recorded, else MLflow's ``mlflow.parentRunId``
+    tag: how runs of other processes (sweep workers) are linked to their parent."""
     return f"""
 SELECT
     r.RunId AS RunId, r.experiment AS ExperimentId,
     r.s.1 AS RunName, r.s.2 AS Status, r.s.3 AS StartTime, r.s.4 AS EndTime,
-    r.s.5 AS ParentRunId,
+    nullIf(if(r.s.5 != '', r.s.5, t.Tags['mlflow.parentRunId']), '') AS ParentRunId,
     toUnixTimestamp64Milli(StartTime) AS start_ms,
     if(isNull(EndTime), NULL, toUnixTimestamp64Milli(assumeNotNull(EndTime))) AS end_ms,
     m.Metrics AS Metrics, p.Params AS Params, t.Tags AS Tags

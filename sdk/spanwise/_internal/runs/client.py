@@ -150,10 +150,14 @@ class RunsClientMixin:
         the local path. ``dst_path`` defaults to a new temporary directory."""
         import tempfile
 
-        dst = Path(dst_path) if dst_path else Path(tempfile.mkdtemp(prefix="spanwise-artifacts-"))
-        dst.mkdir(parents=True, exist_ok=True)
         entries = self.list_artifacts(run_id, path or None)
         clean = (path or "").strip("/")
+        if clean and not entries:  # directories only exist with files in them
+            from ..client import SpanwiseAPIError
+
+            raise SpanwiseAPIError(404, f"run {run_id} has no artifact {clean!r}")
+        dst = Path(dst_path) if dst_path else Path(tempfile.mkdtemp(prefix="spanwise-artifacts-"))
+        dst.mkdir(parents=True, exist_ok=True)
         if len(entries) == 1 and not entries[0].is_dir and entries[0].path == clean:
             return str(self._download_file(run_id, clean, dst / Path(clean).name))
         base = dst / Path(clean).name if clean else dst

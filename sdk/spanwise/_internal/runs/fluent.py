@@ -196,7 +196,16 @@ def _end(state: RunState, status: str) -> None:
         raise InvalidParameterError(f"status must be one of {', '.join(TERMINAL)}, got {status!r}")
     stack = ACTIVE.get()
     if state in stack:
-        set_active(tuple(s for s in stack if s is not state))
+        index = stack.index(state)
+        set_active(stack[:index])
+        # The runs nested in it and still open here end with it: a child started without
+        # ``with`` stayed active and RUNNING after its parent's block had ended.
+        for nested in reversed(stack[index + 1 :]):
+            _terminate(nested, status)
+    _terminate(state, status)
+
+
+def _terminate(state: RunState, status: str) -> None:
     with _lock:
         if LIVE.pop(state.run_id, None) is None:
             return  # already ended
@@ -306,11 +315,24 @@ def _metric_value(key: Any, value: Any) -> float:
     return float(value)
 
 
-def _whole(what: str, value: Any) -> int:
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _whole(what: str, value: Any, exact: bool = True) -> int:
+    """A step or timestamp: a 64-bit whole number (the wire and the store hold Int64).
+    Checked here because the sender builds the batch later, where one bad value would
+    lose every event sent with it. A step of 1.5 is refused rather than stored as 1;
+    a timestamp (``exact=False``) keeps its whole milliseconds (``time.time() * 1000``)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{what} must be a whole number, got {value!r}") from None
+        whole = int(value)
+        fractional = exact and not isinstance(value, str) and whole != value
+    except (TypeError, ValueError, OverflowError):
+        whole, fractional = None, True
+    if fractional or whole is None or not INT64[0] <= whole <= INT64[1]:
+        raise InvalidParameterError(
+            f"{what} must be a whole number between -2**63 and 2**63-1, got {value!r}"
+        )
+    return whole
 
 
 def log_metric(
@@ -325,7 +347,11 @@ def log_metric(
     process started). Queued, not sent: costs microseconds."""
     value = _metric_value(key, value)
     step = 0 if step is None else _whole("step", step)
-    ts = time.time_ns() // 1_000_000 if timestamp is None else _whole("timestamp", timestamp)
+    ts = (
+        time.time_ns() // 1_000_000
+        if timestamp is None
+        else _whole("timestamp", timestamp, exact=False)
+    )
     if run_id is not None:
         state = _started_here(run_id)
     else:
@@ -346,22 +372,24 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None,
     """Log several metrics at one step: all of them, or none if one is invalid."""
     values = {key: _metric_value(key, value) for key, value in metrics.items()}
     step = 0 if step is None else _whole("step", step)
-    ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp)
+    ts = _now_ms() if timestamp is None else _whole("timestamp", timestamp, exact=False)
     state = _run_for_logging(run_id)
     for key, value in values.items():
         _put_metric(state, key, value, step, ts)
 
 
+RUN_NAME_TAG = "mlflow.runName"
+
+
 def _tag_text(key: str, value: Any) -> str:
     text = str(value)
-    if len(text) > MAX_TAG_VALUE:
+    # This tag renames the run: a name the collector refuses would lose the batch.
+    limit = MAX_KEY if key == RUN_NAME_TAG else MAX_TAG_VALUE
+    if len(text) > limit:
         raise InvalidParameterError(
-            f"tag {key!r}: value has {len(text)} characters; the limit is {MAX_TAG_VALUE}"
+            f"tag {key!r}: value has {len(text)} characters; the limit is {limit}"
         )
     return text
-
-
-RUN_NAME_TAG = "mlflow.runName"
 
 
 def _tag(state: RunState, key: str, text: str) -> None:

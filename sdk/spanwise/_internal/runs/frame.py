@@ -14,6 +14,16 @@ __all__ = ["search_runs"]
 _PAGE = 1000
 
 
+def _mlflow_tags(info: Any) -> dict[str, str]:
+    """The tags MLflow's frame has for every run (and every nested one): ported code
+    reads ``df["tags.mlflow.runName"]`` and finds top-level runs with
+    ``df["tags.mlflow.parentRunId"].isna()``."""
+    tags = {"mlflow.runName": info.run_name}
+    if info.parent_run_id:
+        tags["mlflow.parentRunId"] = info.parent_run_id
+    return tags
+
+
 def search_runs(
     experiment_ids: Sequence[str] | None = None,
     filter_string: str = "",
@@ -24,7 +34,8 @@ def search_runs(
     output_format: str = "pandas",
 ) -> Any:
     """Runs as a ``pandas.DataFrame``: ``run_id, experiment_id, run_name, status,
-    start_time, end_time`` then ``metrics.*``, ``params.*``, ``tags.*`` columns; with
+    start_time, end_time`` then ``metrics.*``, ``params.*``, ``tags.*`` columns (with
+    MLflow's ``tags.mlflow.runName`` and ``tags.mlflow.parentRunId``); with
     ``output_format="list"``, as a list of ``Run`` (MLflow's two formats).
 
     Without ``experiment_ids``/``experiment_names`` it searches the current
@@ -76,6 +87,7 @@ def search_runs(
         }
         row.update({f"metrics.{k}": v for k, v in run.data.metrics.items()})
         row.update({f"params.{k}": v for k, v in run.data.params.items()})
+        row.update({f"tags.{k}": v for k, v in _mlflow_tags(info).items()})
         row.update({f"tags.{k}": v for k, v in run.data.tags.items()})
         rows.append(row)
     base = ["run_id", "experiment_id", "run_name", "status", "start_time", "end_time"]

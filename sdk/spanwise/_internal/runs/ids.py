@@ -15,6 +15,11 @@ _ADJECTIVES = ("amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "ge
 _NOUNS = ("badger", "comet", "falcon", "fern", "harbor", "lark", "maple", "otter", "pine",
           "quartz", "raven", "river", "sparrow", "tiger", "willow", "wren")  # fmt: skip
 _random = random.Random()
+# A forked child would draw the parent's sequence (only the random module's own
+# instance is reseeded at fork): equal event ids, and of two points of one metric at
+# the same step and millisecond, one from each process, one was merged away.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_random.seed)
 _version_lock = threading.Lock()
 _last_version = 0
 

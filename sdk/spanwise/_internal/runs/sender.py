@@ -7,6 +7,9 @@ batch is full), turns tuples into ``RunEvent`` messages and calls
 Every event has a client-generated id, so a batch is retried whole after a
 transient failure without duplicating anything. A dead collector costs at most
 ``MAX_QUEUE`` events of memory and a warning; events beyond that are dropped.
+While the collector keeps up, a full queue makes the logging thread wait for room
+(``max_block_ms`` per stall, as spans do) instead: a tight training loop outruns
+the sender thread, which shares the GIL with it, and lost part of its history.
 ``flush()`` puts a marker in the queue and waits until the thread reaches it.
 """
 
@@ -61,12 +64,16 @@ class RunEventSender:
         self._failed_since_marker = False
         self._draining = False  # the thread holds events taken off the queue
         self._unreachable = False  # warned that the collector cannot be reached
+        self._failing = False  # the batch being sent has failed: no waiting for room
+        self._room = threading.Condition(threading.Lock())
+        self._block_until = 0.0  # a producer waits for room until then (see _wait_for_room)
 
     # -- producer side (user threads) --------------------------------------------------
     def put(self, event: tuple[Any, ...]) -> None:
         queue = self._queue
-        if len(queue) >= MAX_QUEUE:
+        if len(queue) >= MAX_QUEUE and not self._wait_for_room():
             self._dropped += 1
+            self._failed_since_marker = True  # the next flush() must not report success
             if self._dropped == 1 or self._dropped % 10_000 == 0:
                 logger.warning("spanwise: run event queue full (collector unreachable?); "
                                "%d events dropped", self._dropped)  # fmt: skip
@@ -76,6 +83,34 @@ class RunEventSender:
             self._start()
         elif len(queue) >= BATCH_SIZE and not self._wake.is_set():
             self._wake.set()
+
+    def _wait_for_room(self) -> bool:
+        """The queue is full: wait while the sender is taking batches, at most
+        ``max_block_ms`` per stall; ``False`` (drop) at once when sending is failing."""
+        max_block = STATE.settings.max_block_ms / 1000
+        if max_block <= 0 or self._failing or threading.current_thread() is self._thread:
+            return False
+        if self._thread is None:
+            self._start()
+        with self._room:
+            self._wake.set()
+            while len(self._queue) >= MAX_QUEUE:
+                now = time.monotonic()
+                if not self._block_until:  # the first wait since a batch was sent
+                    self._block_until = now + max_block
+                remaining = self._block_until - now
+                if remaining <= 0 or self._failing:
+                    return False
+                self._room.wait(remaining)
+        return True
+
+    def _made_room(self, sent: bool) -> None:
+        """Wake waiting producers: a batch left the queue (``sent``: and was delivered,
+        so the sender is not stalled and the next wait gets the whole budget)."""
+        with self._room:
+            if sent:
+                self._block_until = 0.0
+            self._room.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Deliver everything queued so far; ``False`` on timeout or if a batch was dropped."""
@@ -122,6 +157,9 @@ class RunEventSender:
         self._failed_since_marker = False
         self._draining = False
         self._unreachable = False
+        self._failing = False
+        self._room = threading.Condition(threading.Lock())
+        self._block_until = 0.0
 
     def _at_exit(self) -> None:
         # One wait, within the exit budget spans share (a dead collector must not hold
@@ -156,7 +194,7 @@ class RunEventSender:
                 break
             if isinstance(item, _Marker):
                 if batch:
-                    self._send(batch)
+                    self._send_batch(batch)
                     batch = []
                 item.ok = not self._failed_since_marker
                 self._failed_since_marker = False
@@ -164,10 +202,15 @@ class RunEventSender:
                 continue
             batch.append(item)
             if len(batch) >= BATCH_SIZE:
-                self._send(batch)
+                self._send_batch(batch)
                 batch = []
         if batch:
-            self._send(batch)
+            self._send_batch(batch)
+
+    def _send_batch(self, batch: list[tuple[Any, ...]]) -> None:
+        self._made_room(sent=False)  # the batch is off the queue: producers may go on
+        self._send(batch)
+        self._made_room(sent=not self._failing)
 
     def _send(self, batch: list[tuple[Any, ...]]) -> None:
         try:
@@ -183,6 +226,7 @@ class RunEventSender:
         while True:
             try:
                 stub.LogBatch(request, metadata=metadata, timeout=timeout)
+                self._failing = False
                 if self._unreachable:
                     self._unreachable = False
                     logger.warning("spanwise: run events reach the collector again")
@@ -192,6 +236,9 @@ class RunEventSender:
                 if code not in _RETRYABLE:
                     self._drop(batch, code, detail)
                     return
+                if not self._failing:  # producers now drop instead of waiting for room
+                    self._failing = True
+                    self._made_room(sent=False)
                 pause = backoff
                 if time.monotonic() + backoff > deadline:
                     reachable = self._reachable()
