@@ -19,6 +19,7 @@ from ._internal.attributes import SpanType
 from ._internal.decorator import trace
 from ._internal.exceptions import InvalidParameterError, SpanwiseError
 from ._internal.export import SpanStats
+from ._internal.runs.artifact_values import log_dict, log_figure, log_image, log_text
 from ._internal.runs.fluent import (
     active_run,
     end_run,
@@ -186,12 +187,16 @@ __all__ = [
     "load_prompt",
     "log_artifact",
     "log_artifacts",
+    "log_dict",
     "log_expectation",
     "log_feedback",
+    "log_figure",
+    "log_image",
     "log_metric",
     "log_metrics",
     "log_param",
     "log_params",
+    "log_text",
     "make_judge",
     "propagate_attributes",
     "register_prompt",
