@@ -259,7 +259,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
         # Streaming runs start with an empty input and report it at the end.
-        shown = None if inputs == "" else to_jsonable(inputs)
+        shown = None if _is_placeholder(inputs) else to_jsonable(inputs)
         self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain chain span")
@@ -424,6 +424,12 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+def _is_placeholder(inputs: Any) -> bool:
+    """The empty input a streamed run starts with. Checked by type first: ``==`` on a
+    numpy array or a DataFrame compares element-wise and has no truth value."""
+    return type(inputs) is str and inputs == ""
 
 
 def _is_graph_control_flow(error: BaseException) -> bool:
