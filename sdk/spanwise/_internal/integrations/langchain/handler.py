@@ -235,7 +235,10 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         if record is None or inputs is None or not self.log_inputs:
             return
         if STATE.settings.capture_inputs:
-            record.span.set_attribute(attrs.INPUTS, capture(to_jsonable(inputs)))
+            try:
+                record.span.set_attribute(attrs.INPUTS, capture(to_jsonable(inputs)))
+            except Exception:
+                log_internal_error("capturing LangChain run inputs")  # the span still ends
 
     # --- chains ---------------------------------------------------------------------
 
@@ -258,7 +261,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
-        # Streaming runs start with an empty input and report it at the end.
+        # Streaming runs start with a placeholder input and report the real one at the end.
         shown = None if _is_placeholder(inputs) else to_jsonable(inputs)
         self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
@@ -427,8 +430,12 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
 
 def _is_placeholder(inputs: Any) -> bool:
-    """The empty input a streamed run starts with. Checked by type first: ``==`` on a
-    numpy array or a DataFrame compares element-wise and has no truth value."""
+    """The empty input a streamed run starts with: ``{"input": ""}``, which LangChain's own
+    stream tracers read as "no input yet" (``""`` in older versions). Checked by type
+    first: ``==`` on a numpy array or a DataFrame compares element-wise and has no truth
+    value."""
+    if type(inputs) is dict and len(inputs) == 1:
+        inputs = inputs.get("input")
     return type(inputs) is str and inputs == ""
 
 
