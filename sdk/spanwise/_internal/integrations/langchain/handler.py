@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from opentelemetry.trace import Status, StatusCode
 
 from ... import attributes as attrs
 from ...errors import _raise_in_tests, log_internal_error
@@ -191,6 +192,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         attributes: Mapping[str, Any] | None = None,
         error: BaseException | None = None,
         typed_error: bool = False,
+        failure: str | None = None,
     ) -> None:
         if isinstance(error, asyncio.CancelledError):
             # A cancelled task takes its runs' callbacks with it (langchain-core reports
@@ -225,6 +227,8 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
                     if isinstance(status, int) and not isinstance(status, bool):
                         span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
                 record_error(span, error)
+            elif failure is not None:
+                span.set_status(Status(StatusCode.ERROR, failure))
         finally:
             span.end()
             detach_ended(record)
@@ -391,8 +395,14 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a LangChain tool span")
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        content = getattr(output, "content", output) if _is_tool_message(output) else output
-        self._end(run_id, to_jsonable(content))
+        if not _is_tool_message(output):
+            self._end(run_id, to_jsonable(output))
+            return
+        content = getattr(output, "content", None)
+        # A tool error the tool handled (handle_tool_error) comes back as the message an
+        # agent reads, with status "error": no exception, but the tool call failed.
+        failure = str(content) if getattr(output, "status", None) == "error" else None
+        self._end(run_id, to_jsonable(content), failure=failure)
 
     @_guarded("ending a failed LangChain tool span")
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
