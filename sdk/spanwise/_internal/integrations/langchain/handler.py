@@ -349,10 +349,12 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         record = RUNS.get(run_id)
         if record is None or record.first_token_ns is not None:
             return
+        record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
+        if not _generated(token, kwargs.get("chunk")):
+            return  # a role, usage or finish chunk: no token yet
         record.first_token_ns = time.time_ns()
         seconds = (record.first_token_ns - record.start_ns) / 1e9
         record.span.set_attribute(attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, seconds)
-        record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
 
     @_guarded("ending a LangChain LLM span")
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -437,6 +439,29 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+# Generated content a chat chunk can carry besides text (as the client integrations count
+# a first token: text, tool calls, a refusal; reasoning where a provider streams it).
+_GENERATED_KWARGS = ("reasoning_content", "refusal", "function_call", "tool_calls")
+
+
+def _generated(token: Any, chunk: Any) -> bool:
+    """Whether a streamed chunk carries generated content. Chat streams open with a
+    chunk that only names the role (OpenAI) or the message (Anthropic's
+    message_start), and end with finish and usage chunks: all with empty text."""
+    if isinstance(token, str) and token:
+        return True
+    message = getattr(chunk, "message", None)
+    if message is None:
+        return False
+    content = getattr(message, "content", None)
+    if content and not isinstance(content, str):
+        return True  # content blocks: thinking, tool input, images
+    if getattr(message, "tool_call_chunks", None):
+        return True
+    extra = getattr(message, "additional_kwargs", None) or {}
+    return any(extra.get(key) for key in _GENERATED_KWARGS)
 
 
 def _is_placeholder(inputs: Any) -> bool:
