@@ -52,3 +52,12 @@ def test_a_redact_hook_refusing_a_streamed_input_still_ends_the_chain(
     assert seq.outputs == "Paris is sunny today"
     (llm,) = named(trace, "GenericFakeChatModel")
     assert llm.parent_id == seq.span_id
+
+
+def test_an_empty_input_the_app_passes_is_shown(autolog, fetch_trace):
+    # {"input": ""} is also what a stream starts with; an invoked run's is the app's own.
+    echo = RunnableLambda(lambda x: x).with_config(run_name="echo")
+    with spanwise.start_span("request") as root:
+        echo.invoke({"input": ""})
+    (span,) = named(fetch_trace(root.trace_id), "echo")
+    assert span.inputs == {"input": ""} and span.outputs == {"input": ""}

@@ -266,7 +266,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
         # Streaming runs start with a placeholder input and report the real one at the end.
-        shown = None if _is_placeholder(inputs) else to_jsonable(inputs)
+        shown = None if _is_placeholder(inputs, kwargs) else to_jsonable(inputs)
         self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain chain span")
@@ -464,12 +464,12 @@ def _generated(token: Any, chunk: Any) -> bool:
     return any(extra.get(key) for key in _GENERATED_KWARGS)
 
 
-def _is_placeholder(inputs: Any) -> bool:
-    """The empty input a streamed run starts with: ``{"input": ""}``, which LangChain's own
-    stream tracers read as "no input yet" (``""`` in older versions). Checked by type
-    first: ``==`` on a numpy array or a DataFrame compares element-wise and has no truth
-    value."""
-    if type(inputs) is dict and len(inputs) == 1:
+def _is_placeholder(inputs: Any, kwargs: Mapping[str, Any]) -> bool:
+    """The empty input a streamed run starts with: ``{"input": ""}`` passed with
+    ``defers_inputs`` (an app's own ``invoke({"input": ""})`` is shown), or ``""`` in
+    older versions. Checked by type first: ``==`` on a numpy array or a DataFrame
+    compares element-wise and has no truth value."""
+    if type(inputs) is dict and len(inputs) == 1 and "defers_inputs" in kwargs:
         inputs = inputs.get("input")
     return type(inputs) is str and inputs == ""
 
