@@ -264,3 +264,20 @@ def test_explicit_handler_with_autolog_does_not_duplicate(autolog, fetch_trace):
         chain().invoke({"city": "Paris"}, config={"callbacks": [handler]})
     trace = fetch_trace(root.trace_id)
     assert shape(trace) == [("request", "UNKNOWN", CHAIN_SHAPE)]
+
+
+def test_a_string_prompt_shows_the_text_the_llm_gets(autolog, fetch_trace):
+    # PromptTemplate renders text for a completion model, not a chat message.
+    from langchain_core.language_models.fake import FakeListLLM
+    from langchain_core.prompts import PromptTemplate
+
+    runnable = PromptTemplate.from_template("Tell me about {topic}") | FakeListLLM(
+        responses=["cats purr"]
+    )
+    with spanwise.start_span("request") as root:
+        assert runnable.invoke({"topic": "cats"}) == "cats purr"
+    trace = fetch_trace(root.trace_id)
+    (prompt_span,) = named(trace, "PromptTemplate")
+    assert prompt_span.outputs == "Tell me about cats"
+    (llm,) = named(trace, "FakeListLLM")
+    assert llm.inputs == "Tell me about cats" and llm.outputs == "cats purr"

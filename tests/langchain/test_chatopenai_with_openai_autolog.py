@@ -67,3 +67,31 @@ def test_failed_chat_openai_call_records_the_http_status(autolog, fetch_trace):
     assert llm.status == "ERROR"
     assert llm.attributes["http.response.status_code"] == "429"
     assert llm.attributes["error.type"]
+
+
+def test_streamed_time_to_first_token_waits_for_a_token(autolog, fetch_trace):
+    # A chat stream opens with a chunk that only names the role (no text): the first
+    # token is the first chunk with content, as the OpenAI client span measures it. The
+    # LangChain span starts before the client span and hears of each chunk after it.
+    import spanwise
+    import spanwise.openai
+    from langchain_openai import ChatOpenAI
+    from spanwise_collector.testing.openai_server import FakeOpenAI
+
+    spanwise.openai.autolog()
+    try:
+        with FakeOpenAI() as server:
+            slow_chunks = {"x-fake-chunk-delay": "0.3", "x-fake-chunks": "2"}
+            model = ChatOpenAI(model="gpt-4o-mini", base_url=server.base_url, api_key="t",
+                               max_retries=0, default_headers=slow_chunks)  # fmt: skip
+            with spanwise.start_span("app") as root:
+                assert "".join(c.content for c in model.stream("hello")) == "echo: hello"
+    finally:
+        spanwise.openai.autolog(disable=True)
+    spans = fetch_trace(root.trace_id).data.spans
+    (framework,) = [s for s in spans if s.name == "ChatOpenAI"]
+    (client,) = [s for s in spans if s.name == "chat gpt-4o-mini"]
+    assert client.parent_id == framework.span_id
+    ttft = "gen_ai.server.time_to_first_token"
+    assert float(framework.attributes[ttft]) >= float(client.attributes[ttft])
+    assert framework.attributes["gen_ai.request.stream"] == "true"

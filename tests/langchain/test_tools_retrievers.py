@@ -168,3 +168,27 @@ def test_a_failure_inside_the_handler_never_breaks_the_chain(autolog, fetch_trac
     failed, ok = sorted(named(trace, "weather"), key=lambda s: s.start_time_ns)
     assert failed.inputs is None and failed.outputs is None and failed.status != "ERROR"
     assert ok.inputs == {"city": "Paris"}
+
+
+def test_a_tool_error_the_tool_handled_is_still_an_error_span(autolog, fetch_trace):
+    # handle_tool_error turns the exception into the ToolMessage an agent reads
+    # (status "error"): the tool failed even though nothing was raised.
+    from langchain_core.tools import StructuredTool, ToolException
+
+    def book(city: str) -> str:
+        """Book a hotel."""
+        raise ToolException(f"no rooms in {city}")
+
+    booking = StructuredTool.from_function(book, handle_tool_error=True)
+    call = {"name": "book", "args": {"city": "Oslo"}, "id": "call_9", "type": "tool_call"}
+    with spanwise.start_span("request") as root:
+        message = booking.invoke(call)
+        ok = weather.invoke({**call, "name": "weather", "id": "call_10"})
+    assert message.status == "error" and message.content == "no rooms in Oslo"
+    assert ok.status == "success"
+    trace = fetch_trace(root.trace_id)
+    (span,) = named(trace, "book")
+    assert span.status == "ERROR" and span.status_message == "no rooms in Oslo"
+    assert span.outputs == "no rooms in Oslo"
+    assert named(trace, "weather")[0].status == "OK"
+    assert trace.info.status == "OK"  # the app carried on: only the tool failed

@@ -39,6 +39,8 @@ EXCEPTION_EVENT = "exception"
 # LangGraph node runs (spanwise.langchain.autolog()).
 LANGGRAPH_NODE = "langgraph.node"
 LANGGRAPH_STEP = "langgraph.step"
+# A chat model answered from LangChain's LLM cache (no call made, nothing to price).
+LANGCHAIN_CACHE_HIT = "langchain.cache_hit"
 
 # --- OpenTelemetry GenAI semantic conventions ---------------------------------
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from opentelemetry.trace import Status, StatusCode
 
 from ... import attributes as attrs
 from ...errors import _raise_in_tests, log_internal_error
@@ -191,6 +192,7 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         attributes: Mapping[str, Any] | None = None,
         error: BaseException | None = None,
         typed_error: bool = False,
+        failure: str | None = None,
     ) -> None:
         if isinstance(error, asyncio.CancelledError):
             # A cancelled task takes its runs' callbacks with it (langchain-core reports
@@ -225,6 +227,8 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
                     if isinstance(status, int) and not isinstance(status, bool):
                         span.set_attribute(attrs.HTTP_RESPONSE_STATUS_CODE, status)
                 record_error(span, error)
+            elif failure is not None:
+                span.set_status(Status(StatusCode.ERROR, failure))
         finally:
             span.end()
             detach_ended(record)
@@ -235,7 +239,10 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         if record is None or inputs is None or not self.log_inputs:
             return
         if STATE.settings.capture_inputs:
-            record.span.set_attribute(attrs.INPUTS, capture(to_jsonable(inputs)))
+            try:
+                record.span.set_attribute(attrs.INPUTS, capture(to_jsonable(inputs)))
+            except Exception:
+                log_internal_error("capturing LangChain run inputs")  # the span still ends
 
     # --- chains ---------------------------------------------------------------------
 
@@ -258,8 +265,8 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
             return
         name = _run_name(kwargs.get("name"), serialized, "chain")
         span_type, extra = _chain_kind(name, kwargs.get("run_type"), tags or [], metadata or {})
-        # Streaming runs start with an empty input and report it at the end.
-        shown = None if inputs == "" else to_jsonable(inputs)
+        # Streaming runs start with a placeholder input and report the real one at the end.
+        shown = None if _is_placeholder(inputs, kwargs) else to_jsonable(inputs)
         self._start(run_id, parent_run_id, name, span_type, extra, shown, tags, metadata)
 
     @_guarded("ending a LangChain chain span")
@@ -342,10 +349,12 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
         record = RUNS.get(run_id)
         if record is None or record.first_token_ns is not None:
             return
+        record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
+        if not _generated(token, kwargs.get("chunk")):
+            return  # a role, usage or finish chunk: no token yet
         record.first_token_ns = time.time_ns()
         seconds = (record.first_token_ns - record.start_ns) / 1e9
         record.span.set_attribute(attrs.GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, seconds)
-        record.span.set_attribute(attrs.GEN_AI_REQUEST_STREAM, True)
 
     @_guarded("ending a LangChain LLM span")
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
@@ -388,8 +397,14 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
 
     @_guarded("ending a LangChain tool span")
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        content = getattr(output, "content", output) if _is_tool_message(output) else output
-        self._end(run_id, to_jsonable(content))
+        if not _is_tool_message(output):
+            self._end(run_id, to_jsonable(output))
+            return
+        content = getattr(output, "content", None)
+        # A tool error the tool handled (handle_tool_error) comes back as the message an
+        # agent reads, with status "error": no exception, but the tool call failed.
+        failure = str(content) if getattr(output, "status", None) == "error" else None
+        self._end(run_id, to_jsonable(content), failure=failure)
 
     @_guarded("ending a failed LangChain tool span")
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
@@ -424,6 +439,39 @@ class SpanwiseCallbackHandler(BaseCallbackHandler):
     @_guarded("ending a failed LangChain retriever span")
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, error=error)
+
+
+# Generated content a chat chunk can carry besides text (as the client integrations count
+# a first token: text, tool calls, a refusal; reasoning where a provider streams it).
+_GENERATED_KWARGS = ("reasoning_content", "refusal", "function_call", "tool_calls")
+
+
+def _generated(token: Any, chunk: Any) -> bool:
+    """Whether a streamed chunk carries generated content. Chat streams open with a
+    chunk that only names the role (OpenAI) or the message (Anthropic's
+    message_start), and end with finish and usage chunks: all with empty text."""
+    if isinstance(token, str) and token:
+        return True
+    message = getattr(chunk, "message", None)
+    if message is None:
+        return False
+    content = getattr(message, "content", None)
+    if content and not isinstance(content, str):
+        return True  # content blocks: thinking, tool input, images
+    if getattr(message, "tool_call_chunks", None):
+        return True
+    extra = getattr(message, "additional_kwargs", None) or {}
+    return any(extra.get(key) for key in _GENERATED_KWARGS)
+
+
+def _is_placeholder(inputs: Any, kwargs: Mapping[str, Any]) -> bool:
+    """The empty input a streamed run starts with: ``{"input": ""}`` passed with
+    ``defers_inputs`` (an app's own ``invoke({"input": ""})`` is shown), or ``""`` in
+    older versions. Checked by type first: ``==`` on a numpy array or a DataFrame
+    compares element-wise and has no truth value."""
+    if type(inputs) is dict and len(inputs) == 1 and "defers_inputs" in kwargs:
+        inputs = inputs.get("input")
+    return type(inputs) is str and inputs == ""
 
 
 def _is_graph_control_flow(error: BaseException) -> bool:

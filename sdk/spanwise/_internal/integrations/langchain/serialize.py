@@ -58,12 +58,14 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
         return repr(value)
     from langchain_core.documents import Document
     from langchain_core.messages import BaseMessage
-    from langchain_core.prompt_values import PromptValue
+    from langchain_core.prompt_values import PromptValue, StringPromptValue
 
     if isinstance(value, BaseMessage):
         return message_to_dict(value)
     if isinstance(value, Document):
         return document_to_dict(value)
+    if isinstance(value, StringPromptValue):
+        return value.text  # a completion model's prompt: text, not an invented chat turn
     if isinstance(value, PromptValue):
         return [message_to_dict(m) for m in value.to_messages()]
     if isinstance(value, Mapping):

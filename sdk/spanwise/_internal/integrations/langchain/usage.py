@@ -79,9 +79,14 @@ def _provider_from_class(serialized: Mapping[str, Any] | None) -> str | None:
 
 
 def usage_attributes(response: Any) -> dict[str, Any]:
-    """Token counts from the generated messages' ``usage_metadata``, else ``llm_output``."""
+    """Token counts from the generated messages' ``usage_metadata``, else ``llm_output``.
+    An answer from LangChain's LLM cache replays the first call's usage with a
+    ``total_cost`` of 0 (langchain-core's mark of a cache hit): nothing was spent, so
+    no tokens are recorded (they would be priced again) and the span says why."""
     usage = _message_usage(response)
     if usage is not None:
+        if _is_cache_hit(usage):
+            return {attrs.LANGCHAIN_CACHE_HIT: True}
         return _from_usage_metadata(usage)
     llm_output = getattr(response, "llm_output", None) or {}
     raw = llm_output.get("token_usage") or llm_output.get("usage")
@@ -97,6 +102,11 @@ def _message_usage(response: Any) -> Mapping[str, Any] | None:
             if usage:
                 return usage
     return None
+
+
+def _is_cache_hit(usage: Mapping[str, Any]) -> bool:
+    cost = usage.get("total_cost")
+    return isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost == 0
 
 
 def _from_usage_metadata(usage: Mapping[str, Any]) -> dict[str, Any]:
