@@ -248,6 +248,33 @@ def test_config_metadata_tags_and_session_describe_the_trace(autolog, fetch_trac
     assert fetch_trace(root.trace_id).info.metadata == {"customer": "beta"}
 
 
+def test_user_id_and_langfuses_handler_keys_describe_the_trace(autolog, fetch_trace):
+    # An app moving from Langfuse's CallbackHandler passes its trace attributes this way.
+    langfuse = {
+        "metadata": {
+            "langfuse_user_id": "u-42",
+            "langfuse_session_id": "conv-9",
+            "langfuse_tags": ["beta", "eu"],
+            "customer": "acme",
+        }
+    }
+    with spanwise.start_span("request") as root:
+        chain().invoke({"city": "Paris"}, config=langfuse)
+    info = fetch_trace(root.trace_id).info
+    assert (info.user_id, info.session_id) == ("u-42", "conv-9")
+    assert info.tags == {"beta": "", "eu": ""} and info.metadata == {"customer": "acme"}
+    # a plain user_id names the user too (and stays in the metadata, as session_id does)
+    with spanwise.start_span("request") as root:
+        chain().invoke({"city": "Rome"}, config={"metadata": {"user_id": "u-7"}})
+    info = fetch_trace(root.trace_id).info
+    assert info.user_id == "u-7" and info.metadata == {"user_id": "u-7"}
+    # the app's own choice wins
+    with spanwise.start_span("request") as root:
+        spanwise.update_current_trace(user_id="chosen")
+        chain().invoke({"city": "Oslo"}, config={"metadata": {"user_id": "u-7"}})
+    assert fetch_trace(root.trace_id).info.user_id == "chosen"
+
+
 def test_explicit_handler_without_autolog(sdk, fetch_trace):
     from spanwise.langchain import SpanwiseCallbackHandler
 
