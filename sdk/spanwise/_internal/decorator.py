@@ -215,8 +215,16 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             try:
                 to_send = yield item
             except GeneratorExit:
-                # Closed early by the consumer: the span ends with what was produced.
-                gen.close()
+                # Closed early by the consumer: its cleanup runs in the span (spans it
+                # starts nest there), which ends with what was produced, or the cleanup's error.
+                token = _attach(span_ctx)
+                try:
+                    gen.close()
+                except BaseException as exc:
+                    spec.fail(span, exc)
+                    raise
+                finally:
+                    _detach(token)
                 spec.finish(span, spec.reduce(items))
                 raise
             except BaseException as exc:
@@ -258,7 +266,14 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
             try:
                 to_send = yield item
             except GeneratorExit:
-                await agen.aclose()
+                token = _attach(span_ctx)  # as in _wrap_generator
+                try:
+                    await agen.aclose()
+                except BaseException as exc:
+                    spec.fail(span, exc)
+                    raise
+                finally:
+                    _detach(token)
                 spec.finish(span, spec.reduce(items))
                 raise
             except BaseException as exc:
