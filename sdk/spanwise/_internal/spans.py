@@ -152,10 +152,34 @@ class LiveSpan:
 
 def record_error(span: trace_api.Span, exc: BaseException) -> None:
     try:
-        span.record_exception(exc)
-        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        message: str | None = str(exc)
+    except Exception:  # the exception's own __str__ is broken: the span still reads ERROR
+        message = None
+    try:
+        text = "<exception str() failed>" if message is None else message
+        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {text}"))
+        if message is not None:
+            span.record_exception(exc)
+        else:  # record_exception would call that __str__ again
+            span.add_event(attrs.EXCEPTION_EVENT, _exception_event(exc, text))
     except Exception:
         log_internal_error("recording an exception")
+
+
+def _exception_event(exc: BaseException, message: str) -> dict[str, str]:
+    """What ``record_exception`` records, with ``message`` for the exception's text."""
+    import traceback
+
+    cls = type(exc)
+    module = cls.__module__
+    return {
+        "exception.type": cls.__qualname__
+        if module in (None, "builtins")
+        else f"{module}.{cls.__qualname__}",
+        "exception.message": message,
+        "exception.stacktrace": "".join(traceback.format_exception(cls, exc, exc.__traceback__)),
+        "exception.escaped": "False",
+    }
 
 
 def span_attributes(

@@ -1,0 +1,37 @@
+"""Exceptions through traced code: recorded on the span as they are, raised unchanged."""
+
+from __future__ import annotations
+
+import pytest
+import spanwise
+
+
+class Unprintable(Exception):
+    """An exception whose text cannot be read (a broken ``__str__``)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+def test_an_exception_whose_str_raises_still_marks_the_span_error(sdk, fetch_trace):
+    seen = {}
+
+    @spanwise.trace
+    def failing():
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        raise Unprintable()
+
+    with pytest.raises(Unprintable):
+        failing()
+    with pytest.raises(Unprintable), spanwise.start_span("block"):
+        seen["block"] = spanwise.get_current_trace_id()
+        raise Unprintable()
+    for trace_id in (seen["trace_id"], seen["block"]):
+        trace = fetch_trace(trace_id)
+        (span,) = trace.data.spans
+        assert trace.info.status == "ERROR" and span.status == "ERROR"
+        assert span.status_message == "Unprintable: <exception str() failed>"
+        (event,) = span.events
+        assert event.attributes["exception.type"].endswith("test_trace_errors.Unprintable")
+        assert event.attributes["exception.message"] == "<exception str() failed>"
+        assert "Unprintable" in event.attributes["exception.stacktrace"]
