@@ -77,6 +77,23 @@ class _InputBinder:
         return out
 
 
+def _qualname(func: Any) -> str:
+    """The name a call's span gets: the function's, the one a partial calls, or a
+    callable object's class (their reprs hold a memory address: a new name per process)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    qualname = getattr(func, "__qualname__", None)
+    return qualname if isinstance(qualname, str) else type(func).__qualname__
+
+
+def _kind_probe(func: Any) -> Any:
+    """What tells whether calls are async or generators: a callable object's ``__call__``
+    (``inspect`` looks at functions only, so an async one got a sync wrapper)."""
+    if inspect.isroutine(func) or isinstance(func, (functools.partial, type)):
+        return func
+    return type(func).__call__ if callable(func) else func
+
+
 class _Spec:
     """Everything the wrapper needs, fixed at decoration time."""
 
@@ -92,10 +109,9 @@ class _Spec:
         capture_outputs: bool,
         output_reducer: Callable[[list[Any]], Any] | None,
     ) -> None:
-        self.name = name or getattr(func, "__qualname__", None) or repr(func)
-        self.attributes = span_attributes(
-            span_type, attributes, {attrs.FUNCTION: getattr(func, "__qualname__", self.name)}
-        )
+        qualname = _qualname(func)
+        self.name = name or qualname
+        self.attributes = span_attributes(span_type, attributes, {attrs.FUNCTION: qualname})
         self.binder = _InputBinder(func)
         self.capture_inputs = capture_inputs
         self.capture_outputs = capture_outputs
@@ -287,11 +303,12 @@ def _decorate(func: Any, spec_args: dict[str, Any]) -> Any:
     if isinstance(func, (classmethod, staticmethod)):
         return type(func)(_decorate(func.__func__, spec_args))
     spec = _Spec(func, **spec_args)
-    if inspect.isasyncgenfunction(func):
+    probe = _kind_probe(func)
+    if inspect.isasyncgenfunction(probe):
         wrapper = _wrap_async_generator(func, spec)
-    elif inspect.isgeneratorfunction(func):
+    elif inspect.isgeneratorfunction(probe):
         wrapper = _wrap_generator(func, spec)
-    elif inspect.iscoroutinefunction(func):
+    elif inspect.iscoroutinefunction(probe):
         wrapper = _wrap_coroutine(func, spec)
     else:
         wrapper = _wrap_function(func, spec)
