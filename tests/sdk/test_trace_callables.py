@@ -6,6 +6,7 @@ import asyncio
 import functools
 import inspect
 
+import pytest
 import spanwise
 
 
@@ -60,3 +61,33 @@ def test_an_async_callable_object_gets_an_async_span(sdk, fetch_trace):
     assert asyncio.run(agent()) == ["q"]
     span = next(s for s in fetch_trace(seen["trace_id"]).data.spans if s.name == "AsyncRetriever")
     assert span.outputs == ["q"]  # was the coroutine object's repr, the span ended before it ran
+
+
+def test_a_name_given_the_wrong_way_is_a_clear_error(sdk):
+    with pytest.raises(TypeError, match=r"trace\(name='my-span'\)"):
+
+        @spanwise.trace("my-span")  # as if it were the name
+        def f(): ...
+
+    with pytest.raises(TypeError, match="takes a str"):
+
+        @spanwise.trace(name=42)
+        def g(): ...
+
+    with pytest.raises(TypeError, match="takes a str name"), spanwise.start_span(42):
+        pass
+
+
+def test_a_name_that_is_no_str_never_reaches_the_export(sdk, fetch_trace):
+    """Such a span failed the encoding of its whole export batch: the good spans sent with
+    it were lost, reported as a collector outage."""
+    seen = {}
+
+    @spanwise.trace(name="kept")
+    def kept():
+        seen["trace_id"] = spanwise.get_current_trace_id()
+
+    with pytest.raises(TypeError), spanwise.start_span(42):
+        pass
+    kept()
+    assert [s.name for s in fetch_trace(seen["trace_id"]).data.spans] == ["kept"]

@@ -349,6 +349,13 @@ def trace(
     functions and on methods (``self``/``cls`` are left out of the inputs). Generator
     outputs are the yielded items as a list, or ``output_reducer(items)``.
     """
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"trace(name=...) takes a str, got {type(name).__name__}")
+    if func is not None and not callable(func) and not isinstance(func, classmethod):
+        hint = (
+            f"; to name the span: @spanwise.trace(name={func!r})" if isinstance(func, str) else ""
+        )
+        raise TypeError(f"trace() decorates a function, got {type(func).__name__}{hint}")
     spec_args = {
         "name": name,
         "span_type": span_type,
