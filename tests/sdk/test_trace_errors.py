@@ -35,3 +35,18 @@ def test_an_exception_whose_str_raises_still_marks_the_span_error(sdk, fetch_tra
         assert event.attributes["exception.type"].endswith("test_trace_errors.Unprintable")
         assert event.attributes["exception.message"] == "<exception str() failed>"
         assert "Unprintable" in event.attributes["exception.stacktrace"]
+
+
+def test_update_current_trace_with_a_list_of_tags_is_a_clear_error_and_sets_nothing(
+    sdk, fetch_trace
+):
+    seen = {}
+    with spanwise.start_span("request"):
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        with pytest.raises(TypeError, match="tags must be a mapping, got list"):
+            spanwise.update_current_trace(tags=["beta"], session_id="s-1")  # Langfuse's form
+        with pytest.raises(TypeError, match="metadata must be a mapping, got str"):
+            spanwise.update_current_trace(metadata="v2", user_id="u-1")
+        spanwise.update_current_trace(tags={"beta": ""})
+    info = fetch_trace(seen["trace_id"]).info
+    assert info.tags == {"beta": ""} and info.session_id is None and info.user_id is None

@@ -306,6 +306,14 @@ def set_trace_attributes(span: Any, values: dict[str, Any]) -> None:
     span.set_attributes(merge_trace_attributes(getattr(span, "attributes", None) or {}, values))
 
 
+def check_mappings(tags: Any, metadata: Any) -> None:
+    """Bad input changes nothing: a list of tags (Langfuse's) failed halfway, as an
+    internal error that dropped the session and user given with it."""
+    for name, value in (("tags", tags), ("metadata", metadata)):
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+
+
 _WARNED_NO_TRACE: list[bool] = []
 
 
@@ -315,7 +323,10 @@ def update_current_trace(
     user_id: str | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Attach trace-level information; the collector merges it across the trace's spans."""
+    """Attach trace-level information; the collector merges it across the trace's spans.
+    Tags and metadata must be mappings (``TypeError`` otherwise; Langfuse's list of
+    tags is ``{"tag": ""}`` here)."""
+    check_mappings(tags, metadata)
     span = trace_api.get_current_span()
     if not span.get_span_context().is_valid:
         if not _WARNED_NO_TRACE and STATE.settings.enabled:
