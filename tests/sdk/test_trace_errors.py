@@ -50,3 +50,15 @@ def test_update_current_trace_with_a_list_of_tags_is_a_clear_error_and_sets_noth
         spanwise.update_current_trace(tags={"beta": ""})
     info = fetch_trace(seen["trace_id"]).info
     assert info.tags == {"beta": ""} and info.session_id is None and info.user_id is None
+
+
+def test_misshapen_decorator_and_start_span_arguments_are_clear_errors(sdk):
+    with pytest.raises(TypeError, match=r"trace\(attributes=...\) takes a mapping, got list"):
+        spanwise.trace(attributes=["team"])(lambda: None)
+    with pytest.raises(TypeError, match="output_reducer must be callable, got str"):
+        spanwise.trace(output_reducer="join")(lambda: iter(()))
+    with (
+        pytest.raises(TypeError, match="takes attributes as a mapping, got list"),
+        spanwise.start_span("block", attributes=["team"]),
+    ):
+        pass

@@ -356,6 +356,11 @@ def trace(
             f"; to name the span: @spanwise.trace(name={func!r})" if isinstance(func, str) else ""
         )
         raise TypeError(f"trace() decorates a function, got {type(func).__name__}{hint}")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        raise TypeError(f"trace(attributes=...) takes a mapping, got {type(attributes).__name__}")
+    if output_reducer is not None and not callable(output_reducer):
+        # Else it failed at the end of every call, as a Spanwise internal error.
+        raise TypeError(f"output_reducer must be callable, got {type(output_reducer).__name__}")
     spec_args = {
         "name": name,
         "span_type": span_type,

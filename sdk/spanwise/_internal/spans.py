@@ -210,10 +210,16 @@ def start_span(
     """Open a span as the current one for the ``with`` block.
 
     An exception from the block marks the span ERROR, records it and propagates.
-    A ``name`` that is not a ``str`` raises ``TypeError``.
+    A ``name`` that is not a ``str``, or ``attributes`` that are no mapping, raise
+    ``TypeError``.
     """
     if not isinstance(name, str):  # it would fail the export of every span sent with it
         raise TypeError(f"start_span() takes a str name, got {type(name).__name__}")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        # Else the block ran without its span, the failure logged as Spanwise's own.
+        raise TypeError(
+            f"start_span() takes attributes as a mapping, got {type(attributes).__name__}"
+        )
     try:
         span = start_otel_span(name, span_type, attributes)
         token = context_api.attach(trace_api.set_span_in_context(span))
