@@ -62,3 +62,34 @@ def test_misshapen_decorator_and_start_span_arguments_are_clear_errors(sdk):
         spanwise.start_span("block", attributes=["team"]),
     ):
         pass
+
+
+def test_a_huge_error_or_attribute_is_cut_and_costs_no_other_span(sdk, fetch_trace):
+    """A span beyond the collector's 32 MiB request limit had its whole export batch
+    refused: the spans sent with it were lost too."""
+    seen = {}
+
+    @spanwise.trace
+    def fine():
+        seen["fine"] = spanwise.get_current_trace_id()
+
+    @spanwise.trace
+    def failing():
+        seen["failing"] = spanwise.get_current_trace_id()
+        raise ValueError("x" * 12_000_000)  # in the status, the event and the stack trace
+
+    fine()
+    with pytest.raises(ValueError) as raised:
+        failing()
+    assert len(str(raised.value)) == 12_000_000  # the user's exception is untouched
+    with spanwise.start_span("blob") as span:
+        seen["blob"] = spanwise.get_current_trace_id()
+        span.set_attribute("document", "y" * 34_000_000)
+    assert fetch_trace(seen["fine"]).data.spans[0].status == "OK"
+    (failed,) = fetch_trace(seen["failing"]).data.spans
+    assert failed.status_message.startswith("ValueError: xxx")
+    assert failed.status_message.endswith("...[truncated 11968000 chars]")
+    assert failed.events[0].attributes["exception.message"].endswith("[truncated 11968000 chars]")
+    assert len(failed.events[0].attributes["exception.stacktrace"]) < 40_000
+    (blob,) = fetch_trace(seen["blob"]).data.spans
+    assert blob.attributes["document"].endswith("...[truncated 33968000 chars]")

@@ -17,7 +17,7 @@ from . import attributes as attrs
 from .errors import log_internal_error
 from .lean import start_lean_span
 from .provider import STATE
-from .serialize import to_json
+from .serialize import to_json, truncate
 
 AttributeValue = Any
 
@@ -32,11 +32,15 @@ def capture(value: Any) -> str:
 
 
 def clean_attribute(value: Any) -> AttributeValue:
-    """OTel attributes take str/bool/int/float or homogeneous lists of them; JSON the rest."""
-    if isinstance(value, (str, bool, int, float)):
+    """OTel attributes take str/bool/int/float or homogeneous lists of them; JSON the rest.
+    Text is cut at ``max_value_chars``, as inputs are: a span too big for the collector's
+    request limit had its whole export batch refused."""
+    if isinstance(value, str):
+        return truncate(value, STATE.settings.max_value_chars)
+    if isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
+        return [truncate(v, STATE.settings.max_value_chars) for v in value]
     return to_json(value, STATE.settings.max_value_chars)
 
 
@@ -91,7 +95,8 @@ class LiveSpan:
     def set_status(self, status: str, message: str | None = None) -> None:
         try:
             code = StatusCode.ERROR if str(status).upper() == "ERROR" else StatusCode.OK
-            self._span.set_status(Status(code, None if message is None else str(message)))
+            text = None if message is None else truncate(str(message), _max_chars())
+            self._span.set_status(Status(code, text))
         except Exception:
             log_internal_error("setting the span status")
 
@@ -156,28 +161,33 @@ def record_error(span: trace_api.Span, exc: BaseException) -> None:
     except Exception:  # the exception's own __str__ is broken: the span still reads ERROR
         message = None
     try:
-        text = "<exception str() failed>" if message is None else message
+        # Cut as inputs are (a huge message, in the status, event and stack trace, had
+        # the whole export batch refused as too big for the collector).
+        text = truncate("<exception str() failed>" if message is None else message, _max_chars())
         span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {text}"))
-        if message is not None:
-            span.record_exception(exc)
-        else:  # record_exception would call that __str__ again
-            span.add_event(attrs.EXCEPTION_EVENT, _exception_event(exc, text))
+        span.add_event(attrs.EXCEPTION_EVENT, _exception_event(exc, text))
     except Exception:
         log_internal_error("recording an exception")
 
 
+def _max_chars() -> int:
+    return STATE.settings.max_value_chars
+
+
 def _exception_event(exc: BaseException, message: str) -> dict[str, str]:
-    """What ``record_exception`` records, with ``message`` for the exception's text."""
+    """What ``record_exception`` records, with ``message`` for the exception's text (it
+    would call a broken ``__str__`` again) and the stack trace cut to size."""
     import traceback
 
     cls = type(exc)
     module = cls.__module__
+    stack = "".join(traceback.format_exception(cls, exc, exc.__traceback__))
     return {
         "exception.type": cls.__qualname__
         if module in (None, "builtins")
         else f"{module}.{cls.__qualname__}",
         "exception.message": message,
-        "exception.stacktrace": "".join(traceback.format_exception(cls, exc, exc.__traceback__)),
+        "exception.stacktrace": truncate(stack, _max_chars()),
         "exception.escaped": "False",
     }
 
