@@ -104,3 +104,25 @@ def test_headers_that_are_no_mapping_are_refused(sdk):
     with pytest.raises(TypeError, match="headers must be a mapping"):  # noqa: SIM117
         with spanwise.set_tracing_context_from_http_request_headers(None):
             pass
+
+
+def test_before_its_first_span_a_service_has_no_active_span_and_is_told_so(
+    sdk, fetch_trace, caplog, monkeypatch
+):
+    """The caller's span (from the headers) is another process's: a handle on it, or
+    update_current_trace on it, recorded nothing, silently."""
+    from spanwise._internal import spans
+
+    monkeypatch.setattr(spans, "_WARNED_NO_TRACE", [], raising=False)
+    with spanwise.start_span("client") as client_span:
+        headers = spanwise.get_tracing_context_headers_for_http_request()
+    with spanwise.set_tracing_context_from_http_request_headers(headers):
+        assert spanwise.get_current_trace_id() == client_span.trace_id  # spans will join it
+        assert spanwise.get_current_active_span() is None
+        spanwise.update_current_trace(user_id="u-1")  # too early: no span of ours yet
+        with spanwise.start_span("handler"):
+            assert spanwise.get_current_active_span().parent_id == client_span.span_id
+            spanwise.update_current_trace(session_id="s-1")
+    assert "update_current_trace() outside a trace does nothing" in caplog.text
+    info = fetch_trace(client_span.trace_id).info
+    assert (info.session_id, info.user_id) == ("s-1", None)

@@ -263,10 +263,17 @@ def get_current_trace_id() -> str | None:
 
 def get_current_active_span() -> LiveSpan | None:
     """The span current here (to set its attributes, outputs, status), ``None`` outside
-    any span; as MLflow's. A span the sample rate dropped is returned too: its methods
+    any span of this process (in a ``set_tracing_context_from_http_request_headers``
+    block before one starts, the caller's span is no handle: nothing set on it would be
+    recorded); as MLflow's. A span the sample rate dropped is returned too: its methods
     do nothing."""
     span = trace_api.get_current_span()
-    return LiveSpan(span) if span.get_span_context().is_valid else None
+    return LiveSpan(span) if _local(span.get_span_context()) else None
+
+
+def _local(context: trace_api.SpanContext) -> bool:
+    """A span of this process: not another service's, read from request headers."""
+    return context.is_valid and not context.is_remote
 
 
 def get_last_active_trace_id() -> str | None:
@@ -344,7 +351,7 @@ def update_current_trace(
     tags is ``{"tag": ""}`` here)."""
     check_mappings(tags, metadata)
     span = trace_api.get_current_span()
-    if not span.get_span_context().is_valid:
+    if not _local(span.get_span_context()):  # the caller's span (headers) records nothing
         if not _WARNED_NO_TRACE and STATE.settings.enabled:
             # As MLflow: a silent no-op hid sessions and users that were never recorded.
             _WARNED_NO_TRACE.append(True)
