@@ -126,3 +126,18 @@ def test_before_its_first_span_a_service_has_no_active_span_and_is_told_so(
     assert "update_current_trace() outside a trace does nothing" in caplog.text
     info = fetch_trace(client_span.trace_id).info
     assert (info.session_id, info.user_id) == ("s-1", None)
+
+
+def test_headers_as_bytes_join_the_callers_trace(sdk, fetch_trace):
+    """An ASGI app's raw headers: ``dict(scope["headers"])`` has bytes names and values."""
+    with spanwise.start_span("client") as client_span:
+        headers = spanwise.get_tracing_context_headers_for_http_request()
+    raw = {k.encode(): v.encode() for k, v in headers.items()}
+    with (
+        spanwise.set_tracing_context_from_http_request_headers(raw),
+        spanwise.start_span("handler") as handler,
+    ):
+        pass
+    assert handler.trace_id == client_span.trace_id
+    spans = {s.name: s for s in fetch_trace(client_span.trace_id).data.spans}
+    assert spans["handler"].parent_id == client_span.span_id
