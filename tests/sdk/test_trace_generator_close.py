@@ -104,3 +104,20 @@ def test_async_generator_closed_early_cleanup_in_span_and_its_error_recorded(sdk
     cleanup = next(s for s in spans if s.name.endswith("release"))
     assert cleanup.parent_id == gen_span.span_id
     assert gen_span.status == "ERROR" and "OSError: stream reset" in gen_span.status_message
+
+
+def test_a_start_span_block_in_a_generator_closed_early_ends_ok(sdk, fetch_trace):
+    """The consumer stopped (a break, close()): as a traced generator's span, the block's
+    span is no failure — it read ERROR 'GeneratorExit'."""
+    seen = {}
+
+    def pages():
+        with spanwise.start_span("paging") as span:
+            seen["trace_id"] = span.trace_id
+            yield from range(10)
+
+    for page in pages():
+        if page == 1:
+            break
+    (span,) = fetch_trace(seen["trace_id"]).data.spans
+    assert span.status == "OK" and span.events == ()

@@ -242,6 +242,8 @@ def start_span(
         live.set_inputs(inputs)
     try:
         yield live
+    except GeneratorExit:
+        raise  # a generator around the block was closed early (a break): no failure
     except BaseException as exc:
         record_error(span, exc)
         raise
