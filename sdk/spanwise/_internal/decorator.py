@@ -211,6 +211,8 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             return (yield from func(*args, **kwargs))
         span_ctx = _set_span_in_context(span)
         items: list[Any] = []
+        # Outputs not recorded: keep no items (a long stream held all of them to the end).
+        collect = spec.capture_outputs and STATE.settings.capture_outputs
         gen = func(*args, **kwargs)  # runs none of the body: no context needed yet
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -219,14 +221,15 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             try:
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
             except StopIteration as stop:
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 return stop.value
             except BaseException as exc:
                 spec.fail(span, exc)
                 raise
             finally:
                 _detach(token)
-            items.append(item)
+            if collect:
+                items.append(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
@@ -241,7 +244,7 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
                     raise
                 finally:
                     _detach(token)
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -259,6 +262,8 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
             return
         span_ctx = _set_span_in_context(span)
         items: list[Any] = []
+        # Outputs not recorded: keep no items (a long stream held all of them to the end).
+        collect = spec.capture_outputs and STATE.settings.capture_outputs
         agen = func(*args, **kwargs)
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -270,14 +275,15 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
                 else:
                     item = await agen.asend(to_send)
             except StopAsyncIteration:
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 return
             except BaseException as exc:
                 spec.fail(span, exc)
                 raise
             finally:
                 _detach(token)
-            items.append(item)
+            if collect:
+                items.append(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
@@ -290,7 +296,7 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
                     raise
                 finally:
                     _detach(token)
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 raise
             except BaseException as exc:
                 to_throw = exc
