@@ -93,3 +93,16 @@ def test_a_huge_error_or_attribute_is_cut_and_costs_no_other_span(sdk, fetch_tra
     assert len(failed.events[0].attributes["exception.stacktrace"]) < 40_000
     (blob,) = fetch_trace(seen["blob"]).data.spans
     assert blob.attributes["document"].endswith("...[truncated 33968000 chars]")
+
+
+def test_span_handle_methods_given_no_mapping_say_so(sdk, fetch_trace):
+    with spanwise.start_span("block") as span:
+        # Before: AttributeError "'list' object has no attribute 'items'" from set_attributes;
+        # add_event lost its event as a Spanwise internal error.
+        with pytest.raises(TypeError, match="attributes must be a mapping, got list"):
+            span.set_attributes(["team"])
+        with pytest.raises(TypeError, match="attributes must be a mapping, got str"):
+            span.add_event("retrieved", "3 docs")
+        span.add_event("retrieved", {"docs": 3})
+    (got,) = fetch_trace(span.trace_id).data.spans
+    assert [e.name for e in got.events] == ["retrieved"]

@@ -45,7 +45,8 @@ def clean_attribute(value: Any) -> AttributeValue:
 
 
 class LiveSpan:
-    """The handle ``start_span`` yields. Every method is safe: failures are logged."""
+    """The handle ``start_span`` yields. Every method is safe: failures are logged (an
+    argument of the wrong shape raises ``TypeError``/``ValueError`` and sets nothing)."""
 
     __slots__ = ("_span",)
 
@@ -89,6 +90,7 @@ class LiveSpan:
             log_internal_error("setting a span attribute")
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        _check_mapping("attributes", attributes)
         for key, value in attributes.items():
             self.set_attribute(key, value)
 
@@ -143,6 +145,8 @@ class LiveSpan:
     ) -> None:
         """Record a point in time on the span: ``add_event("retrieved", {"docs": 3})``,
         or a ``spanwise.SpanEvent`` (MLflow's ``LiveSpan.add_event(SpanEvent(...))``)."""
+        if attributes is not None:
+            _check_mapping("attributes", attributes)
         try:
             name = getattr(event, "name", event)
             if attributes is None:
@@ -335,8 +339,13 @@ def check_mappings(tags: Any, metadata: Any) -> None:
     """Bad input changes nothing: a list of tags (Langfuse's) failed halfway, as an
     internal error that dropped the session and user given with it."""
     for name, value in (("tags", tags), ("metadata", metadata)):
-        if value is not None and not isinstance(value, Mapping):
-            raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+        if value is not None:
+            _check_mapping(name, value)
+
+
+def _check_mapping(name: str, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
 
 
 _WARNED_NO_TRACE: list[bool] = []
