@@ -106,3 +106,20 @@ def test_span_handle_methods_given_no_mapping_say_so(sdk, fetch_trace):
         span.add_event("retrieved", {"docs": 3})
     (got,) = fetch_trace(span.trace_id).data.spans
     assert [e.name for e in got.events] == ["retrieved"]
+
+
+@pytest.mark.parametrize(("code", "status"), [(0, "OK"), (None, "OK"), (2, "ERROR")])
+def test_sys_exit_is_an_error_only_with_a_failure_code(sdk, fetch_trace, code, status):
+    """A script's traced main() ending with sys.exit(0) (as click's standalone mode
+    does) read ERROR 'SystemExit: 0'."""
+    seen = {}
+
+    @spanwise.trace
+    def main():
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        raise SystemExit(code)
+
+    with pytest.raises(SystemExit):
+        main()
+    trace = fetch_trace(seen["trace_id"])
+    assert trace.info.status == status and trace.data.spans[0].status == status

@@ -160,6 +160,8 @@ class LiveSpan:
 
 
 def record_error(span: trace_api.Span, exc: BaseException) -> None:
+    if isinstance(exc, SystemExit) and exc.code in (None, 0):
+        return  # sys.exit(0) (a CLI's normal end) is a success, not an error
     try:
         message: str | None = str(exc)
     except Exception:  # the exception's own __str__ is broken: the span still reads ERROR
