@@ -141,3 +141,21 @@ def test_headers_as_bytes_join_the_callers_trace(sdk, fetch_trace):
     assert handler.trace_id == client_span.trace_id
     spans = {s.name: s for s in fetch_trace(client_span.trace_id).data.spans}
     assert spans["handler"].parent_id == client_span.span_id
+
+
+def test_a_service_knows_the_last_trace_it_took_part_in(sdk, fetch_trace):
+    """Its spans have a remote parent, so none was a root: get_last_active_trace_id()
+    stayed None (or named an older trace), e.g. for logging feedback after a request."""
+    trace_id, parent = os.urandom(16).hex(), os.urandom(8).hex()
+
+    @spanwise.trace
+    def handle() -> str:
+        with spanwise.start_span("inner"):
+            return "ok"
+
+    with spanwise.set_tracing_context_from_http_request_headers(
+        {"traceparent": f"00-{trace_id}-{parent}-01"}
+    ):
+        handle()
+    assert spanwise.get_last_active_trace_id() == trace_id
+    assert len(fetch_trace(trace_id).data.spans) == 2

@@ -286,7 +286,8 @@ def _local(context: trace_api.SpanContext) -> bool:
 
 def get_last_active_trace_id() -> str | None:
     """The id of the last trace this process finished (its root span ended and was kept
-    for export), e.g. to log feedback on it after an app call returned; ``None`` if none."""
+    for export; in a service that continued a caller's trace, its first span there), e.g.
+    to log feedback on it after an app call returned; ``None`` if none."""
     from .provider import LAST_TRACE
 
     return trace_api.format_trace_id(LAST_TRACE[0]) if LAST_TRACE[0] else None
