@@ -91,3 +91,22 @@ def test_a_name_that_is_no_str_never_reaches_the_export(sdk, fetch_trace):
         pass
     kept()
     assert [s.name for s in fetch_trace(seen["trace_id"]).data.spans] == ["kept"]
+
+
+def test_a_callable_marked_as_a_coroutine_function_keeps_its_async_span(sdk, fetch_trace):
+    """An AsyncMock (a test double of an async client) says it is a coroutine function
+    without an async ``__call__``: it must get the async wrapper, as before."""
+    from unittest.mock import AsyncMock
+
+    seen = {}
+    fetch = spanwise.trace(AsyncMock(return_value=["doc"]))
+    assert inspect.iscoroutinefunction(fetch)
+
+    @spanwise.trace
+    async def agent():
+        seen["trace_id"] = spanwise.get_current_trace_id()
+        return await fetch("q")
+
+    assert asyncio.run(agent()) == ["doc"]
+    span = next(s for s in fetch_trace(seen["trace_id"]).data.spans if s.name == "AsyncMock")
+    assert span.outputs == ["doc"]

@@ -89,7 +89,11 @@ def _qualname(func: Any) -> str:
 def _kind_probe(func: Any) -> Any:
     """What tells whether calls are async or generators: a callable object's ``__call__``
     (``inspect`` looks at functions only, so an async one got a sync wrapper)."""
-    if inspect.isroutine(func) or isinstance(func, (functools.partial, type)):
+    if (
+        inspect.isroutine(func)
+        or isinstance(func, (functools.partial, type))
+        or inspect.iscoroutinefunction(func)  # e.g. an AsyncMock, marked as one
+    ):
         return func
     return type(func).__call__ if callable(func) else func
 
