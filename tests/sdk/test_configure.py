@@ -38,3 +38,14 @@ def test_a_bad_setting_is_refused_and_tracing_goes_on_as_before(
     (span,) = trace.data.spans
     assert span.inputs == {"question": "why?"} and span.outputs == "WHY?"
     assert trace.info.project == "tests"
+
+
+def test_a_numpy_integer_setting_is_taken_as_a_number(sdk):
+    np = pytest.importorskip("numpy")
+    spanwise.configure(max_value_chars=np.int64(20_000))
+    try:
+        from spanwise._internal.provider import STATE
+
+        assert type(STATE.settings.max_value_chars) is int
+    finally:
+        spanwise.configure(max_value_chars=32_000)

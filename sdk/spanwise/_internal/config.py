@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -172,10 +173,11 @@ def _check_types(changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if name in _WHOLE_NUMBERS:
             least = _WHOLE_NUMBERS[name]
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
             if value < least:
                 raise ValueError(f"{name} must be >= {least}, got {value}")
+            changes[name] = int(value)  # a numpy integer too, stored as Python's
         elif name in _TEXTS and not isinstance(value, str):
             raise TypeError(f"{name} must be a str, got {type(value).__name__}")
         elif name in _SWITCHES and not isinstance(value, bool):
