@@ -104,3 +104,58 @@ def test_headers_that_are_no_mapping_are_refused(sdk):
     with pytest.raises(TypeError, match="headers must be a mapping"):  # noqa: SIM117
         with spanwise.set_tracing_context_from_http_request_headers(None):
             pass
+
+
+def test_before_its_first_span_a_service_has_no_active_span_and_is_told_so(
+    sdk, fetch_trace, caplog, monkeypatch
+):
+    """The caller's span (from the headers) is another process's: a handle on it, or
+    update_current_trace on it, recorded nothing, silently."""
+    from spanwise._internal import spans
+
+    monkeypatch.setattr(spans, "_WARNED_NO_TRACE", [], raising=False)
+    with spanwise.start_span("client") as client_span:
+        headers = spanwise.get_tracing_context_headers_for_http_request()
+    with spanwise.set_tracing_context_from_http_request_headers(headers):
+        assert spanwise.get_current_trace_id() == client_span.trace_id  # spans will join it
+        assert spanwise.get_current_active_span() is None
+        spanwise.update_current_trace(user_id="u-1")  # too early: no span of ours yet
+        with spanwise.start_span("handler"):
+            assert spanwise.get_current_active_span().parent_id == client_span.span_id
+            spanwise.update_current_trace(session_id="s-1")
+    assert "update_current_trace() outside a trace does nothing" in caplog.text
+    info = fetch_trace(client_span.trace_id).info
+    assert (info.session_id, info.user_id) == ("s-1", None)
+
+
+def test_headers_as_bytes_join_the_callers_trace(sdk, fetch_trace):
+    """An ASGI app's raw headers: ``dict(scope["headers"])`` has bytes names and values."""
+    with spanwise.start_span("client") as client_span:
+        headers = spanwise.get_tracing_context_headers_for_http_request()
+    raw = {k.encode(): v.encode() for k, v in headers.items()}
+    with (
+        spanwise.set_tracing_context_from_http_request_headers(raw),
+        spanwise.start_span("handler") as handler,
+    ):
+        pass
+    assert handler.trace_id == client_span.trace_id
+    spans = {s.name: s for s in fetch_trace(client_span.trace_id).data.spans}
+    assert spans["handler"].parent_id == client_span.span_id
+
+
+def test_a_service_knows_the_last_trace_it_took_part_in(sdk, fetch_trace):
+    """Its spans have a remote parent, so none was a root: get_last_active_trace_id()
+    stayed None (or named an older trace), e.g. for logging feedback after a request."""
+    trace_id, parent = os.urandom(16).hex(), os.urandom(8).hex()
+
+    @spanwise.trace
+    def handle() -> str:
+        with spanwise.start_span("inner"):
+            return "ok"
+
+    with spanwise.set_tracing_context_from_http_request_headers(
+        {"traceparent": f"00-{trace_id}-{parent}-01"}
+    ):
+        handle()
+    assert spanwise.get_last_active_trace_id() == trace_id
+    assert len(fetch_trace(trace_id).data.spans) == 2

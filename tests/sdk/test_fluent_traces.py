@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import spanwise
 
 
@@ -34,3 +35,17 @@ def test_the_current_span_can_be_annotated_and_read_back_by_module_functions(sdk
     )
     assert list(frame["trace_id"]) == [trace_id]
     assert spanwise.get_trace("0" * 31 + "1") is None
+
+
+def test_get_trace_given_something_else_than_an_id_says_so(sdk):
+    @spanwise.trace
+    def agent() -> None:
+        pass
+
+    agent()
+    trace = spanwise.get_trace(spanwise.get_last_active_trace_id())
+    # Before: "quote_from_bytes() expected bytes" from deep inside urllib.
+    with pytest.raises(TypeError, match="trace_id must be a str, got TraceInfo"):
+        spanwise.get_trace(trace.info)
+    with pytest.raises(TypeError, match="trace_id must be a str, got Trace"):
+        spanwise.Client().get_trace(trace)

@@ -44,3 +44,18 @@ def test_bad_counts_are_refused_and_set_nothing(sdk, fetch_trace):
     got = next(s for s in fetch_trace(span.trace_id).data.spans if s.name == "call")
     usage = {k: v for k, v in got.attributes.items() if k.startswith("gen_ai.")}
     assert (got.span_type, usage) == ("CHAIN", {"gen_ai.usage.output_tokens": "3"})
+
+
+def test_numpy_counts_are_counts(sdk, fetch_trace):
+    """A count from numpy (attention_mask.sum(), len of an array slice) was refused:
+    'input_tokens must be a whole number >= 0, got np.int64(12)'."""
+    np = pytest.importorskip("numpy")
+    mask = np.ones(12, dtype=np.int64)
+    with spanwise.start_span("local model") as span:
+        span.set_llm_usage(model="gpt-4o-mini", input_tokens=mask.sum(),
+                           output_tokens=np.int32(3), cached_input_tokens=np.float64(4))  # fmt: skip
+        with pytest.raises(ValueError, match="output_tokens"):
+            span.set_llm_usage(output_tokens=np.int64(-1))
+    (got,) = fetch_trace(span.trace_id).data.spans
+    assert (got.span_type, got.input_tokens, got.output_tokens) == ("LLM", 12, 3)
+    assert got.cost_status == "ok"

@@ -479,7 +479,11 @@ def test_events_added_to_a_span_arrive_in_order(sdk, fetch_trace):
         span.add_event("cache miss", {"key": "q-42", "ttl_s": 30})
         span.add_event(sdk.SpanEvent("reranked", 1_700_000_000_123_456_789, {"docs": [3, 1, 2]}))
         span.add_event(object(), {"x": object()})  # anything else: as text, never a raise
+        span.add_event(sdk.SpanEvent("scored", attributes={"n": 2}))  # MLflow's: no time
     [got] = fetch_trace(span.trace_id).data.spans
+    scored = got.events[-1]
+    assert scored.name == "scored" and dict(scored.attributes) == {"n": "2"}
+    assert got.start_time_ns <= scored.timestamp_ns <= got.end_time_ns
     first, second = got.events[:2]
     # event attributes are stored as text, like the OTel ClickHouse exporter does
     assert (first.name, dict(first.attributes)) == ("cache miss", {"key": "q-42", "ttl_s": "30"})

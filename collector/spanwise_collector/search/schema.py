@@ -131,9 +131,9 @@ _FEEDBACK = Prefix(
 def _trace_fields(wrap: str | None) -> tuple[Field | Prefix, ...]:
     return (
         Field("trace.id", sql="TraceId", wrap=wrap),
-        Field("trace.name", sql="name", wrap=wrap),
-        # MLflow's search_traces names (status, timestamp_ms, execution_time_ms, with or
-        # without "attributes."/"trace.") are aliases: its filters work unchanged.
+        # MLflow's search_traces names (name, status, timestamp_ms, execution_time_ms, with
+        # or without "attributes."/"trace."; tag.<key>) are aliases: its filters work unchanged.
+        Field("trace.name", sql="name", wrap=wrap, aliases=("name", "attributes.name")),
         Field(
             "trace.status",
             sql="if(root_error > 0, 'ERROR', 'OK')",
@@ -176,7 +176,13 @@ def _trace_fields(wrap: str | None) -> tuple[Field | Prefix, ...]:
             wrap=wrap,
             aliases=("attributes.run_id", "run_id"),
         ),
-        Prefix("tags", sql_template="tags[{key}]", presence="mapContains(tags, {key})", wrap=wrap),
+        Prefix(
+            "tags",
+            sql_template="tags[{key}]",
+            presence="mapContains(tags, {key})",
+            wrap=wrap,
+            aliases=("tag",),  # MLflow takes both
+        ),
         Prefix(
             "metadata",
             sql_template="metadata[{key}]",

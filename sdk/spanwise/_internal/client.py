@@ -107,6 +107,8 @@ class Client(
         """The trace with all its spans, or ``None`` if the collector has no such trace."""
         import urllib.parse
 
+        if not isinstance(trace_id, str):  # e.g. a Trace or TraceInfo instead of its id
+            raise TypeError(f"trace_id must be a str, got {type(trace_id).__name__}")
         if not trace_id:  # GET /traces/ would be the trace list
             raise SpanwiseAPIError(400, "invalid trace id '': expected 32 hexadecimal characters")
         path = f"/api/v1/traces/{urllib.parse.quote(trace_id, safe='')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -152,9 +153,43 @@ def from_environment() -> Settings:
     )
 
 
+# configure()'s numbers and their least values; text and switches, by type.
+_WHOLE_NUMBERS = {
+    "max_value_chars": 1, "max_queue_size": 1, "max_export_batch_size": 1,
+    "schedule_delay_ms": 0, "export_timeout_ms": 1, "max_block_ms": 0, "shutdown_timeout_ms": 0,
+}  # fmt: skip
+_TEXTS = ("api_key", "project", "service_name", "api_url")
+_SWITCHES = ("capture_inputs", "capture_outputs", "enabled")
+_FIELDS = frozenset(Settings.__dataclass_fields__)
+
+
+def _check_types(changes: dict[str, Any]) -> None:
+    """A value of the wrong type was taken, then failed later: on every traced call
+    (inputs lost), in the exporter (spans lost as 'cannot export'), or in the middle of
+    a later configure() that it left half applied."""
+    unknown = sorted(set(changes) - _FIELDS)
+    if unknown:
+        raise TypeError(f"configure() got unknown settings: {', '.join(unknown)}")
+    for name, value in changes.items():
+        if name in _WHOLE_NUMBERS:
+            least = _WHOLE_NUMBERS[name]
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
+            if value < least:
+                raise ValueError(f"{name} must be >= {least}, got {value}")
+            changes[name] = int(value)  # a numpy integer too, stored as Python's
+        elif name in _TEXTS and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        elif name in _SWITCHES and not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+    if changes.get("project") == "":
+        raise ValueError("project must not be empty")
+
+
 def updated(settings: Settings, **changes: Any) -> Settings:
     """A copy of ``settings`` with the given (validated) changes; ``None`` means unchanged."""
     changes = {k: v for k, v in changes.items() if v is not None}
+    _check_types(changes)
     if "sample_rate" in changes:
         rate = float(changes["sample_rate"])
         if not 0.0 <= rate <= 1.0:

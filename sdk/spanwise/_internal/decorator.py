@@ -77,6 +77,27 @@ class _InputBinder:
         return out
 
 
+def _qualname(func: Any) -> str:
+    """The name a call's span gets: the function's, the one a partial calls, or a
+    callable object's class (their reprs hold a memory address: a new name per process)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    qualname = getattr(func, "__qualname__", None)
+    return qualname if isinstance(qualname, str) else type(func).__qualname__
+
+
+def _kind_probe(func: Any) -> Any:
+    """What tells whether calls are async or generators: a callable object's ``__call__``
+    (``inspect`` looks at functions only, so an async one got a sync wrapper)."""
+    if (
+        inspect.isroutine(func)
+        or isinstance(func, (functools.partial, type))
+        or inspect.iscoroutinefunction(func)  # e.g. an AsyncMock, marked as one
+    ):
+        return func
+    return type(func).__call__ if callable(func) else func
+
+
 class _Spec:
     """Everything the wrapper needs, fixed at decoration time."""
 
@@ -92,10 +113,9 @@ class _Spec:
         capture_outputs: bool,
         output_reducer: Callable[[list[Any]], Any] | None,
     ) -> None:
-        self.name = name or getattr(func, "__qualname__", None) or repr(func)
-        self.attributes = span_attributes(
-            span_type, attributes, {attrs.FUNCTION: getattr(func, "__qualname__", self.name)}
-        )
+        qualname = _qualname(func)
+        self.name = name or qualname
+        self.attributes = span_attributes(span_type, attributes, {attrs.FUNCTION: qualname})
         self.binder = _InputBinder(func)
         self.capture_inputs = capture_inputs
         self.capture_outputs = capture_outputs
@@ -195,6 +215,8 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             return (yield from func(*args, **kwargs))
         span_ctx = _set_span_in_context(span)
         items: list[Any] = []
+        # Outputs not recorded: keep no items (a long stream held all of them to the end).
+        collect = spec.capture_outputs and STATE.settings.capture_outputs
         gen = func(*args, **kwargs)  # runs none of the body: no context needed yet
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -203,21 +225,30 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
             try:
                 item = gen.throw(to_throw) if to_throw is not None else gen.send(to_send)
             except StopIteration as stop:
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 return stop.value
             except BaseException as exc:
                 spec.fail(span, exc)
                 raise
             finally:
                 _detach(token)
-            items.append(item)
+            if collect:
+                items.append(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                # Closed early by the consumer: the span ends with what was produced.
-                gen.close()
-                spec.finish(span, spec.reduce(items))
+                # Closed early by the consumer: its cleanup runs in the span (spans it
+                # starts nest there), which ends with what was produced, or the cleanup's error.
+                token = _attach(span_ctx)
+                try:
+                    gen.close()
+                except BaseException as exc:
+                    spec.fail(span, exc)
+                    raise
+                finally:
+                    _detach(token)
+                spec.finish(span, spec.reduce(items) if collect else None)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -235,6 +266,8 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
             return
         span_ctx = _set_span_in_context(span)
         items: list[Any] = []
+        # Outputs not recorded: keep no items (a long stream held all of them to the end).
+        collect = spec.capture_outputs and STATE.settings.capture_outputs
         agen = func(*args, **kwargs)
         to_send: Any = None
         to_throw: BaseException | None = None
@@ -246,20 +279,28 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
                 else:
                     item = await agen.asend(to_send)
             except StopAsyncIteration:
-                spec.finish(span, spec.reduce(items))
+                spec.finish(span, spec.reduce(items) if collect else None)
                 return
             except BaseException as exc:
                 spec.fail(span, exc)
                 raise
             finally:
                 _detach(token)
-            items.append(item)
+            if collect:
+                items.append(item)
             to_send, to_throw = None, None
             try:
                 to_send = yield item
             except GeneratorExit:
-                await agen.aclose()
-                spec.finish(span, spec.reduce(items))
+                token = _attach(span_ctx)  # as in _wrap_generator
+                try:
+                    await agen.aclose()
+                except BaseException as exc:
+                    spec.fail(span, exc)
+                    raise
+                finally:
+                    _detach(token)
+                spec.finish(span, spec.reduce(items) if collect else None)
                 raise
             except BaseException as exc:
                 to_throw = exc
@@ -272,11 +313,12 @@ def _decorate(func: Any, spec_args: dict[str, Any]) -> Any:
     if isinstance(func, (classmethod, staticmethod)):
         return type(func)(_decorate(func.__func__, spec_args))
     spec = _Spec(func, **spec_args)
-    if inspect.isasyncgenfunction(func):
+    probe = _kind_probe(func)
+    if inspect.isasyncgenfunction(probe):
         wrapper = _wrap_async_generator(func, spec)
-    elif inspect.isgeneratorfunction(func):
+    elif inspect.isgeneratorfunction(probe):
         wrapper = _wrap_generator(func, spec)
-    elif inspect.iscoroutinefunction(func):
+    elif inspect.iscoroutinefunction(probe):
         wrapper = _wrap_coroutine(func, spec)
     else:
         wrapper = _wrap_function(func, spec)
@@ -317,6 +359,18 @@ def trace(
     functions and on methods (``self``/``cls`` are left out of the inputs). Generator
     outputs are the yielded items as a list, or ``output_reducer(items)``.
     """
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"trace(name=...) takes a str, got {type(name).__name__}")
+    if func is not None and not callable(func) and not isinstance(func, classmethod):
+        hint = (
+            f"; to name the span: @spanwise.trace(name={func!r})" if isinstance(func, str) else ""
+        )
+        raise TypeError(f"trace() decorates a function, got {type(func).__name__}{hint}")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        raise TypeError(f"trace(attributes=...) takes a mapping, got {type(attributes).__name__}")
+    if output_reducer is not None and not callable(output_reducer):
+        # Else it failed at the end of every call, as a Spanwise internal error.
+        raise TypeError(f"output_reducer must be callable, got {type(output_reducer).__name__}")
     spec_args = {
         "name": name,
         "span_type": span_type,

@@ -8,6 +8,7 @@ tokens include reasoning.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from . import attributes as attrs
@@ -44,6 +45,8 @@ def llm_usage_attributes(
             continue
         if isinstance(value, float) and value.is_integer():
             value = int(value)
+        elif not isinstance(value, (bool, int)) and isinstance(value, numbers.Integral):
+            value = int(value)  # numpy's integers, e.g. a tokenizer's attention_mask.sum()
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
         out[key] = value

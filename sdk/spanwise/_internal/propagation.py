@@ -40,17 +40,24 @@ def get_tracing_context_headers_for_http_request() -> dict[str, str]:
     return headers
 
 
+def _text(value: Any) -> str:
+    # HTTP header bytes are Latin-1; str(b"traceparent") was "b'traceparent'": no match,
+    # and the service's spans silently started a trace of their own.
+    return value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
 @contextlib.contextmanager
 def set_tracing_context_from_http_request_headers(headers: Mapping[str, Any]) -> Iterator[None]:
     """Spans started in this block continue the trace of the request ``headers`` came
     with (any mapping: a dict, Flask's or Starlette's headers; names in any case). Without
     a valid ``traceparent`` they start a trace of their own, as without the block.
+    Names and values may be bytes (an ASGI scope's ``dict(scope["headers"])``).
     ``headers`` without ``items()`` raises ``TypeError``."""
     if not callable(getattr(headers, "items", None)):
         raise TypeError(f"headers must be a mapping, got {type(headers).__name__}")
     token = None
     try:
-        carrier = {str(k).lower(): str(v) for k, v in headers.items()}
+        carrier = {_text(k).lower(): _text(v) for k, v in headers.items()}
         context = _PROPAGATOR.extract(carrier)  # onto the current context (its other keys)
         if trace_api.get_current_span(context).get_span_context().is_valid:
             token = context_api.attach(context)

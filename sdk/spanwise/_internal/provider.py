@@ -186,7 +186,10 @@ class SpanwiseSpanProcessor:
             if self._suppressed and ctx.span_id in self._suppressed:
                 self._suppressed.discard(ctx.span_id)
                 return
-            if span.parent is None:  # a trace ended here (get_last_active_trace_id)
+            parent = span.parent
+            # A trace ended here (get_last_active_trace_id): its root, or the first span
+            # of a service that continued a caller's trace (a remote parent).
+            if parent is None or parent.is_remote:
                 LAST_TRACE[0] = ctx.trace_id
             self._inner.put(span)
         except Exception:

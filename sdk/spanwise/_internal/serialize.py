@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,20 @@ MAX_ARRAY_ITEMS = 10_000
 
 
 def _default(value: Any) -> Any:
-    """JSON fallback: numpy values, pydantic models, dataclasses, sets, bytes; else the repr."""
+    """JSON fallback: numpy values, pydantic models, dataclasses, dates, UUIDs, enums,
+    Decimals, paths, sets, bytes; else the repr. One part that cannot be converted
+    becomes its placeholder, not the whole value."""
+    try:
+        return _convert(value)
+    except Exception:
+        pass
+    try:
+        return repr(value)
+    except Exception:  # a broken __repr__
+        return f"<unrepresentable {type(value).__name__}>"
+
+
+def _convert(value: Any) -> Any:
     if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
         # Scores, embeddings: numbers, not "np.float32(0.5)" / "array([1.5, 2.5])".
         if getattr(value, "size", 1) <= MAX_ARRAY_ITEMS:
@@ -35,14 +49,46 @@ def _default(value: Any) -> Any:
         except Exception:
             pass
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        # Its fields as they are (the encoder walks them, as orjson does): asdict()
+        # deep-copies each one, which fails on a lock or a client in a field.
+        return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}
+    text = _standard(value)
+    if text is not _NOT_STANDARD:
+        return text
     if isinstance(value, (set, frozenset)):
         return list(value)
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        # Its size, not its repr: a 50 MB image buffer took ~1 s and ~200 MB to repr.
+        return f"<{value.nbytes if isinstance(value, memoryview) else len(value)} bytes>"
     if isinstance(value, Mapping):
         return dict(value)
     return repr(value)
+
+
+_NOT_STANDARD = object()
+
+
+def _standard(value: Any) -> Any:
+    """Dates, times, UUIDs and enums as orjson writes them (so a value reads the same
+    whichever encoder took it), Decimals and paths as their text. Their modules are
+    looked up, not imported: a value of one exists only once its module is loaded."""
+    modules = sys.modules
+    dt = modules.get("datetime")
+    if dt is not None and isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        return value.isoformat()
+    uuid = modules.get("uuid")
+    if uuid is not None and isinstance(value, uuid.UUID):
+        return str(value)
+    enum = modules.get("enum")
+    if enum is not None and isinstance(value, enum.Enum):
+        return value.value
+    decimal = modules.get("decimal")
+    if decimal is not None and isinstance(value, decimal.Decimal):
+        return str(value)  # exact, as the API writes costs
+    pathlib = modules.get("pathlib")
+    if pathlib is not None and isinstance(value, pathlib.PurePath):
+        return str(value)
+    return _NOT_STANDARD
 
 
 def _c_encoder() -> tuple[Any, tuple[Any, ...]] | None:

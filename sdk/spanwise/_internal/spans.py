@@ -17,7 +17,7 @@ from . import attributes as attrs
 from .errors import log_internal_error
 from .lean import start_lean_span
 from .provider import STATE
-from .serialize import to_json
+from .serialize import to_json, truncate
 
 AttributeValue = Any
 
@@ -32,16 +32,21 @@ def capture(value: Any) -> str:
 
 
 def clean_attribute(value: Any) -> AttributeValue:
-    """OTel attributes take str/bool/int/float or homogeneous lists of them; JSON the rest."""
-    if isinstance(value, (str, bool, int, float)):
+    """OTel attributes take str/bool/int/float or homogeneous lists of them; JSON the rest.
+    Text is cut at ``max_value_chars``, as inputs are: a span too big for the collector's
+    request limit had its whole export batch refused."""
+    if isinstance(value, str):
+        return truncate(value, STATE.settings.max_value_chars)
+    if isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return list(value)
+        return [truncate(v, STATE.settings.max_value_chars) for v in value]
     return to_json(value, STATE.settings.max_value_chars)
 
 
 class LiveSpan:
-    """The handle ``start_span`` yields. Every method is safe: failures are logged."""
+    """The handle ``start_span`` yields. Every method is safe: failures are logged (an
+    argument of the wrong shape raises ``TypeError``/``ValueError`` and sets nothing)."""
 
     __slots__ = ("_span",)
 
@@ -85,13 +90,15 @@ class LiveSpan:
             log_internal_error("setting a span attribute")
 
     def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        _check_mapping("attributes", attributes)
         for key, value in attributes.items():
             self.set_attribute(key, value)
 
     def set_status(self, status: str, message: str | None = None) -> None:
         try:
             code = StatusCode.ERROR if str(status).upper() == "ERROR" else StatusCode.OK
-            self._span.set_status(Status(code, None if message is None else str(message)))
+            text = None if message is None else truncate(str(message), _max_chars())
+            self._span.set_status(Status(code, text))
         except Exception:
             log_internal_error("setting the span status")
 
@@ -138,6 +145,8 @@ class LiveSpan:
     ) -> None:
         """Record a point in time on the span: ``add_event("retrieved", {"docs": 3})``,
         or a ``spanwise.SpanEvent`` (MLflow's ``LiveSpan.add_event(SpanEvent(...))``)."""
+        if attributes is not None:
+            _check_mapping("attributes", attributes)
         try:
             name = getattr(event, "name", event)
             if attributes is None:
@@ -151,11 +160,42 @@ class LiveSpan:
 
 
 def record_error(span: trace_api.Span, exc: BaseException) -> None:
+    if isinstance(exc, SystemExit) and exc.code in (None, 0):
+        return  # sys.exit(0) (a CLI's normal end) is a success, not an error
     try:
-        span.record_exception(exc)
-        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+        message: str | None = str(exc)
+    except Exception:  # the exception's own __str__ is broken: the span still reads ERROR
+        message = None
+    try:
+        # Cut as inputs are (a huge message, in the status, event and stack trace, had
+        # the whole export batch refused as too big for the collector).
+        text = truncate("<exception str() failed>" if message is None else message, _max_chars())
+        span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {text}"))
+        span.add_event(attrs.EXCEPTION_EVENT, _exception_event(exc, text))
     except Exception:
         log_internal_error("recording an exception")
+
+
+def _max_chars() -> int:
+    return STATE.settings.max_value_chars
+
+
+def _exception_event(exc: BaseException, message: str) -> dict[str, str]:
+    """What ``record_exception`` records, with ``message`` for the exception's text (it
+    would call a broken ``__str__`` again) and the stack trace cut to size."""
+    import traceback
+
+    cls = type(exc)
+    module = cls.__module__
+    stack = "".join(traceback.format_exception(cls, exc, exc.__traceback__))
+    return {
+        "exception.type": cls.__qualname__
+        if module in (None, "builtins")
+        else f"{module}.{cls.__qualname__}",
+        "exception.message": message,
+        "exception.stacktrace": truncate(stack, _max_chars()),
+        "exception.escaped": "False",
+    }
 
 
 def span_attributes(
@@ -186,7 +226,16 @@ def start_span(
     """Open a span as the current one for the ``with`` block.
 
     An exception from the block marks the span ERROR, records it and propagates.
+    A ``name`` that is not a ``str``, or ``attributes`` that are no mapping, raise
+    ``TypeError``.
     """
+    if not isinstance(name, str):  # it would fail the export of every span sent with it
+        raise TypeError(f"start_span() takes a str name, got {type(name).__name__}")
+    if attributes is not None and not isinstance(attributes, Mapping):
+        # Else the block ran without its span, the failure logged as Spanwise's own.
+        raise TypeError(
+            f"start_span() takes attributes as a mapping, got {type(attributes).__name__}"
+        )
     try:
         span = start_otel_span(name, span_type, attributes)
         token = context_api.attach(trace_api.set_span_in_context(span))
@@ -199,6 +248,8 @@ def start_span(
         live.set_inputs(inputs)
     try:
         yield live
+    except GeneratorExit:
+        raise  # a generator around the block was closed early (a break): no failure
     except BaseException as exc:
         record_error(span, exc)
         raise
@@ -220,15 +271,23 @@ def get_current_trace_id() -> str | None:
 
 def get_current_active_span() -> LiveSpan | None:
     """The span current here (to set its attributes, outputs, status), ``None`` outside
-    any span; as MLflow's. A span the sample rate dropped is returned too: its methods
+    any span of this process (in a ``set_tracing_context_from_http_request_headers``
+    block before one starts, the caller's span is no handle: nothing set on it would be
+    recorded); as MLflow's. A span the sample rate dropped is returned too: its methods
     do nothing."""
     span = trace_api.get_current_span()
-    return LiveSpan(span) if span.get_span_context().is_valid else None
+    return LiveSpan(span) if _local(span.get_span_context()) else None
+
+
+def _local(context: trace_api.SpanContext) -> bool:
+    """A span of this process: not another service's, read from request headers."""
+    return context.is_valid and not context.is_remote
 
 
 def get_last_active_trace_id() -> str | None:
     """The id of the last trace this process finished (its root span ended and was kept
-    for export), e.g. to log feedback on it after an app call returned; ``None`` if none."""
+    for export; in a service that continued a caller's trace, its first span there), e.g.
+    to log feedback on it after an app call returned; ``None`` if none."""
     from .provider import LAST_TRACE
 
     return trace_api.format_trace_id(LAST_TRACE[0]) if LAST_TRACE[0] else None
@@ -279,6 +338,19 @@ def set_trace_attributes(span: Any, values: dict[str, Any]) -> None:
     span.set_attributes(merge_trace_attributes(getattr(span, "attributes", None) or {}, values))
 
 
+def check_mappings(tags: Any, metadata: Any) -> None:
+    """Bad input changes nothing: a list of tags (Langfuse's) failed halfway, as an
+    internal error that dropped the session and user given with it."""
+    for name, value in (("tags", tags), ("metadata", metadata)):
+        if value is not None:
+            _check_mapping(name, value)
+
+
+def _check_mapping(name: str, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+
+
 _WARNED_NO_TRACE: list[bool] = []
 
 
@@ -288,9 +360,12 @@ def update_current_trace(
     user_id: str | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Attach trace-level information; the collector merges it across the trace's spans."""
+    """Attach trace-level information; the collector merges it across the trace's spans.
+    Tags and metadata must be mappings (``TypeError`` otherwise; Langfuse's list of
+    tags is ``{"tag": ""}`` here)."""
+    check_mappings(tags, metadata)
     span = trace_api.get_current_span()
-    if not span.get_span_context().is_valid:
+    if not _local(span.get_span_context()):  # the caller's span (headers) records nothing
         if not _WARNED_NO_TRACE and STATE.settings.enabled:
             # As MLflow: a silent no-op hid sessions and users that were never recorded.
             _WARNED_NO_TRACE.append(True)

@@ -19,7 +19,7 @@ from opentelemetry import trace as trace_api
 
 from .errors import log_internal_error
 from .provider import START_HOOKS
-from .spans import merge_trace_attributes, set_trace_attributes, trace_attributes
+from .spans import check_mappings, merge_trace_attributes, set_trace_attributes, trace_attributes
 
 __all__ = ["propagate_attributes"]
 
@@ -45,9 +45,7 @@ def propagate_attributes(
 ) -> Iterator[None]:
     """Every trace made in this block gets ``session_id``, ``user_id``, ``tags`` and
     ``metadata``. Tags and metadata must be mappings (``TypeError`` otherwise)."""
-    for name, value in (("tags", tags), ("metadata", metadata)):
-        if value is not None and not isinstance(value, Mapping):
-            raise TypeError(f"{name} must be a mapping, got {type(value).__name__}")
+    check_mappings(tags, metadata)
     token = None
     try:
         values = trace_attributes(tags, session_id, user_id, metadata)

@@ -24,7 +24,8 @@ def _int(value: Any) -> int | None:
 @dataclass(frozen=True)
 class SpanEvent:
     name: str
-    timestamp_ns: int
+    # Left out (MLflow's SpanEvent("retrieved", attributes={...})): the time it is added.
+    timestamp_ns: int = 0
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
