@@ -141,6 +141,19 @@ def _pipeline() -> _Pipeline | None:
     return pipeline
 
 
+# What makes a span what it is (its type, inputs and outputs; a model call's model and
+# tokens, which price it): kept when a span has more attributes than the limit.
+_KEPT = ("spanwise.", "gen_ai.")
+
+
+def _evict(attributes: dict[str, Any]) -> None:
+    """Drop one attribute of a full span: the oldest, as OTel does, but the oldest of the
+    application's own first — OTel's rule dropped the span type, set first, from a span
+    given ~130 attributes (a TOOL read UNKNOWN, an LLM call went unpriced)."""
+    victim = next((k for k in attributes if not k.startswith(_KEPT)), None)
+    del attributes[next(iter(attributes)) if victim is None else victim]
+
+
 def start_client_span(name: str, attributes: dict[str, Any]) -> trace_api.Span:
     """A CLIENT span (a model call); see `start_lean_span`."""
     return start_lean_span(name, attributes, _CLIENT)
@@ -289,7 +302,7 @@ class LeanSpan(trace_api.Span):
         self.start_time = time_ns()
         limit = pipeline.limits.max_span_attributes
         while len(self._attributes) > limit:
-            del self._attributes[next(iter(self._attributes))]
+            _evict(self._attributes)
             self.dropped_attributes += 1
 
     # -- ReadableSpan, for the exporter ----------------------------------------------
@@ -332,7 +345,7 @@ class LeanSpan(trace_api.Span):
             del attributes[key]  # as BoundedAttributes: a re-set key moves last
         else:
             if len(attributes) >= self._pipeline.limits.max_span_attributes:
-                del attributes[next(iter(attributes))]
+                _evict(attributes)
                 self.dropped_attributes += 1
         attributes[key] = value
 
