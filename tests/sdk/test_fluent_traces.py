@@ -49,3 +49,17 @@ def test_get_trace_given_something_else_than_an_id_says_so(sdk):
         spanwise.get_trace(trace.info)
     with pytest.raises(TypeError, match="trace_id must be a str, got Trace"):
         spanwise.Client().get_trace(trace)
+
+
+def test_mlflows_session_and_user_metadata_keys_name_them(sdk, fetch_trace):
+    # MLflow 3 records a trace's session and user as these metadata keys
+    with spanwise.start_span("chat"):
+        spanwise.update_current_trace(
+            metadata={"mlflow.trace.session": "s-1", "mlflow.trace.user": "u-1", "k": "v"}
+        )
+    info = fetch_trace(spanwise.get_last_active_trace_id()).info
+    assert (info.session_id, info.user_id) == ("s-1", "u-1")
+    assert info.metadata["k"] == "v" and info.metadata["mlflow.trace.session"] == "s-1"
+    with spanwise.start_span("chat"):  # named ones win
+        spanwise.update_current_trace(session_id="mine", metadata={"mlflow.trace.session": "s-2"})
+    assert fetch_trace(spanwise.get_last_active_trace_id()).info.session_id == "mine"

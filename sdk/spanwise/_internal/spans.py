@@ -293,6 +293,9 @@ def get_last_active_trace_id() -> str | None:
     return trace_api.format_trace_id(LAST_TRACE[0]) if LAST_TRACE[0] else None
 
 
+_MLFLOW_SESSION, _MLFLOW_USER = "mlflow.trace.session", "mlflow.trace.user"
+
+
 def trace_attributes(
     tags: Mapping[str, Any] | None = None,
     session_id: str | None = None,
@@ -300,8 +303,14 @@ def trace_attributes(
     metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """The span attributes that carry trace-level information (one per key, so that
-    several spans' values merge)."""
+    several spans' values merge). MLflow's session and user metadata keys
+    (``mlflow.trace.session``, ``mlflow.trace.user``) name them too, as in MLflow."""
     out: dict[str, Any] = {}
+    if metadata:
+        if session_id is None:
+            session_id = metadata.get(_MLFLOW_SESSION)
+        if user_id is None:
+            user_id = metadata.get(_MLFLOW_USER)
     if session_id is not None:
         out[attrs.SESSION_ID] = str(session_id)
     if user_id is not None:
