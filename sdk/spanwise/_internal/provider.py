@@ -303,6 +303,9 @@ def _setup(settings: Settings) -> None:
     STATE.tracer = STATE.enabled_tracer = provider.get_tracer(TRACER_NAME)
     STATE.own = (STATE.tracer, processor, root) if root is not None else None
     atexit.register(_shutdown_at_exit)
+    from . import child_exit
+
+    child_exit.register(_shutdown_at_exit)  # forked multiprocessing children skip atexit
 
 
 def reconfigure(settings: Settings) -> None:

@@ -106,6 +106,9 @@ class RunEventSender:
             if not _EXIT_REGISTERED:  # atexit hooks survive fork(): once per program
                 _EXIT_REGISTERED.append(True)
                 atexit.register(self._at_exit)
+                from .. import child_exit
+
+                child_exit.register(self._at_exit)  # forked multiprocessing children
 
     def after_fork_in_child(self) -> None:
         """The child of ``os.fork()`` gets no thread and a gRPC channel it must not reuse:
