@@ -65,6 +65,19 @@ class Settings:
         return f"{scheme}://{host}:4318"
 
 
+PROJECT_HEADER = "x-spanwise-project"
+
+
+def project_metadata(project: str) -> tuple[str, str | bytes]:
+    """The project as a gRPC metadata entry. gRPC refuses a whole call whose plain
+    metadata value is not printable ASCII ("Invalid metadata": every span and run event
+    of a project named "проект" failed), so other names go as UTF-8 under the binary
+    ``-bin`` key, which the collector reads first."""
+    if all(" " <= char <= "~" for char in project):
+        return (PROJECT_HEADER, project)
+    return (f"{PROJECT_HEADER}-bin", project.encode("utf-8", "replace"))
+
+
 def _env_ratio(name: str, default: float) -> float:
     """A ratio in [0, 1] from ``name``; unset: ``default``; malformed or out of range:
     ``default`` and a warning (e.g. ``10`` meant as 10%; OTel's sampler refuses it)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import trace as trace_api
 
 from . import attributes as attrs
-from .config import Settings, from_environment
+from .config import Settings, from_environment, project_metadata
 from .errors import log_internal_error
 from .export import COUNTERS, ExportQueue, SpanStats
 from .export import stats as _stats
@@ -80,7 +80,7 @@ def sampled(trace_id: int, rate: float) -> bool:
 def _build_exporter(settings: Settings) -> Any:
     from .exporter import SpanwiseSpanExporter
 
-    headers = [("x-spanwise-project", settings.project)]
+    headers: list[tuple[str, Any]] = [project_metadata(settings.project)]
     if settings.api_key:
         headers.append(("authorization", f"Bearer {settings.api_key}"))
     headers.extend(settings.extra_headers)

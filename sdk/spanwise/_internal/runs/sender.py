@@ -20,6 +20,7 @@ import threading
 import time
 from typing import Any
 
+from ..config import project_metadata
 from ..provider import STATE, exit_time_left
 from ..text import replace_lone_surrogates
 
@@ -242,7 +243,7 @@ class RunEventSender:
 
     def _connect(self) -> tuple[Any, list[tuple[str, str]], float]:
         settings = STATE.settings
-        metadata = [("x-spanwise-project", settings.project)]
+        metadata: list[tuple[str, Any]] = [project_metadata(settings.project)]
         if settings.api_key:
             metadata.append(("authorization", f"Bearer {settings.api_key}"))
         metadata.extend(settings.extra_headers)
