@@ -60,11 +60,13 @@ class Collector:
         self._grpc: Any = None
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
+        self._spool_lock: Any = None
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> Collector:
         from .auth import ApiKeys
-        from .pipeline.pipeline import Pipeline
+        from .pipeline.pipeline import Pipeline, default_spool_dir
+        from .pipeline.spool_lock import SpoolLock
         from .store import open_store
         from .store.retention import Retention
 
@@ -79,12 +81,15 @@ class Collector:
             cluster=self.config.cluster,
             retention=retention,
         )
+        spool_dir = self.config.spool_dir or default_spool_dir(self.store)
+        self._spool_lock = SpoolLock(spool_dir)
+        self._spool_lock.acquire()  # before the spool replays what it finds there
         self.stored_traces = self._stored_traces()
         self.pipeline = Pipeline(
             self.store,
             processors=self._processors(),
             stored_traces=self.stored_traces,
-            spool_dir=self.config.spool_dir,
+            spool_dir=spool_dir,
             spool_max_bytes=self.config.spool_max_bytes,
             max_inflight_bytes=self.config.max_inflight_bytes,
             convert_workers=self._convert_workers(),
@@ -234,6 +239,8 @@ class Collector:
                 self._http_thread.join(grace + 1)
         if self.pipeline is not None:
             self.pipeline.close()
+        if self._spool_lock is not None:
+            self._spool_lock.release()
         if self.store is not None:
             self.store.close()
 
