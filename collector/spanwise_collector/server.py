@@ -175,10 +175,8 @@ class Collector:
         except RuntimeError:  # grpcio >= 1.60 raises; older versions return 0
             port = 0
         if port == 0:
-            raise OSError(
-                f"cannot listen for OTLP/gRPC on {address} (in use by another process, such "
-                "as another `spanwise collector`?); pick a free port with --grpc-port"
-            )
+            raise OSError(f"cannot listen for OTLP/gRPC on {address}: "
+                          f"{_bind_error(self.config.host, self.config.grpc_port, '--grpc-port')}")  # fmt: skip
         self.grpc_port = port
         self._grpc.start()
 
@@ -255,6 +253,31 @@ class Collector:
     @property
     def http_url(self) -> str:
         return f"http://{self.config.host}:{self.http_port}"
+
+
+def _bind_error(host: str, port: int, option: str) -> str:
+    """Why gRPC could not listen on ``host:port`` (it only logs the reason), found by
+    binding a plain socket: a --host that does not resolve or is not this machine's
+    address read as a taken port before."""
+    import errno
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"--host {host!r} does not resolve ({exc.strerror}); pass an address of this machine"
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC does
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    break
+                return f"{exc.strerror}; pass an address of this machine with --host"
+    return (
+        "the port is in use by another process (another `spanwise collector`?); "
+        f"pick a free port with {option}"
+    )
 
 
 def _run_service(server: Any, collector: Collector) -> None:
