@@ -130,6 +130,33 @@ def endpoint_error(endpoint: str) -> str | None:
     return None
 
 
+COMPRESSIONS = ("gzip", "deflate", "none")
+_WARNED_COMPRESSION: set[str] = set()
+
+
+def env_compression() -> str:
+    """The export's gRPC compression from ``OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`` /
+    ``OTEL_EXPORTER_OTLP_COMPRESSION``: gzip, deflate or none (the default). Read here,
+    not by OTel's exporter, which raises on anything but gzip, even the spec's "none",
+    and that turned all tracing off; another value is ignored with one warning."""
+    for name in ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        if raw.lower() in COMPRESSIONS:
+            return raw.lower()
+        if raw not in _WARNED_COMPRESSION:
+            _WARNED_COMPRESSION.add(raw)
+            import logging
+
+            logging.getLogger("spanwise").warning(
+                "spanwise: ignoring %s=%r (expected gzip, deflate or none); sending spans "
+                "uncompressed", name, raw,
+            )  # fmt: skip
+        return "none"
+    return "none"
+
+
 def _env_endpoint() -> str:
     raw = os.environ.get("SPANWISE_ENDPOINT", "").strip()
     if not raw:

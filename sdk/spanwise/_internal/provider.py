@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import trace as trace_api
 
 from . import attributes as attrs
-from .config import Settings, from_environment, project_metadata
+from .config import Settings, env_compression, from_environment, project_metadata
 from .errors import log_internal_error
 from .export import COUNTERS, ExportQueue, SpanStats
 from .export import stats as _stats
@@ -89,6 +89,15 @@ def _build_exporter(settings: Settings) -> Any:
         insecure=settings.insecure,
         headers=tuple(headers),
         timeout=settings.export_timeout_ms / 1000,
+        compression=_grpc_compression(env_compression()),
+    )
+
+
+def _grpc_compression(name: str) -> Any:
+    from grpc import Compression
+
+    return {"gzip": Compression.Gzip, "deflate": Compression.Deflate}.get(
+        name, Compression.NoCompression
     )
 
 
