@@ -157,6 +157,29 @@ def env_compression() -> str:
     return "none"
 
 
+def api_key_error(key: str) -> str | None:
+    """Why ``key`` cannot go in a header (gRPC and HTTP take printable ASCII only;
+    with one such character every export failed with 'Invalid metadata'), or ``None``."""
+    bad = next((i for i, char in enumerate(key) if not " " <= char <= "~"), None)
+    if bad is None:
+        return None
+    return f"character {bad + 1} is not printable ASCII, which a header cannot carry"  # not echoed
+
+
+def _env_api_key() -> str | None:
+    # Stripped: a key read from a file or a secret often ends with a newline.
+    raw = os.environ.get("SPANWISE_API_KEY", "").strip()
+    error = api_key_error(raw)
+    if error:
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring SPANWISE_API_KEY (%s); sending no API key", error
+        )
+        return None
+    return raw or None
+
+
 def _env_endpoint() -> str:
     raw = os.environ.get("SPANWISE_ENDPOINT", "").strip()
     if not raw:
@@ -184,7 +207,7 @@ def from_environment() -> Settings:
         schedule_delay_ms=_env_int("OTEL_BSP_SCHEDULE_DELAY", d.schedule_delay_ms, 0),
         export_timeout_ms=_env_int("OTEL_BSP_EXPORT_TIMEOUT", d.export_timeout_ms, 1),
         endpoint=_env_endpoint(),
-        api_key=os.environ.get("SPANWISE_API_KEY") or None,
+        api_key=_env_api_key(),
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
         service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
         sample_rate=_env_ratio("SPANWISE_SAMPLE_RATE", 1.0),
@@ -202,6 +225,12 @@ def updated(settings: Settings, **changes: Any) -> Settings:
         changes["sample_rate"] = rate
     if "redact" in changes and not callable(changes["redact"]):
         raise TypeError("redact must be a callable taking the captured value and returning it")
+    if "api_key" in changes:
+        key = str(changes["api_key"]).strip()
+        error = api_key_error(key)
+        if error:
+            raise ValueError(f"api_key cannot be sent: {error}")
+        changes["api_key"] = key or None
     if "endpoint" in changes:
         endpoint = str(changes["endpoint"]).strip()
         error = "it is empty" if not endpoint else endpoint_error(endpoint)
