@@ -68,7 +68,8 @@ from .options import cluster_option, retention_from_options, retention_options
     default=None,
     envvar="SPANWISE_SPOOL_DIR",
     help="Where acknowledged batches wait until they are in the store (fsynced before each "
-    "reply; replayed after a crash or an outage) [default: <store>/spanwise-spool].",
+    "reply; replayed after a crash or an outage); one collector each [default: "
+    "<store dir>/spanwise-spool; with a ClickHouse server ./spanwise-spool/HOST_PORT_DB].",
 )
 @click.option(
     "--spool-max-bytes",
