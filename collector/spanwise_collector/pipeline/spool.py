@@ -45,7 +45,9 @@ class Spool:
             tmp.unlink(missing_ok=True)  # half-written by a crash: never acknowledged
         self._files = sorted(self.directory.glob(f"*{SUFFIX}"))
         self._bytes = sum(f.stat().st_size for f in self._files)
-        last = int(self._files[-1].stem) if self._files else 0
+        # Files named otherwise (a set-aside batch moved back under another name) are
+        # replayed too; only the spool's own numbers go on counting.
+        last = max((int(f.stem) for f in self._files if f.stem.isdigit()), default=0)
         self._seq = itertools.count(last + 1)
         self._held: set[Path] = set()  # in the writer's memory, not to be replayed
 
