@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 SUFFIX = ".arrow"
+REJECTED = "rejected"  # batches set aside: kept, never replayed, never deleted
 
 
 class SpoolFull(RuntimeError):
@@ -46,8 +47,11 @@ class Spool:
         self._files = sorted(self.directory.glob(f"*{SUFFIX}"))
         self._bytes = sum(f.stat().st_size for f in self._files)
         # Files named otherwise (a set-aside batch moved back under another name) are
-        # replayed too; only the spool's own numbers go on counting.
-        last = max((int(f.stem) for f in self._files if f.stem.isdigit()), default=0)
+        # replayed too; only the spool's own numbers go on counting, past the set-aside
+        # ones too: restarting at 1 over an empty spool, the next batch set aside took
+        # the name of an earlier one in rejected/ and replaced it.
+        numbered = [*self._files, *(self.directory / REJECTED).glob(f"*{SUFFIX}")]
+        last = max((int(f.stem) for f in numbered if f.stem.isdigit()), default=0)
         self._seq = itertools.count(last + 1)
         self._held: set[Path] = set()  # in the writer's memory, not to be replayed
 
@@ -118,11 +122,15 @@ class Spool:
 
     def reject(self, path: Path) -> Path:
         """The store refuses this batch for good: keep it aside, never replay it."""
-        rejected = self.directory / "rejected"
+        rejected = self.directory / REJECTED
         rejected.mkdir(exist_ok=True)
         with self._lock:
             size = path.stat().st_size
             target = rejected / path.name
+            for n in itertools.count(1):  # never over a batch set aside before
+                if not target.exists():
+                    break
+                target = rejected / f"{path.stem}-{n}{SUFFIX}"
             os.replace(path, target)
             self._files.remove(path)
             self._held.discard(path)
