@@ -74,10 +74,14 @@ class Spool:
             writer.write_table(table)
         data = sink.getvalue()
         with self._lock:
-            if self._bytes + data.size > self.max_bytes:
+            # One batch is always taken into an empty spool (as the in-flight limit does):
+            # a request bigger than --spool-max-bytes was refused at every retry, with the
+            # store up. The store is not named as down: held batches count too.
+            if self._files and self._bytes + data.size > self.max_bytes:
                 raise SpoolFull(
-                    f"the store is unavailable and the spool at {self.directory} is full "
-                    f"({self._bytes} of {self.max_bytes} bytes); retry later"
+                    f"the spool at {self.directory} is full ({self._bytes} of "
+                    f"{self.max_bytes} bytes of acknowledged batches not yet in the store, "
+                    f"this one {data.size}); retry later"
                 )
             path = self.directory / f"{next(self._seq):020d}{SUFFIX}"
             tmp = path.with_suffix(".tmp")
