@@ -169,7 +169,7 @@ class Collector:
         otlp_grpc.add_to_server(self._grpc, self.pipeline)
         for register in GRPC_SERVICES:
             register(self._grpc, self)
-        address = f"{self.config.host}:{self.config.grpc_port}"
+        address = f"{self._host}:{self.config.grpc_port}"
         try:
             port = self._grpc.add_insecure_port(address)
         except RuntimeError:  # grpcio >= 1.60 raises; older versions return 0
@@ -196,7 +196,7 @@ class Collector:
         except OSError as exc:
             sock.close()
             raise OSError(
-                f"cannot listen for HTTP on {self.config.host}:{self.config.http_port}: {exc}; "
+                f"cannot listen for HTTP on {self._host}:{self.config.http_port}: {exc}; "
                 "pick a free port with --http-port"
             ) from exc
         self.http_port = sock.getsockname()[1]
@@ -247,12 +247,19 @@ class Collector:
             self._grpc.wait_for_termination()
 
     @property
+    def _host(self) -> str:
+        """The host as it goes before ``:port``: an IPv6 address in brackets (gRPC read
+        ``::1:4317`` as another address and port 443, and URLs need them)."""
+        host = self.config.host
+        return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+    @property
     def grpc_endpoint(self) -> str:
-        return f"http://{self.config.host}:{self.grpc_port}"
+        return f"http://{self._host}:{self.grpc_port}"
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.config.host}:{self.http_port}"
+        return f"http://{self._host}:{self.http_port}"
 
 
 def _bind_error(host: str, port: int, option: str) -> str:
@@ -272,12 +279,12 @@ def _bind_error(host: str, port: int, option: str) -> str:
                 sock.bind(address)
             except OSError as exc:
                 if exc.errno == errno.EADDRINUSE:
-                    break
+                    return (
+                        "the port is in use by another process (another `spanwise "
+                        f"collector`?); pick a free port with {option}"
+                    )
                 return f"{exc.strerror}; pass an address of this machine with --host"
-    return (
-        "the port is in use by another process (another `spanwise collector`?); "
-        f"pick a free port with {option}"
-    )
+    return "gRPC refused the address (its log line above says why)"
 
 
 def _run_service(server: Any, collector: Collector) -> None:

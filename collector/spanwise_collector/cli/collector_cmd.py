@@ -131,7 +131,7 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     click.echo(f"grpc={server.grpc_port} http={server.http_port}", nl=True)
     sys.stdout.flush()
     click.echo(f"spanwise collector: store {server.store.location.describe()}, OTLP/gRPC "
-               f"{host}:{server.grpc_port}, HTTP {server.http_url} (UI: {server.http_url}/ui)",
+               f"{server.grpc_endpoint.removeprefix('http://')}, HTTP {server.http_url} (UI: {server.http_url}/ui)",
                err=True)  # fmt: skip
     stopping = threading.Event()
 
