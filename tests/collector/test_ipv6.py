@@ -68,3 +68,23 @@ def test_collector_listens_on_an_ipv6_address(collector_v6):
         assert reply.status == 200
     with urllib.request.urlopen(f"{http}/api/v1/traces/{trace_id.hex()}", timeout=30) as reply:
         assert json.loads(reply.read())["info"]["span_count"] == 2
+
+
+def test_sdk_exports_to_an_ipv6_endpoint(collector_v6):
+    """SPANWISE_ENDPOINT=http://[::1]:PORT lost its brackets on the way to gRPC
+    ("::1:PORT", read as another address and port 443): every export failed."""
+    import spanwise
+
+    grpc_endpoint, http = collector_v6
+    script = (
+        "import spanwise\n"
+        "with spanwise.start_span('over ipv6') as span:\n"
+        "    print(span.trace_id)\n"
+        "assert spanwise.flush(30) and spanwise.stats().exported == 1, spanwise.stats()\n"
+    )
+    env = source_env({"SPANWISE_ENDPOINT": grpc_endpoint})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert spanwise.Client(http).get_trace(done.stdout.strip()) is not None

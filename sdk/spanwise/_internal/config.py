@@ -48,7 +48,10 @@ class Settings:
     def grpc_target(self) -> str:
         """``host:port`` for the gRPC channel."""
         parts = urlsplit(self.endpoint if "://" in self.endpoint else f"http://{self.endpoint}")
-        return f"{parts.hostname or 'localhost'}:{parts.port or 4317}"
+        host = parts.hostname or "localhost"
+        if ":" in host:  # IPv6: bracketed, or gRPC reads "::1:4317" as another address
+            host = f"[{host}]"
+        return f"{host}:{parts.port or 4317}"
 
     @property
     def insecure(self) -> bool:
