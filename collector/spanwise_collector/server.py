@@ -60,11 +60,13 @@ class Collector:
         self._grpc: Any = None
         self._http: Any = None
         self._http_thread: threading.Thread | None = None
+        self._spool_lock: Any = None
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> Collector:
         from .auth import ApiKeys
-        from .pipeline.pipeline import Pipeline
+        from .pipeline.pipeline import Pipeline, default_spool_dir
+        from .pipeline.spool_lock import SpoolLock
         from .store import open_store
         from .store.retention import Retention
 
@@ -79,12 +81,15 @@ class Collector:
             cluster=self.config.cluster,
             retention=retention,
         )
+        spool_dir = self.config.spool_dir or default_spool_dir(self.store)
+        self._spool_lock = SpoolLock(spool_dir)
+        self._spool_lock.acquire()  # before the spool replays what it finds there
         self.stored_traces = self._stored_traces()
         self.pipeline = Pipeline(
             self.store,
             processors=self._processors(),
             stored_traces=self.stored_traces,
-            spool_dir=self.config.spool_dir,
+            spool_dir=spool_dir,
             spool_max_bytes=self.config.spool_max_bytes,
             max_inflight_bytes=self.config.max_inflight_bytes,
             convert_workers=self._convert_workers(),
@@ -164,16 +169,14 @@ class Collector:
         otlp_grpc.add_to_server(self._grpc, self.pipeline)
         for register in GRPC_SERVICES:
             register(self._grpc, self)
-        address = f"{self.config.host}:{self.config.grpc_port}"
+        address = f"{self._host}:{self.config.grpc_port}"
         try:
             port = self._grpc.add_insecure_port(address)
         except RuntimeError:  # grpcio >= 1.60 raises; older versions return 0
             port = 0
         if port == 0:
-            raise OSError(
-                f"cannot listen for OTLP/gRPC on {address} (in use by another process, such "
-                "as another `spanwise collector`?); pick a free port with --grpc-port"
-            )
+            raise OSError(f"cannot listen for OTLP/gRPC on {address}: "
+                          f"{_bind_error(self.config.host, self.config.grpc_port, '--grpc-port')}")  # fmt: skip
         self.grpc_port = port
         self._grpc.start()
 
@@ -193,7 +196,7 @@ class Collector:
         except OSError as exc:
             sock.close()
             raise OSError(
-                f"cannot listen for HTTP on {self.config.host}:{self.config.http_port}: {exc}; "
+                f"cannot listen for HTTP on {self._host}:{self.config.http_port}: {exc}; "
                 "pick a free port with --http-port"
             ) from exc
         self.http_port = sock.getsockname()[1]
@@ -234,6 +237,8 @@ class Collector:
                 self._http_thread.join(grace + 1)
         if self.pipeline is not None:
             self.pipeline.close()
+        if self._spool_lock is not None:
+            self._spool_lock.release()
         if self.store is not None:
             self.store.close()
 
@@ -242,12 +247,44 @@ class Collector:
             self._grpc.wait_for_termination()
 
     @property
+    def _host(self) -> str:
+        """The host as it goes before ``:port``: an IPv6 address in brackets (gRPC read
+        ``::1:4317`` as another address and port 443, and URLs need them)."""
+        host = self.config.host
+        return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+    @property
     def grpc_endpoint(self) -> str:
-        return f"http://{self.config.host}:{self.grpc_port}"
+        return f"http://{self._host}:{self.grpc_port}"
 
     @property
     def http_url(self) -> str:
-        return f"http://{self.config.host}:{self.http_port}"
+        return f"http://{self._host}:{self.http_port}"
+
+
+def _bind_error(host: str, port: int, option: str) -> str:
+    """Why gRPC could not listen on ``host:port`` (it only logs the reason), found by
+    binding a plain socket: a --host that does not resolve or is not this machine's
+    address read as a taken port before."""
+    import errno
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"--host {host!r} does not resolve ({exc.strerror}); pass an address of this machine"
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC does
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return (
+                        "the port is in use by another process (another `spanwise "
+                        f"collector`?); pick a free port with {option}"
+                    )
+                return f"{exc.strerror}; pass an address of this machine with --host"
+    return "gRPC refused the address (its log line above says why)"
 
 
 def _run_service(server: Any, collector: Collector) -> None:

@@ -153,6 +153,22 @@ def test_collector_says_which_port_is_taken(tmp_path, option):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("host", "reason"),
+    [
+        ("192.0.2.1", "Cannot assign requested address"),
+        ("no-such-host.invalid", "does not resolve"),
+    ],
+)
+def test_collector_says_when_host_is_not_this_machines(tmp_path, host, reason):
+    """A --host the machine cannot listen on was reported as a taken --grpc-port."""
+    result = run_cli("collector", "--store", str(tmp_path / "db"), "--host", host,
+                     "--grpc-port", "0", "--http-port", "0", timeout=60)  # fmt: skip
+    assert result.returncode == 2
+    assert reason in result.stderr and "--host" in result.stderr, result.stderr
+    assert "in use" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_demo_prints_trace_trees():
     result = run_cli("demo", "--runs", "1", timeout=300)
     assert result.returncode == 0, result.stderr

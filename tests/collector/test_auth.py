@@ -102,3 +102,39 @@ def test_a_short_key_is_refused_at_start(tmp_path):
     result = run_cli("collector", "--store", str(tmp_path / "data"), "--grpc-port", "0",
                      "--http-port", "0", "--api-key", "short")  # fmt: skip
     assert result.returncode == 2 and "at least 16 characters" in result.stderr
+
+
+def test_a_key_read_with_its_newline_still_works(locked):
+    """A key read from a file or a secret often ends with a newline: gRPC refused the
+    header (every span failed with 'Invalid metadata') and the CLI could not send it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, spanwise\n"
+        "spanwise.configure(endpoint=sys.argv[1], project='auth')\n"
+        "with spanwise.start_span('newline-key') as span:\n"
+        "    print(span.trace_id)\n"
+        "assert spanwise.flush(30) and spanwise.stats().failed == 0, spanwise.stats()\n"
+    )
+    env = source_env({"SPANWISE_API_KEY": KEY + "\n"})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    sent = subprocess.run([sys.executable, "-c", script, locked.grpc_endpoint],
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "spanwise_collector", "traces", "list", "--url", locked.http_url,
+         "--json"], capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert sent.stdout.strip() in listed.stdout
+
+
+def test_configure_refuses_a_key_no_header_can_carry():
+    import spanwise
+    from spanwise._internal.provider import STATE
+
+    before = STATE.settings
+    with pytest.raises(ValueError, match="api_key cannot be sent: character 1 is not printable"):
+        spanwise.configure(api_key="ключ-0123456789abcdef")
+    assert STATE.settings == before  # changes nothing

@@ -135,10 +135,13 @@ def _request(trace_id: bytes, name: str, project: str | None = None):
     )
 
 
-def _post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
-    req = urllib.request.Request(
-        url, data=body, method="POST", headers={"content-type": content_type}
-    )
+def _post(
+    url: str, body: bytes, content_type: str, encoding: str | None = None
+) -> tuple[int, bytes]:
+    headers = {"content-type": content_type}
+    if encoding:
+        headers["content-encoding"] = encoding
+    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, resp.read()
@@ -161,6 +164,37 @@ def test_otlp_http_protobuf(collector, client):
     assert span.attributes["count"] == "3"
     assert span.end_time_ns - span.start_time_ns == 250_000_000
     assert trace.info.project == "proj-a"
+
+
+@pytest.mark.parametrize("compression", ["gzip", "deflate"])
+def test_otlp_http_exporter_compressions(collector, client, compression):
+    """The stock OTLP/HTTP exporter's compressions: deflate bodies were read as protobuf
+    and refused as corrupt (400), so such an app lost every span."""
+    http = pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HTTPSpanExporter,
+    )
+
+    exporter = HTTPSpanExporter(endpoint=f"{collector.http_url}/v1/traces",
+                                compression=http.Compression(compression))  # fmt: skip
+    provider = TracerProvider(resource=Resource.create({"service.name": "otlp-http"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("plain").start_as_current_span(f"sent-{compression}") as span:
+        trace_id = format_trace_id(span.get_span_context().trace_id)
+    provider.shutdown()
+    trace = client.get_trace(trace_id)
+    assert trace is not None and trace.data.spans[0].name == f"sent-{compression}"
+
+
+def test_otlp_http_unknown_content_encoding_is_415(collector, client):
+    """An encoding the collector cannot undo is refused by name: read as protobuf, a
+    compressed body could parse as an empty request and be acknowledged, then lost."""
+    trace_id = os.urandom(16)
+    body = _request(trace_id, "zstd").SerializeToString()
+    status, reply = _post(f"{collector.http_url}/v1/traces", body, "application/x-protobuf",
+                          encoding="zstd")  # fmt: skip
+    assert status == 415 and "zstd" in json.loads(reply)["message"]
+    assert client.get_trace(trace_id.hex()) is None
 
 
 def test_otlp_http_json_with_hex_ids(collector, client):

@@ -93,7 +93,11 @@ def otlp_json(trace_id: str, project: str) -> bytes:
 
 def test_two_collectors_start_at_once_and_serve_each_others_spans(database_url, tmp_path):
     args = ["--cluster", CLUSTER] if CLUSTER else []
-    collectors = [CollectorProcess(database_url, *args, "--retention-days", "7") for _ in range(2)]
+    # One spool each: on one machine they would share the default ./spanwise-spool/<store>,
+    # which the second collector refuses (pipeline/spool_lock.py).
+    collectors = [CollectorProcess(database_url, *args, "--retention-days", "7",
+                                   "--spool-dir", str(tmp_path / f"spool-{i}"))
+                  for i in range(2)]  # fmt: skip
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda c: c.start(), collectors))
     try:

@@ -9,6 +9,7 @@ from spanwise_collector.pipeline.pipeline import Pipeline
 
 from tests.reliability._otlp import new_trace_id, trace_request
 from tests.support.embedded import scratch_store
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -54,5 +55,29 @@ def test_damaged_spool_file_is_set_aside(store, tmp_path):
         assert _count(store, trace_id) == 4  # not blocked behind the damaged file
         assert (spool / "rejected" / f"{1:020d}.arrow").read_bytes() == b"not an arrow stream"
         assert len(pipeline.spool) == 0
+    finally:
+        pipeline.close()
+
+
+def test_spool_files_named_otherwise_are_replayed(store, tmp_path):
+    """A set-aside batch moved back under another name (as reliability.md suggests, say
+    with a note in it) stopped the collector from starting: "invalid literal for int()"."""
+    import pyarrow as pa
+    from spanwise_collector.pipeline.convert import convert
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    moved_back = new_trace_id()
+    table = convert(trace_request(moved_back, 3)).to_arrow()
+    with pa.OSFile(str(spool / "retry-after-fix.arrow"), "wb") as sink, \
+            pa.ipc.new_stream(sink, table.schema) as writer:  # fmt: skip
+        writer.write_table(table)
+    pipeline = Pipeline(store, spool_dir=spool, retry_interval=0.05)
+    try:
+        fresh = new_trace_id()
+        pipeline.consume(trace_request(fresh, 2))
+        assert pipeline.sync(timeout=30)
+        assert wait_for(lambda: len(pipeline.spool) == 0)
+        assert (_count(store, moved_back), _count(store, fresh)) == (3, 2)
     finally:
         pipeline.close()

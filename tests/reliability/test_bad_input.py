@@ -79,6 +79,23 @@ def test_one_bad_span_rejects_the_whole_request_and_stores_nothing(collector, cl
     assert client.get_trace(good.hex()) is None
 
 
+def test_a_link_with_a_bad_id_rejects_the_request(collector, client):
+    """A link's ids of the wrong length were cut or kept as they came and stored."""
+    good = new_trace_id()
+    request = trace_request(good, 2)
+    span = request.resource_spans[0].scope_spans[0].spans[1]
+    span.links.append(trace_pb2.Span.Link(trace_id=b"abc", span_id=os.urandom(8)))
+    export, channel = stub(collector.grpc_target)
+    try:
+        with pytest.raises(grpc.RpcError) as err:
+            export.Export(request, timeout=30)
+    finally:
+        channel.close()
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "link's trace_id must be 16 bytes" in err.value.details()
+    assert client.get_trace(good.hex()) is None
+
+
 def test_oversized_requests_are_refused_naming_the_limit(collector):
     payload = b"\x0a" + b"\xff" * 4 + b"\x7f" + b"x" * (GRPC_LIMIT + 10)
     with pytest.raises(grpc.RpcError) as err:

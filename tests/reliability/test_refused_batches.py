@@ -152,3 +152,18 @@ def test_too_many_parts_keeps_batches_until_merges_catch_up(store, tmp_path, cap
         assert pipeline.stats["rejected"] == 0 and not (spool / "rejected").exists()
     finally:
         pipeline.close()
+
+
+def test_batches_set_aside_across_restarts_are_all_kept(store, tmp_path):
+    """A restarted collector numbered its spool from 1 again: the first batch it set aside
+    replaced the one an earlier run had set aside under that name ("never deleted")."""
+    spool = tmp_path / "spool"
+    first_bad, second_bad = new_trace_id(), new_trace_id()
+    for bad in (first_bad, second_bad):  # two runs of a collector on one spool
+        pipeline = Pipeline(store, processors=[BreakEvents()], spool_dir=spool)
+        try:
+            pipeline.consume(broken_request(bad))
+            assert pipeline.sync(timeout=30)
+        finally:
+            pipeline.close()
+    assert _rejected_traces(spool) == [{first_bad.hex()}, {second_bad.hex()}]

@@ -117,3 +117,34 @@ def test_exit_with_runs_and_spans_waits_at_most_shutdown_timeout():
     assert proc.returncode == 0, proc.stderr
     assert exit_seconds < 4, (exit_seconds, proc.stderr)
     assert "not every run event reached the collector before exit" in proc.stderr
+
+
+SHORT_SCRIPT_CHILD = """
+import logging, sys
+import spanwise
+
+logging.basicConfig(level=logging.WARNING)
+spanwise.configure(endpoint=sys.argv[1], shutdown_timeout_ms=1_000)
+
+@spanwise.trace
+def work(i):
+    return i
+
+for i in range(3):
+    work(i)
+"""
+
+
+def test_spans_given_up_at_exit_are_reported():
+    """A short script with the collector down: its first export is still retrying at
+    exit, so nothing had been logged and its spans were dropped without a word."""
+    port = free_port()  # nothing listens
+    env = source_env()
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", SHORT_SCRIPT_CHILD, f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"3 span(s) not delivered to 127.0.0.1:{port}" in proc.stderr, proc.stderr
+    assert "Connection refused" in proc.stderr  # says why

@@ -152,3 +152,16 @@ def test_in_flight_byte_limit_refuses_with_retryable_code(store, tmp_path):
         gate.open.set()
         receiver.close()
         pipeline.close()
+
+
+def test_a_request_bigger_than_the_spool_limit_goes_into_an_empty_spool(store, tmp_path):
+    """With the store up, a request bigger than --spool-max-bytes was refused at every
+    retry, as "the store is unavailable and the spool ... is full"."""
+    pipeline = Pipeline(store, spool_dir=tmp_path / "spool", spool_max_bytes=1_000)
+    try:
+        trace_id = new_trace_id()
+        assert pipeline.consume(trace_request(trace_id, 50)) == 50
+        assert pipeline.sync(timeout=30)
+        assert stored_traces(store)[trace_id.hex()] == 50
+    finally:
+        pipeline.close()

@@ -4,6 +4,7 @@ experiments, idempotent re-delivery of run events, and artifact path safety."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -246,13 +247,37 @@ def test_invalid_events_are_refused_whole(collector, client):
             run_update=runs_pb2.RunUpdate(run_id=run_id, experiment_id="e", status="WHATEVER"),
         ),
         runs_pb2.RunEvent(event_id=5),
+        # a time out of range (ns sent as ms): was UNKNOWN with a traceback, then retried
+        _event(
+            event_id=6,
+            run_update=runs_pb2.RunUpdate(
+                run_id=run_id, experiment_id="e", status="RUNNING", start_time_ms=time.time_ns()
+            ),
+        ),
+        _event(
+            event_id=7,
+            create_experiment=runs_pb2.CreateExperiment(
+                experiment_id="e", name="n", creation_time_ms=-(2**62)
+            ),
+        ),
     ):
         with grpc.insecure_channel(collector.grpc_target) as channel:
             stub = runs_pb2_grpc.RunServiceStub(channel)
             with pytest.raises(grpc.RpcError) as info:
                 stub.LogBatch(runs_pb2.LogBatchRequest(events=[good, bad]), timeout=10)
-        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
     assert client.search_runs(filter_string=f"attributes.run_id = '{run_id}'") == []
+
+
+def test_malformed_run_event_bytes_are_invalid_argument(collector):
+    """gRPC's own deserializer answered INTERNAL "Exception deserializing request!",
+    which senders retry as the collector's fault."""
+    with grpc.insecure_channel(collector.grpc_target) as channel:
+        call = channel.unary_unary("/spanwise.runs.v1.RunService/LogBatch")
+        with pytest.raises(grpc.RpcError) as info:
+            call(b"\x0a\xff\xff\xff\x0fgarbage", timeout=10)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "invalid protobuf" in info.value.details()
 
 
 @pytest.mark.parametrize(

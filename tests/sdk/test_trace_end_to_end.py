@@ -458,6 +458,42 @@ def test_a_bad_sample_rate_variable_warns_and_traces_everything(collector, clien
     assert client.get_trace(done.stdout.strip()) is not None
 
 
+@pytest.mark.parametrize(
+    ("name", "raw", "warned"),
+    [
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "none", False),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "deflate", False),
+        ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip", False),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", True),
+    ],
+)
+def test_otlp_compression_variable_never_turns_tracing_off(collector, client, name, raw, warned):
+    """OTel's gRPC exporter raises on any compression but gzip, even the spec's "none":
+    Spanwise set-up failed, with an 'internal error' traceback, and no span was made."""
+    import subprocess
+    import sys
+
+    from tests.support.collector import source_env
+
+    script = (
+        "import sys, spanwise\n"
+        "spanwise.configure(endpoint=sys.argv[1], project='tests')\n"
+        "with spanwise.start_span('env compression') as span:\n"
+        "    print(span.trace_id)\n"
+        "assert spanwise.flush(30)\n"
+    )
+    env = source_env({name: raw})
+    env.pop("SPANWISE_RAISE_INTERNAL_ERRORS", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script, collector.grpc_endpoint],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr, done.stderr
+    assert (f"ignoring {name}={raw!r}" in done.stderr) is warned, done.stderr
+    assert client.get_trace(done.stdout.strip()) is not None
+
+
 def test_tracing_resumes_after_configure_enabled_false_then_true(sdk, fetch_trace):
     @spanwise.trace
     def f():

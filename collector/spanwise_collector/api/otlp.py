@@ -50,15 +50,37 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _gunzip(body: bytes) -> bytes:
+class _UnknownEncoding(Exception):
+    pass
+
+
+def _inflate(body: bytes, wbits: int) -> bytes:
     """Decompress with the same cap as the body (a small gzip bomb stays small)."""
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    inflater = zlib.decompressobj(wbits)
     out = inflater.decompress(body, MAX_BODY_BYTES + 1)
     if len(out) > MAX_BODY_BYTES or inflater.unconsumed_tail:
         raise _TooLarge
     if not inflater.eof:
-        raise zlib.error("truncated gzip stream")
+        raise zlib.error("truncated stream")
     return out
+
+
+def _decode_content(body: bytes, encoding: str) -> bytes:
+    """The body without its Content-Encoding: gzip, or deflate (which OTel's Python
+    OTLP/HTTP exporter offers: zlib-wrapped, raw deflate accepted too). Any other
+    encoding is refused: read as protobuf, compressed bytes could parse as an empty
+    request and be acknowledged with nothing stored."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding in ("gzip", "x-gzip"):
+        return _inflate(body, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        try:
+            return _inflate(body, zlib.MAX_WBITS)
+        except zlib.error:
+            return _inflate(body, -zlib.MAX_WBITS)
+    raise _UnknownEncoding(encoding)
 
 
 @router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON)")
@@ -70,13 +92,16 @@ async def export_traces(request: Request, pipeline: Pipeline = Depends(get_pipel
     too_large = f"request body over the limit of {MAX_BODY_BYTES} bytes (MAX_BODY_BYTES)"
     try:
         body = await _read_body(request)
-        if request.headers.get("content-encoding", "").lower() == "gzip":
-            try:
-                body = _gunzip(body)
-            except zlib.error:
-                return _reply(content_type, 400, "body is not valid gzip")
+        encoding = request.headers.get("content-encoding", "")
+        try:
+            body = _decode_content(body, encoding)
+        except zlib.error:
+            return _reply(content_type, 400, f"body is not valid {encoding.strip().lower()}")
     except _TooLarge:
         return _reply(content_type, 413, too_large)
+    except _UnknownEncoding as exc:
+        return _reply(content_type, 415, f"unsupported content encoding {str(exc)!r}; "
+                      "use gzip, deflate or none")  # fmt: skip
     try:
         project = request.headers.get(PROJECT_HEADER) or "default"
         from starlette.concurrency import run_in_threadpool

@@ -68,7 +68,8 @@ from .options import cluster_option, retention_from_options, retention_options
     default=None,
     envvar="SPANWISE_SPOOL_DIR",
     help="Where acknowledged batches wait until they are in the store (fsynced before each "
-    "reply; replayed after a crash or an outage) [default: <store>/spanwise-spool].",
+    "reply; replayed after a crash or an outage); one collector each [default: "
+    "<store dir>/spanwise-spool; with a ClickHouse server ./spanwise-spool/HOST_PORT_DB].",
 )
 @click.option(
     "--spool-max-bytes",
@@ -130,7 +131,7 @@ def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_s
     click.echo(f"grpc={server.grpc_port} http={server.http_port}", nl=True)
     sys.stdout.flush()
     click.echo(f"spanwise collector: store {server.store.location.describe()}, OTLP/gRPC "
-               f"{host}:{server.grpc_port}, HTTP {server.http_url} (UI: {server.http_url}/ui)",
+               f"{server.grpc_endpoint.removeprefix('http://')}, HTTP {server.http_url} (UI: {server.http_url}/ui)",
                err=True)  # fmt: skip
     stopping = threading.Event()
 

@@ -185,8 +185,14 @@ def _nested(nested: dict[str, list[Any]], span: Any, lo: int, hi: int, start: in
         [list(attributes_to_dict(e.attributes).items()) for e in events]
     )
     links = span.links[:MAX_LINKS]
-    nested["Links.TraceId"].append([link.trace_id[:16].hex() for link in links])
-    nested["Links.SpanId"].append([link.span_id[:8].hex() for link in links])
+    for link in links:  # as span ids, a bad one refuses the request (it was cut and kept)
+        if len(link.trace_id) not in (0, 16) or len(link.span_id) not in (0, 8):
+            raise InvalidSpans(
+                f"a link's trace_id must be 16 bytes and span_id 8, got "
+                f"{len(link.trace_id)} and {len(link.span_id)} bytes"
+            )
+    nested["Links.TraceId"].append([link.trace_id.hex() for link in links])
+    nested["Links.SpanId"].append([link.span_id.hex() for link in links])
     nested["Links.TraceState"].append([_capped(link.trace_state) for link in links])
     nested["Links.Attributes"].append(
         [list(attributes_to_dict(link.attributes).items()) for link in links]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 SUFFIX = ".arrow"
+REJECTED = "rejected"  # batches set aside: kept, never replayed, never deleted
 
 
 class SpoolFull(RuntimeError):
@@ -45,7 +46,12 @@ class Spool:
             tmp.unlink(missing_ok=True)  # half-written by a crash: never acknowledged
         self._files = sorted(self.directory.glob(f"*{SUFFIX}"))
         self._bytes = sum(f.stat().st_size for f in self._files)
-        last = int(self._files[-1].stem) if self._files else 0
+        # Files named otherwise (a set-aside batch moved back under another name) are
+        # replayed too; only the spool's own numbers go on counting, past the set-aside
+        # ones too: restarting at 1 over an empty spool, the next batch set aside took
+        # the name of an earlier one in rejected/ and replaced it.
+        numbered = [*self._files, *(self.directory / REJECTED).glob(f"*{SUFFIX}")]
+        last = max((int(f.stem) for f in numbered if f.stem.isdigit()), default=0)
         self._seq = itertools.count(last + 1)
         self._held: set[Path] = set()  # in the writer's memory, not to be replayed
 
@@ -68,10 +74,14 @@ class Spool:
             writer.write_table(table)
         data = sink.getvalue()
         with self._lock:
-            if self._bytes + data.size > self.max_bytes:
+            # One batch is always taken into an empty spool (as the in-flight limit does):
+            # a request bigger than --spool-max-bytes was refused at every retry, with the
+            # store up. The store is not named as down: held batches count too.
+            if self._files and self._bytes + data.size > self.max_bytes:
                 raise SpoolFull(
-                    f"the store is unavailable and the spool at {self.directory} is full "
-                    f"({self._bytes} of {self.max_bytes} bytes); retry later"
+                    f"the spool at {self.directory} is full ({self._bytes} of "
+                    f"{self.max_bytes} bytes of acknowledged batches not yet in the store, "
+                    f"this one {data.size}); retry later"
                 )
             path = self.directory / f"{next(self._seq):020d}{SUFFIX}"
             tmp = path.with_suffix(".tmp")
@@ -116,11 +126,15 @@ class Spool:
 
     def reject(self, path: Path) -> Path:
         """The store refuses this batch for good: keep it aside, never replay it."""
-        rejected = self.directory / "rejected"
+        rejected = self.directory / REJECTED
         rejected.mkdir(exist_ok=True)
         with self._lock:
             size = path.stat().st_size
             target = rejected / path.name
+            for n in itertools.count(1):  # never over a batch set aside before
+                if not target.exists():
+                    break
+                target = rejected / f"{path.stem}-{n}{SUFFIX}"
             os.replace(path, target)
             self._files.remove(path)
             self._held.discard(path)

@@ -14,6 +14,7 @@ from .errors import classify
 logger = logging.getLogger("spanwise.collector")
 
 PROJECT_HEADER = "x-spanwise-project"
+PROJECT_BIN_HEADER = f"{PROJECT_HEADER}-bin"
 SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
 RETRY_INFO_KEY = "google.rpc.retryinfo-bin"
 RETRY_AFTER_S = 1.0
@@ -29,10 +30,15 @@ def _retry_info(seconds: float) -> bytes:
 
 
 def project_from_metadata(context: grpc.ServicerContext) -> str:
+    """The sender's project: ``x-spanwise-project``, or its ``-bin`` form (UTF-8 bytes),
+    which the SDK sends for names gRPC refuses as plain metadata (not printable ASCII)."""
+    plain = ""
     for key, value in context.invocation_metadata() or ():
+        if key == PROJECT_BIN_HEADER and value:
+            return bytes(value).decode("utf-8", "replace")
         if key == PROJECT_HEADER and value:
-            return str(value)
-    return "default"
+            plain = str(value)
+    return plain or "default"
 
 
 class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):

@@ -60,7 +60,17 @@ COLUMNS = {
 }
 
 
-def _ms(value: int) -> datetime:
+# What DateTime64(3) holds; a time out of it (seconds or nanoseconds sent as ms) was an
+# uncaught ValueError: gRPC UNKNOWN with a traceback, retried by the sender for nothing.
+_MIN_MS = int(datetime(1900, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
+_MAX_MS = int(datetime(2300, 1, 1, tzinfo=timezone.utc).timestamp() * 1000) - 1
+
+
+def _ms(value: int, what: str) -> datetime:
+    if not _MIN_MS <= value <= _MAX_MS:
+        raise InvalidRunEvent(
+            f"{what} must be epoch milliseconds between the years 1900 and 2299, got {value}"
+        )
     return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
 
 
@@ -114,7 +124,8 @@ def to_rows(events: Any, project: str) -> EventRows:
             rows.runs.append([
                 r.experiment_id, _check_run(r.run_id, where),
                 _check_len(r.run_name, MAX_KEY, f"{where}: run_name"), r.status,
-                _ms(r.start_time_ms), _ms(r.end_time_ms) if r.end_time_ms else None,
+                _ms(r.start_time_ms, f"{where}: start_time_ms"),
+                _ms(r.end_time_ms, f"{where}: end_time_ms") if r.end_time_ms else None,
                 r.parent_run_id, project, r.version,
             ])  # fmt: skip
         elif kind == "create_experiment":
@@ -124,7 +135,8 @@ def to_rows(events: Any, project: str) -> EventRows:
             if not e.name.strip() or len(e.name) > MAX_NAME:
                 raise InvalidRunEvent(f"{where}: name must have 1 to {MAX_NAME} characters")
             rows.experiments.append([e.experiment_id, e.name, dict(e.tags),
-                                     _ms(e.creation_time_ms), project])  # fmt: skip
+                                     _ms(e.creation_time_ms, f"{where}: creation_time_ms"),
+                                     project])  # fmt: skip
         else:
             raise InvalidRunEvent(f"event {index} carries no event")
     return rows

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from spanwise._proto.runs.v1 import runs_pb2, runs_pb2_grpc
 
 from ..receiver.errors import classify
@@ -20,6 +21,8 @@ from .events import COLUMNS, EventRows, InvalidRunEvent, to_rows
 logger = logging.getLogger("spanwise.collector")
 
 __all__ = ["RunService", "add_to_server", "write_rows"]
+
+SERVICE = "spanwise.runs.v1.RunService"
 
 
 def write_rows(store: ClickHouseStore, rows: EventRows) -> None:
@@ -39,7 +42,15 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
     def __init__(self, store: ClickHouseStore) -> None:
         self.store = store
 
-    def LogBatch(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def LogBatch(self, data: bytes, context: grpc.ServicerContext) -> Any:
+        # Raw bytes in, as OTLP: malformed bytes get INVALID_ARGUMENT with the parser's
+        # message, not gRPC's INTERNAL "Exception deserializing request!", which senders
+        # (the SDK included) retry as if the collector were at fault.
+        request = runs_pb2.LogBatchRequest()
+        try:
+            request.ParseFromString(data)
+        except (DecodeError, RecursionError) as exc:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"invalid protobuf: {exc}")
         try:
             rows = to_rows(request.events, project_from_metadata(context))
         except InvalidRunEvent as exc:
@@ -56,4 +67,12 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
 
 def add_to_server(server: grpc.Server, collector: Any) -> None:
     """A ``GRPC_SERVICES`` entry: serve RunService on the collector's gRPC port."""
-    runs_pb2_grpc.add_RunServiceServicer_to_server(RunService(collector.store), server)
+    service = RunService(collector.store)
+    handler = grpc.unary_unary_rpc_method_handler(
+        service.LogBatch,
+        request_deserializer=None,  # bytes; parsed in LogBatch
+        response_serializer=runs_pb2.LogBatchResponse.SerializeToString,
+    )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(SERVICE, {"LogBatch": handler}),)
+    )

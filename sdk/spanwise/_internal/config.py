@@ -49,7 +49,10 @@ class Settings:
     def grpc_target(self) -> str:
         """``host:port`` for the gRPC channel."""
         parts = urlsplit(self.endpoint if "://" in self.endpoint else f"http://{self.endpoint}")
-        return f"{parts.hostname or 'localhost'}:{parts.port or 4317}"
+        host = parts.hostname or "localhost"
+        if ":" in host:  # IPv6: bracketed, or gRPC reads "::1:4317" as another address
+            host = f"[{host}]"
+        return f"{host}:{parts.port or 4317}"
 
     @property
     def insecure(self) -> bool:
@@ -64,6 +67,19 @@ class Settings:
         host = self.grpc_target.rsplit(":", 1)[0]
         scheme = "http" if self.insecure else "https"
         return f"{scheme}://{host}:4318"
+
+
+PROJECT_HEADER = "x-spanwise-project"
+
+
+def project_metadata(project: str) -> tuple[str, str | bytes]:
+    """The project as a gRPC metadata entry. gRPC refuses a whole call whose plain
+    metadata value is not printable ASCII ("Invalid metadata": every span and run event
+    of a project named "проект" failed), so other names go as UTF-8 under the binary
+    ``-bin`` key, which the collector reads first."""
+    if all(" " <= char <= "~" for char in project):
+        return (PROJECT_HEADER, project)
+    return (f"{PROJECT_HEADER}-bin", project.encode("utf-8", "replace"))
 
 
 def _env_ratio(name: str, default: float) -> float:
@@ -118,6 +134,56 @@ def endpoint_error(endpoint: str) -> str | None:
     return None
 
 
+COMPRESSIONS = ("gzip", "deflate", "none")
+_WARNED_COMPRESSION: set[str] = set()
+
+
+def env_compression() -> str:
+    """The export's gRPC compression from ``OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`` /
+    ``OTEL_EXPORTER_OTLP_COMPRESSION``: gzip, deflate or none (the default). Read here,
+    not by OTel's exporter, which raises on anything but gzip, even the spec's "none",
+    and that turned all tracing off; another value is ignored with one warning."""
+    for name in ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        if raw.lower() in COMPRESSIONS:
+            return raw.lower()
+        if raw not in _WARNED_COMPRESSION:
+            _WARNED_COMPRESSION.add(raw)
+            import logging
+
+            logging.getLogger("spanwise").warning(
+                "spanwise: ignoring %s=%r (expected gzip, deflate or none); sending spans "
+                "uncompressed", name, raw,
+            )  # fmt: skip
+        return "none"
+    return "none"
+
+
+def api_key_error(key: str) -> str | None:
+    """Why ``key`` cannot go in a header (gRPC and HTTP take printable ASCII only;
+    with one such character every export failed with 'Invalid metadata'), or ``None``."""
+    bad = next((i for i, char in enumerate(key) if not " " <= char <= "~"), None)
+    if bad is None:
+        return None
+    return f"character {bad + 1} is not printable ASCII, which a header cannot carry"  # not echoed
+
+
+def _env_api_key() -> str | None:
+    # Stripped: a key read from a file or a secret often ends with a newline.
+    raw = os.environ.get("SPANWISE_API_KEY", "").strip()
+    error = api_key_error(raw)
+    if error:
+        import logging
+
+        logging.getLogger("spanwise").warning(
+            "spanwise: ignoring SPANWISE_API_KEY (%s); sending no API key", error
+        )
+        return None
+    return raw or None
+
+
 def _env_endpoint() -> str:
     raw = os.environ.get("SPANWISE_ENDPOINT", "").strip()
     if not raw:
@@ -145,7 +211,7 @@ def from_environment() -> Settings:
         schedule_delay_ms=_env_int("OTEL_BSP_SCHEDULE_DELAY", d.schedule_delay_ms, 0),
         export_timeout_ms=_env_int("OTEL_BSP_EXPORT_TIMEOUT", d.export_timeout_ms, 1),
         endpoint=_env_endpoint(),
-        api_key=os.environ.get("SPANWISE_API_KEY") or None,
+        api_key=_env_api_key(),
         project=os.environ.get("SPANWISE_PROJECT", DEFAULT_PROJECT) or DEFAULT_PROJECT,
         service_name=os.environ.get("OTEL_SERVICE_NAME") or None,
         sample_rate=_env_ratio("SPANWISE_SAMPLE_RATE", 1.0),
@@ -197,6 +263,12 @@ def updated(settings: Settings, **changes: Any) -> Settings:
         changes["sample_rate"] = rate
     if "redact" in changes and not callable(changes["redact"]):
         raise TypeError("redact must be a callable taking the captured value and returning it")
+    if "api_key" in changes:
+        key = str(changes["api_key"]).strip()
+        error = api_key_error(key)
+        if error:
+            raise ValueError(f"api_key cannot be sent: {error}")
+        changes["api_key"] = key or None
     if "endpoint" in changes:
         endpoint = str(changes["endpoint"]).strip()
         error = "it is empty" if not endpoint else endpoint_error(endpoint)

@@ -227,6 +227,8 @@ class ExportQueue:
         if self._stopping:
             return True
         flushed = self.flush(timeout)
+        if not flushed:
+            self._warn_undelivered(timeout)
         self._stopping = True
         self._wake.set()
         self._busy.set()
@@ -242,6 +244,20 @@ class ExportQueue:
             self._queue.clear()
             COUNTERS.add(dropped=left)
         return flushed
+
+    def _warn_undelivered(self, timeout: float) -> None:
+        """Say that spans are given up: at exit with the collector down the first
+        export is often still retrying, so no failure had been logged and a short
+        script lost its spans without a word."""
+        left = self._accepted - self._finished  # queued, or in the export that is cut short
+        if left <= 0:
+            return
+        reason = QUIET.last.get(self._thread.ident or 0, "no answer from the collector")
+        logger.warning(
+            "spanwise: %d span(s) not delivered to %s within the %.1f s shutdown timeout (%s); "
+            "they are dropped (see spanwise.stats())",
+            left, self._endpoint, timeout, reason,
+        )  # fmt: skip
 
     def abandon(self) -> None:
         """After ``fork()``, in the child: the thread and the gRPC channel belong to the

@@ -58,7 +58,8 @@ class _BytesTraceServiceStub:
 
 
 class SpanwiseSpanExporter(OTLPSpanExporter):
-    """``OTLPSpanExporter`` sending the bytes of our encoder.
+    """``OTLPSpanExporter`` sending the bytes of our encoder, in requests of at most
+    ``MAX_REQUEST_BYTES`` (a bigger batch goes in halves; a lone span as it is).
 
     The OTel stub wants a message object: parsing our bytes into one and gRPC
     serialising it again cost ~2 µs a span and two more copies of the batch; the

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import trace as trace_api
 
 from . import attributes as attrs
-from .config import Settings, from_environment
+from .config import Settings, env_compression, from_environment, project_metadata
 from .errors import log_internal_error
 from .export import COUNTERS, ExportQueue, SpanStats
 from .export import stats as _stats
@@ -80,7 +80,7 @@ def sampled(trace_id: int, rate: float) -> bool:
 def _build_exporter(settings: Settings) -> Any:
     from .exporter import SpanwiseSpanExporter
 
-    headers = [("x-spanwise-project", settings.project)]
+    headers: list[tuple[str, Any]] = [project_metadata(settings.project)]
     if settings.api_key:
         headers.append(("authorization", f"Bearer {settings.api_key}"))
     headers.extend(settings.extra_headers)
@@ -89,6 +89,15 @@ def _build_exporter(settings: Settings) -> Any:
         insecure=settings.insecure,
         headers=tuple(headers),
         timeout=settings.export_timeout_ms / 1000,
+        compression=_grpc_compression(env_compression()),
+    )
+
+
+def _grpc_compression(name: str) -> Any:
+    from grpc import Compression
+
+    return {"gzip": Compression.Gzip, "deflate": Compression.Deflate}.get(
+        name, Compression.NoCompression
     )
 
 
@@ -306,6 +315,9 @@ def _setup(settings: Settings) -> None:
     STATE.tracer = STATE.enabled_tracer = provider.get_tracer(TRACER_NAME)
     STATE.own = (STATE.tracer, processor, root) if root is not None else None
     atexit.register(_shutdown_at_exit)
+    from . import child_exit
+
+    child_exit.register(_shutdown_at_exit)  # forked multiprocessing children skip atexit
 
 
 def reconfigure(settings: Settings) -> None:

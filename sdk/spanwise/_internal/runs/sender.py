@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any
 
+from ..config import project_metadata
 from ..provider import STATE, exit_time_left
 from ..text import replace_lone_surrogates
 
@@ -141,6 +142,9 @@ class RunEventSender:
             if not _EXIT_REGISTERED:  # atexit hooks survive fork(): once per program
                 _EXIT_REGISTERED.append(True)
                 atexit.register(self._at_exit)
+                from .. import child_exit
+
+                child_exit.register(self._at_exit)  # forked multiprocessing children
 
     def after_fork_in_child(self) -> None:
         """The child of ``os.fork()`` gets no thread and a gRPC channel it must not reuse:
@@ -286,7 +290,7 @@ class RunEventSender:
 
     def _connect(self) -> tuple[Any, list[tuple[str, str]], float]:
         settings = STATE.settings
-        metadata = [("x-spanwise-project", settings.project)]
+        metadata: list[tuple[str, Any]] = [project_metadata(settings.project)]
         if settings.api_key:
             metadata.append(("authorization", f"Bearer {settings.api_key}"))
         metadata.extend(settings.extra_headers)
