@@ -91,3 +91,21 @@ def test_cli_search_commands(dataset):
     assert {"gpt-4o", "gpt-4o-mini", "my-local-model"} <= models
     out = runner.invoke(cli, ["analytics", "--group-by", "trace_name", "--level", "trace", *url])
     assert out.exit_code == 0 and "p50_ms" in out.output
+
+
+def test_client_reads_more_than_one_api_page_as_mlflow_does(collector):
+    # MLflow's search_traces(max_results=5000) returns 5,000; the API's page is 1,000
+    project = f"many-{uuid.uuid4().hex[:6]}"
+    base = base_ns()
+    spans = []
+    for i in range(1_050):
+        spans += build(new_trace_id(), S("paged", "AGENT", 0, 5), base + i * 10**6)
+    send(collector.grpc_target, project, spans)
+    client = spanwise.Client(collector.http_url)
+    first = client.search_traces(max_results=1_030, project=project)
+    assert len(first) == len({t.info.trace_id for t in first}) == 1_030 and first.token
+    rest = client.search_traces(max_results=100, page_token=first.token, project=project)
+    assert len(rest) == 20 and rest.token is None
+    assert {t.info.trace_id for t in first}.isdisjoint(t.info.trace_id for t in rest)
+    everything = client.search_traces(max_results=5_000, project=project)
+    assert len(everything) == 1_050 and everything.token is None

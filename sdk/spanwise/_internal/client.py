@@ -128,7 +128,8 @@ class Client(
         return_type: str = "list",
         fields: list[str] | None = None,
     ) -> Any:
-        """Traces matching ``filter_string`` (newest first unless ``order_by``), one page.
+        """Traces matching ``filter_string`` (newest first unless ``order_by``): up to
+        ``max_results`` (past the API's 1,000 per request, read page by page).
 
         ``filter_string``: e.g. ``"span.model = 'gpt-4o' AND trace.cost > 0.01"`` (see
         the collector's filter language). ``since``/``until``: datetime, epoch ms, ISO text
@@ -142,19 +143,27 @@ class Client(
             filter_string, max_results = None, filter_string
         if return_type not in ("list", "pandas"):
             raise ValueError("return_type must be 'list' or 'pandas'")
-        payload = self._request(
-            "POST",
-            "/api/v1/traces/search",
-            body=_body(
-                filter=filter_string, order_by=_listify(order_by), max_results=max_results,
-                page_token=page_token, project=project, since=_time_param(since),
-                until=_time_param(until), include_spans=include_spans, fields=fields,
-            ),
-        )  # fmt: skip
-        traces = [Trace.from_dict(t) for t in payload["traces"]]
+        traces: list[Trace] = []
+        token = page_token
+        while True:  # more than the API's page (1,000) is read page by page, as MLflow does
+            want = max_results - len(traces) if isinstance(max_results, int) else max_results
+            payload = self._request(
+                "POST",
+                "/api/v1/traces/search",
+                body=_body(
+                    filter=filter_string, order_by=_listify(order_by),
+                    max_results=min(want, _PAGE) if isinstance(want, int) else want,
+                    page_token=token, project=project, since=_time_param(since),
+                    until=_time_param(until), include_spans=include_spans, fields=fields,
+                ),
+            )  # fmt: skip
+            traces += [Trace.from_dict(t) for t in payload["traces"]]
+            token = payload.get("next_page_token")
+            if not token or not isinstance(max_results, int) or len(traces) >= max_results:
+                break
         if return_type == "pandas":
             return _frame([t.info for t in traces])
-        return PagedList(traces, payload.get("next_page_token"))
+        return PagedList(traces, token)
 
     def delete_traces(
         self,
@@ -356,6 +365,7 @@ class Client(
         return CostSummary.from_dict(payload)
 
 
+_PAGE = 1_000  # traces per search request (the collector's limit)
 _DELETE_BATCH = 1_000  # traces per request, by id (the collector's limit) or by filter
 
 
