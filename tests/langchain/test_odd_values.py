@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import spanwise
 from langchain_core.runnables import RunnableLambda
 
-from .conftest import named
+from .conftest import named, redact_refusing
 from .models import chain, streaming_model
 
 
@@ -29,21 +27,8 @@ def test_a_redact_hook_refusing_a_streamed_input_still_ends_the_chain(
 ):
     # A streamed chain learns its input at the end; a redact hook that raises on it
     # left the span open for good (lost, its children orphaned, kept in memory).
-    from spanwise._internal import provider
-
-    def redact(value):
-        if "secret" in str(value):
-            raise RuntimeError("redactor refuses")
-        return value
-
-    monkeypatch.setenv("SPANWISE_RAISE_INTERNAL_ERRORS", "0")
-    before = provider.STATE.settings
-    provider.reconfigure(replace(before, redact=redact))
-    try:
-        with spanwise.start_span("request") as root:
-            chunks = list(chain(streaming_model()).stream({"city": "secret"}))
-    finally:
-        provider.reconfigure(before)
+    with redact_refusing(monkeypatch, "secret"), spanwise.start_span("request") as root:
+        chunks = list(chain(streaming_model()).stream({"city": "secret"}))
     assert "".join(chunks) == "Paris is sunny today"
     trace = fetch_trace(root.trace_id)
     (seq,) = named(trace, "RunnableSequence")

@@ -9,7 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import tool
 
-from .conftest import named
+from .conftest import named, redact_refusing
 from .models import chat_model
 
 
@@ -146,24 +146,9 @@ def test_chat_model_inside_a_traced_helper_inside_a_tool_nests_under_the_helper(
 
 
 def test_a_failure_inside_the_handler_never_breaks_the_chain(autolog, fetch_trace, monkeypatch):
-    from dataclasses import replace
-
-    from spanwise._internal import provider
-
-    def redact(value):
-        if "explode" in str(value):
-            raise RuntimeError("redactor bug")
-        return value
-
-    monkeypatch.setenv("SPANWISE_RAISE_INTERNAL_ERRORS", "0")
-    before = provider.STATE.settings
-    provider.reconfigure(replace(before, redact=redact))
-    try:
-        with spanwise.start_span("request") as root:
-            assert weather.invoke({"city": "explode"}) == "sunny in explode for 1 day(s)"
-            assert weather.invoke({"city": "Paris"}) == "sunny in Paris for 1 day(s)"
-    finally:
-        provider.reconfigure(before)
+    with redact_refusing(monkeypatch, "explode"), spanwise.start_span("request") as root:
+        assert weather.invoke({"city": "explode"}) == "sunny in explode for 1 day(s)"
+        assert weather.invoke({"city": "Paris"}) == "sunny in Paris for 1 day(s)"
     trace = fetch_trace(root.trace_id)
     failed, ok = sorted(named(trace, "weather"), key=lambda s: s.start_time_ns)
     assert failed.inputs is None and failed.outputs is None and failed.status != "ERROR"
