@@ -118,3 +118,5 @@ def test_bad_price_file_stops_the_collector(tmp_path):
     bad.write_text("models:\n  - id: x\n    prices: [{valid_from: nope, input: 1}]\n")
     with pytest.raises(RuntimeError, match=r"bad\.yaml"):
         CollectorProcess(tmp_path / "data", "--prices", str(bad)).start()
+    # Bad input changes nothing: the store used to be created (and migrated) first.
+    assert not (tmp_path / "data").exists()
