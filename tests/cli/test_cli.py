@@ -211,3 +211,25 @@ def test_demo_store_is_read_again_by_the_collector_it_names(tmp_path):
         assert {t.info.trace_id for t in listed} == printed and len(printed) >= 3
     finally:
         collector.stop()
+
+
+def test_limit_and_max_results_are_the_same_option_everywhere(sdk, collector):
+    # runs/experiments took only --max-results (MLflow's name), the others only --limit
+    spanwise.set_experiment("cli-limit-alias")
+    for name in ("a", "b"):
+        with spanwise.start_run(run_name=name):
+            spanwise.log_metric("m", 1.0)
+    for name in ("t1", "t2"):
+        with spanwise.start_span(name):
+            pass
+    spanwise.flush()
+    url = ("--url", collector.http_url, "--json")
+    runs = run_cli("runs", "search", "--experiment", "cli-limit-alias", "--limit", "1", *url)
+    assert runs.returncode == 0, runs.stderr
+    assert len(json.loads(runs.stdout)["runs"]) == 1
+    experiments = run_cli("experiments", "list", "--limit", "1", *url)
+    assert experiments.returncode == 0, experiments.stderr
+    assert len(json.loads(experiments.stdout)["experiments"]) == 1
+    traces = run_cli("traces", "list", "--max-results", "1", *url)
+    assert traces.returncode == 0, traces.stderr
+    assert len(json.loads(traces.stdout)["traces"]) == 1

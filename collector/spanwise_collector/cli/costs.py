@@ -48,7 +48,7 @@ def costs(
 @url_option
 @json_option
 @click.option("--since", default="30d", show_default=True, help="ISO date/datetime or 30d/12h.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
+@click.option("--limit", "--max-results", "limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
               help="At most this many model names.")  # fmt: skip
 @click.option("--project", default=None, help="Only calls of this project.")
 @api_errors

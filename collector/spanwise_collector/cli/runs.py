@@ -21,7 +21,7 @@ def experiments() -> None:
 @url_option
 @json_option
 @click.option("--filter", "filter_string", default="", help="e.g. \"name LIKE 'house%'\".")
-@click.option("--max-results", default=100, show_default=True, type=click.IntRange(1, 50_000),
+@click.option("--max-results", "--limit", "max_results", default=100, show_default=True, type=click.IntRange(1, 50_000),
               help="At most this many experiments.")  # fmt: skip
 @api_errors
 def list_experiments(url: str, as_json: bool, filter_string: str, max_results: int) -> None:
@@ -62,7 +62,7 @@ def runs() -> None:
 @click.option("--filter", "filter_string", default="",
               help="MLflow-style filter, e.g. \"metrics.rmse < 30000 AND params.max_depth = '8'\".")  # fmt: skip
 @click.option("--order-by", multiple=True, help='e.g. "metrics.rmse ASC" (repeatable).')
-@click.option("--max-results", default=50, show_default=True, type=click.IntRange(1, 50_000),
+@click.option("--max-results", "--limit", "max_results", default=50, show_default=True, type=click.IntRange(1, 50_000),
               help="Runs per page (--page-token reads the next).")  # fmt: skip
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors

@@ -37,7 +37,7 @@ def _page_options(func: Callable[..., Any]) -> Callable[..., Any]:
         func
     )
     func = click.option(
-        "--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+        "--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
         help="Rows per page (--page-token reads the next).",
     )(func)  # fmt: skip
     return click.option(
@@ -179,7 +179,7 @@ _SESSION_COLUMNS = ["session_id", "trace_count", "first_time_ms", "last_time_ms"
 @url_option
 @_format_options
 @_window_options
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+@click.option("--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
               help="Sessions per page (--page-token reads the next).")  # fmt: skip
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors

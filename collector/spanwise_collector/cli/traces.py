@@ -18,7 +18,7 @@ def traces() -> None:
 @traces.command("list")
 @url_option
 @json_option
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+@click.option("--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
               help="Traces per page (--page-token reads the next).")  # fmt: skip
 @click.option("--project", default=None, help="Only traces of this project.")
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
