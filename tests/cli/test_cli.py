@@ -233,3 +233,23 @@ def test_limit_and_max_results_are_the_same_option_everywhere(sdk, collector):
     traces = run_cli("traces", "list", "--max-results", "1", *url)
     assert traces.returncode == 0, traces.stderr
     assert len(json.loads(traces.stdout)["traces"]) == 1
+
+
+def test_a_delete_without_an_answer_names_yes_and_y_works_everywhere(sdk, collector):
+    # in a script (no answer on stdin) click printed a bare "Aborted!"; only traces took -y
+    client = spanwise.Client(collector.http_url)
+    url = ("--url", collector.http_url)
+    assert run_cli("prompts", "create", "cli-yes", "--template", "hi", *url).returncode == 0
+    assert run_cli("datasets", "create", "cli-yes", *url).returncode == 0
+    for args in (("prompts", "delete", "cli-yes", "1"), ("datasets", "delete", "cli-yes")):
+        unanswered = run_cli(*args, *url, input="")
+        assert unanswered.returncode == 1 and "Aborted" not in unanswered.stderr
+        assert "nothing deleted; pass --yes" in unanswered.stderr
+        declined = run_cli(*args, *url, input="n\n")
+        assert declined.returncode == 1 and "nothing deleted" in declined.stderr
+    assert client.get_prompt("cli-yes", version=1) is not None
+    assert client.get_dataset("cli-yes") is not None
+    for args in (("prompts", "delete", "cli-yes", "1"), ("datasets", "delete", "cli-yes")):
+        done = run_cli(*args, "-y", *url)
+        assert done.returncode == 0, done.stderr
+    assert client.get_dataset("cli-yes") is None
