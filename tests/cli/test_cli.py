@@ -253,3 +253,15 @@ def test_a_delete_without_an_answer_names_yes_and_y_works_everywhere(sdk, collec
         done = run_cli(*args, "-y", *url)
         assert done.returncode == 0, done.stderr
     assert client.get_dataset("cli-yes") is None
+
+
+def test_pricing_unknown_says_since_when_as_costs_does(collector):
+    # printed "since 2026-10-30T01:14:41.712290+00:00"
+    import re
+
+    result = run_cli("pricing", "unknown", "--since", "1m", "--project", "cli-none",
+                     "--url", collector.http_url)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r"No calls without a price since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC\.\n", result.stdout
+    ), result.stdout

@@ -67,7 +67,7 @@ def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None
     from .render import console, print_table
 
     if not payload["models"]:
-        console().print(f"No calls without a price since {payload['since']}.")
+        console().print(f"No calls without a price since {payload['since'][:19]} UTC.")  # as costs
         return
     table = Table(title="models without a price (add them with --prices FILE)")
     for column in ("model", "provider", "calls", "input tok", "output tok"):
