@@ -265,3 +265,27 @@ def test_pricing_unknown_says_since_when_as_costs_does(collector):
     assert re.fullmatch(
         r"No calls without a price since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC\.\n", result.stdout
     ), result.stdout
+
+
+def test_experiments_list_pages_like_the_other_lists(sdk, collector):
+    # cut at --limit without saying so, and no --page-token to read on
+    for name in ("cli-page-a", "cli-page-b"):
+        spanwise.set_experiment(name)
+        with spanwise.start_run():
+            pass
+    assert sdk.flush(30)
+    url = ("--url", collector.http_url)
+    first = run_cli(
+        "experiments", "list", "--filter", "name LIKE 'cli-page-%'", "--limit", "1", *url
+    )
+    assert first.returncode == 0, first.stderr
+    token = first.stdout.rsplit("more: --page-token ", 1)[1].strip()
+    second = run_cli("experiments", "list", "--filter", "name LIKE 'cli-page-%'", "--limit", "1",
+                     "--page-token", token, "--json", *url)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    names = [e["name"] for e in json.loads(second.stdout)["experiments"]]
+    assert (
+        len(names) == 1
+        and names[0] in ("cli-page-a", "cli-page-b")
+        and names[0] not in first.stdout
+    )
