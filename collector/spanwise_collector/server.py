@@ -64,6 +64,8 @@ class Collector:
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> Collector:
+        from spanwise_pricing import PriceBook
+
         from .auth import ApiKeys
         from .pipeline.pipeline import Pipeline, default_spool_dir
         from .pipeline.spool_lock import SpoolLock
@@ -71,6 +73,8 @@ class Collector:
         from .store.retention import Retention
 
         ApiKeys(self.config.api_keys)  # a bad key fails here, before the store is opened
+        # So does a bad --prices file: it used to fail after the store was created.
+        book = PriceBook.load(overrides=self.config.prices)
 
         retention = None
         if self.config.retention_days is not None or self.config.retention:
@@ -87,7 +91,7 @@ class Collector:
         self.stored_traces = self._stored_traces()
         self.pipeline = Pipeline(
             self.store,
-            processors=self._processors(),
+            processors=self._processors(book),
             stored_traces=self.stored_traces,
             spool_dir=spool_dir,
             spool_max_bytes=self.config.spool_max_bytes,
@@ -109,12 +113,9 @@ class Collector:
         workers = self.config.convert_workers
         return default_workers() if workers is None else workers
 
-    def _processors(self) -> list[Any]:
-        from spanwise_pricing import PriceBook
-
+    def _processors(self, book: Any) -> list[Any]:
         from .costs import PricingProcessor
 
-        book = PriceBook.load(overrides=self.config.prices)
         return [PricingProcessor(book, self.store, stored_traces=self.stored_traces)]
 
     def _stored_traces(self) -> Any:

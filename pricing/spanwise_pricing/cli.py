@@ -96,17 +96,23 @@ def show(
     found = book.lookup(provider, model, at=at_, project=project)  # None: now; naive: UTC
     console = Console()
     if found is None:
-        console.print(f"[red]unknown model[/red] {model!r} (provider {provider!r}): no price")
+        # An error goes to stderr (scripts read stdout) and says what to try next.
+        of = f" of provider {provider!r}" if provider else ""
+        click.echo(
+            f"error: unknown model {model!r}{of}: no price. Check the spelling, try --provider, "
+            "or price it in an override file (spanwise pricing check FILE).",
+            err=True,
+        )
         sys.exit(1)
     match, version = found
     console.print(
         f"[bold]{model}[/bold] → model [bold]{match.model.id}[/bold] "
-        f"(provider {match.provider}, from {match.layer})"
+        f"(provider {match.provider or 'any'}, from {match.layer})"
     )
     console.print(
         f"price version [bold]{version.version}[/bold], in force since {version.valid_from}"
     )
-    table = Table(title="USD per 1M tokens", caption="request: USD per request")
+    table = Table(title="USD per 1M tokens")
     table.add_column("usage type")
     table.add_column("price", justify="right")
     for tier in version.tiers:
@@ -116,7 +122,9 @@ def show(
         tier_values = [t.prices.get(key) for t in version.tiers]
         if base is None and all(v is None for v in tier_values):
             continue
-        table.add_row(key, _money(base), *(_money(v) for v in tier_values))
+        # The one row not per 1M tokens says so itself (a caption wrapped and showed always).
+        label = "request (USD per call)" if key == "request" else key
+        table.add_row(label, _money(base), *(_money(v) for v in tier_values))
     console.print(table)
     _print_history(console, match.model, version.version)
 

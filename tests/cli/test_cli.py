@@ -211,3 +211,81 @@ def test_demo_store_is_read_again_by_the_collector_it_names(tmp_path):
         assert {t.info.trace_id for t in listed} == printed and len(printed) >= 3
     finally:
         collector.stop()
+
+
+def test_limit_and_max_results_are_the_same_option_everywhere(sdk, collector):
+    # runs/experiments took only --max-results (MLflow's name), the others only --limit
+    spanwise.set_experiment("cli-limit-alias")
+    for name in ("a", "b"):
+        with spanwise.start_run(run_name=name):
+            spanwise.log_metric("m", 1.0)
+    for name in ("t1", "t2"):
+        with spanwise.start_span(name):
+            pass
+    spanwise.flush()
+    url = ("--url", collector.http_url, "--json")
+    runs = run_cli("runs", "search", "--experiment", "cli-limit-alias", "--limit", "1", *url)
+    assert runs.returncode == 0, runs.stderr
+    assert len(json.loads(runs.stdout)["runs"]) == 1
+    experiments = run_cli("experiments", "list", "--limit", "1", *url)
+    assert experiments.returncode == 0, experiments.stderr
+    assert len(json.loads(experiments.stdout)["experiments"]) == 1
+    traces = run_cli("traces", "list", "--max-results", "1", *url)
+    assert traces.returncode == 0, traces.stderr
+    assert len(json.loads(traces.stdout)["traces"]) == 1
+
+
+def test_a_delete_without_an_answer_names_yes_and_y_works_everywhere(sdk, collector):
+    # in a script (no answer on stdin) click printed a bare "Aborted!"; only traces took -y
+    client = spanwise.Client(collector.http_url)
+    url = ("--url", collector.http_url)
+    assert run_cli("prompts", "create", "cli-yes", "--template", "hi", *url).returncode == 0
+    assert run_cli("datasets", "create", "cli-yes", *url).returncode == 0
+    for args in (("prompts", "delete", "cli-yes", "1"), ("datasets", "delete", "cli-yes")):
+        unanswered = run_cli(*args, *url, input="")
+        assert unanswered.returncode == 1 and "Aborted" not in unanswered.stderr
+        assert "nothing deleted; pass --yes" in unanswered.stderr
+        declined = run_cli(*args, *url, input="n\n")
+        assert declined.returncode == 1 and "nothing deleted" in declined.stderr
+    assert client.get_prompt("cli-yes", version=1) is not None
+    assert client.get_dataset("cli-yes") is not None
+    for args in (("prompts", "delete", "cli-yes", "1"), ("datasets", "delete", "cli-yes")):
+        done = run_cli(*args, "-y", *url)
+        assert done.returncode == 0, done.stderr
+    assert client.get_dataset("cli-yes") is None
+
+
+def test_pricing_unknown_says_since_when_as_costs_does(collector):
+    # printed "since 2026-10-30T01:14:41.712290+00:00"
+    import re
+
+    result = run_cli("pricing", "unknown", "--since", "1m", "--project", "cli-none",
+                     "--url", collector.http_url)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r"No calls without a price since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC\.\n", result.stdout
+    ), result.stdout
+
+
+def test_experiments_list_pages_like_the_other_lists(sdk, collector):
+    # cut at --limit without saying so, and no --page-token to read on
+    for name in ("cli-page-a", "cli-page-b"):
+        spanwise.set_experiment(name)
+        with spanwise.start_run():
+            pass
+    assert sdk.flush(30)
+    url = ("--url", collector.http_url)
+    first = run_cli(
+        "experiments", "list", "--filter", "name LIKE 'cli-page-%'", "--limit", "1", *url
+    )
+    assert first.returncode == 0, first.stderr
+    token = first.stdout.rsplit("more: --page-token ", 1)[1].strip()
+    second = run_cli("experiments", "list", "--filter", "name LIKE 'cli-page-%'", "--limit", "1",
+                     "--page-token", token, "--json", *url)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    names = [e["name"] for e in json.loads(second.stdout)["experiments"]]
+    assert (
+        len(names) == 1
+        and names[0] in ("cli-page-a", "cli-page-b")
+        and names[0] not in first.stdout
+    )

@@ -59,3 +59,23 @@ def test_an_empty_or_odd_id_is_an_error_not_another_request(collector):
     client = spanwise.Client(collector.http_url)
     with pytest.raises(spanwise.SpanwiseAPIError, match="invalid trace id ''"):
         client.get_trace("")
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    # --limit, --max-results, --level and --log-level were listed with no explanation
+    import click
+    from spanwise_collector.cli import cli
+
+    def walk(command: click.Command, path: str):
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, f"{path} {name}")
+
+    bare = [
+        (path, param.opts[0])
+        for path, command in walk(cli, "spanwise")
+        for param in command.params
+        if isinstance(param, click.Option) and not param.help
+    ]
+    assert bare == []

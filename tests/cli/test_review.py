@@ -65,3 +65,16 @@ def test_review_refuses_an_unknown_answer_type(collector):
     assert bad.returncode == 2 and "choice:A,B" in bad.stderr
     bad = _review(collector, "a`b", answers="")
     assert bad.returncode == 2 and "without `" in bad.stderr
+
+
+def test_review_stops_cleanly_when_the_answers_run_out(sdk, client, collector):
+    # piped answers for fewer traces than the queue: a bare "Aborted!" and exit 1, though
+    # the answers given were stored
+    case = uuid.uuid4().hex
+    ids = _traces(sdk, case, 3)
+    done = _review(collector, "ok", "--filter", f"tags.case = '{case}'", "--no-comment",
+                   answers="y\n")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Aborted" not in done.stdout + done.stderr
+    assert "reviewed 1 trace(s), skipped 0" in done.stdout
+    assert [a.value for a in client.get_trace(ids[0]).info.assessments] == [True]

@@ -29,6 +29,27 @@ def test_show_unknown_model_fails():
     assert "unknown model" in result.output
 
 
+def test_show_unknown_model_is_an_error_on_stderr_with_a_next_step():
+    # was printed to stdout as "... (provider None): no price", with nothing to try
+    result = CliRunner().invoke(pricing, ["show", "no-such-model-anywhere"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: unknown model 'no-such-model-anywhere': no price.")
+    assert "None" not in result.stderr and "spanwise pricing check" in result.stderr
+
+
+def test_show_explains_per_request_prices_only_when_there_are_some(tmp_path):
+    # "request: USD per request" was printed under every table, request price or not;
+    # a model of an override file without provider showed "provider None"
+    out = CliRunner().invoke(pricing, ["show", "gpt-4o-mini", "--provider", "openai"]).output
+    assert "$0.15" in out and "per request" not in out
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "models:\n  - {id: my-api, prices: [{valid_from: 2024-01-01, input: 1, request: 0.01}]}\n"
+    )
+    out = CliRunner().invoke(pricing, ["show", "my-api", "--prices", str(path)]).output
+    assert "request (USD per call) │ $0.01" in out and "provider any," in out
+
+
 def test_show_with_override_file(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(

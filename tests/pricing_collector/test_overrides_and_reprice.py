@@ -118,3 +118,23 @@ def test_bad_price_file_stops_the_collector(tmp_path):
     bad.write_text("models:\n  - id: x\n    prices: [{valid_from: nope, input: 1}]\n")
     with pytest.raises(RuntimeError, match=r"bad\.yaml"):
         CollectorProcess(tmp_path / "data", "--prices", str(bad)).start()
+    # Bad input changes nothing: the store used to be created (and migrated) first.
+    assert not (tmp_path / "data").exists()
+
+
+def test_reprice_of_a_mistyped_store_is_an_error_that_creates_nothing(tmp_path):
+    # used to create (and migrate) an empty store there and say "Repriced 0 of 0", exit 0
+    missing = tmp_path / "spanwise-dta"
+    result = subprocess.run(
+        [sys.executable, "-m", "spanwise_collector", "reprice", "--since", "7d",
+         "--store", str(missing)],
+        capture_output=True, text=True, env=source_env(), timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"no store at {missing}" in result.stderr and result.stdout == ""
+    assert not missing.exists()
+    # --url was silently ignored beside --store
+    both = CliRunner().invoke(
+        cli, ["reprice", "--since", "7d", "--store", str(tmp_path), "--url", "http://x:1"]
+    )
+    assert both.exit_code == 2 and "not both" in both.output

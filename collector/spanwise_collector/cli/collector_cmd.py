@@ -98,6 +98,7 @@ from .options import cluster_option, retention_from_options, retention_options
     default="info",
     show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"]),
+    help="Least severe log messages written to stderr.",
 )
 def collector(store: str, host: str, grpc_port: int, http_port: int, no_create_schema: bool,
               cluster: str | None, retention_days: int | None, retention: tuple[str, ...],

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import click
+from click.core import ParameterSource
 from spanwise_pricing.cli import pricing
 
 from .common import api_errors, json_option, print_json, url_option, with_scheme
@@ -45,7 +48,8 @@ def costs(
 @url_option
 @json_option
 @click.option("--since", default="30d", show_default=True, help="ISO date/datetime or 30d/12h.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", "--max-results", "limit", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help="At most this many model names.")  # fmt: skip
 @click.option("--project", default=None, help="Only calls of this project.")
 @api_errors
 def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None) -> None:
@@ -63,7 +67,7 @@ def unknown(url: str, as_json: bool, since: str, limit: int, project: str | None
     from .render import console, print_table
 
     if not payload["models"]:
-        console().print(f"No calls without a price since {payload['since']}.")
+        console().print(f"No calls without a price since {payload['since'][:19]} UTC.")  # as costs
         return
     table = Table(title="models without a price (add them with --prices FILE)")
     for column in ("model", "provider", "calls", "input tok", "output tok"):
@@ -111,6 +115,9 @@ def reprice(
 ) -> None:
     """Recompute stored costs after a price correction (new span versions, no mutations)."""
     if store:
+        url_source = click.get_current_context().get_parameter_source("url")
+        if url_source is ParameterSource.COMMANDLINE:  # the env default may stay set
+            raise click.UsageError("give --url (a running collector) or --store, not both")
         report = _reprice_store(store, prices, since, model)
     else:
         from spanwise import Client
@@ -139,10 +146,17 @@ def _reprice_store(store: str, prices: tuple[str, ...], since: str, model: str |
     from ..query.costs import parse_time
     from ..query.errors import QueryError
     from ..store import StoreError, open_store
+    from ..store.location import parse_store
 
     try:
         start = parse_time(since, default=datetime.now(UTC), name="--since")
         book = PriceBook.load(overrides=prices)
+        location = parse_store(store)
+        # A mistyped directory used to become a new empty store, "Repriced 0 of 0".
+        if location.kind == "chdb" and not os.path.isdir(location.path):
+            raise click.ClickException(
+                f"no store at {location.path}: give the --store your collector uses"
+            )
         opened = open_store(store)
     except (QueryError, ValueError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -12,6 +12,7 @@ from typing import IO, Any
 import click
 
 from .common import api_errors, json_option, key_values, print_json, url_option, when
+from .confirm import confirm, yes_option
 
 _BATCH = 1_000  # records per request (the collector's limit)
 
@@ -120,7 +121,7 @@ def create_cmd(name: str, description: str | None, tags: tuple[str, ...], url: s
 
 @datasets.command("delete")
 @click.argument("name")
-@click.option("--yes", is_flag=True, help="Do not ask first.")
+@yes_option
 @url_option
 @api_errors
 def delete_cmd(name: str, yes: bool, url: str) -> None:
@@ -132,8 +133,7 @@ def delete_cmd(name: str, yes: bool, url: str) -> None:
     if found is None:
         raise SpanwiseAPIError(404, f"no dataset named {name!r} (spanwise datasets list)")
     if not yes:
-        click.confirm(f"Delete dataset {name!r} and its {found.record_count} record(s)?",
-                      abort=True, err=True)  # fmt: skip
+        confirm(f"Delete dataset {name!r} and its {found.record_count} record(s)?")
     client.delete_dataset(name)
     click.echo(f"deleted dataset {name!r}")
 

@@ -8,6 +8,7 @@ from typing import IO, Any
 import click
 
 from .common import api_errors, json_option, key_values, print_json, url_option, when
+from .confirm import confirm, yes_option
 
 
 @click.group()
@@ -167,7 +168,7 @@ def unalias_cmd(name: str, alias: str, url: str) -> None:
 @prompts.command("delete")
 @click.argument("name")
 @click.argument("version", type=int)
-@click.option("--yes", is_flag=True, help="Do not ask first.")
+@yes_option
 @url_option
 @api_errors
 def delete_cmd(name: str, version: int, yes: bool, url: str) -> None:
@@ -175,6 +176,6 @@ def delete_cmd(name: str, version: int, yes: bool, url: str) -> None:
     from spanwise import Client
 
     if not yes:
-        click.confirm(f"Delete {name} v{version}?", abort=True, err=True)
+        confirm(f"Delete {name} v{version}?")
     Client(url).delete_prompt_version(name, version)
     click.echo(f"deleted {name} v{version}")

@@ -32,7 +32,11 @@ def _answer(name: str, kind: str, choices: list[str]) -> Any:
     """The reviewer's value; ``None`` to skip, ``...`` to stop."""
     hint = {"bool": "y/n", "number": "a number", "text": "text"}.get(kind, "/".join(choices))
     while True:
-        raw = click.prompt(f"{name}? [{hint}; s skip, q quit]", default="", show_default=False)
+        try:
+            raw = click.prompt(f"{name}? [{hint}; s skip, q quit]", default="", show_default=False)
+        except click.Abort:  # end of input (answers piped in) or Ctrl-C: quit, not "Aborted!"
+            click.echo()
+            return ...
         raw = raw.strip()
         if raw.lower() in ("s", "skip", ""):
             return None
@@ -115,8 +119,7 @@ def review(name: str, filter_string: str | None, project: str | None, since: str
             if value is None:
                 skipped += 1
                 continue
-            reason = click.prompt("why? (enter to leave out)", default="",
-                                  show_default=False) if comment else ""  # fmt: skip
+            reason = _reason() if comment else ""
             client.log_feedback(trace.info.trace_id, name, value,
                                 source=spanwise.AssessmentSource("HUMAN", reviewer),
                                 rationale=reason.strip() or None)  # fmt: skip
@@ -125,6 +128,14 @@ def review(name: str, filter_string: str | None, project: str | None, since: str
         if token is None:
             break
     _summary(done, skipped)
+
+
+def _reason() -> str:
+    try:
+        return click.prompt("why? (enter to leave out)", default="", show_default=False)
+    except click.Abort:  # input ended after the answer: keep the answer, without a reason
+        click.echo()
+        return ""
 
 
 def _summary(done: int, skipped: int) -> None:

@@ -21,23 +21,30 @@ def experiments() -> None:
 @url_option
 @json_option
 @click.option("--filter", "filter_string", default="", help="e.g. \"name LIKE 'house%'\".")
-@click.option("--max-results", default=100, show_default=True, type=click.IntRange(1, 50_000))
+@click.option("--max-results", "--limit", "max_results", default=100, show_default=True, type=click.IntRange(1, 50_000),
+              help="Experiments per page (--page-token reads the next).")  # fmt: skip
+@click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors
-def list_experiments(url: str, as_json: bool, filter_string: str, max_results: int) -> None:
+def list_experiments(url: str, as_json: bool, filter_string: str, max_results: int,
+                     page_token: str | None) -> None:  # fmt: skip
     """Experiments, newest first."""
     from spanwise import Client
 
     payload = Client(url)._request(
         "GET",
         "/api/v1/experiments",
-        params={"filter_string": filter_string or None, "max_results": max_results},
+        params={
+            "filter_string": filter_string or None,
+            "max_results": max_results,
+            "page_token": page_token,
+        },
     )
     if as_json:
         print_json(payload)
         return
     from rich.table import Table
 
-    from .render import print_table
+    from .render import more, print_table
 
     table = Table(header_style="bold")
     for column in ("experiment id", "name", "created", "tags"):
@@ -46,6 +53,7 @@ def list_experiments(url: str, as_json: bool, filter_string: str, max_results: i
         tags = ", ".join(f"{k}={v}" for k, v in sorted(e["tags"].items()))
         table.add_row(e["experiment_id"], e["name"], _time(e["creation_time"]), tags)
     print_table(table, empty="no experiments" + (" match --filter" if filter_string else ""))
+    more(payload.get("next_page_token"))  # the list was cut at --limit without a word
 
 
 @click.group()
@@ -61,7 +69,8 @@ def runs() -> None:
 @click.option("--filter", "filter_string", default="",
               help="MLflow-style filter, e.g. \"metrics.rmse < 30000 AND params.max_depth = '8'\".")  # fmt: skip
 @click.option("--order-by", multiple=True, help='e.g. "metrics.rmse ASC" (repeatable).')
-@click.option("--max-results", default=50, show_default=True, type=click.IntRange(1, 50_000))
+@click.option("--max-results", "--limit", "max_results", default=50, show_default=True, type=click.IntRange(1, 50_000),
+              help="Runs per page (--page-token reads the next).")  # fmt: skip
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors
 def search_cmd(url: str, as_json: bool, experiments_: tuple[str, ...], filter_string: str,

@@ -36,9 +36,10 @@ def _page_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--page-token", default=None, help="next_page_token of a previous page.")(
         func
     )
-    func = click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))(
-        func
-    )
+    func = click.option(
+        "--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+        help="Rows per page (--page-token reads the next).",
+    )(func)  # fmt: skip
     return click.option(
         "--order-by", multiple=True, help="e.g. 'trace.cost DESC' (repeatable); default newest."
     )(func)
@@ -178,7 +179,8 @@ _SESSION_COLUMNS = ["session_id", "trace_count", "first_time_ms", "last_time_ms"
 @url_option
 @_format_options
 @_window_options
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="Sessions per page (--page-token reads the next).")  # fmt: skip
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors
 def sessions_list(filter_string: str, url: str, as_json: bool, as_csv: bool, since: str | None,
@@ -246,7 +248,8 @@ def sessions_get(session_id: str, url: str, as_json: bool, as_csv: bool) -> None
 @click.option("--filter", "filter_string", default=None,
               help="Only what this filter matches (the search's filter language), "
                    "e.g. \"span.model = 'gpt-4o'\".")  # fmt: skip
-@click.option("--level", type=click.Choice(["span", "trace"]), default="span", show_default=True)
+@click.option("--level", type=click.Choice(["span", "trace"]), default="span", show_default=True,
+              help="Rows are spans, or whole traces (their totals; allows feedback:<name>).")  # fmt: skip
 @api_errors
 def analytics(url: str, as_json: bool, as_csv: bool, since: str | None, until: str | None,
               project: str | None, group_by: str, metrics: str, filter_string: str | None,

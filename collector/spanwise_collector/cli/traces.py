@@ -8,6 +8,7 @@ from typing import IO
 import click
 
 from .common import api_errors, json_option, path_id, print_json, url_option
+from .confirm import confirm, yes_option
 
 
 @click.group()
@@ -18,7 +19,8 @@ def traces() -> None:
 @traces.command("list")
 @url_option
 @json_option
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--limit", "--max-results", "limit", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="Traces per page (--page-token reads the next).")  # fmt: skip
 @click.option("--project", default=None, help="Only traces of this project.")
 @click.option("--page-token", default=None, help="next_page_token of a previous page.")
 @api_errors
@@ -102,7 +104,7 @@ _BATCH = 1_000  # traces per request (the collector's limit for ids)
 @click.option(
     "--project", default=None, help="Only this project's traces (default: every project)."
 )
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@yes_option
 @click.option(
     "--purge",
     is_flag=True,
@@ -136,7 +138,7 @@ def delete_cmd(trace_ids: tuple[str, ...], url: str, as_json: bool, filter_strin
             _report({"deleted_traces": 0, "deleted_spans": 0}, as_json)
             return
     if not yes:
-        click.confirm(f"Delete {what}? This cannot be undone", abort=True, err=True)
+        confirm(f"Delete {what}? This cannot be undone")
     deleted = {"deleted_traces": 0, "deleted_spans": 0}
     from rich.progress import Progress
 
