@@ -60,13 +60,20 @@ class TraceReceiver(trace_service_pb2_grpc.TraceServiceServicer):
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
-def add_to_server(server: grpc.Server, pipeline: Pipeline) -> None:
-    receiver = TraceReceiver(pipeline)
+def add_bytes_method(
+    server: grpc.Server, service: str, method: str, behaviour: Any, response: Any
+) -> None:
+    """Serve ``service/method`` with ``behaviour(request_bytes, context)``: the request
+    is parsed there, so a malformed one gets INVALID_ARGUMENT with a message (gRPC's
+    own deserializer failed it as INTERNAL)."""
     handler = grpc.unary_unary_rpc_method_handler(
-        receiver.Export,
-        request_deserializer=None,  # bytes; parsed in Export
-        response_serializer=trace_service_pb2.ExportTraceServiceResponse.SerializeToString,
+        behaviour, request_deserializer=None, response_serializer=response.SerializeToString
     )
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, {"Export": handler}),)
+        (grpc.method_handlers_generic_handler(service, {method: handler}),)
     )
+
+
+def add_to_server(server: grpc.Server, pipeline: Pipeline) -> None:
+    add_bytes_method(server, SERVICE, "Export", TraceReceiver(pipeline).Export,
+                     trace_service_pb2.ExportTraceServiceResponse)  # fmt: skip

@@ -67,12 +67,7 @@ class RunService(runs_pb2_grpc.RunServiceServicer):
 
 def add_to_server(server: grpc.Server, collector: Any) -> None:
     """A ``GRPC_SERVICES`` entry: serve RunService on the collector's gRPC port."""
-    service = RunService(collector.store)
-    handler = grpc.unary_unary_rpc_method_handler(
-        service.LogBatch,
-        request_deserializer=None,  # bytes; parsed in LogBatch
-        response_serializer=runs_pb2.LogBatchResponse.SerializeToString,
-    )
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, {"LogBatch": handler}),)
-    )
+    from ..receiver.otlp_grpc import add_bytes_method
+
+    add_bytes_method(server, SERVICE, "LogBatch", RunService(collector.store).LogBatch,
+                     runs_pb2.LogBatchResponse)  # fmt: skip
